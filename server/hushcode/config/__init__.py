@@ -1,0 +1,1 @@
+"""Typed settings: defaults, overridden by editor options and HUSHCODE_* environment variables."""

@@ -1,0 +1,113 @@
+"""Typed, validated settings.
+
+Sources, later wins: built-in defaults, the editor's `initializationOptions` (camelCase
+on the wire, e.g. {"model": {"path": ...}, "completion": {"maxTokens": 64}}), then
+`HUSHCODE_*` environment variables. A bad value yields a warning and the default; it
+never stops the server.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    path: str | None = None  # None: the catalog's default model in the model cache
+    context_tokens: int = 4096
+    threads: int = 0  # 0: one per core
+
+
+@dataclass(frozen=True)
+class CompletionSettings:
+    enabled: bool = True
+    max_tokens: int = 96  # block completions
+    max_line_tokens: int = 32  # single-line completions
+    prefix_tokens: int = 512
+    suffix_tokens: int = 128
+    prefix_lines: int = 80
+    suffix_lines: int = 30
+    timeout_ms: int = 10000
+
+
+@dataclass(frozen=True)
+class Settings:
+    model: ModelSettings = field(default_factory=ModelSettings)
+    completion: CompletionSettings = field(default_factory=CompletionSettings)
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _coerce(value: Any, default: Any, annotation: str) -> Any:
+    """Coerce a wire/env value to the type of the default; raise ValueError when impossible."""
+    if "bool" in annotation:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            return value.lower() in ("1", "true", "yes", "on")
+        raise ValueError("expected true or false")
+    if "int" in annotation:
+        if isinstance(value, bool):
+            raise ValueError("expected a whole number")
+        number = int(value)
+        if number < 0:
+            raise ValueError("must not be negative")
+        return number
+    if "str" in annotation:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise ValueError("expected a string")
+        return value or None
+    return value
+
+
+def _apply(section: Any, values: Mapping[str, Any], where: str, warnings: list[str]) -> Any:
+    changes: dict[str, Any] = {}
+    fields = {f.name: f for f in dataclasses.fields(section)}
+    for key, value in values.items():
+        name = _snake(key)
+        if name not in fields:
+            warnings.append(f"{where}: unknown setting '{key}' ignored")
+            continue
+        try:
+            changes[name] = _coerce(value, getattr(section, name), str(fields[name].type))
+        except (TypeError, ValueError) as exc:
+            warnings.append(f"{where}.{key}: bad value {value!r} ({exc}); using {getattr(section, name)!r}")
+    return dataclasses.replace(section, **changes)
+
+
+def load_settings(options: Mapping[str, Any] | None, environ: Mapping[str, str]) -> tuple[Settings, list[str]]:
+    """Build the effective settings; the list holds one readable warning per rejected value."""
+    warnings: list[str] = []
+    settings = Settings()
+    options = options or {}
+    if not isinstance(options, Mapping):
+        return settings, ["initializationOptions is not an object; using defaults"]
+    sections = {"model": settings.model, "completion": settings.completion}
+    for key, value in options.items():
+        if key not in sections:
+            warnings.append(f"initializationOptions: unknown section '{key}' ignored")
+        elif not isinstance(value, Mapping):
+            warnings.append(f"initializationOptions.{key}: expected an object")
+        else:
+            sections[key] = _apply(sections[key], value, f"initializationOptions.{key}", warnings)
+    env_values: dict[str, dict[str, str]] = {"model": {}, "completion": {}}
+    if environ.get("HUSHCODE_MODEL"):
+        env_values["model"]["path"] = environ["HUSHCODE_MODEL"]
+    for name, value in environ.items():
+        match = re.fullmatch(r"HUSHCODE_(MODEL|COMPLETION)_([A-Z_]+)", name)
+        if match:
+            section = match.group(1).lower()
+            key = match.group(2).lower()
+            env_values[section][key] = value
+    for section, values in env_values.items():
+        if values:
+            sections[section] = _apply(sections[section], values, "environment", warnings)
+    return Settings(model=sections["model"], completion=sections["completion"]), warnings

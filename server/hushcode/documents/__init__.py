@@ -1,0 +1,1 @@
+"""Open documents: position arithmetic and frozen snapshots taken for a completion."""

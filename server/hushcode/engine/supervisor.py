@@ -1,0 +1,397 @@
+"""The server's side of the engine: start, talk to, supervise and restart the engine process.
+
+Everything here runs on the server's asyncio loop and never blocks it: the engine is a
+child process reached over pipes. Guarantees:
+- one generation at a time (an asyncio lock here, and a sequential loop in the engine);
+- the newest request for a document wins: an older one waiting is dropped, a running
+  one is told to stop;
+- a request never waits past its hard deadline: a hung engine is killed and restarted;
+- a crash fails the requests in flight (they get empty results), is reported in words,
+  and is followed by a restart with backoff; a model that crashes on every load is not
+  restarted forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import enum
+import itertools
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from hushcode.engine.messages import Message, decode, encode
+from hushcode.prompt.templates import FimMarkers
+
+log = logging.getLogger("hushcode.engine")
+
+_MAX_LOAD_CRASHES = 3  # consecutive crashes while loading before we give up
+_MAX_CRASHES_PER_MINUTE = 5
+_HARD_GRACE_S = 5.0  # past a request's own deadline, the engine is considered hung
+
+
+class EngineState(enum.Enum):
+    STOPPED = "stopped"
+    LOADING = "loading"
+    READY = "ready"
+    RESTARTING = "restarting"
+    FAILED = "error"
+
+
+class EngineCrashed(RuntimeError):
+    """The engine process ended while a request was in flight."""
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    model_path: str
+    n_ctx: int = 4096
+    threads: int = 0
+    n_batch: int = 512
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GenerateRequest:
+    tokens: list[int]
+    document: str
+    max_tokens: int = 64
+    stop_at_newline: bool = False
+    stop_texts: tuple[str, ...] = ()
+    timeout_ms: int = 10000
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    text: str
+    reason: str
+    prompt_tokens: int
+    reused: int
+    evaluated: int
+    generated: int
+    prompt_ms: float
+    gen_ms: float
+    control_tokens: int
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    name: str
+    markers: FimMarkers
+    bos: int | None
+    n_ctx: int
+    load_ms: float
+
+
+Notify = Callable[[str, str], None]  # (level: "info"|"warning"|"error", message in words)
+
+
+def describe_exit(returncode: int) -> str:
+    """A user-readable account of how the engine process ended."""
+    if returncode < 0:
+        sig = signal.Signals(-returncode)
+        meaning = {
+            signal.SIGSEGV: "crashed (segmentation fault in llama.cpp)",
+            signal.SIGABRT: "aborted (an assertion in llama.cpp failed)",
+            signal.SIGKILL: "was killed (SIGKILL; the out-of-memory killer does this)",
+            signal.SIGBUS: "crashed (bus error; is the model file truncated or on a removed disk?)",
+        }.get(sig, "was stopped by a signal")
+        return f"{meaning} [{sig.name}]"
+    return f"exited with status {returncode}"
+
+
+class EngineSupervisor:
+    """Owns the engine process for one model."""
+
+    def __init__(self, config: EngineConfig, notify: Notify, on_state: Callable[[], None] = lambda: None):
+        self.config = config
+        self._notify = notify
+        self._on_state = on_state
+        self.state = EngineState.STOPPED
+        self.model: LoadedModel | None = None
+        self.pid: int | None = None
+        self.restarts = 0
+        self.last_error: str | None = None
+        self.generating = False  # True once the running generation has streamed a token
+        self._proc: asyncio.subprocess.Process | None = None
+        self._ids = itertools.count(1)
+        self._pending: dict[Any, asyncio.Future[Message]] = {}
+        self._loaded: asyncio.Future[Message] | None = None
+        self._gen_lock = asyncio.Lock()
+        self._latest: dict[str, int] = {}
+        self._running: tuple[int, str] | None = None
+        self._stderr_tail: collections.deque[str] = collections.deque(maxlen=20)
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._ready = asyncio.Event()
+
+    # -- lifecycle -----------------------------------------------------------------
+    def start(self) -> None:
+        """Start supervising in the background (returns at once)."""
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._supervise(), name="engine-supervisor")
+
+    async def wait_ready(self, timeout: float) -> bool:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._ready.wait(), timeout)
+        return self.state is EngineState.READY
+
+    async def stop(self) -> None:
+        """Stop the engine and the supervisor."""
+        self._stopping = True
+        proc = self._proc
+        if proc is not None and proc.returncode is None:
+            with contextlib.suppress(Exception):
+                assert proc.stdin is not None
+                proc.stdin.write(encode({"op": "shutdown"}))
+                proc.stdin.close()
+            try:
+                await asyncio.wait_for(proc.wait(), 3)
+            except asyncio.TimeoutError:
+                proc.kill()
+                await proc.wait()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        self._set_state(EngineState.STOPPED)
+
+    def _set_state(self, state: EngineState) -> None:
+        self.state = state
+        if state is EngineState.READY:
+            self._ready.set()
+        else:
+            self._ready.clear()
+        self._on_state()
+
+    async def _supervise(self) -> None:
+        load_crashes = 0
+        crash_times: collections.deque[float] = collections.deque(maxlen=_MAX_CRASHES_PER_MINUTE)
+        backoff = 0.5
+        loop = asyncio.get_running_loop()
+        while not self._stopping:
+            outcome = await self._run_once()
+            if self._stopping:
+                return
+            if outcome == "load_failed":
+                return  # deterministic: the message was sent, restarting would fail the same way
+            if outcome == "crashed_loading":
+                load_crashes += 1
+                if load_crashes >= _MAX_LOAD_CRASHES:
+                    self._fail(f"The engine crashed {load_crashes} times while loading the model "
+                               f"{self.config.model_path}; hushcode stopped restarting it. "
+                               f"Last error: {self.last_error}")
+                    return
+            else:
+                load_crashes = 0
+                crash_times.append(loop.time())
+                if len(crash_times) == crash_times.maxlen and loop.time() - crash_times[0] < 60:
+                    self._fail(f"The engine crashed {len(crash_times)} times in a minute; hushcode stopped "
+                               f"restarting it. Last error: {self.last_error}")
+                    return
+                backoff = 0.5
+            self._set_state(EngineState.RESTARTING)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 8.0)
+            self.restarts += 1
+
+    def _fail(self, message: str) -> None:
+        self.last_error = message
+        self._set_state(EngineState.FAILED)
+        self._notify("error", message)
+
+    async def _run_once(self) -> str:
+        """Run one engine process until it exits; return how it ended."""
+        self._set_state(EngineState.LOADING)
+        env = {**os.environ, **self.config.env}
+        self._proc = proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "hushcode.engine.worker",
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            env=env,
+        )
+        self.pid = proc.pid
+        log.info("engine started pid=%s model=%s", proc.pid, self.config.model_path)
+        self._loaded = asyncio.get_running_loop().create_future()
+        readers = [asyncio.create_task(self._read_stdout(proc)), asyncio.create_task(self._read_stderr(proc))]
+        self._send({"op": "load", "path": self.config.model_path, "n_ctx": self.config.n_ctx,
+                    "threads": self.config.threads, "n_batch": self.config.n_batch})
+        loaded = False
+        wait_exit = asyncio.create_task(proc.wait())
+        done, _ = await asyncio.wait({self._loaded, wait_exit}, return_when=asyncio.FIRST_COMPLETED)
+        if self._loaded in done and not self._loaded.cancelled():
+            msg = self._loaded.result()
+            if msg["ev"] == "loaded":
+                loaded = True
+                self._on_loaded(msg)
+            else:
+                self._on_load_failed(msg)
+                await self._terminate(proc)
+                await asyncio.gather(wait_exit, *readers, return_exceptions=True)
+                return "load_failed"
+        returncode = await wait_exit
+        await asyncio.gather(*readers, return_exceptions=True)
+        self.pid = None
+        if self._stopping:
+            return "stopped"
+        how = describe_exit(returncode)
+        tail = " | ".join(list(self._stderr_tail)[-3:])
+        self.last_error = f"engine {how}" + (f": {tail}" if tail else "")
+        log.error("engine pid=%s %s; last stderr: %s", proc.pid, how, tail or "(none)")
+        self._fail_pending(EngineCrashed(how))
+        phase = "while generating" if loaded else "while loading the model"
+        self._notify("error" if not loaded else "warning",
+                     f"The hushcode engine {how} {phase}. Restarting it; completions are paused meanwhile.")
+        return "crashed" if loaded else "crashed_loading"
+
+    def _on_loaded(self, msg: Message) -> None:
+        m = msg["markers"]
+        markers = FimMarkers(template=msg["template"], prefix=m["prefix"], suffix=m["suffix"],
+                             middle=m["middle"], order=m["order"], stop_ids=(), marker_texts=tuple(m["texts"]))
+        self.model = LoadedModel(name=msg["model"], markers=markers, bos=msg.get("bos"),
+                                 n_ctx=msg["n_ctx"], load_ms=msg["load_ms"])
+        log.info("engine ready pid=%s model=%r template=%s load_ms=%s",
+                 msg.get("pid"), msg["model"], msg["template"], msg["load_ms"])
+        if self.restarts:
+            self._notify("info", "The hushcode engine is back; completions resumed.")
+        self._set_state(EngineState.READY)
+
+    def _on_load_failed(self, msg: Message) -> None:
+        if msg.get("kind") == "no_fim":
+            text = (f"The model {msg.get('model')} ({self.config.model_path}) has no fill-in-the-middle "
+                    f"tokens, so it cannot complete code. Choose a code model with FIM support, such as "
+                    f"Qwen2.5-Coder (run: hushcode models list).")
+        else:
+            text = (f"llama.cpp could not load the model file {self.config.model_path}: {msg.get('message')}. "
+                    f"Is it a complete GGUF file? For the default model run: hushcode models pull")
+        self._fail(text)
+
+    async def _terminate(self, proc: asyncio.subprocess.Process) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+
+    # -- pipes -----------------------------------------------------------------------
+    def _send(self, message: Message) -> bool:
+        proc = self._proc
+        if proc is None or proc.returncode is not None or proc.stdin is None:
+            return False
+        try:
+            proc.stdin.write(encode(message))
+        except (BrokenPipeError, ConnectionResetError, RuntimeError):
+            return False
+        return True
+
+    async def _read_stdout(self, proc: asyncio.subprocess.Process) -> None:
+        assert proc.stdout is not None
+        while line := await proc.stdout.readline():
+            try:
+                msg = decode(line)
+            except ValueError:
+                log.warning("engine sent a line that is not a message (%d bytes)", len(line))
+                continue
+            ev = msg.get("ev")
+            if ev in ("loaded", "load_failed"):
+                if self._loaded is not None and not self._loaded.done():
+                    self._loaded.set_result(msg)
+            elif ev == "token":
+                self.generating = True
+            else:
+                future = self._pending.pop(msg.get("id"), None)
+                if future is not None and not future.done():
+                    future.set_result(msg)
+
+    async def _read_stderr(self, proc: asyncio.subprocess.Process) -> None:
+        assert proc.stderr is not None
+        while line := await proc.stderr.readline():
+            text = line.decode("utf-8", "replace").rstrip()
+            if text:
+                self._stderr_tail.append(text)
+                log.debug("engine: %s", text)
+
+    def _fail_pending(self, error: Exception) -> None:
+        pending, self._pending = self._pending, {}
+        for future in pending.values():
+            if not future.done():
+                future.set_exception(error)
+
+    def _request(self, message: Message) -> asyncio.Future[Message]:
+        future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
+        self._pending[message["id"]] = future
+        if not self._send(message):
+            self._pending.pop(message["id"], None)
+            future.set_exception(EngineCrashed("engine is not running"))
+        return future
+
+    # -- requests --------------------------------------------------------------------
+    async def tokenize(self, texts: list[str]) -> list[list[int]] | None:
+        """Tokenize the user's text (special tokens disabled); None if the engine is not ready."""
+        if self.state is not EngineState.READY:
+            return None
+        try:
+            msg = await asyncio.wait_for(self._request({"op": "tokenize", "id": next(self._ids), "texts": texts}),
+                                         _HARD_GRACE_S + 30)
+        except (EngineCrashed, asyncio.TimeoutError):
+            return None
+        return msg.get("tokens") if msg.get("ev") == "tokens" else None
+
+    async def stats(self) -> dict[str, Any] | None:
+        """The engine's own counters (generations, max concurrent generations, ...)."""
+        if self.state is not EngineState.READY:
+            return None
+        try:
+            msg = await asyncio.wait_for(self._request({"op": "stats", "id": next(self._ids)}), 30)
+        except (EngineCrashed, asyncio.TimeoutError):
+            return None
+        return msg.get("stats")
+
+    async def generate(self, request: GenerateRequest) -> GenerateResult | None:
+        """Run one generation; None when superseded, cancelled or the engine is unavailable."""
+        rid = next(self._ids)
+        self._latest[request.document] = rid
+        if self._running is not None and self._running[1] == request.document:
+            self._send({"op": "cancel", "id": self._running[0]})  # newest request wins
+        async with self._gen_lock:
+            if self._latest.get(request.document) != rid:
+                return None  # superseded while waiting
+            if self.state is not EngineState.READY:
+                return None
+            future = self._request({
+                "op": "generate", "id": rid, "tokens": request.tokens, "max_tokens": request.max_tokens,
+                "stop_at_newline": request.stop_at_newline, "stop_texts": list(request.stop_texts),
+                "timeout_ms": request.timeout_ms,
+            })
+            self._running = (rid, request.document)
+            self.generating = False
+            try:
+                msg = await asyncio.wait_for(asyncio.shield(future), request.timeout_ms / 1000 + _HARD_GRACE_S)
+            except asyncio.TimeoutError:
+                log.error("engine did not answer request %s within its hard deadline; killing it", rid)
+                if self._proc is not None:
+                    await self._terminate(self._proc)
+                return None
+            except EngineCrashed:
+                return None
+            except asyncio.CancelledError:
+                # $/cancelRequest: stop the engine, and hold the lock until it has stopped.
+                self._send({"op": "cancel", "id": rid})
+                with contextlib.suppress(BaseException):
+                    await asyncio.wait_for(asyncio.shield(future), _HARD_GRACE_S)
+                raise
+            finally:
+                self._running = None
+                self.generating = False
+                if self._latest.get(request.document) == rid:
+                    del self._latest[request.document]
+        if msg.get("ev") != "done":
+            log.warning("engine error for request %s: %s", rid, msg.get("message"))
+            return None
+        return GenerateResult(
+            text=msg["text"], reason=msg["reason"], prompt_tokens=msg["prompt_tokens"], reused=msg["reused"],
+            evaluated=msg["evaluated"], generated=msg["generated"], prompt_ms=msg["prompt_ms"],
+            gen_ms=msg["gen_ms"], control_tokens=msg["control_tokens"],
+        )

@@ -1,0 +1,275 @@
+"""The engine process: `python -m hushcode.engine.worker`.
+
+It owns one llama.cpp model and context, reads requests on stdin and answers on a
+private copy of stdout. A crash in here (an assert, a segfault, the OOM killer) ends
+only this process; the server notices and restarts it.
+
+Threads: a reader thread parses requests and sets the stop flag of the running
+generation at once on `cancel`; the main thread runs requests one at a time, so two
+generations can never share the context.
+"""
+
+from __future__ import annotations
+
+import codecs
+import collections
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+from typing import Any, BinaryIO
+
+from hushcode.engine.messages import Message, decode, encode
+
+# Fault injection for the crash tests (documented in docs/architecture.md).
+_FAULT = os.environ.get("HUSHCODE_ENGINE_FAULT", "")
+_TOKEN_DELAY_S = float(os.environ.get("HUSHCODE_ENGINE_TOKEN_DELAY_MS", "0") or 0) / 1000
+_PROMPT_CHUNK = 64  # evaluate long prompts in chunks so a cancel lands within one chunk
+
+
+class Channel:
+    """The private protocol stream (a dup of the original stdout)."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    def send(self, message: Message) -> None:
+        with self._lock:
+            self._stream.write(encode(message))
+            self._stream.flush()
+
+
+class Engine:
+    """A loaded model plus the generation loop."""
+
+    def __init__(self, channel: Channel) -> None:
+        self.channel = channel
+        self.llm: Any = None
+        self.markers: Any = None
+        self.stop_ids: set[int] = set()
+        self.current_id: Any = None
+        self.stop_flag = threading.Event()
+        self.lock = threading.Lock()  # guards current_id and cancelled_ids between the two threads
+        self.cancelled_ids: collections.deque[Any] = collections.deque(maxlen=256)
+        self.active = 0
+        self.stats = {"generations": 0, "max_concurrent": 0, "cancelled": 0, "tokens_generated": 0,
+                      "prompt_tokens_evaluated": 0, "prompt_tokens_reused": 0}
+
+    # -- loading -------------------------------------------------------------------
+    def load(self, msg: Message) -> None:
+        if _FAULT == "crash-on-load":
+            os.kill(os.getpid(), signal.SIGSEGV)
+        from llama_cpp import Llama  # imported late: it is heavy, and stdout must be safe first
+
+        from hushcode.prompt.templates import detect_markers
+
+        started = time.perf_counter()
+        try:
+            self.llm = Llama(
+                model_path=msg["path"],
+                n_ctx=int(msg.get("n_ctx", 4096)),
+                n_threads=int(msg.get("threads") or 0) or None,
+                n_batch=int(msg.get("n_batch", 512)),
+                verbose=bool(msg.get("verbose", False)),
+            )
+        except Exception as exc:  # llama-cpp-python raises ValueError on a file it cannot load
+            self.channel.send({"ev": "load_failed", "kind": "unloadable", "message": str(exc)})
+            return
+        markers = detect_markers(self._special_token)
+        name = str(self.llm.metadata.get("general.name", os.path.basename(msg["path"])))
+        if markers is None:
+            self.channel.send({"ev": "load_failed", "kind": "no_fim", "model": name,
+                               "message": f"{name} has no fill-in-the-middle tokens"})
+            return
+        self.markers = markers
+        model = self.llm._model
+        self.stop_ids = set(markers.stop_ids) | {t for t in (model.token_eos(), model.token_eot()) if t >= 0}
+        bos = model.token_bos() if model.add_bos_token() else None
+        self.channel.send({
+            "ev": "loaded", "model": name, "template": markers.template,
+            "markers": {"prefix": markers.prefix, "suffix": markers.suffix, "middle": markers.middle,
+                        "order": markers.order, "texts": list(markers.marker_texts)},
+            "bos": bos if bos is not None and bos >= 0 else None,
+            "n_ctx": self.llm.n_ctx(), "pid": os.getpid(),
+            "load_ms": round((time.perf_counter() - started) * 1000, 1),
+        })
+
+    def _special_token(self, text: str) -> int | None:
+        tokens = self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+        if len(tokens) != 1:
+            return None
+        piece = self.llm._model.token_get_text(tokens[0])
+        return tokens[0] if piece == text else None
+
+    # -- requests ------------------------------------------------------------------
+    def tokenize(self, msg: Message) -> None:
+        # special=False: markers typed by the user stay text and cannot steer the model.
+        out = [self.llm.tokenize(t.encode("utf-8"), add_bos=False, special=False) for t in msg["texts"]]
+        self.channel.send({"ev": "tokens", "id": msg["id"], "tokens": out})
+
+    def generate(self, msg: Message) -> None:
+        self.active += 1
+        self.stats["max_concurrent"] = max(self.stats["max_concurrent"], self.active)
+        self.stats["generations"] += 1
+        try:
+            self._generate(msg)
+        finally:
+            self.active -= 1
+
+    def _generate(self, msg: Message) -> None:
+        llm = self.llm
+        request_id = msg["id"]
+        tokens: list[int] = list(msg["tokens"])
+        deadline = time.monotonic() + float(msg.get("timeout_ms", 10000)) / 1000
+        max_tokens = int(msg.get("max_tokens", 64))
+        stop_at_newline = bool(msg.get("stop_at_newline", False))
+        stop_texts: list[str] = list(msg.get("stop_texts", []))
+        started = time.perf_counter()
+
+        # 1. Reuse the longest common prefix of what the KV cache holds.
+        cached = llm.input_ids[: llm.n_tokens].tolist()
+        reused = 0
+        for a, b in zip(cached, tokens):
+            if a != b:
+                break
+            reused += 1
+        reused = min(reused, len(tokens) - 1)  # the last prompt token must be decoded for fresh logits
+        llm.n_tokens = reused  # eval() drops the KV entries from here on
+
+        # 2. Evaluate only what is new, in chunks, checking the stop flag between them.
+        reason = "stop"
+        pending = tokens[reused:]
+        evaluated = 0
+        while pending:
+            if self.stop_flag.is_set() or time.monotonic() > deadline:
+                reason = "cancelled" if self.stop_flag.is_set() else "deadline"
+                break
+            chunk, pending = pending[:_PROMPT_CHUNK], pending[_PROMPT_CHUNK:]
+            llm.eval(chunk)
+            evaluated += len(chunk)
+        prompt_ms = (time.perf_counter() - started) * 1000
+        self.stats["prompt_tokens_evaluated"] += evaluated
+        self.stats["prompt_tokens_reused"] += reused
+
+        # 3. Generate greedily, one token at a time, checking stop flag and deadline after each.
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        text = ""
+        generated = 0
+        gen_started = time.perf_counter()
+        if reason == "stop":
+            llm._sampler = llm._init_sampler(temp=0.0, repeat_penalty=1.0)
+            reason = "length"
+            while generated < max_tokens:
+                if self.stop_flag.is_set():
+                    reason = "cancelled"
+                    break
+                if time.monotonic() > deadline:
+                    reason = "deadline"
+                    break
+                token = llm.sample(temp=0.0)
+                if token in self.stop_ids or self._is_eog(token):
+                    reason = "stop"
+                    break
+                generated += 1
+                piece = decoder.decode(llm.detokenize([token]))
+                text += piece
+                if piece:
+                    self.channel.send({"ev": "token", "id": request_id, "text": piece})
+                if stop_at_newline and "\n" in text:
+                    reason = "newline"
+                    break
+                if any(s in text for s in stop_texts):
+                    reason = "stop_text"
+                    break
+                llm.eval([token])
+                if _TOKEN_DELAY_S:
+                    time.sleep(_TOKEN_DELAY_S)
+            llm._sampler = None
+            text += decoder.decode(b"", final=True)
+        if reason == "cancelled":
+            self.stats["cancelled"] += 1
+        self.stats["tokens_generated"] += generated
+        self.channel.send({
+            "ev": "done", "id": request_id, "text": text, "reason": reason,
+            "prompt_tokens": len(tokens), "reused": reused, "evaluated": evaluated, "generated": generated,
+            "prompt_ms": round(prompt_ms, 2), "gen_ms": round((time.perf_counter() - gen_started) * 1000, 2),
+            "control_tokens": sum(1 for t in tokens if t in self._marker_ids()),
+        })
+
+    def _is_eog(self, token: int) -> bool:
+        import llama_cpp
+
+        return bool(llama_cpp.llama_vocab_is_eog(self.llm._model.vocab, token))
+
+    def _marker_ids(self) -> set[int]:
+        m = self.markers
+        return {m.prefix, m.suffix} | ({m.middle} if m.middle is not None else set()) | self.stop_ids
+
+
+def _reader(stdin: BinaryIO, inbox: queue.Queue[Message | None], engine: Engine) -> None:
+    """Parse requests; a cancel takes effect at once, everything else is queued."""
+    for line in stdin:
+        try:
+            msg = decode(line)
+        except ValueError:
+            continue
+        if msg.get("op") == "cancel":
+            with engine.lock:
+                engine.cancelled_ids.append(msg.get("id"))
+                if msg.get("id") == engine.current_id:
+                    engine.stop_flag.set()
+            continue
+        inbox.put(msg)
+    inbox.put(None)  # the server closed the pipe: exit
+
+
+def main() -> int:
+    """Run the engine until the server closes the pipe."""
+    # 1. Keep the protocol on a private copy of stdout, and point fd 1 at stderr, so a
+    #    native library that prints (or redirects fd 1 while loading) cannot corrupt it.
+    channel = Channel(os.fdopen(os.dup(1), "wb", buffering=0))
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    engine = Engine(channel)
+    inbox: queue.Queue[Message | None] = queue.Queue()
+    threading.Thread(target=_reader, args=(sys.stdin.buffer, inbox, engine), daemon=True).start()
+    while True:
+        msg = inbox.get()
+        if msg is None or msg.get("op") == "shutdown":
+            return 0
+        op = msg.get("op")
+        try:
+            if op == "load":
+                engine.load(msg)
+            elif engine.llm is None:
+                channel.send({"ev": "error", "id": msg.get("id"), "message": "no model loaded"})
+            elif op == "tokenize":
+                engine.tokenize(msg)
+            elif op == "generate":
+                with engine.lock:
+                    skip = msg["id"] in engine.cancelled_ids
+                    if not skip:
+                        engine.current_id = msg["id"]
+                        engine.stop_flag.clear()
+                if skip:
+                    channel.send({"ev": "done", "id": msg["id"], "text": "", "reason": "cancelled",
+                                  "prompt_tokens": len(msg["tokens"]), "reused": 0, "evaluated": 0,
+                                  "generated": 0, "prompt_ms": 0, "gen_ms": 0, "control_tokens": 0})
+                    continue
+                try:
+                    engine.generate(msg)
+                finally:
+                    with engine.lock:
+                        engine.current_id = None
+            elif op == "stats":
+                channel.send({"ev": "stats", "id": msg.get("id"), "stats": dict(engine.stats),
+                              "active": engine.active})
+        except Exception as exc:  # a bad request must not kill the engine
+            channel.send({"ev": "error", "id": msg.get("id"), "message": f"{type(exc).__name__}: {exc}"})
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

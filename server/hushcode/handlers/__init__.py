@@ -1,0 +1,19 @@
+"""LSP handlers, one module per feature. Each handler parses params, takes a snapshot,
+calls one service and wraps the result in lsprotocol types."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hushcode.server import HushcodeServer
+
+
+def register_all(server: HushcodeServer) -> None:
+    """Register every feature explicitly, in data-flow order."""
+    from hushcode.handlers import completion, inline, lifecycle, status
+
+    lifecycle.register(server)
+    inline.register(server)
+    completion.register(server)
+    status.register(server)

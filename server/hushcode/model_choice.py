@@ -1,0 +1,69 @@
+"""Which model file the server loads, and whether it is fit to load.
+
+Checked in the server before an engine is started, so a missing, truncated or wrong
+file gets a message naming the file and the fix instead of a crash in llama.cpp.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from hushcode.config.settings import Settings
+from hushcode.models.catalog import CatalogError, load_catalog
+from hushcode.models.store import GGUF_MAGIC, VerifyStatus, installed_path, verify_file
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    path: str | None
+    error: str | None  # a message for the user when the model cannot be used
+
+
+def _check_gguf(path: Path) -> str | None:
+    try:
+        with path.open("rb") as fh:
+            magic = fh.read(4)
+    except FileNotFoundError:
+        return f"The model file {path} does not exist. Check the model.path setting or HUSHCODE_MODEL."
+    except IsADirectoryError:
+        return f"The model path {path} is a folder, not a GGUF file."
+    except OSError as exc:
+        return f"The model file {path} cannot be read: {exc.strerror or exc}."
+    if magic != GGUF_MAGIC:
+        return f"The model file {path} is not a GGUF file (it starts with {magic!r})."
+    return None
+
+
+def choose_model(settings: Settings) -> ModelChoice:
+    """Resolve and check the configured model (or the catalog default)."""
+    try:
+        catalog = load_catalog()
+    except CatalogError as exc:
+        catalog = None
+        catalog_error = str(exc)
+    if settings.model.path:
+        path = Path(settings.model.path).expanduser()
+        entries = [e for e in catalog if installed_path(e) == path] if catalog else []
+        if entries:
+            result = verify_file(path, entries[0])
+            if not result.ok:
+                return ModelChoice(None, _damaged(entries[0].id, result.reason, result.status))
+            return ModelChoice(str(path), None)
+        error = _check_gguf(path)
+        return ModelChoice(None if error else str(path), error)
+    if catalog is None:
+        return ModelChoice(None, f"The model catalog cannot be read: {catalog_error}")
+    entry = catalog.default()
+    result = verify_file(installed_path(entry), entry)
+    if result.status is VerifyStatus.MISSING:
+        return ModelChoice(None, f"The default model {entry.id} is not installed "
+                                 f"(expected at {result.path}). Run: hushcode models pull")
+    if not result.ok:
+        return ModelChoice(None, _damaged(entry.id, result.reason, result.status))
+    return ModelChoice(str(result.path), None)
+
+
+def _damaged(model_id: str, reason: str, status: VerifyStatus) -> str:
+    return (f"The model file for {model_id} cannot be used: {reason}. "
+            f"Run: hushcode models pull --force {model_id}")

@@ -1,0 +1,1 @@
+"""Post-processing: turn raw model output into a suggestion worth showing."""

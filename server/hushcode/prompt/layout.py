@@ -1,0 +1,61 @@
+"""The token layout of a FIM prompt.
+
+Prompts are built as token ids: the user's text is tokenized with special tokens
+disabled (so code that contains `<|endoftext|>` stays text), and the markers are
+added here as ids taken from the model's vocabulary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from hushcode.prompt.templates import FimMarkers
+
+
+@dataclass(frozen=True)
+class PromptText:
+    """The text around the cursor that goes into a prompt."""
+
+    prefix: str
+    suffix: str
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Token budgets for each part of the prompt."""
+
+    prefix_tokens: int
+    suffix_tokens: int
+
+
+def split_around_cursor(text: str, offset: int, max_prefix_lines: int, max_suffix_lines: int) -> PromptText:
+    """Cut a window of whole lines around the cursor (the token budget trims it further)."""
+    before = text[:offset]
+    after = text[offset:]
+    prefix_lines = before.split("\n")
+    suffix_lines = after.split("\n")
+    prefix = "\n".join(prefix_lines[-(max_prefix_lines + 1):])
+    suffix = "\n".join(suffix_lines[: max_suffix_lines + 1])
+    return PromptText(prefix=prefix, suffix=suffix)
+
+
+def fit_budget(prefix: Sequence[int], suffix: Sequence[int], budget: Budget) -> tuple[list[int], list[int]]:
+    """Keep the end of the prefix and the start of the suffix, within budget."""
+    kept_prefix = list(prefix[-budget.prefix_tokens:]) if budget.prefix_tokens > 0 else []
+    kept_suffix = list(suffix[: budget.suffix_tokens]) if budget.suffix_tokens > 0 else []
+    return kept_prefix, kept_suffix
+
+
+def build_fim_tokens(
+    markers: FimMarkers,
+    prefix: Sequence[int],
+    suffix: Sequence[int],
+    bos: int | None = None,
+) -> list[int]:
+    """Lay out [bos] PRE prefix SUF suffix MID (PSM) or [bos] SUF suffix PRE prefix [MID] (SPM)."""
+    head = [bos] if bos is not None else []
+    middle = [markers.middle] if markers.middle is not None else []
+    if markers.order == "spm":
+        return [*head, markers.suffix, *suffix, markers.prefix, *prefix, *middle]
+    return [*head, markers.prefix, *prefix, markers.suffix, *suffix, *middle]

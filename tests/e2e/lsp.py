@@ -1,0 +1,121 @@
+"""Helpers for driving the real `hushcode serve` over stdio with pytest-lsp."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from typing import Any
+
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+SERVER = [sys.executable, "-m", "hushcode", "serve", "--log-level", "DEBUG"]
+
+
+def config(**env: str) -> ClientServerConfig:
+    """A server started with the test's environment plus `env`."""
+    return ClientServerConfig(server_command=SERVER, server_env={**os.environ, **env})
+
+
+def capabilities(client: str = "visual-studio-code", encodings: list[str] | None = None) -> types.ClientCapabilities:
+    """Recorded client capabilities plus inline completion (which the recordings lack)."""
+    caps = client_capabilities(client)
+    assert caps.text_document is not None
+    caps.text_document.inline_completion = types.InlineCompletionClientCapabilities(dynamic_registration=False)
+    if encodings is not None:
+        caps.general = caps.general or types.GeneralClientCapabilities()
+        caps.general.position_encodings = encodings
+    return caps
+
+
+async def start(client: LanguageClient, encodings: list[str] | None = None, options: Any = None) -> types.InitializeResult:
+    return await client.initialize_session(types.InitializeParams(
+        capabilities=capabilities(encodings=encodings), initialization_options=options,
+        root_uri=None, workspace_folders=None))
+
+
+async def status(client: LanguageClient, engine_stats: bool = False) -> dict[str, Any]:
+    result = await client.protocol.send_request_async("hushcode/getStatus", {"engineStats": engine_stats})
+    return _plain(result)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if hasattr(value, "_asdict"):
+        return {k: _plain(v) for k, v in value._asdict().items()}
+    return value
+
+
+async def wait_for_state(client: LanguageClient, states: set[str], timeout: float = 90) -> dict[str, Any]:
+    """Poll hushcode/getStatus until the engine's state is one of `states`."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        current = await status(client)
+        if current["state"] in states:
+            return current
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"state stayed {current['state']!r}, wanted {states}: {current}")
+        await asyncio.sleep(0.1)
+
+
+def open_document(client: LanguageClient, uri: str, text: str, language: str = "python") -> None:
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id=language, version=1, text=text)))
+
+
+async def inline(client: LanguageClient, uri: str, line: int, character: int,
+                 invoked: bool = False) -> types.InlineCompletionList | None:
+    trigger = types.InlineCompletionTriggerKind.Invoked if invoked else types.InlineCompletionTriggerKind.Automatic
+    return await client.text_document_inline_completion_async(types.InlineCompletionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        position=types.Position(line=line, character=character),
+        context=types.InlineCompletionContext(trigger_kind=trigger)))
+
+
+def inline_request(client: LanguageClient, uri: str, line: int, character: int) -> asyncio.Future[Any]:
+    """Send an inline completion request and return its future (cancel it to send $/cancelRequest)."""
+    return client.protocol.send_request_async(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        position=types.Position(line=line, character=character),
+        context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Automatic)))
+
+
+def error_messages(client: LanguageClient) -> list[str]:
+    return [m.message for m in client.messages if m.type == types.MessageType.Error]
+
+
+class Session:
+    """A started, initialized server; `async with Session(env) as client`."""
+
+    def __init__(self, env: dict[str, str] | None = None, encodings: list[str] | None = None,
+                 options: Any = None) -> None:
+        self.config = config(**(env or {}))
+        self.encodings = encodings
+        self.options = options
+        self.client: LanguageClient | None = None
+        self.result: types.InitializeResult | None = None
+        self.statuses: list[dict[str, Any]] = []
+
+    async def __aenter__(self) -> LanguageClient:
+        client = await self.config.start()
+        assert isinstance(client, LanguageClient)
+        self.client = client
+
+        @client.feature("hushcode/status")
+        def on_status(params: Any) -> None:
+            self.statuses.append(_plain(params))
+
+        self.result = await start(client, self.encodings, self.options)
+        return client
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.client is not None
+        try:
+            if self.client._server is not None and self.client._server.returncode is None:
+                await asyncio.wait_for(self.client.shutdown_session(), 30)
+        finally:
+            await self.client.stop()
