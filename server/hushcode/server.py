@@ -107,6 +107,8 @@ class HushcodeServer(LanguageServer):
             "reusedTokens": last.get("reused"),
             "evaluatedTokens": last.get("evaluated"),
             "generatedTokens": last.get("generated"),
+            "controlTokens": last.get("control"),
+            "lastResult": last.get("result"),
             "positionEncoding": self.position_encoding if self._workspace_ready() else None,
             "pid": os.getpid(),
         }

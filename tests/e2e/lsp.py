@@ -76,12 +76,27 @@ async def inline(client: LanguageClient, uri: str, line: int, character: int,
         context=types.InlineCompletionContext(trigger_kind=trigger)))
 
 
-def inline_request(client: LanguageClient, uri: str, line: int, character: int) -> asyncio.Future[Any]:
-    """Send an inline completion request and return its future (cancel it to send $/cancelRequest)."""
-    return client.protocol.send_request_async(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionParams(
-        text_document=types.TextDocumentIdentifier(uri=uri),
-        position=types.Position(line=line, character=character),
-        context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Automatic)))
+def inline_request(client: LanguageClient, uri: str, line: int, character: int, msg_id: str) -> asyncio.Future[Any]:
+    """Send an inline completion request with a known id (for `cancel`) and return its future."""
+    return asyncio.wrap_future(client.protocol.send_request(
+        types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=line, character=character),
+            context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Automatic)),
+        msg_id=msg_id))
+
+
+def cancel(client: LanguageClient, msg_id: str) -> None:
+    """Send $/cancelRequest for a request."""
+    client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=msg_id))
+
+
+def change(client: LanguageClient, uri: str, version: int, line: int, character: int, text: str) -> None:
+    """An incremental didChange inserting `text` at (line, character)."""
+    here = types.Position(line=line, character=character)
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+        content_changes=[types.TextDocumentContentChangePartial(range=types.Range(start=here, end=here), text=text)]))
 
 
 def error_messages(client: LanguageClient) -> list[str]:

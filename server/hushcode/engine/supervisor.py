@@ -347,7 +347,10 @@ class EngineSupervisor:
             msg = await asyncio.wait_for(self._request({"op": "stats", "id": next(self._ids)}), 30)
         except (EngineCrashed, asyncio.TimeoutError):
             return None
-        return msg.get("stats")
+        stats = msg.get("stats")
+        if isinstance(stats, dict):
+            stats["timeline"] = msg.get("timeline", [])
+        return stats
 
     async def generate(self, request: GenerateRequest) -> GenerateResult | None:
         """Run one generation; None when superseded, cancelled or the engine is unavailable."""

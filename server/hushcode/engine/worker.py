@@ -55,6 +55,7 @@ class Engine:
         self.lock = threading.Lock()  # guards current_id and cancelled_ids between the two threads
         self.cancelled_ids: collections.deque[Any] = collections.deque(maxlen=256)
         self.active = 0
+        self.timeline: collections.deque[tuple[Any, float, float]] = collections.deque(maxlen=1000)
         self.stats = {"generations": 0, "max_concurrent": 0, "cancelled": 0, "tokens_generated": 0,
                       "prompt_tokens_evaluated": 0, "prompt_tokens_reused": 0}
 
@@ -114,10 +115,12 @@ class Engine:
         self.active += 1
         self.stats["max_concurrent"] = max(self.stats["max_concurrent"], self.active)
         self.stats["generations"] += 1
+        started = time.monotonic()
         try:
             self._generate(msg)
         finally:
             self.active -= 1
+            self.timeline.append((msg["id"], started, time.monotonic()))
 
     def _generate(self, msg: Message) -> None:
         llm = self.llm
@@ -266,6 +269,7 @@ def main() -> int:
                         engine.current_id = None
             elif op == "stats":
                 channel.send({"ev": "stats", "id": msg.get("id"), "stats": dict(engine.stats),
+                              "timeline": list(engine.timeline),
                               "active": engine.active})
         except Exception as exc:  # a bad request must not kill the engine
             channel.send({"ev": "error", "id": msg.get("id"), "message": f"{type(exc).__name__}: {exc}"})

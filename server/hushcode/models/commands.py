@@ -7,8 +7,11 @@ stderr. Every failure is one clear message and exit status 1, never a traceback.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import time
+from types import FrameType
 from typing import TextIO
 
 from hushcode.models.catalog import Catalog, CatalogError, ModelEntry, load_catalog
@@ -153,16 +156,28 @@ def _cmd_pull(entry: ModelEntry, *, force: bool, allow_unverified: bool) -> int:
         print(message, file=sys.stderr, flush=True)
 
     started = time.monotonic()
-    path = pull(
-        entry,
-        progress=_ProgressPrinter(sys.stderr),
-        force=force,
-        log=log,
-        allow_unverified=allow_unverified,
-    )
+    # SIGTERM would end the process without running pull's cleanup; treat it like Ctrl-C.
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        path = pull(
+            entry,
+            progress=_ProgressPrinter(sys.stderr),
+            force=force,
+            log=log,
+            allow_unverified=allow_unverified,
+        )
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     log(f"done in {time.monotonic() - started:.1f} s")
     print(path)
     return 0
+
+
+def _interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def _cmd_path(entry: ModelEntry) -> int:
