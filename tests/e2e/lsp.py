@@ -15,7 +15,9 @@ SERVER = [sys.executable, "-m", "hushcode", "serve", "--log-level", "DEBUG"]
 
 def config(**env: str) -> ClientServerConfig:
     """A server started with the test's environment plus `env`."""
-    return ClientServerConfig(server_command=SERVER, server_env={**os.environ, **env})
+    # Tests judge behaviour, not speed: a generous deadline keeps them green on slow machines.
+    base = {**os.environ, "HUSHCODE_COMPLETION_TIMEOUT_MS": "120000"}
+    return ClientServerConfig(server_command=SERVER, server_env={**base, **env})
 
 
 def capabilities(client: str = "visual-studio-code", encodings: list[str] | None = None) -> types.ClientCapabilities:
@@ -59,6 +61,18 @@ async def wait_for_state(client: LanguageClient, states: set[str], timeout: floa
             return current
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"state stayed {current['state']!r}, wanted {states}: {current}")
+        await asyncio.sleep(0.1)
+
+
+async def wait_for_new_engine(client: LanguageClient, old_pid: int, timeout: float = 90) -> dict[str, Any]:
+    """Poll until a different engine process is ready."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        current = await status(client)
+        if current["state"] == "ready" and current["enginePid"] not in (None, old_pid):
+            return current
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"no new engine became ready: {current}")
         await asyncio.sleep(0.1)
 
 

@@ -37,8 +37,8 @@ async def test_engine_killed_mid_generation_is_reported_and_restarted(model_path
 
         result = await asyncio.wait_for(pending, 30)  # the request in flight is answered, empty
         assert len(result.items) == 0
-        back = await lsp.wait_for_state(client, {"ready"}, timeout=60)
-        assert back["enginePid"] != first_pid and back["restarts"] == 1
+        back = await lsp.wait_for_new_engine(client, first_pid)
+        assert back["restarts"] == 1
         warnings = [m.message for m in client.messages if m.type == types.MessageType.Warning]
         assert any(sig.name in m and "Restarting" in m for m in warnings), warnings
 
@@ -60,3 +60,76 @@ async def test_engine_that_crashes_on_every_load_is_given_up(model_path: Path) -
         lsp.open_document(client, "file:///tmp/hushcode-e2e/x.py", FUNC)
         result = await lsp.inline(client, "file:///tmp/hushcode-e2e/x.py", 2, 4)
         assert result is not None and len(result.items) == 0
+
+
+async def test_engine_that_stops_answering_is_killed_and_restarted(model_path: Path) -> None:
+    # Each token takes 20 s, the request's deadline is 0.5 s: past deadline + grace the engine is hung.
+    session = lsp.Session({"HUSHCODE_MODEL": str(model_path), "HUSHCODE_ENGINE_TOKEN_DELAY_MS": "20000",
+                           "HUSHCODE_COMPLETION_TIMEOUT_MS": "500"})
+    async with session as client:
+        first = (await lsp.wait_for_state(client, {"ready"}))["enginePid"]
+        uri = "file:///tmp/hushcode-e2e/hang.py"
+        lsp.open_document(client, uri, LONG)
+        result = await asyncio.wait_for(lsp.inline(client, uri, 2, 4), 15)  # answered, not hung
+        assert result is not None and len(result.items) == 0
+        await lsp.wait_for_new_engine(client, first)
+        warnings = [m.message for m in client.messages if m.type == types.MessageType.Warning]
+        assert any("stopped answering" in m for m in warnings), warnings
+
+
+async def test_truncated_model_is_reported_by_name(model_path: Path, tmp_path: Path) -> None:
+    truncated = tmp_path / "truncated.gguf"
+    with model_path.open("rb") as src:
+        truncated.write_bytes(src.read(4 << 20))  # the first 4 MiB: a valid header, missing tensors
+    async with lsp.Session({"HUSHCODE_MODEL": str(truncated)}) as client:
+        status = await lsp.wait_for_state(client, {"error"}, timeout=60)
+        assert str(truncated) in status["message"]
+        assert any(str(truncated) in m for m in lsp.error_messages(client))
+        lsp.open_document(client, "file:///tmp/hushcode-e2e/t.py", FUNC)
+        result = await lsp.inline(client, "file:///tmp/hushcode-e2e/t.py", 2, 4)
+        assert result is not None and len(result.items) == 0
+
+
+async def test_default_model_with_wrong_hash_names_the_fix(model_path: Path, tmp_path: Path) -> None:
+    from hushcode.models.catalog import load_catalog
+
+    entry = load_catalog().default()
+    fake = tmp_path / entry.file
+    with fake.open("wb") as fh:  # right size, GGUF magic, wrong bytes
+        fh.write(b"GGUF")
+        fh.truncate(model_path.stat().st_size)
+    async with lsp.Session({"HUSHCODE_MODELS_DIR": str(tmp_path), "HUSHCODE_MODEL": ""}) as client:
+        status = await lsp.wait_for_state(client, {"error"}, timeout=60)
+        assert "sha256" in status["message"] and "hushcode models pull --force" in status["message"]
+
+
+async def test_not_a_gguf_file(tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.gguf"
+    bogus.write_text("these are my notes, not a model\n")
+    async with lsp.Session({"HUSHCODE_MODEL": str(bogus)}) as client:
+        status = await lsp.wait_for_state(client, {"error"}, timeout=30)
+        assert "not a GGUF file" in status["message"] and str(bogus) in status["message"]
+
+
+async def test_model_without_fim_tokens_is_refused_by_name(tmp_path: Path) -> None:
+    from tests.fixtures.tiny_gguf import write_tiny_gguf
+
+    model = write_tiny_gguf(tmp_path / "chat-only.gguf", fim=False, name="Tiny Chat Model")
+    async with lsp.Session({"HUSHCODE_MODEL": str(model)}) as client:
+        status = await lsp.wait_for_state(client, {"error"}, timeout=60)
+        assert "Tiny Chat Model" in status["message"] and "fill-in-the-middle" in status["message"]
+        assert status["restarts"] == 0  # a clean refusal is not retried
+        assert any("Tiny Chat Model" in m for m in lsp.error_messages(client))
+        lsp.open_document(client, "file:///tmp/hushcode-e2e/n.py", FUNC)
+        result = await lsp.inline(client, "file:///tmp/hushcode-e2e/n.py", 2, 4)
+        assert result is not None and len(result.items) == 0
+
+
+async def test_tiny_fim_model_serves(tmp_path: Path) -> None:
+    """The same loading path accepts a model with FIM tokens (detected as the qwen template)."""
+    from tests.fixtures.tiny_gguf import write_tiny_gguf
+
+    model = write_tiny_gguf(tmp_path / "tiny-fim.gguf", fim=True)
+    async with lsp.Session({"HUSHCODE_MODEL": str(model)}) as client:
+        status = await lsp.wait_for_state(client, {"ready"}, timeout=60)
+        assert status["template"] == "qwen"

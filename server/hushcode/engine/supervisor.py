@@ -129,6 +129,7 @@ class EngineSupervisor:
         self._stderr_tail: collections.deque[str] = collections.deque(maxlen=20)
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._hung = False  # set when we kill an engine that stopped answering
         self._ready = asyncio.Event()
 
     # -- lifecycle -----------------------------------------------------------------
@@ -239,12 +240,13 @@ class EngineSupervisor:
         self.pid = None
         if self._stopping:
             return "stopped"
-        how = describe_exit(returncode)
+        how = "stopped answering and was killed" if self._hung else describe_exit(returncode)
+        self._hung = False
         tail = " | ".join(list(self._stderr_tail)[-3:])
         self.last_error = f"engine {how}" + (f": {tail}" if tail else "")
         log.error("engine pid=%s %s; last stderr: %s", proc.pid, how, tail or "(none)")
         self._fail_pending(EngineCrashed(how))
-        phase = "while generating" if loaded else "while loading the model"
+        phase = "while generating" if loaded else f"while loading the model {self.config.model_path}"
         self._notify("error" if not loaded else "warning",
                      f"The hushcode engine {how} {phase}. Restarting it; completions are paused meanwhile.")
         return "crashed" if loaded else "crashed_loading"
@@ -374,6 +376,7 @@ class EngineSupervisor:
                 msg = await asyncio.wait_for(asyncio.shield(future), request.timeout_ms / 1000 + _HARD_GRACE_S)
             except asyncio.TimeoutError:
                 log.error("engine did not answer request %s within its hard deadline; killing it", rid)
+                self._hung = True
                 if self._proc is not None:
                     await self._terminate(self._proc)
                 return None

@@ -276,4 +276,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    code = main()
+    sys.stderr.flush()
+    # Exit without interpreter finalization: the reader thread is blocked in a read of stdin,
+    # and finalizing while it holds the buffer's lock aborts the process ("could not acquire lock").
+    os._exit(code)

@@ -1,0 +1,93 @@
+"""stdout carries only the protocol; logs carry no source; the CLI demo works."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from lsprotocol import types
+
+from hushcode.engine.messages import encode
+from tests.e2e import lsp
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_engine_stdout_carries_only_messages_even_when_llama_prints(model_path: Path) -> None:
+    """A verbose load makes llama.cpp print hundreds of lines; none may reach the protocol stream."""
+    requests = encode({"op": "load", "path": str(model_path), "n_ctx": 512, "verbose": True})
+    requests += encode({"op": "tokenize", "id": 1, "texts": ["print('hi')"]})
+    requests += encode({"op": "generate", "id": 2, "tokens": [1, 2, 3], "max_tokens": 3})
+    requests += encode({"op": "shutdown"})
+    proc = subprocess.run([sys.executable, "-m", "hushcode.engine.worker"], input=requests,
+                          capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = proc.stdout.splitlines()
+    events = [json.loads(line)["ev"] for line in lines]  # every line is a message
+    assert events[0] == "loaded" and "tokens" in events and events[-1] == "done"
+    assert len(proc.stderr) > 1000  # llama.cpp did print (to stderr)
+
+
+def test_server_stdout_is_protected_from_native_writes() -> None:
+    code = ("import os, sys; from hushcode.stdio import claim_stdout; out = claim_stdout(); "
+            "os.write(1, b'native noise\\n'); print('python noise'); out.write(b'PROTOCOL'); out.flush()")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    assert proc.stdout == b"PROTOCOL"
+    assert b"native noise" in proc.stderr and b"python noise" in proc.stderr
+
+
+async def test_log_file_has_one_line_per_completion_and_no_source(model_path: Path, tmp_path: Path) -> None:
+    log_file = tmp_path / "hushcode.log"
+    session = lsp.Session({"HUSHCODE_MODEL": str(model_path)})
+    session.config.server_command = [*lsp.SERVER, "--log-file", str(log_file)]
+    secret = "zanzibar_quokka_total"
+    async with session as client:
+        await lsp.wait_for_state(client, {"ready"})
+        uri = "file:///tmp/hushcode-e2e/secret.py"
+        lsp.open_document(client, uri, f"def {secret}(a, b):\n    ")
+        await lsp.inline(client, uri, 1, 4)
+    log = log_file.read_text()
+    lines = [line for line in log.splitlines() if "complete req=" in line]
+    assert len(lines) == 1
+    for field in ("reused=", "evaluated=", "generated=", "prompt_ms=", "gen_ms=", "total_ms="):
+        assert field in lines[0]
+    assert secret not in log
+
+
+async def test_non_ascii_positions_in_utf8_and_utf16(model_path: Path) -> None:
+    text = "naïve_😀 = 1\nrésumé = naïve_😀 + naï"
+    for encoding, character in (("utf-8", len("résumé = naïve_😀 + naï".encode())),
+                                ("utf-16", len("résumé = naïve_😀 + naï".encode("utf-16-le")) // 2)):
+        async with lsp.Session({"HUSHCODE_MODEL": str(model_path)}, encodings=[encoding]) as client:
+            await lsp.wait_for_state(client, {"ready"})
+            uri = f"file:///tmp/hushcode-e2e/enc-{encoding}.py"
+            lsp.open_document(client, uri, text)
+            result = await client.text_document_completion_async(types.CompletionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(1, character)))
+            status = await lsp.status(client)
+            assert status["positionEncoding"] == encoding
+            assert status["lastResult"] != "invalid_position"
+            if result is not None and len(result.items):
+                edit = result.items[0].text_edit
+                assert isinstance(edit, types.TextEdit)
+                # the replaced word starts right after "+ ", counted in this encoding
+                start = "résumé = naïve_😀 + "
+                expected = len(start.encode()) if encoding == "utf-8" else len(start.encode("utf-16-le")) // 2
+                assert edit.range.start.character == expected and edit.new_text.startswith("naï")
+
+
+def test_cli_complete_prints_a_suggestion(model_path: Path) -> None:
+    env = {**os.environ, "HUSHCODE_MODEL": str(model_path), "HUSHCODE_COMPLETION_TIMEOUT_MS": "120000"}
+    proc = subprocess.run([sys.executable, "-m", "hushcode", "complete", str(REPO / "examples/sample.py:6:5")],
+                          capture_output=True, text=True, timeout=180, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip()
+    assert "evaluated=" in proc.stderr and "total_ms=" in proc.stderr
+
+
+def test_cli_complete_bad_location() -> None:
+    proc = subprocess.run([sys.executable, "-m", "hushcode", "complete", "nofile"], capture_output=True, text=True)
+    assert proc.returncode == 2 and "FILE:LINE:COL" in proc.stderr
