@@ -85,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
         from hushcode.models.commands import run
 
         return run(argv[1:])
+    if argv[:1] == ["bench"]:
+        from hushcode.bench.commands import run as run_bench
+
+        return run_bench(argv[1:])
     parser = argparse.ArgumentParser(prog="hushcode", description="Private inline code completion.")
     parser.add_argument("--version", action="version", version=f"hushcode {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -95,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     complete = sub.add_parser("complete", help="print the suggestion at FILE:LINE:COL (1-based)")
     complete.add_argument("location")
     sub.add_parser("models", help="list, pull and verify models (see: hushcode models --help)")
+    sub.add_parser("bench", help="measure quality and latency (see: hushcode bench --help)")
     args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(args)
