@@ -1,0 +1,145 @@
+--- Ghost text on Neovim 0.12 (`vim.lsp.inline_completion`): accept all, a word or a line,
+--- cycle and dismiss. Neovim has no partial accept; these take the suggestion through
+--- `get({ on_accept })`, which also clears it, and insert the part at the cursor. Typing goes on
+--- to ask the server again, which continues from there.
+local M = {}
+local api = vim.api
+
+local namespace = api.nvim_create_namespace('nvim.lsp.inline_completion')
+
+---@return boolean
+function M.supported()
+  return vim.lsp.inline_completion ~= nil
+end
+
+--- Whether a suggestion is on screen in the current buffer.
+---@return boolean
+function M.visible()
+  return #api.nvim_buf_get_extmarks(0, namespace, 0, -1, { limit = 1 }) > 0
+end
+
+--- The first word of a suggestion: its leading blanks (newlines too), then a run of word
+--- characters (any non-ASCII byte counts as one), or else a run of other non-blank characters.
+---@param text string
+---@return string
+function M.first_word(text)
+  return text:match('^%s*[%w_\128-\255]+') or text:match('^%s*[^%w_%s\128-\255]+') or text
+end
+
+--- The first line of a suggestion: its leading newlines, then the text up to the next newline.
+---@param text string
+---@return string
+function M.first_line(text)
+  return text:match('^\n*[^\n]*')
+end
+
+--- The part of `item` that is not in the buffer yet, given the cursor. While the server's answer
+--- to a newer keystroke is on its way, the suggestion on screen is one made before the last
+--- characters were typed: when those characters match it, the rest is still good. Nil when the
+--- buffer no longer agrees with it.
+---@param item vim.lsp.inline_completion.Item
+---@param bufnr integer
+---@param row integer 0-based
+---@param col integer 0-based byte column
+---@return string?
+local function pending(item, bufnr, row, col)
+  local text = item.insert_text
+  if type(text) ~= 'string' then
+    return nil
+  end
+  if not item.range then
+    return text
+  end
+  local start_row, start_col = item.range:to_extmark()
+  if start_row ~= row or col < start_col then
+    return nil
+  end
+  local typed = api.nvim_buf_get_text(bufnr, row, start_col, row, col, {})[1] or ''
+  if text:sub(1, #typed) ~= typed then
+    return nil
+  end
+  return text:sub(#typed + 1)
+end
+
+--- Insert `text` at the cursor and put the cursor after it.
+local function insert(bufnr, win, row, col, text)
+  local lines = vim.split(text, '\n', { plain = true })
+  api.nvim_buf_set_text(bufnr, row, col, row, col, lines)
+  local last = #lines
+  api.nvim_win_set_cursor(win, { row + last, (last == 1 and col or 0) + #lines[last] })
+end
+
+--- Accept the suggestion, or the part of it that `pick` chooses.
+---@param pick? fun(text: string): string
+---@return boolean accepted false when there was no suggestion
+local function accept_with(pick)
+  if not M.supported() then
+    return false
+  end
+  return vim.lsp.inline_completion.get({
+    on_accept = function(item)
+      local win = api.nvim_get_current_win()
+      local bufnr = api.nvim_win_get_buf(win)
+      local row, col = unpack(api.nvim_win_get_cursor(win))
+      row = row - 1
+      local rest = pending(item, bufnr, row, col)
+      if rest == nil then
+        -- A snippet, or a suggestion for text that is no longer there.
+        return (pick == nil and type(item.insert_text) ~= 'string') and item or nil
+      end
+      local untouched = item.range and item.range:is_empty() and rest == item.insert_text
+      if pick == nil and (untouched or not item.range) then
+        return item -- Neovim's own accept (it also runs the item's command)
+      end
+      insert(bufnr, win, row, col, pick and pick(rest) or rest)
+      return nil
+    end,
+  })
+end
+
+--- Accept the whole suggestion.
+function M.accept()
+  return accept_with(nil)
+end
+
+--- Accept the suggestion's next word.
+function M.accept_word()
+  return accept_with(M.first_word)
+end
+
+--- Accept the suggestion's next line.
+function M.accept_line()
+  return accept_with(M.first_line)
+end
+
+--- Show the next (count > 0) or previous alternative.
+---@param count integer
+function M.cycle(count)
+  if M.supported() and M.visible() then
+    vim.lsp.inline_completion.select({ count = count })
+    return true
+  end
+  return false
+end
+
+--- Hide the suggestion and cancel the request in flight; a new one comes on the next keystroke.
+function M.dismiss()
+  if not (M.supported() and M.visible()) then
+    return false
+  end
+  vim.lsp.inline_completion.get({
+    on_accept = function()
+      return nil
+    end,
+  })
+  return true
+end
+
+--- Turn ghost text on or off in a buffer.
+---@param enable boolean
+---@param bufnr integer
+function M.enable(enable, bufnr)
+  vim.lsp.inline_completion.enable(enable, { bufnr = bufnr })
+end
+
+return M
