@@ -16,9 +16,11 @@ from pathlib import PurePosixPath
 from hushcode.config.settings import Settings
 from hushcode.documents.positions import resolve_position
 from hushcode.engine.supervisor import EngineSupervisor, GenerateRequest, GenerateResult
-from hushcode.postprocess.cleanup import clean_completion
+from hushcode.postprocess.candidate import CompletionContext
+from hushcode.postprocess.pipeline import postprocess
 from hushcode.prompt.layout import Budget, build_fim_tokens, fit_budget, split_around_cursor
-from hushcode.syntax.decide import Scope, decide_scope
+from hushcode.syntax.decide import Scope, decide
+from hushcode.syntax.languages import detect_language
 
 log = logging.getLogger("hushcode.completion")
 
@@ -30,11 +32,13 @@ class DocumentSnapshot:
     uri: str
     version: int | None
     text: str
+    language_id: str | None = None
 
 
 @dataclass(frozen=True)
 class Suggestion:
-    text: str  # inserted at the cursor
+    text: str  # inserted at the cursor...
+    replace_end: int = 0  # ...replacing this many characters after it (auto-closed brackets)
 
 
 @dataclass
@@ -80,10 +84,14 @@ class CompletionService:
         if cursor is None:
             fields["result"] = "invalid_position"
             return None
-        scope = decide_scope(doc.text[cursor.line_start:cursor.offset], doc.text[cursor.offset:cursor.line_end])
+        language = detect_language(doc.language_id, doc.uri)
+        t_decide = time.perf_counter()
+        decision = decide(doc.text, cursor.offset, cursor.line_start, cursor.line_end, language)
+        fields["decide_ms"] = round((time.perf_counter() - t_decide) * 1000, 2)
+        scope = decision.scope
         fields["scope"] = scope.value
         if scope is Scope.SKIP:
-            fields["result"] = "skip"
+            fields["result"] = f"skip_{decision.reason}"
             return None
         engine = self.engine
         if engine is None or engine.model is None:
@@ -106,6 +114,8 @@ class CompletionService:
             max_tokens=cfg.max_line_tokens if scope is Scope.LINE else cfg.max_tokens,
             stop_at_newline=scope is Scope.LINE,
             stop_texts=("\n\n\n",) if scope is Scope.BLOCK else (),
+            stop_indent=decision.min_indent if scope is Scope.BLOCK else None,
+            stop_unmatched_close=scope is Scope.BLOCK and language is not None and not language.indentation_scoped,
             timeout_ms=cfg.timeout_ms,
         ))
         if result is None:
@@ -113,15 +123,17 @@ class CompletionService:
             return None
         self._record(result, fields)
         t1 = time.perf_counter()
-        text = clean_completion(result.text, scope, model.markers.marker_texts)
+        ctx = CompletionContext(prefix=doc.text[:cursor.offset], suffix=doc.text[cursor.offset:], decision=decision,
+                                language=language, stop_texts=model.markers.marker_texts)
+        candidate = postprocess(ctx, result.text)
         fields["post_ms"] = round((time.perf_counter() - t1) * 1000, 2)
-        if text is None:
+        if candidate is None:
             fields["result"] = "empty"
             return None
         self.stats.answered += 1
         fields["result"] = "ok"
-        fields["chars"] = len(text)
-        return Suggestion(text=text)
+        fields["chars"] = len(candidate.text)
+        return Suggestion(text=candidate.text, replace_end=candidate.replace_end)
 
     @staticmethod
     def _record(result: GenerateResult, fields: dict[str, float | int | str]) -> None:

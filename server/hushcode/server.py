@@ -71,7 +71,8 @@ class HushcodeServer(LanguageServer):
         document = self.workspace.text_documents.get(uri)
         if document is None:
             return None
-        return DocumentSnapshot(uri=uri, version=document.version, text=document.source)
+        return DocumentSnapshot(uri=uri, version=document.version, text=document.source,
+                                language_id=document.language_id)
 
     @property
     def position_encoding(self) -> str:

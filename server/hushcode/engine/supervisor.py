@@ -64,6 +64,8 @@ class GenerateRequest:
     max_tokens: int = 64
     stop_at_newline: bool = False
     stop_texts: tuple[str, ...] = ()
+    stop_indent: int | None = None  # stop when a later line is indented less than this
+    stop_unmatched_close: bool = False  # stop at a closing bracket with no opener in the output
     timeout_ms: int = 10000
 
 
@@ -368,6 +370,7 @@ class EngineSupervisor:
             future = self._request({
                 "op": "generate", "id": rid, "tokens": request.tokens, "max_tokens": request.max_tokens,
                 "stop_at_newline": request.stop_at_newline, "stop_texts": list(request.stop_texts),
+                "stop_indent": request.stop_indent, "stop_unmatched_close": request.stop_unmatched_close,
                 "timeout_ms": request.timeout_ms,
             })
             self._running = (rid, request.document)

@@ -130,6 +130,7 @@ class Engine:
         max_tokens = int(msg.get("max_tokens", 64))
         stop_at_newline = bool(msg.get("stop_at_newline", False))
         stop_texts: list[str] = list(msg.get("stop_texts", []))
+        stop_rule = StopRule(msg.get("stop_indent"), bool(msg.get("stop_unmatched_close", False)))
         started = time.perf_counter()
 
         # 1. Reuse the longest common prefix of what the KV cache holds.
@@ -187,6 +188,9 @@ class Engine:
                 if any(s in text for s in stop_texts):
                     reason = "stop_text"
                     break
+                if stop_rule.met(text):
+                    reason = "scope_end"
+                    break
                 llm.eval([token])
                 if _TOKEN_DELAY_S:
                     time.sleep(_TOKEN_DELAY_S)
@@ -210,6 +214,33 @@ class Engine:
     def _marker_ids(self) -> set[int]:
         m = self.markers
         return {m.prefix, m.suffix} | ({m.middle} if m.middle is not None else set()) | self.stop_ids
+
+
+class StopRule:
+    """Generation stops as soon as the decision is met: a dedent below the block, or a closer
+    that closes the enclosing scope. Checked on the text generated so far, after each token."""
+
+    def __init__(self, min_indent: int | None, unmatched_close: bool) -> None:
+        self.min_indent = min_indent
+        self.unmatched_close = unmatched_close
+        self.depth = 0
+        self.scanned = 0
+
+    def met(self, text: str) -> bool:
+        if self.min_indent is not None:
+            newline = text.rfind("\n")
+            if newline != -1:  # only lines after the cursor's own line count
+                last = text[newline + 1:]
+                body = last.lstrip(" \t")
+                if body and len(last) - len(body) < self.min_indent:
+                    return True
+        if self.unmatched_close:
+            for ch in text[self.scanned:]:
+                self.depth += 1 if ch in "([{" else -1 if ch in ")]}" else 0
+                if self.depth < 0:
+                    return True
+            self.scanned = len(text)
+        return False
 
 
 def _reader(stdin: BinaryIO, inbox: queue.Queue[Message | None], engine: Engine) -> None:

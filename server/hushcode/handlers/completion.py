@@ -21,6 +21,11 @@ _ids = itertools.count(1)
 _WORD_TAIL = re.compile(r"\w*$")
 
 
+def _end(text: str, offset: int, encoding: str) -> types.Position:
+    line, character = position_of(text, offset, encoding)
+    return types.Position(line=line, character=character)
+
+
 def register(server: HushcodeServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(resolve_provider=False))
     async def completion(ls: HushcodeServer, params: types.CompletionParams) -> types.CompletionList:
@@ -48,7 +53,8 @@ def register(server: HushcodeServer) -> None:
             filter_text=new_text,
             sort_text="0",
             text_edit=types.TextEdit(
-                range=types.Range(start=types.Position(line=start_line, character=start_char), end=params.position),
+                range=types.Range(start=types.Position(line=start_line, character=start_char),
+                                  end=_end(snapshot.text, cursor.offset + suggestion.replace_end, encoding)),
                 new_text=new_text,
             ),
             insert_text_format=types.InsertTextFormat.PlainText,

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from hushcode.documents.positions import position_of, resolve_position
+
 if TYPE_CHECKING:
     from hushcode.server import HushcodeServer
 
@@ -29,5 +31,11 @@ def register(server: HushcodeServer) -> None:
         ls.send_status()
         if suggestion is None:
             return empty
-        here = types.Range(start=params.position, end=params.position)
+        end = params.position
+        if suggestion.replace_end:  # replace auto-closed brackets right of the cursor instead of doubling them
+            cursor = resolve_position(snapshot.text, end.line, end.character, ls.position_encoding)
+            assert cursor is not None  # the service resolved it already
+            line, character = position_of(snapshot.text, cursor.offset + suggestion.replace_end, ls.position_encoding)
+            end = types.Position(line=line, character=character)
+        here = types.Range(start=params.position, end=end)
         return types.InlineCompletionList(items=[types.InlineCompletionItem(insert_text=suggestion.text, range=here)])

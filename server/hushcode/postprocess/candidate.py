@@ -1,0 +1,49 @@
+"""What every filter sees and returns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from hushcode.syntax.decide import Decision, Scope
+from hushcode.syntax.languages import LanguageInfo
+
+
+@dataclass(frozen=True)
+class CompletionContext:
+    """The document around the cursor, and the decision taken for it."""
+
+    prefix: str  # all text before the cursor
+    suffix: str  # all text after the cursor
+    decision: Decision
+    language: LanguageInfo | None = None
+    stop_texts: tuple[str, ...] = ()
+    tab_size: int = 4
+    insert_spaces: bool | None = None  # None: follow the file's own style
+
+    @property
+    def scope(self) -> Scope:
+        return self.decision.scope
+
+    @property
+    def line_before(self) -> str:
+        return self.prefix[self.prefix.rfind("\n") + 1:]
+
+    @property
+    def line_after(self) -> str:
+        end = self.suffix.find("\n")
+        return self.suffix if end == -1 else self.suffix[:end]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A suggestion: `text` replaces the cursor plus the first `replace_end` characters after it."""
+
+    text: str
+    replace_end: int = 0
+
+    def with_text(self, text: str) -> Candidate:
+        return replace(self, text=text)
+
+
+Filter = Callable[[CompletionContext, Candidate], "Candidate | None"]

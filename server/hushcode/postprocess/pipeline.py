@@ -1,0 +1,38 @@
+"""The post-processing pipeline: small pure filters, in order. Any filter may drop the suggestion."""
+
+from __future__ import annotations
+
+from hushcode.postprocess.brackets import fix_brackets
+from hushcode.postprocess.candidate import Candidate, CompletionContext, Filter
+from hushcode.postprocess.indent_style import match_indent_style
+from hushcode.postprocess.indentation import cut_at_dedent
+from hushcode.postprocess.parse_check import keep_file_parsing
+from hushcode.postprocess.repetition import cut_repetition
+from hushcode.postprocess.scope import limit_to_scope
+from hushcode.postprocess.stops import cut_at_stops
+from hushcode.postprocess.suffix_repeat import drop_suffix_repeat
+from hushcode.postprocess.whitespace import trim_whitespace
+
+FILTERS: tuple[Filter, ...] = (
+    cut_at_stops,
+    limit_to_scope,
+    cut_at_dedent,
+    cut_repetition,
+    drop_suffix_repeat,
+    fix_brackets,
+    match_indent_style,
+    trim_whitespace,
+    keep_file_parsing,
+)
+
+
+def postprocess(ctx: CompletionContext, raw: str, filters: tuple[Filter, ...] = FILTERS) -> Candidate | None:
+    """Run `raw` model output through every filter; None means "show nothing"."""
+    candidate: Candidate | None = Candidate(text=raw)
+    for step in filters:
+        if candidate is None or not candidate.text.strip():
+            return None
+        candidate = step(ctx, candidate)
+    if candidate is None or not candidate.text.strip():
+        return None
+    return candidate

@@ -1,0 +1,16 @@
+"""Whitespace: no doubled space at the cursor, no trailing whitespace, nothing if blank."""
+
+from __future__ import annotations
+
+from hushcode.postprocess.candidate import Candidate, CompletionContext
+
+
+def trim_whitespace(ctx: CompletionContext, candidate: Candidate) -> Candidate | None:
+    text = candidate.text
+    before = ctx.line_before
+    if before and before[-1] in " \t" and before.strip():
+        text = text.lstrip(" \t")  # "return |" + " x" would give two spaces
+    text = "\n".join(line.rstrip() for line in text.split("\n")).rstrip()
+    if not text.strip():
+        return None
+    return candidate.with_text(text)

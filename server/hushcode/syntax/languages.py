@@ -1,0 +1,87 @@
+"""Tree-sitter grammars, chosen by LSP languageId or file extension.
+
+The grammars are the wheels named in pyproject.toml. Node-type tables below are data, one
+row per language, so that decisions and filters need no per-language code.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import PurePosixPath
+
+import tree_sitter as ts
+
+
+@dataclass(frozen=True)
+class LanguageInfo:
+    name: str
+    module: str
+    function: str = "language"
+    strings: frozenset[str] = frozenset()
+    comments: frozenset[str] = frozenset({"comment"})
+    indentation_scoped: bool = False  # blocks end by dedent (Python) rather than by a closing brace
+
+
+_C_STRINGS = frozenset({"string_literal", "char_literal", "raw_string_literal", "system_lib_string"})
+_JS_STRINGS = frozenset({"string", "template_string", "regex"})
+
+LANGUAGES: dict[str, LanguageInfo] = {
+    "python": LanguageInfo("python", "tree_sitter_python", strings=frozenset({"string"}), indentation_scoped=True),
+    "javascript": LanguageInfo("javascript", "tree_sitter_javascript", strings=_JS_STRINGS),
+    "typescript": LanguageInfo("typescript", "tree_sitter_typescript", "language_typescript", strings=_JS_STRINGS),
+    "tsx": LanguageInfo("tsx", "tree_sitter_typescript", "language_tsx", strings=_JS_STRINGS),
+    "go": LanguageInfo("go", "tree_sitter_go", strings=frozenset(
+        {"interpreted_string_literal", "raw_string_literal", "rune_literal"})),
+    "rust": LanguageInfo("rust", "tree_sitter_rust", strings=frozenset({"string_literal", "raw_string_literal",
+                                                                         "char_literal"}),
+                         comments=frozenset({"line_comment", "block_comment"})),
+    "java": LanguageInfo("java", "tree_sitter_java", strings=frozenset({"string_literal", "character_literal",
+                                                                         "text_block"}),
+                         comments=frozenset({"line_comment", "block_comment"})),
+    "c": LanguageInfo("c", "tree_sitter_c", strings=_C_STRINGS),
+    "cpp": LanguageInfo("cpp", "tree_sitter_cpp", strings=_C_STRINGS),
+}
+
+_BY_LANGUAGE_ID = {
+    "python": "python", "javascript": "javascript", "javascriptreact": "javascript",
+    "typescript": "typescript", "typescriptreact": "tsx", "go": "go", "rust": "rust", "java": "java",
+    "c": "c", "cpp": "cpp", "cuda-cpp": "cpp", "objective-c": "c",
+}
+_BY_EXTENSION = {
+    ".py": "python", ".pyi": "python", ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript",
+    ".jsx": "javascript", ".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "tsx",
+    ".go": "go", ".rs": "rust", ".java": "java", ".c": "c", ".h": "c", ".cc": "cpp", ".cpp": "cpp",
+    ".cxx": "cpp", ".hpp": "cpp", ".hh": "cpp", ".hxx": "cpp",
+}
+
+
+def detect_language(language_id: str | None, uri: str) -> LanguageInfo | None:
+    """The language of a document, from the editor's languageId, else its file extension."""
+    name = _BY_LANGUAGE_ID.get(language_id or "") or _BY_EXTENSION.get(PurePosixPath(uri).suffix.lower())
+    return LANGUAGES.get(name) if name else None
+
+
+@lru_cache(maxsize=None)
+def grammar(name: str) -> ts.Language:
+    info = LANGUAGES[name]
+    return ts.Language(getattr(importlib.import_module(info.module), info.function)())
+
+
+def parse(info: LanguageInfo, text: str) -> ts.Tree:
+    """Parse `text` (a new parser each time: parsers are cheap and not shared between threads)."""
+    return ts.Parser(grammar(info.name)).parse(text.encode("utf-8"))
+
+
+def error_count(tree: ts.Tree) -> int:
+    """How many ERROR or MISSING nodes the parse has."""
+    count = 0
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "ERROR" or node.is_missing:
+            count += 1
+        if node.has_error:
+            stack.extend(node.children)
+    return count
