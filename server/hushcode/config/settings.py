@@ -32,6 +32,9 @@ class CompletionSettings:
     prefix_lines: int = 80
     suffix_lines: int = 30
     timeout_ms: int = 10000
+    # "auto" picks the measured best format for the model's family (see prompt/formats.py)
+    prompt_format: str = field(default="auto", metadata={"choices": ("auto", "psm", "psm-typed", "spm", "repo")})
+    alternatives: int = field(default=3, metadata={"choices": (1, 2, 3)})  # on a manual trigger
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,11 @@ def _apply(section: Any, values: Mapping[str, Any], where: str, warnings: list[s
             warnings.append(f"{where}: unknown setting '{key}' ignored")
             continue
         try:
-            changes[name] = _coerce(value, getattr(section, name), str(fields[name].type))
+            coerced = _coerce(value, getattr(section, name), str(fields[name].type))
+            choices = fields[name].metadata.get("choices")
+            if choices is not None and coerced not in choices:
+                raise ValueError("expected one of " + ", ".join(map(str, choices)))
+            changes[name] = coerced
         except (TypeError, ValueError) as exc:
             warnings.append(f"{where}.{key}: bad value {value!r} ({exc}); using {getattr(section, name)!r}")
     return dataclasses.replace(section, **changes)

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hushcode.engine.messages import Message, decode, encode
+from hushcode.prompt.layout import RepoMarkers
 from hushcode.prompt.templates import FimMarkers
 
 log = logging.getLogger("hushcode.engine")
@@ -66,6 +67,7 @@ class GenerateRequest:
     stop_texts: tuple[str, ...] = ()
     stop_indent: int | None = None  # stop when a later line is indented less than this
     stop_unmatched_close: bool = False  # stop at a closing bracket with no opener in the output
+    alternatives: int = 1  # >1: also greedy continuations of the next most likely first tokens
     timeout_ms: int = 10000
 
 
@@ -80,6 +82,7 @@ class GenerateResult:
     prompt_ms: float
     gen_ms: float
     control_tokens: int
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ class LoadedModel:
     bos: int | None
     n_ctx: int
     load_ms: float
+    repo: RepoMarkers = RepoMarkers(None, None)
 
 
 Notify = Callable[[str, str], None]  # (level: "info"|"warning"|"error", message in words)
@@ -258,7 +262,8 @@ class EngineSupervisor:
         markers = FimMarkers(template=msg["template"], prefix=m["prefix"], suffix=m["suffix"],
                              middle=m["middle"], order=m["order"], stop_ids=(), marker_texts=tuple(m["texts"]))
         self.model = LoadedModel(name=msg["model"], markers=markers, bos=msg.get("bos"),
-                                 n_ctx=msg["n_ctx"], load_ms=msg["load_ms"])
+                                 n_ctx=msg["n_ctx"], load_ms=msg["load_ms"],
+                                 repo=RepoMarkers(**(msg.get("repo") or {"repo_name": None, "file_sep": None})))
         log.info("engine ready pid=%s model=%r template=%s load_ms=%s",
                  msg.get("pid"), msg["model"], msg["template"], msg["load_ms"])
         if self.restarts:
@@ -371,6 +376,7 @@ class EngineSupervisor:
                 "op": "generate", "id": rid, "tokens": request.tokens, "max_tokens": request.max_tokens,
                 "stop_at_newline": request.stop_at_newline, "stop_texts": list(request.stop_texts),
                 "stop_indent": request.stop_indent, "stop_unmatched_close": request.stop_unmatched_close,
+                "alternatives": request.alternatives,
                 "timeout_ms": request.timeout_ms,
             })
             self._running = (rid, request.document)
@@ -403,4 +409,5 @@ class EngineSupervisor:
             text=msg["text"], reason=msg["reason"], prompt_tokens=msg["prompt_tokens"], reused=msg["reused"],
             evaluated=msg["evaluated"], generated=msg["generated"], prompt_ms=msg["prompt_ms"],
             gen_ms=msg["gen_ms"], control_tokens=msg["control_tokens"],
+            alternatives=tuple(msg.get("texts") or [msg["text"]]),
         )

@@ -11,7 +11,6 @@ generations can never share the context.
 
 from __future__ import annotations
 
-import codecs
 import collections
 import os
 import queue
@@ -26,7 +25,6 @@ from hushcode.engine.messages import Message, decode, encode
 # Fault injection for the crash tests (documented in docs/architecture.md).
 _FAULT = os.environ.get("HUSHCODE_ENGINE_FAULT", "")
 _TOKEN_DELAY_S = float(os.environ.get("HUSHCODE_ENGINE_TOKEN_DELAY_MS", "0") or 0) / 1000
-_PROMPT_CHUNK = 64  # evaluate long prompts in chunks so a cancel lands within one chunk
 
 
 class Channel:
@@ -94,9 +92,17 @@ class Engine:
             "markers": {"prefix": markers.prefix, "suffix": markers.suffix, "middle": markers.middle,
                         "order": markers.order, "texts": list(markers.marker_texts)},
             "bos": bos if bos is not None and bos >= 0 else None,
+            "repo": self._repo_markers(markers.template),
             "n_ctx": self.llm.n_ctx(), "pid": os.getpid(),
             "load_ms": round((time.perf_counter() - started) * 1000, 1),
         })
+
+    def _repo_markers(self, template_name: str) -> dict[str, int | None]:
+        from hushcode.prompt.templates import TEMPLATES_BY_NAME
+
+        template = TEMPLATES_BY_NAME[template_name]
+        return {"repo_name": self._special_token(template.repo_name) if template.repo_name else None,
+                "file_sep": self._special_token(template.file_sep) if template.file_sep else None}
 
     def _special_token(self, text: str) -> int | None:
         tokens = self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
@@ -123,84 +129,48 @@ class Engine:
             self.timeline.append((msg["id"], started, time.monotonic()))
 
     def _generate(self, msg: Message) -> None:
-        llm = self.llm
+        from hushcode.engine.generation import Decoder, Limits
+
         request_id = msg["id"]
         tokens: list[int] = list(msg["tokens"])
         deadline = time.monotonic() + float(msg.get("timeout_ms", 10000)) / 1000
-        max_tokens = int(msg.get("max_tokens", 64))
-        stop_at_newline = bool(msg.get("stop_at_newline", False))
-        stop_texts: list[str] = list(msg.get("stop_texts", []))
-        stop_rule = StopRule(msg.get("stop_indent"), bool(msg.get("stop_unmatched_close", False)))
+        limits = Limits(
+            max_tokens=int(msg.get("max_tokens", 64)), deadline=deadline,
+            stop_at_newline=bool(msg.get("stop_at_newline", False)), stop_texts=tuple(msg.get("stop_texts", [])),
+            stop_indent=msg.get("stop_indent"), stop_unmatched_close=bool(msg.get("stop_unmatched_close", False)),
+            token_delay_s=_TOKEN_DELAY_S,
+        )
+        decoder = Decoder(self.llm, self.stop_ids, self._is_eog, self.stop_flag.is_set)
         started = time.perf_counter()
-
-        # 1. Reuse the longest common prefix of what the KV cache holds.
-        cached = llm.input_ids[: llm.n_tokens].tolist()
-        reused = 0
-        for a, b in zip(cached, tokens):
-            if a != b:
-                break
-            reused += 1
-        reused = min(reused, len(tokens) - 1)  # the last prompt token must be decoded for fresh logits
-        llm.n_tokens = reused  # eval() drops the KV entries from here on
-
-        # 2. Evaluate only what is new, in chunks, checking the stop flag between them.
-        reason = "stop"
-        pending = tokens[reused:]
-        evaluated = 0
-        while pending:
-            if self.stop_flag.is_set() or time.monotonic() > deadline:
-                reason = "cancelled" if self.stop_flag.is_set() else "deadline"
-                break
-            chunk, pending = pending[:_PROMPT_CHUNK], pending[_PROMPT_CHUNK:]
-            llm.eval(chunk)
-            evaluated += len(chunk)
+        reused, evaluated, interrupted = decoder.evaluate_prompt(tokens, deadline)
         prompt_ms = (time.perf_counter() - started) * 1000
         self.stats["prompt_tokens_evaluated"] += evaluated
         self.stats["prompt_tokens_reused"] += reused
 
-        # 3. Generate greedily, one token at a time, checking stop flag and deadline after each.
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        text = ""
-        generated = 0
+        def stream(piece: str) -> None:
+            self.channel.send({"ev": "token", "id": request_id, "text": piece})
+
         gen_started = time.perf_counter()
-        if reason == "stop":
-            llm._sampler = llm._init_sampler(temp=0.0, repeat_penalty=1.0)
-            reason = "length"
-            while generated < max_tokens:
-                if self.stop_flag.is_set():
-                    reason = "cancelled"
+        texts: list[str] = []
+        generated = 0
+        reason = interrupted or "stop"
+        if interrupted is None:
+            n = max(1, int(msg.get("alternatives", 1)))
+            firsts: list[int | None] = list(decoder.first_tokens(n)) if n > 1 else [None]
+            for k, first in enumerate(firsts or [None]):
+                if k:
+                    self.llm.n_tokens = len(tokens)  # rewind to the end of the prompt for the next one
+                out = decoder.generate(limits, stream if k == 0 else (lambda piece: None), first)
+                texts.append(out.text)
+                generated += out.generated
+                reason = out.reason if k == 0 else reason
+                if out.reason in ("cancelled", "deadline"):
                     break
-                if time.monotonic() > deadline:
-                    reason = "deadline"
-                    break
-                token = llm.sample(temp=0.0)
-                if token in self.stop_ids or self._is_eog(token):
-                    reason = "stop"
-                    break
-                generated += 1
-                piece = decoder.decode(llm.detokenize([token]))
-                text += piece
-                if piece:
-                    self.channel.send({"ev": "token", "id": request_id, "text": piece})
-                if stop_at_newline and "\n" in text:
-                    reason = "newline"
-                    break
-                if any(s in text for s in stop_texts):
-                    reason = "stop_text"
-                    break
-                if stop_rule.met(text):
-                    reason = "scope_end"
-                    break
-                llm.eval([token])
-                if _TOKEN_DELAY_S:
-                    time.sleep(_TOKEN_DELAY_S)
-            llm._sampler = None
-            text += decoder.decode(b"", final=True)
         if reason == "cancelled":
             self.stats["cancelled"] += 1
         self.stats["tokens_generated"] += generated
         self.channel.send({
-            "ev": "done", "id": request_id, "text": text, "reason": reason,
+            "ev": "done", "id": request_id, "text": texts[0] if texts else "", "texts": texts, "reason": reason,
             "prompt_tokens": len(tokens), "reused": reused, "evaluated": evaluated, "generated": generated,
             "prompt_ms": round(prompt_ms, 2), "gen_ms": round((time.perf_counter() - gen_started) * 1000, 2),
             "control_tokens": sum(1 for t in tokens if t in self._marker_ids()),
@@ -214,33 +184,6 @@ class Engine:
     def _marker_ids(self) -> set[int]:
         m = self.markers
         return {m.prefix, m.suffix} | ({m.middle} if m.middle is not None else set()) | self.stop_ids
-
-
-class StopRule:
-    """Generation stops as soon as the decision is met: a dedent below the block, or a closer
-    that closes the enclosing scope. Checked on the text generated so far, after each token."""
-
-    def __init__(self, min_indent: int | None, unmatched_close: bool) -> None:
-        self.min_indent = min_indent
-        self.unmatched_close = unmatched_close
-        self.depth = 0
-        self.scanned = 0
-
-    def met(self, text: str) -> bool:
-        if self.min_indent is not None:
-            newline = text.rfind("\n")
-            if newline != -1:  # only lines after the cursor's own line count
-                last = text[newline + 1:]
-                body = last.lstrip(" \t")
-                if body and len(last) - len(body) < self.min_indent:
-                    return True
-        if self.unmatched_close:
-            for ch in text[self.scanned:]:
-                self.depth += 1 if ch in "([{" else -1 if ch in ")]}" else 0
-                if self.depth < 0:
-                    return True
-            self.scanned = len(text)
-        return False
 
 
 def _reader(stdin: BinaryIO, inbox: queue.Queue[Message | None], engine: Engine) -> None:

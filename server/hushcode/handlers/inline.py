@@ -25,17 +25,20 @@ def register(server: HushcodeServer) -> None:
         snapshot = ls.snapshot(params.text_document.uri)
         if snapshot is None:
             return empty
-        suggestion = await ls.completions.suggest(
-            snapshot, params.position.line, params.position.character, ls.position_encoding, f"i{next(_ids)}"
-        )
+        invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
+        # A manual trigger (e.g. Alt+\\ in VS Code) gets alternatives to cycle through.
+        count = ls.settings.completion.alternatives if invoked else 1
+        encoding = ls.position_encoding
+        found = await ls.completions.suggest_all(
+            snapshot, params.position.line, params.position.character, encoding, f"i{next(_ids)}", count)
         ls.send_status()
-        if suggestion is None:
+        cursor = resolve_position(snapshot.text, params.position.line, params.position.character, encoding)
+        if not found or cursor is None:
             return empty
-        end = params.position
-        if suggestion.replace_end:  # replace auto-closed brackets right of the cursor instead of doubling them
-            cursor = resolve_position(snapshot.text, end.line, end.character, ls.position_encoding)
-            assert cursor is not None  # the service resolved it already
-            line, character = position_of(snapshot.text, cursor.offset + suggestion.replace_end, ls.position_encoding)
-            end = types.Position(line=line, character=character)
-        here = types.Range(start=params.position, end=end)
-        return types.InlineCompletionList(items=[types.InlineCompletionItem(insert_text=suggestion.text, range=here)])
+        items = []
+        for suggestion in found:
+            # replace auto-closed brackets right of the cursor instead of doubling them
+            line, character = position_of(snapshot.text, cursor.offset + suggestion.replace_end, encoding)
+            here = types.Range(start=params.position, end=types.Position(line=line, character=character))
+            items.append(types.InlineCompletionItem(insert_text=suggestion.text, range=here))
+        return types.InlineCompletionList(items=items)

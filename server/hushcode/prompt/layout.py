@@ -47,6 +47,45 @@ def fit_budget(prefix: Sequence[int], suffix: Sequence[int], budget: Budget) -> 
     return kept_prefix, kept_suffix
 
 
+PROMPT_FORMATS = ("psm", "psm-typed", "spm", "repo")
+"""
+- psm:       [bos] PRE prefix SUF suffix MID
+- psm-typed: [bos] PRE prefix-to-line-start SUF rest-of-line+suffix MID typed-part-of-line
+             (typing within a line then only appends tokens: the KV cache stays warm)
+- spm:       [bos] SUF suffix PRE prefix MID
+- repo:      Qwen's repository format: REPO name FILE_SEP path, then PSM
+"""
+
+
+@dataclass(frozen=True)
+class PromptPieces:
+    """Token ids of each piece of a prompt (the user's text, tokenized with special tokens off)."""
+
+    prefix: Sequence[int]
+    suffix: Sequence[int]
+    typed: Sequence[int] = ()  # psm-typed: the cursor line's text before the cursor
+    repo: Sequence[int] = ()  # repo: "name\n"
+    path: Sequence[int] = ()  # repo: "relative/path.py\n"
+
+
+@dataclass(frozen=True)
+class RepoMarkers:
+    repo_name: int | None
+    file_sep: int | None
+
+
+def build_prompt(fmt: str, markers: FimMarkers, pieces: PromptPieces, bos: int | None = None,
+                 repo: RepoMarkers | None = None) -> list[int]:
+    """Lay out a prompt in format `fmt` (see PROMPT_FORMATS)."""
+    head = [bos] if bos is not None else []
+    middle = [markers.middle] if markers.middle is not None else []
+    if fmt == "repo" and repo is not None and repo.repo_name is not None and repo.file_sep is not None:
+        head += [repo.repo_name, *pieces.repo, repo.file_sep, *pieces.path]
+    if fmt == "spm" or markers.order == "spm":
+        return [*head, markers.suffix, *pieces.suffix, markers.prefix, *pieces.prefix, *middle, *pieces.typed]
+    return [*head, markers.prefix, *pieces.prefix, markers.suffix, *pieces.suffix, *middle, *pieces.typed]
+
+
 def build_fim_tokens(
     markers: FimMarkers,
     prefix: Sequence[int],

@@ -1,0 +1,97 @@
+"""Run the repository's own tests on completed files, in a throwaway copy (pass@1).
+
+The user's files are never touched: the repository is copied once into a temporary directory
+(without .git and caches; virtual environments and node_modules are linked, not copied), and each
+completed file is written into the copy, tested, and put back. Python writes no bytecode there, so
+a stale .pyc can never stand in for a file that changed within the same second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+SKIPPED = frozenset({".git", ".hg", ".svn", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".bench"})
+LINKED = frozenset({".venv", "venv", "node_modules", ".tox", ".nox", "target"})
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    """One run of the test command."""
+
+    passed: bool
+    seconds: float
+    timed_out: bool
+    tail: str  # the last lines of its output, for the report
+
+
+class TestRunner:
+    """The test command, run in a private copy of the repository."""
+
+    def __init__(self, root: Path, command: str, timeout: float) -> None:
+        self.root = root.resolve()
+        self.command = command
+        self.timeout = timeout
+        self._tmp = Path(tempfile.mkdtemp(prefix="hushcode-bench-"))
+        self.copy = self._tmp / self.root.name
+        self._cache: dict[tuple[str, str], TestOutcome] = {}
+        self._copied = False
+
+    def prepare(self) -> TestOutcome:
+        """Copy the repository and run the command once on the untouched copy."""
+        links: list[Path] = []
+
+        def ignore(folder: str, names: list[str]) -> set[str]:
+            linked = {n for n in names if n in LINKED and os.path.isdir(os.path.join(folder, n))}
+            links.extend(Path(folder, n).relative_to(self.root) for n in linked)
+            return linked | {n for n in names if n in SKIPPED}
+
+        shutil.copytree(self.root, self.copy, symlinks=True, ignore=ignore)
+        for rel in links:
+            (self.copy / rel).symlink_to(self.root / rel, target_is_directory=True)
+        self._copied = True
+        return self._execute()
+
+    def run_with(self, path: str, text: str) -> TestOutcome:
+        """Run the command with `path` (relative to the root) replaced by `text`; cached by content."""
+        key = (path, hashlib.sha256(text.encode("utf-8")).hexdigest())
+        if key not in self._cache:
+            target = self.copy / path
+            if target.is_symlink() or not target.resolve().is_relative_to(self.copy.resolve()):
+                # writing would go through the link into the user's files
+                raise ValueError(f"{path} is a link in the repository; not testing it")
+            original = target.read_bytes()
+            try:
+                target.write_text(text, encoding="utf-8")
+                self._cache[key] = self._execute()
+            finally:
+                target.write_bytes(original)
+        return self._cache[key]
+
+    def _execute(self) -> TestOutcome:
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        started = time.perf_counter()
+        # A session of its own, so that a timeout ends the whole tree the shell started.
+        process = subprocess.Popen(self.command, shell=True, cwd=self.copy, env=env, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        timed_out = False
+        try:
+            output, _ = process.communicate(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            os.killpg(process.pid, signal.SIGKILL)
+            output, _ = process.communicate()
+        tail = "\n".join(output.decode("utf-8", "replace").rstrip().splitlines()[-5:])
+        return TestOutcome(passed=process.returncode == 0 and not timed_out,
+                           seconds=round(time.perf_counter() - started, 2), timed_out=timed_out, tail=tail)
+
+    def close(self) -> None:
+        """Remove the copy (links into the repository are removed, never followed)."""
+        shutil.rmtree(self._tmp, ignore_errors=True)

@@ -1,0 +1,151 @@
+"""The decode loop inside the engine: prompt evaluation with KV-cache reuse, greedy generation
+with early stop, and alternatives for a manual trigger.
+
+Runs in the engine process only (it drives a llama_cpp.Llama); the stop flag and the deadline
+are checked after every prompt chunk and every generated token.
+"""
+
+from __future__ import annotations
+
+import codecs
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+PROMPT_CHUNK = 64  # evaluate long prompts in chunks so a cancel lands within one chunk
+
+
+@dataclass(frozen=True)
+class Limits:
+    """When to stop generating."""
+
+    max_tokens: int
+    deadline: float  # time.monotonic()
+    stop_at_newline: bool = False
+    stop_texts: tuple[str, ...] = ()
+    stop_indent: int | None = None
+    stop_unmatched_close: bool = False
+    token_delay_s: float = 0.0  # fault injection for tests
+
+
+@dataclass
+class Output:
+    text: str
+    generated: int
+    reason: str
+
+
+class StopRule:
+    """Stop as soon as the decision is met: a dedent below the block, or a closer that closes
+    the enclosing scope. Checked on the text generated so far, after each token."""
+
+    def __init__(self, min_indent: int | None, unmatched_close: bool) -> None:
+        self.min_indent = min_indent
+        self.unmatched_close = unmatched_close
+        self.depth = 0
+        self.scanned = 0
+
+    def met(self, text: str) -> bool:
+        if self.min_indent is not None:
+            newline = text.rfind("\n")
+            if newline != -1:  # only lines after the cursor's own line count
+                last = text[newline + 1:]
+                body = last.lstrip(" \t")
+                if body and len(last) - len(body) < self.min_indent:
+                    return True
+        if self.unmatched_close:
+            for ch in text[self.scanned:]:
+                self.depth += 1 if ch in "([{" else -1 if ch in ")]}" else 0
+                if self.depth < 0:
+                    return True
+            self.scanned = len(text)
+        return False
+
+
+class Decoder:
+    """Greedy decoding on one llama context."""
+
+    def __init__(self, llm: Any, stop_ids: set[int], is_eog: Callable[[int], bool],
+                 stopped: Callable[[], bool]) -> None:
+        self.llm = llm
+        self.stop_ids = stop_ids
+        self.is_eog = is_eog
+        self.stopped = stopped
+
+    def evaluate_prompt(self, tokens: list[int], deadline: float) -> tuple[int, int, str | None]:
+        """Bring the KV cache to `tokens`; return (reused, evaluated, interruption or None)."""
+        llm = self.llm
+        # 1. Reuse the longest common prefix of what the KV cache holds.
+        cached = llm.input_ids[: llm.n_tokens].tolist()
+        reused = 0
+        for a, b in zip(cached, tokens):
+            if a != b:
+                break
+            reused += 1
+        reused = min(reused, len(tokens) - 1)  # the last prompt token must be decoded for fresh logits
+        llm.n_tokens = reused  # eval() drops the KV entries from here on
+        # 2. Evaluate only what is new, in chunks, checking the stop flag between them.
+        pending = tokens[reused:]
+        evaluated = 0
+        while pending:
+            if self.stopped():
+                return reused, evaluated, "cancelled"
+            if time.monotonic() > deadline:
+                return reused, evaluated, "deadline"
+            chunk, pending = pending[:PROMPT_CHUNK], pending[PROMPT_CHUNK:]
+            llm.eval(chunk)
+            evaluated += len(chunk)
+        return reused, evaluated, None
+
+    def first_tokens(self, n: int) -> list[int]:
+        """The n most likely next tokens after the prompt (for alternatives), stop tokens excluded."""
+        import llama_cpp
+        import numpy as np
+
+        n_vocab = llama_cpp.llama_vocab_n_tokens(self.llm._model.vocab)
+        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.llm.ctx, -1), shape=(n_vocab,))
+        order = np.argsort(-logits)[: n + len(self.stop_ids) + 4]
+        return [int(t) for t in order if int(t) not in self.stop_ids and not self.is_eog(int(t))][:n]
+
+    def generate(self, limits: Limits, on_piece: Callable[[str], None], first: int | None = None) -> Output:
+        """Greedy generation from the current KV state (optionally forcing the first token)."""
+        llm = self.llm
+        rule = StopRule(limits.stop_indent, limits.stop_unmatched_close)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        text = ""
+        generated = 0
+        reason = "length"
+        llm._sampler = llm._init_sampler(temp=0.0, repeat_penalty=1.0)
+        try:
+            while generated < limits.max_tokens:
+                if self.stopped():
+                    reason = "cancelled"
+                    break
+                if time.monotonic() > limits.deadline:
+                    reason = "deadline"
+                    break
+                token = first if first is not None and generated == 0 else llm.sample(temp=0.0)
+                if token in self.stop_ids or self.is_eog(token):
+                    reason = "stop"
+                    break
+                generated += 1
+                piece = decoder.decode(llm.detokenize([token]))
+                text += piece
+                if piece:
+                    on_piece(piece)
+                if limits.stop_at_newline and "\n" in text:
+                    reason = "newline"
+                    break
+                if any(s in text for s in limits.stop_texts):
+                    reason = "stop_text"
+                    break
+                if rule.met(text):
+                    reason = "scope_end"
+                    break
+                llm.eval([token])
+                if limits.token_delay_s:
+                    time.sleep(limits.token_delay_s)
+        finally:
+            llm._sampler = None
+        return Output(text=text + decoder.decode(b"", final=True), generated=generated, reason=reason)
