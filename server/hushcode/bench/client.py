@@ -138,8 +138,8 @@ class BenchServer:
             current = await self.status()
             if current.get("state") == "ready":
                 return current
-            if current.get("state") in ("error", "failed", "stopped") and current.get("message"):
-                raise BenchError(f"the engine is {current['state']}: {current['message']}")
+            if current.get("state") == "error":
+                raise BenchError(f"the server cannot complete: {current.get('message') or self.messages}")
             if time.monotonic() > deadline:
                 raise BenchError(f"the engine was not ready after {timeout:.0f} s (state {current.get('state')!r}; "
                                  f"messages: {self.messages or 'none'})")

@@ -76,8 +76,10 @@ def _build_parser() -> _Parser:
                         "repeat to compare (default: default={})")
     q.add_argument("--model", help="the GGUF for configurations without @MODEL (default: HUSHCODE_MODEL "
                                    "or the catalog's default)")
+    q.add_argument("--first-line", action="append", default=[], metavar="NAME",
+                   help="keep only the first line of configuration NAME's suggestions (a plain baseline)")
     q.add_argument("--kinds", default=",".join(KINDS), help="task kinds, comma-separated (default: %(default)s)")
-    q.add_argument("--limit", type=int, default=20, help="tasks per kind (default: %(default)s)")
+    q.add_argument("--limit", type=int, default=15, help="tasks per kind (default: %(default)s)")
     q.add_argument("--seed", type=int, default=0, help="chooses the tasks (default: %(default)s)")
     q.add_argument("--max-block-lines", type=int, default=12, help="longest function body cut (default: %(default)s)")
     q.add_argument("--tasks", type=Path, help="re-use the tasks.json of an earlier run (a reference set)")
@@ -105,15 +107,18 @@ def _quality(args: argparse.Namespace) -> int:
     if args.model and not Path(args.model).expanduser().is_file():
         raise _UsageError(f"--model: no such file: {args.model}")
     configs = [parse_config(spec, args.model) for spec in (args.config or ["default"])]
-    if len({name for name, _, _ in configs}) != len(configs):
+    names = [name for name, _, _ in configs]
+    if len(set(names)) != len(names):
         raise _UsageError("--config: every configuration needs its own name")
+    if set(args.first_line) - set(names):
+        raise _UsageError(f"--first-line: no configuration named {', '.join(sorted(set(args.first_line) - set(names)))}")
     overriding = sorted(k for k in os.environ if k.startswith(("HUSHCODE_COMPLETION_", "HUSHCODE_MODEL_")))
     if overriding:
         print(f"hushcode bench: note: {', '.join(overriding)} in the environment win over every "
               f"configuration's options", file=sys.stderr)
     opts = QualityOptions(
         root=root, out=(args.out or _default_out()).expanduser(), kinds=kinds, limit=args.limit, seed=args.seed,
-        configs=tuple(Config(name, options, model) for name, options, model in configs),
+        configs=tuple(Config(name, options, model, name in args.first_line) for name, options, model in configs),
         max_block_lines=args.max_block_lines, test_command=args.test_command, test_timeout=args.test_timeout,
         tasks_file=args.tasks)
     try:

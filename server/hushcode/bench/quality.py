@@ -38,6 +38,7 @@ class Config:
     name: str
     options: dict[str, Any] = field(default_factory=dict)
     model: str | None = None
+    first_line: bool = False  # keep only the first line of each suggestion (a plain baseline)
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class QualityOptions:
     out: Path
     configs: tuple[Config, ...] = (Config("default"),)
     kinds: tuple[str, ...] = ("line", "rest", "block")
-    limit: int = 20
+    limit: int = 15
     seed: int = 0
     max_block_lines: int = 12
     test_command: str | None = None
@@ -117,16 +118,22 @@ async def _run_config(config: Config, opts: QualityOptions, tasks: list[Task], t
     started = time.perf_counter()
     try:
         status = await server.start(base.resolve(), opts.ready_timeout)
-        info = {"name": config.name, "options": config.options, "model": status.get("model"),
+        info = {"name": config.name, "options": config.options, "first_line": config.first_line,
+                "model": status.get("model"),
                 "model_path": config.model or env.get("HUSHCODE_MODEL"), "template": status.get("template"),
                 "ready_s": round(time.perf_counter() - started, 1), "position_encoding": server.encoding}
         progress(f"[{config.name}] ready in {info['ready_s']} s: model {info['model']} ({info['template']})")
         answers = []
         for i, task in enumerate(tasks, 1):
-            done = await server.complete((base / task.path).resolve().as_uri(), task.language,
-                                         task.document(texts[task.path]), task.start, timeout)
+            document = task.document(texts[task.path])
+            done = await server.complete((base / task.path).resolve().as_uri(), task.language, document,
+                                         task.start, timeout)
+            got, completed = done.text, done.document
+            if config.first_line:
+                got = got.split("\n", 1)[0]
+                completed = document[:task.start] + got + document[task.start:]
             keep = ("lastResult", "lastLatencyMs", "reusedTokens", "evaluatedTokens", "generatedTokens")
-            answers.append({"got": done.text, "completed": done.document, "latency_ms": round(done.latency_ms, 1),
+            answers.append({"got": got, "completed": completed, "latency_ms": round(done.latency_ms, 1),
                             "error": done.error, "server": {k: done.server.get(k) for k in keep}})
             progress(f"[{config.name}] {i}/{len(tasks)} {task.id} {done.latency_ms:.0f} ms"
                      + (f" ({done.error})" if done.error else ""))
@@ -153,6 +160,7 @@ def _evaluate(tasks: list[Task], texts: dict[str, str], answers: list[dict[str, 
 def run_quality(opts: QualityOptions, progress: Progress) -> dict[str, Any]:
     """Run the whole benchmark; write its files under `opts.out`; return the report."""
     started = time.perf_counter()
+    load_before = os.getloadavg()
     opts.out.mkdir(parents=True, exist_ok=True)
     if opts.tasks_file is not None:
         tasks, texts = load_tasks(opts.tasks_file)
@@ -181,17 +189,22 @@ def run_quality(opts: QualityOptions, progress: Progress) -> dict[str, Any]:
     finally:
         if runner is not None:
             runner.close()
-    return _write(opts, tasks, configs, results, baseline, time.perf_counter() - started)
+    machine = {"python": sys.version.split()[0], "platform": platform.platform(), "cpus": os.cpu_count(),
+               # other processes on the machine slow llama.cpp down badly: keep the evidence
+               "loadavg_before": [round(x, 2) for x in load_before],
+               "loadavg_after": [round(x, 2) for x in os.getloadavg()]}
+    return _write(opts, tasks, configs, results, baseline, machine, time.perf_counter() - started)
 
 
 def _write(opts: QualityOptions, tasks: list[Task], configs: list[dict[str, Any]],
-           results: dict[str, list[dict[str, Any]]], baseline: TestOutcome | None, wall_s: float) -> dict[str, Any]:
+           results: dict[str, list[dict[str, Any]]], baseline: TestOutcome | None, machine: dict[str, Any],
+           wall_s: float) -> dict[str, Any]:
     summary = report.summarize(results, opts.kinds)
     data = {
         "version": 1, "hushcode": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "root": str(opts.root.resolve()), "seed": opts.seed, "limit": opts.limit, "kinds": list(opts.kinds),
         "tasks_file": str(opts.tasks_file) if opts.tasks_file else None,
-        "machine": {"python": sys.version.split()[0], "platform": platform.platform(), "cpus": os.cpu_count()},
+        "machine": machine,
         "test_command": opts.test_command,
         "test_baseline": None if baseline is None else {"passed": baseline.passed, "seconds": baseline.seconds},
         "configs": configs, "summary": summary, "wall_s": round(wall_s, 1),
