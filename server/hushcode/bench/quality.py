@@ -25,7 +25,7 @@ from hushcode.bench.holes import Task, cut_tasks, load_tasks, save_tasks
 from hushcode.bench.languages import language_named, parses_cleanly
 from hushcode.bench.metrics import score
 from hushcode.bench.sources import list_sources
-from hushcode.bench.testrun import TestOutcome, TestRunner
+from hushcode.bench.testrun import SuiteOutcome, SuiteRunner
 
 DEFAULT_TIMEOUT_MS = 60000
 Progress = Callable[[str], None]
@@ -79,8 +79,8 @@ def _neutral(task: Task, text: str) -> str:
     return text[:task.start] + filler + text[task.end:]
 
 
-def _check_tests(runner: TestRunner, tasks: list[Task], texts: dict[str, str],
-                 progress: Progress) -> tuple[TestOutcome, dict[str, bool]]:
+def _check_tests(runner: SuiteRunner, tasks: list[Task], texts: dict[str, str],
+                 progress: Progress) -> tuple[SuiteOutcome, dict[str, bool]]:
     """Run the tests once untouched, then once per task with its hole neutralised."""
     baseline = runner.prepare()
     progress(f"tests on the untouched copy: {'pass' if baseline.passed else 'FAIL'} ({baseline.seconds} s)")
@@ -143,7 +143,7 @@ async def _run_config(config: Config, opts: QualityOptions, tasks: list[Task], t
 
 
 def _evaluate(tasks: list[Task], texts: dict[str, str], answers: list[dict[str, Any]],
-              runner: TestRunner | None, tested: dict[str, bool]) -> list[dict[str, Any]]:
+              runner: SuiteRunner | None, tested: dict[str, bool]) -> list[dict[str, Any]]:
     parsed_before = {t.path: parses_cleanly(language_named(t.language), texts[t.path]) for t in tasks}
     results = []
     for task, answer in zip(tasks, answers):
@@ -174,9 +174,9 @@ def run_quality(opts: QualityOptions, progress: Progress) -> dict[str, Any]:
     if not tasks:
         raise BenchError(f"no tasks: no function bodies to cut in supported files under {opts.root}")
     save_tasks(opts.out / "tasks.json", tasks, texts, opts.seed)
-    runner = TestRunner(opts.root if opts.root.is_dir() else opts.root.parent, opts.test_command,
+    runner = SuiteRunner(opts.root if opts.root.is_dir() else opts.root.parent, opts.test_command,
                         opts.test_timeout) if opts.test_command else None
-    baseline: TestOutcome | None = None
+    baseline: SuiteOutcome | None = None
     tested: dict[str, bool] = {}
     try:
         if runner is not None:
@@ -197,7 +197,7 @@ def run_quality(opts: QualityOptions, progress: Progress) -> dict[str, Any]:
 
 
 def _write(opts: QualityOptions, tasks: list[Task], configs: list[dict[str, Any]],
-           results: dict[str, list[dict[str, Any]]], baseline: TestOutcome | None, machine: dict[str, Any],
+           results: dict[str, list[dict[str, Any]]], baseline: SuiteOutcome | None, machine: dict[str, Any],
            wall_s: float) -> dict[str, Any]:
     summary = report.summarize(results, opts.kinds)
     data = {

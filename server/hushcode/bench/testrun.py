@@ -23,7 +23,7 @@ LINKED = frozenset({".venv", "venv", "node_modules", ".tox", ".nox", "target"})
 
 
 @dataclass(frozen=True)
-class TestOutcome:
+class SuiteOutcome:
     """One run of the test command."""
 
     passed: bool
@@ -32,7 +32,7 @@ class TestOutcome:
     tail: str  # the last lines of its output, for the report
 
 
-class TestRunner:
+class SuiteRunner:
     """The test command, run in a private copy of the repository."""
 
     def __init__(self, root: Path, command: str, timeout: float) -> None:
@@ -41,10 +41,10 @@ class TestRunner:
         self.timeout = timeout
         self._tmp = Path(tempfile.mkdtemp(prefix="hushcode-bench-"))
         self.copy = self._tmp / self.root.name
-        self._cache: dict[tuple[str, str], TestOutcome] = {}
+        self._cache: dict[tuple[str, str], SuiteOutcome] = {}
         self._copied = False
 
-    def prepare(self) -> TestOutcome:
+    def prepare(self) -> SuiteOutcome:
         """Copy the repository and run the command once on the untouched copy."""
         links: list[Path] = []
 
@@ -59,7 +59,7 @@ class TestRunner:
         self._copied = True
         return self._execute()
 
-    def run_with(self, path: str, text: str) -> TestOutcome:
+    def run_with(self, path: str, text: str) -> SuiteOutcome:
         """Run the command with `path` (relative to the root) replaced by `text`; cached by content."""
         key = (path, hashlib.sha256(text.encode("utf-8")).hexdigest())
         if key not in self._cache:
@@ -75,7 +75,7 @@ class TestRunner:
                 target.write_bytes(original)
         return self._cache[key]
 
-    def _execute(self) -> TestOutcome:
+    def _execute(self) -> SuiteOutcome:
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
         started = time.perf_counter()
         # A session of its own, so that a timeout ends the whole tree the shell started.
@@ -89,7 +89,7 @@ class TestRunner:
             os.killpg(process.pid, signal.SIGKILL)
             output, _ = process.communicate()
         tail = "\n".join(output.decode("utf-8", "replace").rstrip().splitlines()[-5:])
-        return TestOutcome(passed=process.returncode == 0 and not timed_out,
+        return SuiteOutcome(passed=process.returncode == 0 and not timed_out,
                            seconds=round(time.perf_counter() - started, 2), timed_out=timed_out, tail=tail)
 
     def close(self) -> None:
