@@ -142,6 +142,7 @@ class CompletionService:
             stop_indent=decision.min_indent if scope is Scope.BLOCK else None,
             stop_unmatched_close=scope is Scope.BLOCK and language is not None and not language.indentation_scoped,
             alternatives=alternatives,
+            reuse_min_chunk=cfg.reuse_chunk_tokens,
             timeout_ms=cfg.timeout_ms,
         ))
         if result is None:
@@ -170,7 +171,7 @@ class CompletionService:
     @staticmethod
     def _record(result: GenerateResult, fields: dict[str, float | int | str]) -> None:
         fields.update(
-            prompt=result.prompt_tokens, reused=result.reused, evaluated=result.evaluated,
+            prompt=result.prompt_tokens, reused=result.reused, shifted=result.shifted, evaluated=result.evaluated,
             generated=result.generated, control=result.control_tokens, stop=result.reason,
             prompt_ms=result.prompt_ms, gen_ms=result.gen_ms,
         )

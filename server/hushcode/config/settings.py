@@ -35,6 +35,7 @@ class CompletionSettings:
     # "auto" picks the measured best format for the model's family (see prompt/formats.py)
     prompt_format: str = field(default="auto", metadata={"choices": ("auto", "psm", "psm-typed", "spm", "repo")})
     alternatives: int = field(default=3, metadata={"choices": (1, 2, 3)})  # on a manual trigger
+    reuse_chunk_tokens: int = 16  # KV-cache chunks this long are shifted and reused; 0: prefix reuse only
 
 
 @dataclass(frozen=True)

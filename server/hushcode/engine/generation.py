@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from hushcode.engine.kv_reuse import apply_plan, plan_reuse
+
 PROMPT_CHUNK = 64  # evaluate long prompts in chunks so a cancel lands within one chunk
 
 
@@ -27,6 +29,14 @@ class Limits:
     stop_indent: int | None = None
     stop_unmatched_close: bool = False
     token_delay_s: float = 0.0  # fault injection for tests
+
+
+@dataclass
+class Evaluation:
+    reused: int  # prompt tokens whose KV entries were kept (prefix) or shifted
+    shifted: int  # of which shifted
+    evaluated: int
+    interrupted: str | None = None  # "cancelled" or "deadline"
 
 
 @dataclass
@@ -73,30 +83,26 @@ class Decoder:
         self.is_eog = is_eog
         self.stopped = stopped
 
-    def evaluate_prompt(self, tokens: list[int], deadline: float) -> tuple[int, int, str | None]:
-        """Bring the KV cache to `tokens`; return (reused, evaluated, interruption or None)."""
+    def evaluate_prompt(self, tokens: list[int], deadline: float, min_chunk: int = 0) -> Evaluation:
+        """Bring the KV cache to `tokens`, reusing what it can (see kv_reuse.py)."""
         llm = self.llm
-        # 1. Reuse the longest common prefix of what the KV cache holds.
-        cached = llm.input_ids[: llm.n_tokens].tolist()
-        reused = 0
-        for a, b in zip(cached, tokens):
-            if a != b:
-                break
-            reused += 1
-        reused = min(reused, len(tokens) - 1)  # the last prompt token must be decoded for fresh logits
-        llm.n_tokens = reused  # eval() drops the KV entries from here on
+        # 1. Plan: common prefix, then chunks that only moved left (when min_chunk > 0).
+        plan = plan_reuse(llm.input_ids[: llm.n_tokens].tolist(), tokens, min_chunk)
+        apply_plan(llm, plan, tokens)
+        result = Evaluation(reused=plan.reused, shifted=plan.shifted, evaluated=0)
         # 2. Evaluate only what is new, in chunks, checking the stop flag between them.
-        pending = tokens[reused:]
-        evaluated = 0
+        pending = tokens[plan.evaluate_from:]
         while pending:
             if self.stopped():
-                return reused, evaluated, "cancelled"
+                result.interrupted = "cancelled"
+                break
             if time.monotonic() > deadline:
-                return reused, evaluated, "deadline"
+                result.interrupted = "deadline"
+                break
             chunk, pending = pending[:PROMPT_CHUNK], pending[PROMPT_CHUNK:]
             llm.eval(chunk)
-            evaluated += len(chunk)
-        return reused, evaluated, None
+            result.evaluated += len(chunk)
+        return result
 
     def first_tokens(self, n: int) -> list[int]:
         """The n most likely next tokens after the prompt (for alternatives), stop tokens excluded."""

@@ -68,6 +68,7 @@ class GenerateRequest:
     stop_indent: int | None = None  # stop when a later line is indented less than this
     stop_unmatched_close: bool = False  # stop at a closing bracket with no opener in the output
     alternatives: int = 1  # >1: also greedy continuations of the next most likely first tokens
+    reuse_min_chunk: int = 16  # shift cached chunks of at least this many tokens (0: prefix reuse only)
     timeout_ms: int = 10000
 
 
@@ -83,6 +84,7 @@ class GenerateResult:
     gen_ms: float
     control_tokens: int
     alternatives: tuple[str, ...] = ()
+    shifted: int = 0
 
 
 @dataclass(frozen=True)
@@ -376,7 +378,7 @@ class EngineSupervisor:
                 "op": "generate", "id": rid, "tokens": request.tokens, "max_tokens": request.max_tokens,
                 "stop_at_newline": request.stop_at_newline, "stop_texts": list(request.stop_texts),
                 "stop_indent": request.stop_indent, "stop_unmatched_close": request.stop_unmatched_close,
-                "alternatives": request.alternatives,
+                "alternatives": request.alternatives, "reuse_min_chunk": request.reuse_min_chunk,
                 "timeout_ms": request.timeout_ms,
             })
             self._running = (rid, request.document)
@@ -409,5 +411,5 @@ class EngineSupervisor:
             text=msg["text"], reason=msg["reason"], prompt_tokens=msg["prompt_tokens"], reused=msg["reused"],
             evaluated=msg["evaluated"], generated=msg["generated"], prompt_ms=msg["prompt_ms"],
             gen_ms=msg["gen_ms"], control_tokens=msg["control_tokens"],
-            alternatives=tuple(msg.get("texts") or [msg["text"]]),
+            alternatives=tuple(msg.get("texts") or [msg["text"]]), shifted=msg.get("shifted", 0),
         )

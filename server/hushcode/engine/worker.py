@@ -47,6 +47,7 @@ class Engine:
         self.channel = channel
         self.llm: Any = None
         self.markers: Any = None
+        self.can_shift = False
         self.stop_ids: set[int] = set()
         self.current_id: Any = None
         self.stop_flag = threading.Event()
@@ -84,6 +85,9 @@ class Engine:
                                "message": f"{name} has no fill-in-the-middle tokens"})
             return
         self.markers = markers
+        from hushcode.engine.kv_reuse import can_shift
+
+        self.can_shift = can_shift(self.llm)
         model = self.llm._model
         self.stop_ids = set(markers.stop_ids) | {t for t in (model.token_eos(), model.token_eot()) if t >= 0}
         bos = model.token_bos() if model.add_bos_token() else None
@@ -142,7 +146,9 @@ class Engine:
         )
         decoder = Decoder(self.llm, self.stop_ids, self._is_eog, self.stop_flag.is_set)
         started = time.perf_counter()
-        reused, evaluated, interrupted = decoder.evaluate_prompt(tokens, deadline)
+        min_chunk = int(msg.get("reuse_min_chunk", 0)) if self.can_shift else 0
+        evaluation = decoder.evaluate_prompt(tokens, deadline, min_chunk)
+        reused, evaluated, interrupted = evaluation.reused, evaluation.evaluated, evaluation.interrupted
         prompt_ms = (time.perf_counter() - started) * 1000
         self.stats["prompt_tokens_evaluated"] += evaluated
         self.stats["prompt_tokens_reused"] += reused
@@ -171,7 +177,8 @@ class Engine:
         self.stats["tokens_generated"] += generated
         self.channel.send({
             "ev": "done", "id": request_id, "text": texts[0] if texts else "", "texts": texts, "reason": reason,
-            "prompt_tokens": len(tokens), "reused": reused, "evaluated": evaluated, "generated": generated,
+            "prompt_tokens": len(tokens), "reused": reused, "shifted": evaluation.shifted, "evaluated": evaluated,
+            "generated": generated,
             "prompt_ms": round(prompt_ms, 2), "gen_ms": round((time.perf_counter() - gen_started) * 1000, 2),
             "control_tokens": sum(1 for t in tokens if t in self._marker_ids()),
         })
@@ -233,7 +240,7 @@ def main() -> int:
                         engine.stop_flag.clear()
                 if skip:
                     channel.send({"ev": "done", "id": msg["id"], "text": "", "reason": "cancelled",
-                                  "prompt_tokens": len(msg["tokens"]), "reused": 0, "evaluated": 0,
+                                  "prompt_tokens": len(msg["tokens"]), "reused": 0, "shifted": 0, "evaluated": 0,
                                   "generated": 0, "prompt_ms": 0, "gen_ms": 0, "control_tokens": 0})
                     continue
                 try:
