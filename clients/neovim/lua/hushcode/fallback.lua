@@ -63,11 +63,14 @@ function M.disable(client, bufnr)
   pcall(api.nvim_del_augroup_by_name, ('hushcode.fallback.%d'):format(bufnr))
 end
 
---- The accept key: open the menu with hushcode's suggestion, or accept the item in the menu.
+--- The accept key: ask for hushcode's suggestion, or accept the one in the completion menu.
 ---@return string keys to feed
 function M.accept()
-  if vim.fn.pumvisible() == 1 then
-    local selected = vim.fn.complete_info({ 'selected' }).selected
+  -- Completion is active: the menu is open, or (without 'completeopt' "menuone") its only item
+  -- was put in the buffer straight away.
+  local info = vim.fn.complete_info({ 'mode', 'selected' })
+  if vim.fn.pumvisible() == 1 or info.mode ~= '' then
+    local selected = info.selected
     return selected >= 0 and '<C-y>' or '<C-n><C-y>'
   end
   vim.lsp.completion.get()

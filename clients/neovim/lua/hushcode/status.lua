@@ -29,6 +29,11 @@ function M.set(client_id, status)
   if type(status) ~= 'table' then
     return
   end
+  for key, value in pairs(status) do
+    if value == vim.NIL then
+      status[key] = nil -- JSON null
+    end
+  end
   M.by_client[client_id] = status
   changed(status)
 end
