@@ -151,3 +151,21 @@ def test_summary_table_and_plot(tmp_path: Path) -> None:
     assert "50.0% (2)" in table and len(table.splitlines()) == 7
     plot(summary, tmp_path / "q.png", "test")
     assert (tmp_path / "q.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_neutral_fill_replaces_the_whole_statement() -> None:
+    from hushcode.bench.holes import cut_tasks
+    from hushcode.bench.languages import language_for
+    from hushcode.bench.quality import _neutral
+    from hushcode.bench.sources import SourceFile
+
+    text = "def f(a, b):\n    total = a + b\n    return total\n"
+    spec = language_for("f.py")
+    assert spec is not None
+    tasks = {t.kind: t for t in cut_tasks([SourceFile("f.py", spec, text)], ["line", "rest", "block"], limit=1)}
+    assert tasks["block"].expected == "total = a + b\n    return total"
+    assert _neutral(tasks["block"], text) == "def f(a, b):\n    pass\n"
+    assert _neutral(tasks["line"], text).count("pass") == 1
+    rest = tasks["rest"]
+    line = text.split("\n")[rest.line]
+    assert _neutral(rest, text) == text.replace(line, "    pass")

@@ -74,9 +74,17 @@ def server_env(config: Config, environ: dict[str, str]) -> dict[str, str]:
 
 
 def _neutral(task: Task, text: str) -> str:
-    """The file with the hole filled by a do-nothing statement (tests that still pass ignore it)."""
-    filler = language_named(task.language).neutral if task.kind != "rest" else ""
-    return text[:task.start] + filler + text[task.end:]
+    """The file with the hole's statement replaced by a do-nothing one (`pass` in Python).
+
+    Tests that still pass on it do not notice the hole, so it cannot tell good completions from
+    bad ones. A rest-of-line task neutralises its whole line: a half line would just not parse.
+    """
+    start = task.start
+    if task.kind == "rest":
+        line_start = text.rfind("\n", 0, start) + 1
+        line = text[line_start:task.end]
+        start = line_start + len(line) - len(line.lstrip())
+    return text[:start] + language_named(task.language).neutral + text[task.end:]
 
 
 def _check_tests(runner: SuiteRunner, tasks: list[Task], texts: dict[str, str],
@@ -151,7 +159,7 @@ def _evaluate(tasks: list[Task], texts: dict[str, str], answers: list[dict[str, 
         result = {"kind": task.kind, **answer,
                   **_score_task(task, answer["got"], completed, parsed_before[task.path]),
                   "tested": tested.get(task.id), "passed": None}
-        if runner is not None and task.id in tested:
+        if runner is not None and tested.get(task.id):
             result["passed"] = runner.run_with(task.path, completed).passed
         results.append(result)
     return results
