@@ -57,7 +57,7 @@ def cursor_line(task: Task, text: str = SNIPPET) -> tuple[str, str]:
     doc = task.document(text)
     start = doc.rfind("\n", 0, task.start) + 1
     end = doc.find("\n", task.start)
-    return doc[start:task.start], doc[task.start:end if end != -1 else len(doc)]
+    return doc[start : task.start], doc[task.start : end if end != -1 else len(doc)]
 
 
 def test_line_tasks_remove_one_whole_statement_and_keep_its_indentation() -> None:
@@ -67,13 +67,15 @@ def test_line_tasks_remove_one_whole_statement_and_keep_its_indentation() -> Non
     assert "text = handle.read()" in expected
     assert "self.x = x" in expected
     assert "values[key.strip()] = value.strip()" in expected
-    assert not any("Read a config" in e or "Euclidean" in e for e in expected)  # docstrings are not code lines
+    assert not any(
+        "Read a config" in e or "Euclidean" in e for e in expected
+    )  # docstrings are not code lines
     assert not any("partition" in e for e in expected)  # a line with a trailing comment is not whole
     assert not any("one_liner" in e or e == "x + 1" for e in expected)  # not inside a body block
     for task in tasks:
         before, after = cursor_line(task)
         assert before.strip() == "" and after.strip() == ""  # the cursor stands on an empty indented line
-        assert SNIPPET[task.start:task.end] == task.expected
+        assert SNIPPET[task.start : task.end] == task.expected
         assert "\n" not in task.expected
         line = SNIPPET.split("\n")[task.line]
         assert line.strip() == task.expected and task.column == len(line) - len(line.lstrip())
@@ -86,9 +88,11 @@ def test_rest_tasks_cut_at_token_boundaries_to_the_end_of_the_line() -> None:
         before, after = cursor_line(task)
         assert after == ""  # the rest of the line is the hole
         assert before.strip()  # something was typed already
-        assert not (re.match(r"\w", before[-1]) and re.match(r"\w", task.expected[0])), task.id  # no mid-identifier cut
+        assert not (re.match(r"\w", before[-1]) and re.match(r"\w", task.expected[0])), (
+            task.id
+        )  # no mid-identifier cut
         assert re.search(r"\w", task.expected)
-        assert SNIPPET[task.start:task.end] == task.expected
+        assert SNIPPET[task.start : task.end] == task.expected
         original_line = SNIPPET.split("\n")[task.line]
         assert original_line.rstrip().endswith(task.expected)
         assert (before + task.expected).strip() == original_line.strip()
@@ -99,7 +103,7 @@ def test_rest_cuts_never_land_inside_a_string() -> None:
     cuts = set()
     for seed in range(20):
         for task in all_tasks("rest", source(text), seed=seed):
-            assert task.document(text)[:task.start].count('"') % 2 == 0, task.id
+            assert task.document(text)[: task.start].count('"') % 2 == 0, task.id
             cuts.add(task.expected)
     assert len(cuts) > 2 and '"hello world, nice day", sep="")' in cuts
 
@@ -119,7 +123,10 @@ def test_block_tasks_are_whole_bodies_after_the_docstring() -> None:
 
 def test_block_length_limit() -> None:
     tasks = cut_tasks([source()], ["block"], limit=1000, max_block_lines=2)
-    assert {t.expected.split("\n")[0] for t in tasks} == {"self.x = x", "return (self.x ** 2 + self.y ** 2) ** 0.5"}
+    assert {t.expected.split("\n")[0] for t in tasks} == {
+        "self.x = x",
+        "return (self.x ** 2 + self.y ** 2) ** 0.5",
+    }
 
 
 def test_same_seed_same_tasks_and_a_larger_limit_only_adds() -> None:
@@ -139,12 +146,23 @@ def test_unknown_kind_is_refused() -> None:
         cut_tasks([source()], ["lines"], limit=1)
 
 
-@pytest.mark.parametrize(("path", "text", "body"), [
-    ("a.js", "function add(a, b) {\n  const s = a + b;\n  return s;\n}\n", "const s = a + b;\n  return s;"),
-    ("a.ts", "class C {\n  m(x: number): number {\n    return x * 2;\n  }\n}\n", "return x * 2;"),
-    ("a.go", "package p\n\nfunc Add(a, b int) int {\n\ts := a + b\n\treturn s\n}\n", "s := a + b\n\treturn s"),
-    ("a.rs", "fn add(a: i32, b: i32) -> i32 {\n    let s = a + b;\n    s\n}\n", "let s = a + b;\n    s"),
-])
+@pytest.mark.parametrize(
+    ("path", "text", "body"),
+    [
+        (
+            "a.js",
+            "function add(a, b) {\n  const s = a + b;\n  return s;\n}\n",
+            "const s = a + b;\n  return s;",
+        ),
+        ("a.ts", "class C {\n  m(x: number): number {\n    return x * 2;\n  }\n}\n", "return x * 2;"),
+        (
+            "a.go",
+            "package p\n\nfunc Add(a, b int) int {\n\ts := a + b\n\treturn s\n}\n",
+            "s := a + b\n\treturn s",
+        ),
+        ("a.rs", "fn add(a: i32, b: i32) -> i32 {\n    let s = a + b;\n    s\n}\n", "let s = a + b;\n    s"),
+    ],
+)
 def test_other_languages_get_block_and_line_tasks(path: str, text: str, body: str) -> None:
     src = source(text, path)
     blocks = all_tasks("block", src)
@@ -157,8 +175,10 @@ def test_other_languages_get_block_and_line_tasks(path: str, text: str, body: st
 
 def test_non_ascii_offsets_are_code_points() -> None:
     text = 'def greet(name):\n    s = "héllo wörld 😀"\n    return s + name\n'
-    for task in all_tasks("line", source(text)) + all_tasks("rest", source(text)) + all_tasks("block", source(text)):
-        assert text[task.start:task.end] == task.expected
+    for task in (
+        all_tasks("line", source(text)) + all_tasks("rest", source(text)) + all_tasks("block", source(text))
+    ):
+        assert text[task.start : task.end] == task.expected
 
 
 def test_task_file_round_trip(tmp_path: Path) -> None:

@@ -20,14 +20,17 @@ from hushcode.bench.metrics import (
 PY_KEYWORDS = frozenset(keyword.kwlist)
 
 
-@pytest.mark.parametrize(("expected", "got", "same"), [
-    ("return x", "return x", True),
-    ("return x", "return x   ", True),  # trailing whitespace
-    ("a = 1\nb = 2", "a = 1  \nb = 2\n\n\n", True),  # trailing blank lines
-    ("return x", " return x", False),  # leading whitespace counts
-    ("return x", "return y", False),
-    ("a\n\nb", "a\nb", False),  # an inner blank line counts
-])
+@pytest.mark.parametrize(
+    ("expected", "got", "same"),
+    [
+        ("return x", "return x", True),
+        ("return x", "return x   ", True),  # trailing whitespace
+        ("a = 1\nb = 2", "a = 1  \nb = 2\n\n\n", True),  # trailing blank lines
+        ("return x", " return x", False),  # leading whitespace counts
+        ("return x", "return y", False),
+        ("a\n\nb", "a\nb", False),  # an inner blank line counts
+    ],
+)
 def test_exact_match(expected: str, got: str, same: bool) -> None:
     assert exact_match(expected, got) is same
 
@@ -36,9 +39,16 @@ def test_normalize() -> None:
     assert normalize("a  \n  b \t\n\n \n") == "a\n  b"
 
 
-@pytest.mark.parametrize(("a", "b", "distance"), [
-    ("kitten", "sitting", 3), ("", "abc", 3), ("abc", "", 3), ("flaw", "lawn", 2), ("same", "same", 0),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "distance"),
+    [
+        ("kitten", "sitting", 3),
+        ("", "abc", 3),
+        ("abc", "", 3),
+        ("flaw", "lawn", 2),
+        ("same", "same", 0),
+    ],
+)
 def test_levenshtein(a: str, b: str, distance: int) -> None:
     assert levenshtein(a, b) == distance
 
@@ -52,11 +62,28 @@ def test_edit_similarity() -> None:
 
 def test_identifiers_skip_strings_comments_and_keywords() -> None:
     code = 'if not os.path.exists(path):  # missing file\n    return open(path, "r", encoding=enc)'
-    assert identifiers(code, PY_KEYWORDS) == ["os", "path", "exists", "path", "open", "path", "encoding", "enc"]
+    assert identifiers(code, PY_KEYWORDS) == [
+        "os",
+        "path",
+        "exists",
+        "path",
+        "open",
+        "path",
+        "encoding",
+        "enc",
+    ]
     assert identifiers('x = """doc\nwith words"""\ny = f"{z}"', PY_KEYWORDS) == ["x", "y"]
     assert identifiers('log("unterminated string', PY_KEYWORDS) == ["log"]  # a truncated suggestion
     js = "const total = items.map(i => i.price) // sum it\n/* note */ return total;"
-    assert identifiers(js, {"const", "return"}, comment="//") == ["total", "items", "map", "i", "i", "price", "total"]
+    assert identifiers(js, {"const", "return"}, comment="//") == [
+        "total",
+        "items",
+        "map",
+        "i",
+        "i",
+        "price",
+        "total",
+    ]
 
 
 def test_identifier_match() -> None:

@@ -18,12 +18,15 @@ from hushcode.bench.sources import MAX_BYTES, list_sources
 from hushcode.bench.testrun import SuiteRunner
 
 
-@pytest.mark.parametrize(("document", "cursor", "insert", "start", "end", "hole"), [
-    ("x = (\n", 5, "a + b)", 5, 5, "a + b)"),  # plain insertion at the cursor
-    ("x = ()\n", 5, "a + b)", 5, 6, "a + b"),  # the item replaces the auto-closed ")" right of the cursor
-    ("return os.pa\n", 12, "os.path.join(a)", 7, 12, "th.join(a)"),  # the item re-inserts the typed word
-    ("abc\n", 3, "zz", 0, 3, "zz"),  # rewrites text before the cursor: the inserted text is used
-])
+@pytest.mark.parametrize(
+    ("document", "cursor", "insert", "start", "end", "hole"),
+    [
+        ("x = (\n", 5, "a + b)", 5, 5, "a + b)"),  # plain insertion at the cursor
+        ("x = ()\n", 5, "a + b)", 5, 6, "a + b"),  # the item replaces the auto-closed ")" right of the cursor
+        ("return os.pa\n", 12, "os.path.join(a)", 7, 12, "th.join(a)"),  # the item re-inserts the typed word
+        ("abc\n", 3, "zz", 0, 3, "zz"),  # rewrites text before the cursor: the inserted text is used
+    ],
+)
 def test_apply_item(document: str, cursor: int, insert: str, start: int, end: int, hole: str) -> None:
     completed, got = apply_item(document, cursor, insert, start, end)
     assert completed == document[:start] + insert + document[end:]
@@ -42,7 +45,10 @@ def test_parse_config(tmp_path: Path) -> None:
     model.write_bytes(b"GGUF")
     assert commands.parse_config("default", None) == ("default", {}, None)
     assert commands.parse_config('short={"completion":{"prefixTokens":128}}', None) == (
-        "short", {"completion": {"prefixTokens": 128}}, None)
+        "short",
+        {"completion": {"prefixTokens": 128}},
+        None,
+    )
     assert commands.parse_config(f'big={{"a":1}}@{model}', None) == ("big", {"a": 1}, str(model))
     assert commands.parse_config(f"big@{model}", None) == ("big", {}, str(model))
     assert commands.parse_config("x={}", str(model)) == ("x", {}, str(model))  # --model as the default
@@ -70,17 +76,27 @@ def test_no_tasks_is_an_error(capsys: pytest.CaptureFixture[str], tmp_path: Path
 def test_server_env_deadline() -> None:
     env = server_env(Config("a", {}, "/m.gguf"), {"PATH": "/bin"})
     assert env == {"PATH": "/bin", "HUSHCODE_MODEL": "/m.gguf", "HUSHCODE_COMPLETION_TIMEOUT_MS": "60000"}
-    assert server_env(Config("a"), {"HUSHCODE_COMPLETION_TIMEOUT_MS": "5"})["HUSHCODE_COMPLETION_TIMEOUT_MS"] == "5"
-    assert "HUSHCODE_COMPLETION_TIMEOUT_MS" not in server_env(Config("a", {"completion": {"timeoutMs": 9}}), {})
+    assert (
+        server_env(Config("a"), {"HUSHCODE_COMPLETION_TIMEOUT_MS": "5"})["HUSHCODE_COMPLETION_TIMEOUT_MS"]
+        == "5"
+    )
+    assert "HUSHCODE_COMPLETION_TIMEOUT_MS" not in server_env(
+        Config("a", {"completion": {"timeoutMs": 9}}), {}
+    )
 
 
 def test_sources_skip_ignored_vendored_binary_and_huge_files(tmp_path: Path) -> None:
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     (tmp_path / ".gitignore").write_text("generated.py\n")
     files = {
-        "app.py": "def f():\n    return 1\n", "generated.py": "x = 1\n", "pkg/util.go": "package pkg\n",
-        "node_modules/lib/index.js": "function f() {}\n", ".venv/lib/site.py": "x = 1\n",
-        "blob.py": "x = 1\0\n", "huge.py": "x = 1\n" * (MAX_BYTES // 6 + 1), "README.md": "# hi\n",
+        "app.py": "def f():\n    return 1\n",
+        "generated.py": "x = 1\n",
+        "pkg/util.go": "package pkg\n",
+        "node_modules/lib/index.js": "function f() {}\n",
+        ".venv/lib/site.py": "x = 1\n",
+        "blob.py": "x = 1\0\n",
+        "huge.py": "x = 1\n" * (MAX_BYTES // 6 + 1),
+        "README.md": "# hi\n",
         "crlf.py": "def g():\r\n    return 2\r\n",
     }
     for name, text in files.items():
@@ -97,8 +113,11 @@ def test_runner_tests_a_copy_and_never_the_repository(tmp_path: Path) -> None:
     (repo / ".venv").mkdir(parents=True)
     (repo / ".venv" / "marker").write_text("venv")
     (repo / "lib.py").write_text("VALUE = 1\n")
-    check = "import lib, pathlib; assert lib.VALUE == 1; assert pathlib.Path('.venv/marker').read_text() == 'venv'"
-    runner = SuiteRunner(repo, f"{sys.executable} -c \"{check}\"", timeout=60)
+    check = (
+        "import lib, pathlib; "
+        "assert lib.VALUE == 1; assert pathlib.Path('.venv/marker').read_text() == 'venv'"
+    )
+    runner = SuiteRunner(repo, f'{sys.executable} -c "{check}"', timeout=60)
     try:
         assert runner.prepare().passed
         assert (runner.copy / ".venv").is_symlink()  # linked, not copied
@@ -122,19 +141,36 @@ def test_runner_timeout_ends_the_command(tmp_path: Path) -> None:
 
 
 def _result(kind: str, exact: bool, latency: float, **extra: Any) -> dict[str, Any]:
-    return {"kind": kind, "exact": exact, "edit_similarity": 1.0 if exact else 0.5, "identifier_exact": exact,
-            "identifier_f1": 1.0 if exact else 0.5, "empty": False, "latency_ms": latency, "parses": None,
-            "tested": None, "passed": None, "error": None, **extra}
+    return {
+        "kind": kind,
+        "exact": exact,
+        "edit_similarity": 1.0 if exact else 0.5,
+        "identifier_exact": exact,
+        "identifier_f1": 1.0 if exact else 0.5,
+        "empty": False,
+        "latency_ms": latency,
+        "parses": None,
+        "tested": None,
+        "passed": None,
+        "error": None,
+        **extra,
+    }
 
 
 def test_summary_table_and_plot(tmp_path: Path) -> None:
     results = {
-        "default": [_result("line", True, 100, tested=True, passed=True), _result("line", False, 300, tested=True,
-                                                                                   passed=False),
-                    _result("block", True, 200, parses=True), _result("block", False, 400, parses=False,
-                                                                          tested=False)],
-        "psm": [_result("line", False, 50), _result("line", False, 70), _result("block", False, 90, empty=True),
-                _result("block", False, 110, error="timeout")],
+        "default": [
+            _result("line", True, 100, tested=True, passed=True),
+            _result("line", False, 300, tested=True, passed=False),
+            _result("block", True, 200, parses=True),
+            _result("block", False, 400, parses=False, tested=False),
+        ],
+        "psm": [
+            _result("line", False, 50),
+            _result("line", False, 70),
+            _result("block", False, 90, empty=True),
+            _result("block", False, 110, error="timeout"),
+        ],
     }
     summary = summarize(results, ["line", "rest", "block"])
     line = summary["default"]["line"]
@@ -146,8 +182,20 @@ def test_summary_table_and_plot(tmp_path: Path) -> None:
     assert summary["psm"]["block"]["empty"] == 0.5 and summary["psm"]["block"]["errors"] == 1
     assert summary["psm"]["block"]["latency_p50_ms"] == 90  # a request that errored has no latency
     table = format_table(summary)
-    assert table.splitlines()[0].split() == ["config", "kind", "n", "exact", "edit_sim", "id_exact", "id_f1",
-                                             "empty", "p50_ms", "p90_ms", "parses", "pass@1"]
+    assert table.splitlines()[0].split() == [
+        "config",
+        "kind",
+        "n",
+        "exact",
+        "edit_sim",
+        "id_exact",
+        "id_f1",
+        "empty",
+        "p50_ms",
+        "p90_ms",
+        "parses",
+        "pass@1",
+    ]
     assert "50.0% (2)" in table and len(table.splitlines()) == 7
     plot(summary, tmp_path / "q.png", "test")
     assert (tmp_path / "q.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -162,7 +210,9 @@ def test_neutral_fill_replaces_the_whole_statement() -> None:
     text = "def f(a, b):\n    total = a + b\n    return total\n"
     spec = language_for("f.py")
     assert spec is not None
-    tasks = {t.kind: t for t in cut_tasks([SourceFile("f.py", spec, text)], ["line", "rest", "block"], limit=1)}
+    tasks = {
+        t.kind: t for t in cut_tasks([SourceFile("f.py", spec, text)], ["line", "rest", "block"], limit=1)
+    }
     assert tasks["block"].expected == "total = a + b\n    return total"
     assert _neutral(tasks["block"], text) == "def f(a, b):\n    pass\n"
     assert _neutral(tasks["line"], text).count("pass") == 1

@@ -28,7 +28,7 @@ def mean(values):
     count = len(values)
     return total / count
 ''',
-    "strutil.py": '''\
+    "strutil.py": """\
 def slugify(text):
     words = text.lower().split()
     return "-".join(words)
@@ -37,8 +37,8 @@ def slugify(text):
 def initials(name):
     parts = name.split()
     return "".join(part[0].upper() for part in parts)
-''',
-    "test_utils.py": '''\
+""",
+    "test_utils.py": """\
 import unittest
 
 from mathutil import clamp, mean
@@ -57,7 +57,7 @@ class UtilTests(unittest.TestCase):
     def test_strings(self):
         self.assertEqual(slugify("Hello Big World"), "hello-big-world")
         self.assertEqual(initials("ada lovelace"), "AL")
-''',
+""",
 }
 
 
@@ -70,11 +70,32 @@ def test_bench_quality_end_to_end(tmp_path: Path, model_path: Path) -> None:
     before = {p.name: p.read_text() for p in repo.iterdir()}
     env = {**os.environ, "HUSHCODE_MODEL": str(model_path)}
     done = subprocess.run(
-        [sys.executable, "-m", "hushcode", "bench", "quality", str(repo), "--limit", "2", "--out", str(out),
-         "--config", 'default={"completion":{"maxTokens":48}}',
-         "--config", 'short={"completion":{"maxTokens":48,"prefixTokens":64}}', "--first-line", "short",
-         "--test-command", f"{sys.executable} -m unittest -q"],
-        env=env, capture_output=True, text=True, timeout=1150, check=False)
+        [
+            sys.executable,
+            "-m",
+            "hushcode",
+            "bench",
+            "quality",
+            str(repo),
+            "--limit",
+            "2",
+            "--out",
+            str(out),
+            "--config",
+            'default={"completion":{"maxTokens":48}}',
+            "--config",
+            'short={"completion":{"maxTokens":48,"prefixTokens":64}}',
+            "--first-line",
+            "short",
+            "--test-command",
+            f"{sys.executable} -m unittest -q",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1150,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.splitlines()[0].split()[:4] == ["config", "kind", "n", "exact"]
     assert f"results: {out / 'results.json'}" in done.stdout
@@ -82,7 +103,10 @@ def test_bench_quality_end_to_end(tmp_path: Path, model_path: Path) -> None:
     data = json.loads((out / "results.json").read_text())
     assert [c["name"] for c in data["configs"]] == ["default", "short"]
     assert all("Qwen" in c["model"] for c in data["configs"])
-    assert data["configs"][1]["first_line"] is True and data["configs"][1]["options"]["completion"]["prefixTokens"] == 64
+    assert (
+        data["configs"][1]["first_line"] is True
+        and data["configs"][1]["options"]["completion"]["prefixTokens"] == 64
+    )
     assert data["test_baseline"]["passed"] is True
     tasks = data["tasks"]
     assert sorted(t["kind"] for t in tasks) == ["block", "block", "line", "line", "rest", "rest"]
@@ -90,8 +114,19 @@ def test_bench_quality_end_to_end(tmp_path: Path, model_path: Path) -> None:
         assert task["path"] in FILES and task["expected"] in FILES[task["path"]]
         for name in ("default", "short"):
             result = task["results"][name]
-            assert set(result) >= {"got", "latency_ms", "exact", "edit_similarity", "identifier_exact",
-                                   "identifier_f1", "empty", "parses", "tested", "passed", "server"}
+            assert set(result) >= {
+                "got",
+                "latency_ms",
+                "exact",
+                "edit_similarity",
+                "identifier_exact",
+                "identifier_f1",
+                "empty",
+                "parses",
+                "tested",
+                "passed",
+                "server",
+            }
             assert result["error"] is None and result["latency_ms"] > 0
             assert 0.0 <= result["edit_similarity"] <= 1.0 and 0.0 <= result["identifier_f1"] <= 1.0
             assert result["server"]["lastResult"] is not None  # the server's own figures for this request

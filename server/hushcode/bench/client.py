@@ -11,9 +11,10 @@ import asyncio
 import contextlib
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
@@ -69,7 +70,7 @@ def apply_item(document: str, cursor: int, insert: str, start: int, end: int) ->
     completed = document[:start] + insert + document[end:]
     prefix, suffix = document[:cursor], document[cursor:]
     if len(completed) >= len(document) and completed.startswith(prefix) and completed.endswith(suffix):
-        return completed, completed[len(prefix):len(completed) - len(suffix)]
+        return completed, completed[len(prefix) : len(completed) - len(suffix)]
     return completed, insert
 
 
@@ -87,22 +88,26 @@ class BenchServer:
         self._register()
 
     def _register(self) -> None:
-        @self._client.feature(types.WINDOW_SHOW_MESSAGE)
+        # pygls's client decorator is unannotated; give it its real shape once
+        feature = cast(Callable[[str], Callable[[Callable[..., None]], Any]], self._client.feature)
+
+        @feature(types.WINDOW_SHOW_MESSAGE)
         def on_message(params: types.ShowMessageParams) -> None:
             self.messages.append(params.message)
 
-        @self._client.feature(types.WINDOW_LOG_MESSAGE)
+        @feature(types.WINDOW_LOG_MESSAGE)
         def on_log(params: types.LogMessageParams) -> None:
             pass
 
-        @self._client.feature("hushcode/status")
+        @feature("hushcode/status")
         def on_status(params: Any) -> None:
             pass
 
     async def start(self, root: Path, ready_timeout: float) -> dict[str, Any]:
         """Start and initialize the server; wait until its engine is ready; return its status."""
-        await self._client.start_io(sys.executable, "-m", "hushcode", "serve", "--log-file", str(self.log_file),
-                                    env=self.env)
+        await self._client.start_io(
+            sys.executable, "-m", "hushcode", "serve", "--log-file", str(self.log_file), env=self.env
+        )
         process = self._client._server
         if process is not None and process.stderr is not None:
             # stderr is a pipe: read it, or a chatty server would block once it fills
@@ -111,11 +116,21 @@ class BenchServer:
             general=types.GeneralClientCapabilities(position_encodings=["utf-8", "utf-16"]),
             text_document=types.TextDocumentClientCapabilities(
                 synchronization=types.TextDocumentSyncClientCapabilities(),
-                inline_completion=types.InlineCompletionClientCapabilities(dynamic_registration=False)))
-        result = await asyncio.wait_for(self._client.initialize_async(types.InitializeParams(
-            capabilities=caps, initialization_options=self.options, root_uri=root.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
-            client_info=types.ClientInfo(name="hushcode-bench", version=__version__))), 60)
+                inline_completion=types.InlineCompletionClientCapabilities(dynamic_registration=False),
+            ),
+        )
+        result = await asyncio.wait_for(
+            self._client.initialize_async(
+                types.InitializeParams(
+                    capabilities=caps,
+                    initialization_options=self.options,
+                    root_uri=root.as_uri(),
+                    workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
+                    client_info=types.ClientInfo(name="hushcode-bench", version=__version__),
+                )
+            ),
+            60,
+        )
         encoding = result.capabilities.position_encoding
         self.encoding = str(getattr(encoding, "value", encoding or "utf-16"))
         self._client.initialized(types.InitializedParams())
@@ -129,7 +144,8 @@ class BenchServer:
     async def status(self) -> dict[str, Any]:
         """The server's hushcode/getStatus answer as plain data."""
         result = await asyncio.wait_for(
-            self._client.protocol.send_request_async(GET_STATUS, {"engineStats": False}), 30)
+            self._client.protocol.send_request_async(GET_STATUS, {"engineStats": False}), 30
+        )
         return dict(plain(result))
 
     async def _wait_ready(self, timeout: float) -> dict[str, Any]:
@@ -141,34 +157,49 @@ class BenchServer:
             if current.get("state") == "error":
                 raise BenchError(f"the server cannot complete: {current.get('message') or self.messages}")
             if time.monotonic() > deadline:
-                raise BenchError(f"the engine was not ready after {timeout:.0f} s (state {current.get('state')!r}; "
-                                 f"messages: {self.messages or 'none'})")
+                raise BenchError(
+                    f"the engine was not ready after {timeout:.0f} s (state {current.get('state')!r}; "
+                    f"messages: {self.messages or 'none'})"
+                )
             await asyncio.sleep(0.2)
 
-    async def complete(self, uri: str, language: str, document: str, cursor: int, timeout: float) -> Completion:
+    async def complete(
+        self, uri: str, language: str, document: str, cursor: int, timeout: float
+    ) -> Completion:
         """Open `document`, ask for an inline completion at `cursor` (a code point offset), close it."""
         line = document.count("\n", 0, cursor)
         line_start = document.rfind("\n", 0, cursor) + 1
         here = types.Position(line=line, character=units(document[line_start:cursor], self.encoding))
-        self._client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
-            uri=uri, language_id=language, version=1, text=document)))
+        self._client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(uri=uri, language_id=language, version=1, text=document)
+            )
+        )
         started = time.perf_counter()
         error: str | None = None
-        answer: types.InlineCompletionList | list[types.InlineCompletionItem] | None = None
+        answer: types.InlineCompletionList | Sequence[types.InlineCompletionItem] | None = None
         try:
-            answer = await asyncio.wait_for(self._client.text_document_inline_completion_async(
-                types.InlineCompletionParams(
-                    text_document=types.TextDocumentIdentifier(uri=uri), position=here,
-                    context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Automatic))),
-                timeout)
-        except asyncio.TimeoutError:
+            answer = await asyncio.wait_for(
+                self._client.text_document_inline_completion_async(
+                    types.InlineCompletionParams(
+                        text_document=types.TextDocumentIdentifier(uri=uri),
+                        position=here,
+                        context=types.InlineCompletionContext(
+                            trigger_kind=types.InlineCompletionTriggerKind.Automatic
+                        ),
+                    )
+                ),
+                timeout,
+            )
+        except TimeoutError:
             error = f"no answer within {timeout:.0f} s"
         except RuntimeError as exc:  # pygls fails pending requests this way when the server exits
             raise BenchError(f"the server stopped: {exc}") from exc
         latency_ms = (time.perf_counter() - started) * 1000
         server = await self.status()
-        self._client.text_document_did_close(types.DidCloseTextDocumentParams(
-            text_document=types.TextDocumentIdentifier(uri=uri)))
+        self._client.text_document_did_close(
+            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
         completed, text = self._apply(answer, document, cursor)
         return Completion(text=text, document=completed, latency_ms=latency_ms, server=server, error=error)
 
@@ -180,7 +211,9 @@ class BenchServer:
         insert = item.insert_text if isinstance(item.insert_text, str) else item.insert_text.value
         start = end = cursor
         if item.range is not None:
-            first = resolve_position(document, item.range.start.line, item.range.start.character, self.encoding)
+            first = resolve_position(
+                document, item.range.start.line, item.range.start.character, self.encoding
+            )
             last = resolve_position(document, item.range.end.line, item.range.end.character, self.encoding)
             if first is not None and last is not None and first.offset <= cursor <= last.offset:
                 start, end = first.offset, last.offset
@@ -197,7 +230,7 @@ class BenchServer:
         if process is not None and process.returncode is None:
             process.kill()
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._client.stop(), 30)
+            await asyncio.wait_for(self._client.stop(), 30)  # type: ignore[no-untyped-call]
         if self._drain is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._drain, 5)

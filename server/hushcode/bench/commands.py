@@ -12,6 +12,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from hushcode.bench.holes import KINDS
 
@@ -26,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(f"{message} (see: {self.prog} --help)")
 
 
-def _json_object(text: str) -> object | None:
+def _json_object(text: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError:
@@ -66,28 +67,53 @@ def _build_parser() -> _Parser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     q = sub.add_parser(
-        "quality", help="cut holes in a repository and complete them through the real server",
+        "quality",
+        help="cut holes in a repository and complete them through the real server",
         description="Cut holes (a line, the rest of a line, a function body) in your repository with "
-                    "tree-sitter, complete them through `hushcode serve`, and report exact match, edit "
-                    "similarity, identifier match, latency and, with --test-command, pass@1.")
+        "tree-sitter, complete them through `hushcode serve`, and report exact match, edit "
+        "similarity, identifier match, latency and, with --test-command, pass@1.",
+    )
     q.add_argument("path", nargs="?", default=".", help="the repository (or one file); default: here")
-    q.add_argument("--config", action="append", metavar="NAME=JSON[@MODEL]",
-                   help="a configuration: its initializationOptions as JSON, optionally @ another GGUF; "
-                        "repeat to compare (default: default={})")
-    q.add_argument("--model", help="the GGUF for configurations without @MODEL (default: HUSHCODE_MODEL "
-                                   "or the catalog's default)")
-    q.add_argument("--first-line", action="append", default=[], metavar="NAME",
-                   help="keep only the first line of configuration NAME's suggestions (a plain baseline)")
-    q.add_argument("--kinds", default=",".join(KINDS), help="task kinds, comma-separated (default: %(default)s)")
+    q.add_argument(
+        "--config",
+        action="append",
+        metavar="NAME=JSON[@MODEL]",
+        help="a configuration: its initializationOptions as JSON, optionally @ another GGUF; "
+        "repeat to compare (default: default={})",
+    )
+    q.add_argument(
+        "--model",
+        help="the GGUF for configurations without @MODEL (default: HUSHCODE_MODEL or the catalog's default)",
+    )
+    q.add_argument(
+        "--first-line",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="keep only the first line of configuration NAME's suggestions (a plain baseline)",
+    )
+    q.add_argument(
+        "--kinds", default=",".join(KINDS), help="task kinds, comma-separated (default: %(default)s)"
+    )
     q.add_argument("--limit", type=int, default=15, help="tasks per kind (default: %(default)s)")
     q.add_argument("--seed", type=int, default=0, help="chooses the tasks (default: %(default)s)")
-    q.add_argument("--max-block-lines", type=int, default=12, help="longest function body cut (default: %(default)s)")
+    q.add_argument(
+        "--max-block-lines", type=int, default=12, help="longest function body cut (default: %(default)s)"
+    )
     q.add_argument("--tasks", type=Path, help="re-use the tasks.json of an earlier run (a reference set)")
-    q.add_argument("--test-command", help="run this (through the shell) in a copy of the repository with each "
-                                          "completed file, e.g. 'pytest -x -q'; reports pass@1")
-    q.add_argument("--test-timeout", type=float, default=300, help="seconds per test run (default: %(default)s)")
-    q.add_argument("--out", type=Path, help="where to write results (default: a new folder under "
-                                            "~/.cache/hushcode/bench/)")
+    q.add_argument(
+        "--test-command",
+        help="run this (through the shell) in a copy of the repository with each "
+        "completed file, e.g. 'pytest -x -q'; reports pass@1",
+    )
+    q.add_argument(
+        "--test-timeout", type=float, default=300, help="seconds per test run (default: %(default)s)"
+    )
+    q.add_argument(
+        "--out",
+        type=Path,
+        help="where to write results (default: a new folder under ~/.cache/hushcode/bench/)",
+    )
     return parser
 
 
@@ -111,24 +137,40 @@ def _quality(args: argparse.Namespace) -> int:
     if len(set(names)) != len(names):
         raise _UsageError("--config: every configuration needs its own name")
     if set(args.first_line) - set(names):
-        raise _UsageError(f"--first-line: no configuration named {', '.join(sorted(set(args.first_line) - set(names)))}")
+        raise _UsageError(
+            f"--first-line: no configuration named {', '.join(sorted(set(args.first_line) - set(names)))}"
+        )
     overriding = sorted(k for k in os.environ if k.startswith(("HUSHCODE_COMPLETION_", "HUSHCODE_MODEL_")))
     if overriding:
-        print(f"hushcode bench: note: {', '.join(overriding)} in the environment win over every "
-              f"configuration's options", file=sys.stderr)
+        print(
+            f"hushcode bench: note: {', '.join(overriding)} in the environment win over every "
+            f"configuration's options",
+            file=sys.stderr,
+        )
     opts = QualityOptions(
-        root=root, out=(args.out or _default_out()).expanduser(), kinds=kinds, limit=args.limit, seed=args.seed,
-        configs=tuple(Config(name, options, model, name in args.first_line) for name, options, model in configs),
-        max_block_lines=args.max_block_lines, test_command=args.test_command, test_timeout=args.test_timeout,
-        tasks_file=args.tasks)
+        root=root,
+        out=(args.out or _default_out()).expanduser(),
+        kinds=kinds,
+        limit=args.limit,
+        seed=args.seed,
+        configs=tuple(
+            Config(name, options, model, name in args.first_line) for name, options, model in configs
+        ),
+        max_block_lines=args.max_block_lines,
+        test_command=args.test_command,
+        test_timeout=args.test_timeout,
+        tasks_file=args.tasks,
+    )
     try:
         data = run_quality(opts, lambda line: print(line, file=sys.stderr, flush=True))
     except (BenchError, ValueError, OSError) as exc:
         print(f"hushcode bench: {exc}", file=sys.stderr)
         return 1
     print(format_table(data["summary"]))
-    print(f"\nresults: {opts.out / 'results.json'}\nplot:    {opts.out / 'quality.png'}\n"
-          f"tasks:   {opts.out / 'tasks.json'} (re-use with --tasks)\nwall time: {data['wall_s']} s")
+    print(
+        f"\nresults: {opts.out / 'results.json'}\nplot:    {opts.out / 'quality.png'}\n"
+        f"tasks:   {opts.out / 'tasks.json'} (re-use with --tasks)\nwall time: {data['wall_s']} s"
+    )
     return 0
 
 

@@ -50,7 +50,7 @@ class Task:
 
     def document(self, original: str) -> str:
         """The text the editor holds: the original with the hole removed."""
-        return original[:self.start] + original[self.end:]
+        return original[: self.start] + original[self.end :]
 
 
 @dataclass(frozen=True)
@@ -90,8 +90,12 @@ def _bodies(spec: LanguageSpec, root: Node) -> Iterator[Node]:
 
 
 def _is_docstring(spec: LanguageSpec, node: Node) -> bool:
-    return (spec.docstrings and node.type == "expression_statement" and node.named_child_count == 1
-            and node.named_children[0].type in spec.strings)
+    return (
+        spec.docstrings
+        and node.type == "expression_statement"
+        and node.named_child_count == 1
+        and node.named_children[0].type in spec.strings
+    )
 
 
 def _line_bounds(src: bytes, start: int, end: int) -> tuple[int, int]:
@@ -103,7 +107,7 @@ def _line_bounds(src: bytes, start: int, end: int) -> tuple[int, int]:
 def _alone_on_lines(src: bytes, node: Node) -> bool:
     """Only whitespace before `node` on its first line and after it on its last line."""
     line_start, line_end = _line_bounds(src, node.start_byte, node.end_byte)
-    return not src[line_start:node.start_byte].strip() and not src[node.end_byte:line_end].strip()
+    return not src[line_start : node.start_byte].strip() and not src[node.end_byte : line_end].strip()
 
 
 def line_statements(spec: LanguageSpec, src: bytes, root: Node) -> list[Node]:
@@ -114,8 +118,12 @@ def line_statements(spec: LanguageSpec, src: bytes, root: Node) -> list[Node]:
             if node.type not in spec.containers and node is not body:
                 continue
             for stmt in _statements(spec, node) or []:
-                if (stmt.type not in spec.comments and not _is_docstring(spec, stmt)
-                        and stmt.start_point.row == stmt.end_point.row and _alone_on_lines(src, stmt)):
+                if (
+                    stmt.type not in spec.comments
+                    and not _is_docstring(spec, stmt)
+                    and stmt.start_point.row == stmt.end_point.row
+                    and _alone_on_lines(src, stmt)
+                ):
                     found[stmt.start_byte] = stmt
     return [found[k] for k in sorted(found)]
 
@@ -134,9 +142,13 @@ def cut_points(spec: LanguageSpec, src: bytes, stmt: Node) -> list[int]:
             points.append(node.start_byte)
         else:
             stack.extend(reversed(node.children))
-    return [p for p in sorted(set(points)) if stmt.start_byte < p < stmt.end_byte
-            and not (_WORD.match(src[p - 1:p]) and _WORD.match(src[p:p + 1]))
-            and _WORD.search(src[p:stmt.end_byte])]
+    return [
+        p
+        for p in sorted(set(points))
+        if stmt.start_byte < p < stmt.end_byte
+        and not (_WORD.match(src[p - 1 : p]) and _WORD.match(src[p : p + 1]))
+        and _WORD.search(src[p : stmt.end_byte])
+    ]
 
 
 def block_bodies(spec: LanguageSpec, src: bytes, root: Node, max_lines: int) -> list[tuple[int, int]]:
@@ -154,7 +166,7 @@ def block_bodies(spec: LanguageSpec, src: bytes, root: Node, max_lines: int) -> 
             continue
         first, last = stmts[0], stmts[-1]
         line_start, line_end = _line_bounds(src, first.start_byte, last.end_byte)
-        if src[line_start:first.start_byte].strip() or src[last.end_byte:line_end].strip():
+        if src[line_start : first.start_byte].strip() or src[last.end_byte : line_end].strip():
             continue
         if last.end_point.row - first.start_point.row + 1 <= max_lines:
             holes.append((first.start_byte, last.end_byte))
@@ -183,17 +195,26 @@ def _task(kind: str, cand: _Candidate) -> Task:
     text = cand.source.text
     src = text.encode("utf-8")
     ascii_only = len(src) == len(text)
-    start = cand.start if ascii_only else len(src[:cand.start].decode("utf-8"))
-    end = cand.end if ascii_only else len(src[:cand.end].decode("utf-8"))
+    start = cand.start if ascii_only else len(src[: cand.start].decode("utf-8"))
+    end = cand.end if ascii_only else len(src[: cand.end].decode("utf-8"))
     line = text.count("\n", 0, start)
     column = start - (text.rfind("\n", 0, start) + 1)
-    return Task(id=f"{kind}:{cand.source.path}:{line + 1}:{column + 1}", kind=kind, path=cand.source.path,
-                language=cand.source.language.name, start=start, end=end, expected=text[start:end],
-                line=line, column=column)
+    return Task(
+        id=f"{kind}:{cand.source.path}:{line + 1}:{column + 1}",
+        kind=kind,
+        path=cand.source.path,
+        language=cand.source.language.name,
+        start=start,
+        end=end,
+        expected=text[start:end],
+        line=line,
+        column=column,
+    )
 
 
-def cut_tasks(sources: Sequence[SourceFile], kinds: Sequence[str], limit: int, seed: int = 0,
-              max_block_lines: int = 12) -> list[Task]:
+def cut_tasks(
+    sources: Sequence[SourceFile], kinds: Sequence[str], limit: int, seed: int = 0, max_block_lines: int = 12
+) -> list[Task]:
     """Up to `limit` tasks of each kind, reproducibly chosen with `seed`, in (kind, path, offset) order."""
     tasks: list[Task] = []
     for kind in kinds:
@@ -209,8 +230,12 @@ def cut_tasks(sources: Sequence[SourceFile], kinds: Sequence[str], limit: int, s
 def save_tasks(path: Path, tasks: Sequence[Task], texts: dict[str, str], seed: int) -> None:
     """Write a reference set: the tasks plus the text of every file they were cut from."""
     used = sorted({t.path for t in tasks})
-    data = {"version": TASKS_VERSION, "seed": seed, "files": {p: texts[p] for p in used},
-            "tasks": [dataclasses.asdict(t) for t in tasks]}
+    data = {
+        "version": TASKS_VERSION,
+        "seed": seed,
+        "files": {p: texts[p] for p in used},
+        "tasks": [dataclasses.asdict(t) for t in tasks],
+    }
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
 
 
@@ -225,6 +250,6 @@ def load_tasks(path: Path) -> tuple[list[Task], dict[str, str]]:
     except (OSError, KeyError, TypeError, AttributeError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path}: not a hushcode task file ({exc})") from exc
     for task in tasks:
-        if task.path not in files or files[task.path][task.start:task.end] != task.expected:
+        if task.path not in files or files[task.path][task.start : task.end] != task.expected:
             raise ValueError(f"{path}: task {task.id} does not match its file's text")
     return tasks, files

@@ -44,66 +44,114 @@ class LanguageSpec:
         return self.parser().parse(source)
 
 
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 @functools.cache
 def _language(module: str, entry: str) -> Language:
     return Language(getattr(importlib.import_module(module), entry)())
 
 
-_JS_FUNCTIONS = frozenset({
-    "function_declaration", "function_expression", "function", "method_definition", "arrow_function",
-    "generator_function_declaration", "generator_function",
-})
-_JS_KEYWORDS = frozenset(
-    "break case catch class const continue debugger default delete do else export extends false finally "
-    "for function if import in instanceof let new null return super switch this throw true try typeof "
-    "undefined var void while with yield async await of static get set".split())
-_TS_KEYWORDS = _JS_KEYWORDS | frozenset(
-    "interface type enum implements private protected public readonly abstract declare namespace "
-    "keyof as is any unknown never number string boolean".split())
+_JS_FUNCTIONS = frozenset(
+    {
+        "function_declaration",
+        "function_expression",
+        "function",
+        "method_definition",
+        "arrow_function",
+        "generator_function_declaration",
+        "generator_function",
+    }
+)
+_JS_KEYWORDS = _words(
+    "break case catch class const continue debugger default delete do else export extends "
+    "false finally for function if import in instanceof let new null return super switch this "
+    "throw true try typeof undefined var void while with yield async await of static get set"
+)
+_TS_KEYWORDS = _JS_KEYWORDS | _words(
+    "interface type enum implements private protected public readonly abstract declare "
+    "namespace keyof as is any unknown never number string boolean"
+)
 _JS_STRINGS = frozenset({"string", "template_string", "regex"})
 
 LANGUAGES: tuple[LanguageSpec, ...] = (
     LanguageSpec(
-        name="python", extensions=(".py", ".pyi"), module="tree_sitter_python", entry="language",
-        functions=frozenset({"function_definition"}), containers=frozenset({"block"}),
-        strings=frozenset({"string", "concatenated_string"}), comments=frozenset({"comment"}),
-        keywords=frozenset(keyword.kwlist) | frozenset(keyword.softkwlist), docstrings=True, neutral="pass",
+        name="python",
+        extensions=(".py", ".pyi"),
+        module="tree_sitter_python",
+        entry="language",
+        functions=frozenset({"function_definition"}),
+        containers=frozenset({"block"}),
+        strings=frozenset({"string", "concatenated_string"}),
+        comments=frozenset({"comment"}),
+        keywords=frozenset(keyword.kwlist) | frozenset(keyword.softkwlist),
+        docstrings=True,
+        neutral="pass",
         line_comment="#",
     ),
     LanguageSpec(
-        name="javascript", extensions=(".js", ".mjs", ".cjs", ".jsx"), module="tree_sitter_javascript",
-        entry="language", functions=_JS_FUNCTIONS, containers=frozenset({"statement_block"}),
-        strings=_JS_STRINGS, comments=frozenset({"comment"}), keywords=_JS_KEYWORDS,
+        name="javascript",
+        extensions=(".js", ".mjs", ".cjs", ".jsx"),
+        module="tree_sitter_javascript",
+        entry="language",
+        functions=_JS_FUNCTIONS,
+        containers=frozenset({"statement_block"}),
+        strings=_JS_STRINGS,
+        comments=frozenset({"comment"}),
+        keywords=_JS_KEYWORDS,
     ),
     LanguageSpec(
-        name="typescript", extensions=(".ts", ".mts", ".cts"), module="tree_sitter_typescript",
-        entry="language_typescript", functions=_JS_FUNCTIONS, containers=frozenset({"statement_block"}),
-        strings=_JS_STRINGS, comments=frozenset({"comment"}), keywords=_TS_KEYWORDS,
+        name="typescript",
+        extensions=(".ts", ".mts", ".cts"),
+        module="tree_sitter_typescript",
+        entry="language_typescript",
+        functions=_JS_FUNCTIONS,
+        containers=frozenset({"statement_block"}),
+        strings=_JS_STRINGS,
+        comments=frozenset({"comment"}),
+        keywords=_TS_KEYWORDS,
     ),
     LanguageSpec(
-        name="typescriptreact", extensions=(".tsx",), module="tree_sitter_typescript", entry="language_tsx",
-        functions=_JS_FUNCTIONS, containers=frozenset({"statement_block"}), strings=_JS_STRINGS,
-        comments=frozenset({"comment"}), keywords=_TS_KEYWORDS,
+        name="typescriptreact",
+        extensions=(".tsx",),
+        module="tree_sitter_typescript",
+        entry="language_tsx",
+        functions=_JS_FUNCTIONS,
+        containers=frozenset({"statement_block"}),
+        strings=_JS_STRINGS,
+        comments=frozenset({"comment"}),
+        keywords=_TS_KEYWORDS,
     ),
     LanguageSpec(
-        name="go", extensions=(".go",), module="tree_sitter_go", entry="language",
+        name="go",
+        extensions=(".go",),
+        module="tree_sitter_go",
+        entry="language",
         functions=frozenset({"function_declaration", "method_declaration", "func_literal"}),
-        containers=frozenset({"statement_list"}), unwrap=frozenset({"statement_list"}),
+        containers=frozenset({"statement_list"}),
+        unwrap=frozenset({"statement_list"}),
         strings=frozenset({"interpreted_string_literal", "raw_string_literal", "rune_literal"}),
         comments=frozenset({"comment"}),
-        keywords=frozenset(
+        keywords=_words(
             "break case chan const continue default defer else fallthrough for func go goto if import "
-            "interface map package range return select struct switch type var nil true false iota".split()),
+            "interface map package range return select struct switch type var nil true false iota"
+        ),
     ),
     LanguageSpec(
-        name="rust", extensions=(".rs",), module="tree_sitter_rust", entry="language",
-        functions=frozenset({"function_item", "closure_expression"}), containers=frozenset({"block"}),
+        name="rust",
+        extensions=(".rs",),
+        module="tree_sitter_rust",
+        entry="language",
+        functions=frozenset({"function_item", "closure_expression"}),
+        containers=frozenset({"block"}),
         strings=frozenset({"string_literal", "raw_string_literal", "char_literal"}),
         comments=frozenset({"line_comment", "block_comment"}),
-        keywords=frozenset(
-            "as async await break const continue crate dyn else enum extern false fn for if impl in let loop "
-            "match mod move mut pub ref return self Self static struct super trait true type unsafe use "
-            "where while".split()),
+        keywords=_words(
+            "as async await break const continue crate dyn else enum extern false fn for if impl in "
+            "let loop match mod move mut pub ref return self Self static struct super trait true type "
+            "unsafe use where while"
+        ),
     ),
 )
 

@@ -68,8 +68,9 @@ def identifiers(code: str, keywords: Iterable[str] = (), comment: str = "#") -> 
     return [word for word in _IDENTIFIER.findall(_NOISE[comment].sub(" ", code)) if word not in skip]
 
 
-def identifier_match(expected: str, got: str, keywords: Iterable[str] = (),
-                     comment: str = "#") -> tuple[bool, float]:
+def identifier_match(
+    expected: str, got: str, keywords: Iterable[str] = (), comment: str = "#"
+) -> tuple[bool, float]:
     """(identifier sequences equal, F1 of the identifier multisets)."""
     keys = frozenset(keywords)
     want, have = identifiers(expected, keys, comment), identifiers(got, keys, comment)
@@ -98,8 +99,13 @@ def score(kind: str, expected: str, got: str, keywords: Iterable[str] = (), comm
     if kind == "line":
         got = first_line(got)
     id_exact, id_f1 = identifier_match(expected, got, keywords, comment)
-    return Scores(exact=exact_match(expected, got), edit_similarity=edit_similarity(expected, got),
-                  identifier_exact=id_exact, identifier_f1=id_f1, empty=not got.strip())
+    return Scores(
+        exact=exact_match(expected, got),
+        edit_similarity=edit_similarity(expected, got),
+        identifier_exact=id_exact,
+        identifier_f1=id_f1,
+        empty=not got.strip(),
+    )
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:

@@ -68,7 +68,9 @@ def server_env(config: Config, environ: dict[str, str]) -> dict[str, str]:
     if config.model:
         env["HUSHCODE_MODEL"] = config.model
     completion = config.options.get("completion")
-    if "HUSHCODE_COMPLETION_TIMEOUT_MS" not in env and not (isinstance(completion, dict) and "timeoutMs" in completion):
+    if "HUSHCODE_COMPLETION_TIMEOUT_MS" not in env and not (
+        isinstance(completion, dict) and "timeoutMs" in completion
+    ):
         env["HUSHCODE_COMPLETION_TIMEOUT_MS"] = str(DEFAULT_TIMEOUT_MS)
     return env
 
@@ -82,13 +84,14 @@ def _neutral(task: Task, text: str) -> str:
     start = task.start
     if task.kind == "rest":
         line_start = text.rfind("\n", 0, start) + 1
-        line = text[line_start:task.end]
+        line = text[line_start : task.end]
         start = line_start + len(line) - len(line.lstrip())
-    return text[:start] + language_named(task.language).neutral + text[task.end:]
+    return text[:start] + language_named(task.language).neutral + text[task.end :]
 
 
-def _check_tests(runner: SuiteRunner, tasks: list[Task], texts: dict[str, str],
-                 progress: Progress) -> tuple[SuiteOutcome, dict[str, bool]]:
+def _check_tests(
+    runner: SuiteRunner, tasks: list[Task], texts: dict[str, str], progress: Progress
+) -> tuple[SuiteOutcome, dict[str, bool]]:
     """Run the tests once untouched, then once per task with its hole neutralised."""
     baseline = runner.prepare()
     progress(f"tests on the untouched copy: {'pass' if baseline.passed else 'FAIL'} ({baseline.seconds} s)")
@@ -111,14 +114,18 @@ def _score_task(task: Task, got: str, completed: str, parsed_before: bool) -> di
     spec = language_named(task.language)
     s = score(task.kind, task.expected, got, spec.keywords, spec.line_comment)
     return {
-        "exact": s.exact, "edit_similarity": round(s.edit_similarity, 4), "identifier_exact": s.identifier_exact,
-        "identifier_f1": round(s.identifier_f1, 4), "empty": s.empty,
+        "exact": s.exact,
+        "edit_similarity": round(s.edit_similarity, 4),
+        "identifier_exact": s.identifier_exact,
+        "identifier_f1": round(s.identifier_f1, 4),
+        "empty": s.empty,
         "parses": parses_cleanly(spec, completed) if parsed_before and not s.empty else None,
     }
 
 
-async def _run_config(config: Config, opts: QualityOptions, tasks: list[Task], texts: dict[str, str],
-                      progress: Progress) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+async def _run_config(
+    config: Config, opts: QualityOptions, tasks: list[Task], texts: dict[str, str], progress: Progress
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     base = opts.root if opts.root.is_dir() else opts.root.parent
     env = server_env(config, dict(os.environ))
     server = BenchServer(config.options, env, opts.out / f"server-{config.name}.log")
@@ -126,39 +133,64 @@ async def _run_config(config: Config, opts: QualityOptions, tasks: list[Task], t
     started = time.perf_counter()
     try:
         status = await server.start(base.resolve(), opts.ready_timeout)
-        info = {"name": config.name, "options": config.options, "first_line": config.first_line,
-                "model": status.get("model"),
-                "model_path": config.model or env.get("HUSHCODE_MODEL"), "template": status.get("template"),
-                "ready_s": round(time.perf_counter() - started, 1), "position_encoding": server.encoding}
+        info = {
+            "name": config.name,
+            "options": config.options,
+            "first_line": config.first_line,
+            "model": status.get("model"),
+            "model_path": config.model or env.get("HUSHCODE_MODEL"),
+            "template": status.get("template"),
+            "ready_s": round(time.perf_counter() - started, 1),
+            "position_encoding": server.encoding,
+        }
         progress(f"[{config.name}] ready in {info['ready_s']} s: model {info['model']} ({info['template']})")
         answers = []
         for i, task in enumerate(tasks, 1):
             document = task.document(texts[task.path])
-            done = await server.complete((base / task.path).resolve().as_uri(), task.language, document,
-                                         task.start, timeout)
+            done = await server.complete(
+                (base / task.path).resolve().as_uri(), task.language, document, task.start, timeout
+            )
             got, completed = done.text, done.document
             if config.first_line:
                 got = got.split("\n", 1)[0]
-                completed = document[:task.start] + got + document[task.start:]
+                completed = document[: task.start] + got + document[task.start :]
             keep = ("lastResult", "lastLatencyMs", "reusedTokens", "evaluatedTokens", "generatedTokens")
-            answers.append({"got": got, "completed": completed, "latency_ms": round(done.latency_ms, 1),
-                            "error": done.error, "server": {k: done.server.get(k) for k in keep}})
-            progress(f"[{config.name}] {i}/{len(tasks)} {task.id} {done.latency_ms:.0f} ms"
-                     + (f" ({done.error})" if done.error else ""))
+            answers.append(
+                {
+                    "got": got,
+                    "completed": completed,
+                    "latency_ms": round(done.latency_ms, 1),
+                    "error": done.error,
+                    "server": {k: done.server.get(k) for k in keep},
+                }
+            )
+            progress(
+                f"[{config.name}] {i}/{len(tasks)} {task.id} {done.latency_ms:.0f} ms"
+                + (f" ({done.error})" if done.error else "")
+            )
         return info, answers
     finally:
         await server.stop()
 
 
-def _evaluate(tasks: list[Task], texts: dict[str, str], answers: list[dict[str, Any]],
-              runner: SuiteRunner | None, tested: dict[str, bool]) -> list[dict[str, Any]]:
+def _evaluate(
+    tasks: list[Task],
+    texts: dict[str, str],
+    answers: list[dict[str, Any]],
+    runner: SuiteRunner | None,
+    tested: dict[str, bool],
+) -> list[dict[str, Any]]:
     parsed_before = {t.path: parses_cleanly(language_named(t.language), texts[t.path]) for t in tasks}
     results = []
-    for task, answer in zip(tasks, answers):
+    for task, answer in zip(tasks, answers, strict=True):
         completed = answer.pop("completed")
-        result = {"kind": task.kind, **answer,
-                  **_score_task(task, answer["got"], completed, parsed_before[task.path]),
-                  "tested": tested.get(task.id), "passed": None}
+        result = {
+            "kind": task.kind,
+            **answer,
+            **_score_task(task, answer["got"], completed, parsed_before[task.path]),
+            "tested": tested.get(task.id),
+            "passed": None,
+        }
         if runner is not None and tested.get(task.id):
             result["passed"] = runner.run_with(task.path, completed).passed
         results.append(result)
@@ -177,13 +209,20 @@ def run_quality(opts: QualityOptions, progress: Progress) -> dict[str, Any]:
         sources = list_sources(opts.root)
         texts = {s.path: s.text for s in sources}
         tasks = cut_tasks(sources, opts.kinds, opts.limit, opts.seed, opts.max_block_lines)
-        progress(f"{len(sources)} source files, {len(tasks)} tasks "
-                 + ", ".join(f"{k}={sum(t.kind == k for t in tasks)}" for k in opts.kinds))
+        progress(
+            f"{len(sources)} source files, {len(tasks)} tasks "
+            + ", ".join(f"{k}={sum(t.kind == k for t in tasks)}" for k in opts.kinds)
+        )
     if not tasks:
         raise BenchError(f"no tasks: no function bodies to cut in supported files under {opts.root}")
     save_tasks(opts.out / "tasks.json", tasks, texts, opts.seed)
-    runner = SuiteRunner(opts.root if opts.root.is_dir() else opts.root.parent, opts.test_command,
-                        opts.test_timeout) if opts.test_command else None
+    runner = (
+        SuiteRunner(
+            opts.root if opts.root.is_dir() else opts.root.parent, opts.test_command, opts.test_timeout
+        )
+        if opts.test_command
+        else None
+    )
     baseline: SuiteOutcome | None = None
     tested: dict[str, bool] = {}
     try:
@@ -197,28 +236,57 @@ def run_quality(opts: QualityOptions, progress: Progress) -> dict[str, Any]:
     finally:
         if runner is not None:
             runner.close()
-    machine = {"python": sys.version.split()[0], "platform": platform.platform(), "cpus": os.cpu_count(),
-               # other processes on the machine slow llama.cpp down badly: keep the evidence
-               "loadavg_before": [round(x, 2) for x in load_before],
-               "loadavg_after": [round(x, 2) for x in os.getloadavg()]}
+    machine = {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        # other processes on the machine slow llama.cpp down badly: keep the evidence
+        "loadavg_before": [round(x, 2) for x in load_before],
+        "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+    }
     return _write(opts, tasks, configs, results, baseline, machine, time.perf_counter() - started)
 
 
-def _write(opts: QualityOptions, tasks: list[Task], configs: list[dict[str, Any]],
-           results: dict[str, list[dict[str, Any]]], baseline: SuiteOutcome | None, machine: dict[str, Any],
-           wall_s: float) -> dict[str, Any]:
+def _write(
+    opts: QualityOptions,
+    tasks: list[Task],
+    configs: list[dict[str, Any]],
+    results: dict[str, list[dict[str, Any]]],
+    baseline: SuiteOutcome | None,
+    machine: dict[str, Any],
+    wall_s: float,
+) -> dict[str, Any]:
     summary = report.summarize(results, opts.kinds)
     data = {
-        "version": 1, "hushcode": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "root": str(opts.root.resolve()), "seed": opts.seed, "limit": opts.limit, "kinds": list(opts.kinds),
+        "version": 1,
+        "hushcode": __version__,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "root": str(opts.root.resolve()),
+        "seed": opts.seed,
+        "limit": opts.limit,
+        "kinds": list(opts.kinds),
         "tasks_file": str(opts.tasks_file) if opts.tasks_file else None,
         "machine": machine,
         "test_command": opts.test_command,
-        "test_baseline": None if baseline is None else {"passed": baseline.passed, "seconds": baseline.seconds},
-        "configs": configs, "summary": summary, "wall_s": round(wall_s, 1),
-        "tasks": [{"id": t.id, "kind": t.kind, "path": t.path, "language": t.language, "line": t.line + 1,
-                   "column": t.column + 1, "expected": t.expected,
-                   "results": {name: items[i] for name, items in results.items()}} for i, t in enumerate(tasks)],
+        "test_baseline": None
+        if baseline is None
+        else {"passed": baseline.passed, "seconds": baseline.seconds},
+        "configs": configs,
+        "summary": summary,
+        "wall_s": round(wall_s, 1),
+        "tasks": [
+            {
+                "id": t.id,
+                "kind": t.kind,
+                "path": t.path,
+                "language": t.language,
+                "line": t.line + 1,
+                "column": t.column + 1,
+                "expected": t.expected,
+                "results": {name: items[i] for name, items in results.items()},
+            }
+            for i, t in enumerate(tasks)
+        ],
     }
     (opts.out / "results.json").write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
     report.plot(summary, opts.out / "quality.png", f"hushcode bench quality: {opts.root.resolve().name}")

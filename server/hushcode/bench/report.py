@@ -36,8 +36,10 @@ def summarize_group(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "empty": mean(r["empty"] for r in results),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p90_ms": percentile(latencies, 90),
-        "parses": parses, "parses_n": parses_n,
-        "pass_at_1": passed, "tested_n": passed_n,
+        "parses": parses,
+        "parses_n": parses_n,
+        "pass_at_1": passed,
+        "tested_n": passed_n,
         "errors": sum(1 for r in results if r.get("error")),
     }
 
@@ -63,18 +65,48 @@ def _num(value: float | None, digits: int = 3) -> str:
 
 def format_table(summary: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> str:
     """A fixed-width table: one row per configuration and kind."""
-    header = ("config", "kind", "n", "exact", "edit_sim", "id_exact", "id_f1", "empty", "p50_ms", "p90_ms",
-              "parses", "pass@1")
+    header = (
+        "config",
+        "kind",
+        "n",
+        "exact",
+        "edit_sim",
+        "id_exact",
+        "id_f1",
+        "empty",
+        "p50_ms",
+        "p90_ms",
+        "parses",
+        "pass@1",
+    )
     rows = [header]
     for config, kinds in summary.items():
         for kind, s in kinds.items():
             pass_at_1 = "-" if s["pass_at_1"] is None else f"{_pct(s['pass_at_1'])} ({s['tested_n']})"
-            rows.append((config, kind, str(s["n"]), _pct(s["exact"]), _num(s["edit_similarity"]),
-                         _pct(s["identifier_exact"]), _num(s["identifier_f1"]), _pct(s["empty"]),
-                         _num(s["latency_p50_ms"], 0), _num(s["latency_p90_ms"], 0), _pct(s["parses"]), pass_at_1))
+            rows.append(
+                (
+                    config,
+                    kind,
+                    str(s["n"]),
+                    _pct(s["exact"]),
+                    _num(s["edit_similarity"]),
+                    _pct(s["identifier_exact"]),
+                    _num(s["identifier_f1"]),
+                    _pct(s["empty"]),
+                    _num(s["latency_p50_ms"], 0),
+                    _num(s["latency_p90_ms"], 0),
+                    _pct(s["parses"]),
+                    pass_at_1,
+                )
+            )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) if i < 2 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
-             for row in rows]
+    lines = [
+        "  ".join(
+            cell.ljust(w) if i < 2 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in rows
+    ]
     return "\n".join(lines)
 
 
@@ -96,11 +128,12 @@ def plot(summary: Mapping[str, Mapping[str, Mapping[str, Any]]], path: Path, tit
 
     configs = list(summary)
     kinds = [k for k in dict.fromkeys(k for c in configs for k in summary[c]) if k != ALL]
-    metrics = [m for m in PLOTTED if any(summary[c].get(k, {}).get(m[0]) is not None
-                                         for c in configs for k in kinds)]
+    metrics = [
+        m for m in PLOTTED if any(summary[c].get(k, {}).get(m[0]) is not None for c in configs for k in kinds)
+    ]
     fig, axes = plt.subplots(1, len(metrics), figsize=(3.6 * len(metrics), 3.6), squeeze=False)
     width = 0.8 / max(1, len(configs))
-    for ax, (key, label, top) in zip(axes[0], metrics):
+    for ax, (key, label, top) in zip(axes[0], metrics, strict=True):
         for i, config in enumerate(configs):
             values = [summary[config].get(k, {}).get(key) or 0.0 for k in kinds]
             xs = [x - 0.4 + width * (i + 0.5) for x in range(len(kinds))]

@@ -17,10 +17,21 @@ from pathlib import Path
 from hushcode.bench.languages import LanguageSpec, language_for
 
 MAX_BYTES = 256 * 1024  # larger files are generated or data more often than hand-written code
-VENDORED = frozenset({
-    "node_modules", "vendor", "third_party", "third-party", "site-packages", "dist", "build", "target",
-    "__pycache__", "venv", "bower_components",
-})
+VENDORED = frozenset(
+    {
+        "node_modules",
+        "vendor",
+        "third_party",
+        "third-party",
+        "site-packages",
+        "dist",
+        "build",
+        "target",
+        "__pycache__",
+        "venv",
+        "bower_components",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -42,7 +53,10 @@ def _git_files(root: Path) -> list[str] | None:
     try:
         done = subprocess.run(
             ["git", "-C", str(root), "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-            capture_output=True, timeout=60, check=False)
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     if done.returncode != 0 or _ignored(root):
@@ -53,8 +67,9 @@ def _git_files(root: Path) -> list[str] | None:
 def _ignored(root: Path) -> bool:
     """True when git ignores `root` itself (e.g. a Python install inside a pyenv checkout)."""
     try:
-        done = subprocess.run(["git", "-C", str(root), "check-ignore", "-q", "."],
-                              capture_output=True, timeout=60, check=False)
+        done = subprocess.run(
+            ["git", "-C", str(root), "check-ignore", "-q", "."], capture_output=True, timeout=60, check=False
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
     return done.returncode == 0

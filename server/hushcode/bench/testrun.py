@@ -18,7 +18,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-SKIPPED = frozenset({".git", ".hg", ".svn", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".bench"})
+SKIPPED = frozenset(
+    {".git", ".hg", ".svn", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".bench"}
+)
 LINKED = frozenset({".venv", "venv", "node_modules", ".tox", ".nox", "target"})
 
 
@@ -79,8 +81,16 @@ class SuiteRunner:
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
         started = time.perf_counter()
         # A session of its own, so that a timeout ends the whole tree the shell started.
-        process = subprocess.Popen(self.command, shell=True, cwd=self.copy, env=env, stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            self.command,
+            shell=True,
+            cwd=self.copy,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         timed_out = False
         try:
             output, _ = process.communicate(timeout=self.timeout)
@@ -89,8 +99,12 @@ class SuiteRunner:
             os.killpg(process.pid, signal.SIGKILL)
             output, _ = process.communicate()
         tail = "\n".join(output.decode("utf-8", "replace").rstrip().splitlines()[-5:])
-        return SuiteOutcome(passed=process.returncode == 0 and not timed_out,
-                           seconds=round(time.perf_counter() - started, 2), timed_out=timed_out, tail=tail)
+        return SuiteOutcome(
+            passed=process.returncode == 0 and not timed_out,
+            seconds=round(time.perf_counter() - started, 2),
+            timed_out=timed_out,
+            tail=tail,
+        )
 
     def close(self) -> None:
         """Remove the copy (links into the repository are removed, never followed)."""
