@@ -24,6 +24,15 @@ if [[ -f "$root/.complete" && -x "$wrapper" ]]; then
   exit 0
 fi
 
+# One install at a time (two test runs may start together); the second finds the first's result.
+mkdir -p "$(dirname "$root")"
+exec 9>"$root.lock"
+flock 9
+if [[ -f "$root/.complete" && -x "$wrapper" ]]; then
+  echo "$wrapper"
+  exit 0
+fi
+
 command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || {
   say "needs apt-get and dpkg-deb (Debian or Ubuntu); install Neovim 0.12 another way"; exit 1; }
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg

@@ -16,7 +16,7 @@ from tests.neovim.editor import REPO, Editor
 
 
 def _version(nvim: str) -> str:
-    out = subprocess.run([nvim, "--version"], capture_output=True, text=True, timeout=60)
+    out = subprocess.run([nvim, "--version"], check=False, capture_output=True, text=True, timeout=60)
     return out.stdout.splitlines()[0] if out.returncode == 0 and out.stdout else out.stderr.strip()
 
 
@@ -24,7 +24,7 @@ def _version(nvim: str) -> str:
 def nvim_012() -> str:
     """Neovim 0.12 unpacked from Debian sid into ~/.cache/hushcode/neovim-0.12 (once per machine)."""
     script = REPO / "scripts" / "get-neovim.sh"
-    done = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=900)
+    done = subprocess.run(["bash", str(script)], check=False, capture_output=True, text=True, timeout=900)
     if done.returncode != 0:
         pytest.fail(f"scripts/get-neovim.sh failed ({done.returncode}); Neovim 0.12 is needed:\n"
                     f"{done.stderr[-3000:]}", pytrace=False)

@@ -3,6 +3,7 @@ clients/neovim/ against the real `hushcode serve`."""
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -18,6 +19,7 @@ MODEL_NAME = "Qwen2.5 Coder 0.5B Instruct AWQ"
 INLINE_NAMESPACE = "nvim.lsp.inline_completion"
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class Editor:
@@ -28,7 +30,9 @@ class Editor:
         self.log_file = home / "hushcode.log"
         variables = {"XDG_STATE_HOME": str(home / "state"), "XDG_DATA_HOME": str(home / "data"),
                      "XDG_CACHE_HOME": str(home / "cache"), **env}
-        argv = ["env", *(f"{k}={v}" for k, v in variables.items()), nvim_bin,
+        # Only the test's own HUSHCODE_* settings reach the server, not the developer's shell's.
+        inherited = [arg for key in os.environ if key.startswith("HUSHCODE_") for arg in ("-u", key)]
+        argv = ["env", *inherited, *(f"{k}={v}" for k, v in variables.items()), nvim_bin,
                 "--embed", "--headless", "--clean", "-n",
                 # Without this, the python3 provider costs 1.7 s on every .py file.
                 "--cmd", "let g:loaded_python3_provider = 0",
@@ -89,7 +93,8 @@ class Editor:
             return None
         details = marks[0][3]
         first = "".join(chunk[0] for chunk in details.get("virt_text", []) if chunk[1] == "ComplHint")
-        rest = ["".join(chunk[0] for chunk in line if chunk[1] == "ComplHint") for line in details.get("virt_lines", [])]
+        rest = ["".join(chunk[0] for chunk in line if chunk[1] == "ComplHint")
+                for line in details.get("virt_lines", [])]
         return "\n".join([first, *rest])
 
     def ghost_hint(self) -> str:
@@ -115,7 +120,7 @@ class Editor:
         try:
             status = self.lua("return require('hushcode').status()")
             state = f"mode={self.mode()!r} lines={self.lines()!r} status={status!r}"
-        except Exception as exc:  # the editor itself may be gone
+        except (EOFError, OSError, pynvim.NvimError) as exc:  # the editor itself may be gone
             state = f"editor not answering: {exc!r}"
         tail = self.log_file.read_text(errors="replace").splitlines()[-15:] if self.log_file.exists() else []
         return state + "\nserver log (end):\n" + "\n".join(tail)
@@ -126,8 +131,8 @@ class Editor:
             self.lua("for _, c in ipairs(vim.lsp.get_clients()) do c:stop() end "
                      "vim.wait(5000, function() return #vim.lsp.get_clients() == 0 end, 20)")
             self.nvim.command("qa!")
-        except Exception:  # `qa!` ends the connection (EOFError), as does an editor that died
-            pass
+        except (EOFError, OSError, pynvim.NvimError):
+            log.debug("`qa!` ends the connection, as does an editor that died", exc_info=True)
         finally:
             self.nvim.close()
             _wait_gone(self.pid, 5)

@@ -16,7 +16,9 @@ def hushcode_item(editor: Editor) -> dict | None:
         if vim.fn.complete_info({ 'mode' }).mode == '' then return nil end
         for _, item in ipairs(vim.fn.complete_info({ 'items' }).items) do
           local lsp = vim.tbl_get(item, 'user_data', 'nvim', 'lsp', 'completion_item')
-          if lsp and lsp.detail == 'hushcode' then return { word = item.word, text = lsp.textEdit.newText } end
+          if lsp and lsp.detail == 'hushcode' then
+            return { word = item.word, text = lsp.textEdit.newText }
+          end
         end
     """)
 

@@ -57,9 +57,11 @@ def test_default_server_is_the_checkouts_own(editor: Editor) -> None:
 def test_version_and_log_file_of_a_command(editor: Editor) -> None:
     server = "require('hushcode.server')"
     cmd = ["/usr/bin/python3", "-m", "hushcode", "serve", "--log-file", "/tmp/h.log"]
-    assert editor.lua(f"return {server}.version_cmd(...)", cmd) == ["/usr/bin/python3", "-m", "hushcode", "--version"]
+    version = ["/usr/bin/python3", "-m", "hushcode", "--version"]
+    assert editor.lua(f"return {server}.version_cmd(...)", cmd) == version
     assert editor.lua(f"return {server}.log_file_of(...)", cmd) == "/tmp/h.log"
-    assert editor.lua(f"return {server}.log_file_of(...)", ["hushcode", "serve", "--log-file=/x.log"]) == "/x.log"
+    equals_form = ["hushcode", "serve", "--log-file=/x.log"]
+    assert editor.lua(f"return {server}.log_file_of(...)", equals_form) == "/x.log"
     assert editor.lua(f"return {server}.log_file_of(...)", ["hushcode", "serve"]) is None
 
 

@@ -7,6 +7,7 @@ where the server suggests a block (two assignments with the default model).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -111,7 +112,8 @@ def test_keys_keep_their_meaning_without_a_suggestion(neovim: Editor) -> None:
     neovim.nvim.api.win_set_cursor(0, [1, 3])
     neovim.nvim.input("i")
     neovim.wait("the server's empty answer", lambda: neovim.lua(
-        "local s = require('hushcode').status(); return s.requests > 0 and vim.startswith(s.lastResult or '', 'skip')"))
+        "local s = require('hushcode').status() "
+        "return s.requests > 0 and vim.startswith(s.lastResult or '', 'skip')"))
     assert not neovim.ghost_marks()
     neovim.nvim.input("<Tab>")
     neovim.wait("<Tab> to indent", lambda: re.fullmatch(r"cla\s+ss Point:", neovim.lines()[0]), timeout=10)
@@ -146,19 +148,6 @@ def test_toggle_turns_ghost_text_off_and_on(neovim: Editor) -> None:
     neovim.wait_ghost()
 
 
-def test_checkhealth_reports_server_model_version_and_inline_support(neovim: Editor) -> None:
-    neovim.setup()
-    neovim.open("point.py", SOURCE)
-    neovim.wait_ready()
-    neovim.nvim.command("checkhealth hushcode")
-    report = "\n".join(neovim.lines())
-    assert "OK Neovim 0.12" in report and "inline completion (ghost text) supported" in report
-    assert re.search(r"OK server found: \S+ \(hushcode \d+\.\d+\.\d+\)", report), report
-    assert f"OK model loaded: {MODEL_NAME} (template qwen)" in report
-    assert re.search(r"OK server running: hushcode \d+\.\d+\.\d+ \(client \d+, positions utf-8\)", report), report
-    assert "ERROR" not in report and "WARNING" not in report, report
-
-
 def test_hushcode_commands(neovim: Editor) -> None:
     neovim.setup()
     neovim.open("point.py", SOURCE)
@@ -171,3 +160,26 @@ def test_hushcode_commands(neovim: Editor) -> None:
     neovim.nvim.command("Hushcode log")
     assert neovim.nvim.api.buf_get_name(0) == str(neovim.log_file)
     assert any("initialize" in line for line in neovim.lines())
+
+
+def test_model_option_and_model_command(nvim_012: str, tmp_path: Path, model_path: Path) -> None:
+    """setup({ model }) reaches the server; `:Hushcode model PATH` restarts it with another file."""
+    other = tmp_path / "other.gguf"
+    other.symlink_to(model_path)
+    editor = Editor(nvim_012, tmp_path, {"HUSHCODE_COMPLETION_TIMEOUT_MS": "120000"})  # no HUSHCODE_MODEL
+    try:
+        editor.setup(model=str(model_path))
+        editor.open("point.py", SOURCE)
+        first = editor.wait_ready()
+        assert f"model={model_path}" in editor.log_file.read_text()
+        editor.nvim.command(f"Hushcode model {other}")
+        editor.wait("a new server with the other model", lambda: editor.lua(
+            "local s = require('hushcode').status(); return s and s.state == 'ready' and s.pid ~= ... ",
+            first["pid"]))
+        assert f"model={other}" in editor.log_file.read_text()
+        assert editor.statusline() == f"hushcode: {MODEL_NAME}"
+        editor.nvim.api.win_set_cursor(0, [BODY, 0])
+        editor.nvim.input("A")
+        editor.wait_ghost()
+    finally:
+        editor.close()

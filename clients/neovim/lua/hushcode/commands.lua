@@ -28,7 +28,8 @@ function M.describe(status, client)
   }
   if status.lastLatencyMs then
     lines[#lines + 1] = ('last: %d ms, %s prompt tokens reused, %s evaluated, %s generated'):format(
-      status.lastLatencyMs, status.reusedTokens or 0, status.evaluatedTokens or 0, status.generatedTokens or 0)
+      status.lastLatencyMs, status.reusedTokens or 0, status.evaluatedTokens or 0,
+      status.generatedTokens or 0)
   end
   return lines
 end

@@ -24,7 +24,8 @@ local function check_server()
   if exe == '' then
     health.error(('server not found: %s'):format(cmd[1]), {
       'Run scripts/setup.sh in the hushcode checkout (it makes .venv/bin/hushcode),',
-      "or put `hushcode` on $PATH, or set it: require('hushcode').setup({ cmd = { '/path/to/hushcode', 'serve' } })",
+      'or put `hushcode` on $PATH,',
+      "or name it: require('hushcode').setup({ cmd = { '/path/to/hushcode', 'serve' } })",
     })
     return
   end
@@ -39,7 +40,8 @@ local function check_server()
   end
   health.info('command: ' .. table.concat(cmd, ' '))
   if not vim.lsp.is_enabled('hushcode') then
-    health.warn('the hushcode config is not enabled', { "require('hushcode').setup() or vim.lsp.enable('hushcode')" })
+    health.warn('the hushcode config is not enabled',
+      { "require('hushcode').setup() or vim.lsp.enable('hushcode')" })
   end
 end
 
