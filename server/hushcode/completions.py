@@ -8,22 +8,28 @@ line per request, without source code.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from hushcode.config.settings import Settings
-from hushcode.documents.positions import resolve_position
+from hushcode.documents.positions import position_of, resolve_position
 from hushcode.engine.supervisor import EngineSupervisor, GenerateRequest, GenerateResult
 from hushcode.postprocess.candidate import CompletionContext
 from hushcode.postprocess.pipeline import postprocess
 from hushcode.prompt.formats import choose_format
-from hushcode.prompt.layout import Budget, PromptPieces, build_prompt, fit_budget, split_around_cursor
+from hushcode.prompt.layout import Budget, PromptPieces, build_prompt, fit_budget, typed_after_middle
+from hushcode.prompt.window import cut_window
 from hushcode.syntax.decide import Scope, decide
+from hushcode.suggestion_cache import CachedText, SuggestionCache
 from hushcode.syntax.languages import detect_language
+from hushcode.typing_rhythm import TypingRhythm
 
 log = logging.getLogger("hushcode.completion")
+
+_CHARS_PER_TOKEN = 3  # a conservative estimate for code; the token budget is enforced after tokenizing
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class CompletionStats:
     requests: int = 0
     answered: int = 0
     last: dict[str, float | int | str] = field(default_factory=dict)
+    speculative: dict[str, float | int | str] = field(default_factory=dict)  # the last speculative request
 
 
 class CompletionService:
@@ -64,6 +71,10 @@ class CompletionService:
         self.settings = settings
         self.engine = engine
         self.stats = CompletionStats()
+        self._anchors: dict[str, int] = {}  # per document: the first line of the prompt window
+        self._rhythms: dict[str, TypingRhythm] = {}
+        self._latest: dict[str, int] = {}  # per document: the newest request's ticket
+        self.cache = SuggestionCache()
 
     async def suggest(
         self, doc: DocumentSnapshot, line: int, character: int, encoding: str, request_id: object
@@ -79,8 +90,7 @@ class CompletionService:
         """Up to `alternatives` distinct suggestions for this cursor, best first."""
         started = time.perf_counter()
         self.stats.requests += 1
-        name = PurePosixPath(doc.uri).name
-        fields: dict[str, float | int | str] = {"req": str(request_id), "doc": name}
+        fields: dict[str, float | int | str] = {"req": str(request_id), "doc": PurePosixPath(doc.uri).name}
         try:
             return await self._suggest(doc, line, character, encoding, fields, alternatives)
         finally:
@@ -90,7 +100,7 @@ class CompletionService:
 
     async def _suggest(
         self, doc: DocumentSnapshot, line: int, character: int, encoding: str,
-        fields: dict[str, float | int | str], alternatives: int,
+        fields: dict[str, float | int | str], alternatives: int, speculative: bool = False,
     ) -> list[Suggestion]:
         cfg = self.settings.completion
         if not cfg.enabled:
@@ -100,58 +110,54 @@ class CompletionService:
         if cursor is None:
             fields["result"] = "invalid_position"
             return []
+        rhythm = self._rhythms.setdefault(doc.uri, TypingRhythm(max_delay_ms=cfg.debounce_ms))
+        if not speculative:
+            rhythm.observe(time.monotonic() * 1000)
+            self._latest[doc.uri] = ticket = self._latest.get(doc.uri, 0) + 1
         language = detect_language(doc.language_id, doc.uri)
         t_decide = time.perf_counter()
         decision = decide(doc.text, cursor.offset, cursor.line_start, cursor.line_end, language)
         fields["decide_ms"] = round((time.perf_counter() - t_decide) * 1000, 2)
-        scope = decision.scope
-        fields["scope"] = scope.value
-        if scope is Scope.SKIP:
+        fields["scope"] = decision.scope.value
+        if decision.scope is Scope.SKIP:
             fields["result"] = f"skip_{decision.reason}"
             return []
+        before, line_after = doc.text[:cursor.offset], doc.text[cursor.offset:cursor.line_end]
+        cached = self.cache.get(doc.uri, before, line_after) if alternatives == 1 else None
+        if cached:  # typed through a suggestion (or accepted a speculative one): no model call
+            self.stats.answered += 1
+            fields["result"] = "cache_hit"
+            return [Suggestion(c.text, c.replace_end) for c in cached]
+        if not speculative and (delay := rhythm.delay_ms()) > 0:
+            await asyncio.sleep(delay / 1000)  # debounce: a newer keystroke makes this one moot
+            if self._latest.get(doc.uri) != ticket:
+                fields["result"] = "superseded"
+                return []
         engine = self.engine
         if engine is None or engine.model is None:
             fields["result"] = "no_engine"
             return []
-
-        model = engine.model
-        fmt = choose_format(cfg.prompt_format, model.markers.template)
-        fields["format"] = fmt
-        t0 = time.perf_counter()
-        window = split_around_cursor(doc.text, cursor.offset, cfg.prefix_lines, cfg.suffix_lines)
-        typed = doc.text[cursor.line_start:cursor.offset] if fmt == "psm-typed" else ""
-        texts = [window.prefix[: len(window.prefix) - len(typed)], window.suffix, typed]
-        if fmt == "repo":
-            texts += [f"{doc.repo_name}\n", f"{doc.relative_path}\n"]
-        parts = await engine.tokenize(texts)
-        fields["tokenize_ms"] = round((time.perf_counter() - t0) * 1000, 1)
-        if parts is None:
+        tokens = await self._prompt(engine, doc, cursor.offset, fields)
+        if tokens is None:
             fields["result"] = "engine_unavailable"
             return []
-        prefix, suffix = fit_budget(parts[0], parts[1],
-                                    Budget(max(cfg.prefix_tokens - len(parts[2]), 0), cfg.suffix_tokens))
-        pieces = PromptPieces(prefix=prefix, suffix=suffix, typed=parts[2],
-                              repo=parts[3] if fmt == "repo" else (), path=parts[4] if fmt == "repo" else ())
-        tokens = build_prompt(fmt, model.markers, pieces, bos=model.bos, repo=model.repo)
-
+        scope = decision.scope
         result = await engine.generate(GenerateRequest(
-            tokens=tokens, document=doc.uri,
+            tokens=tokens, document=doc.uri, speculative=speculative,
             max_tokens=cfg.max_line_tokens if scope is Scope.LINE else cfg.max_tokens,
             stop_at_newline=scope is Scope.LINE,
             stop_texts=("\n\n\n",) if scope is Scope.BLOCK else (),
             stop_indent=decision.min_indent if scope is Scope.BLOCK else None,
             stop_unmatched_close=scope is Scope.BLOCK and language is not None and not language.indentation_scoped,
-            alternatives=alternatives,
-            reuse_min_chunk=cfg.reuse_chunk_tokens,
-            timeout_ms=cfg.timeout_ms,
+            alternatives=alternatives, reuse_min_chunk=cfg.reuse_chunk_tokens, timeout_ms=cfg.timeout_ms,
         ))
         if result is None:
             fields["result"] = "cancelled_or_unavailable"
             return []
         self._record(result, fields)
         t1 = time.perf_counter()
-        ctx = CompletionContext(prefix=doc.text[:cursor.offset], suffix=doc.text[cursor.offset:], decision=decision,
-                                language=language, stop_texts=model.markers.marker_texts)
+        ctx = CompletionContext(prefix=before, suffix=doc.text[cursor.offset:], decision=decision,
+                                language=language, stop_texts=engine.model.markers.marker_texts)
         found: list[Suggestion] = []
         for raw in result.alternatives or (result.text,):
             candidate = postprocess(ctx, raw)
@@ -161,12 +167,75 @@ class CompletionService:
         if not found:
             fields["result"] = "empty"
             return []
-        self.stats.answered += 1
+        self.cache.put(doc.uri, before, line_after, [CachedText(s.text, s.replace_end) for s in found])
+        self.stats.answered += 0 if speculative else 1
         fields["result"] = "ok"
         fields["chars"] = len(found[0].text)
         if alternatives > 1:
             fields["alternatives"] = len(found)
         return found
+
+    async def _prompt(self, engine: EngineSupervisor, doc: DocumentSnapshot, offset: int,
+                      fields: dict[str, float | int | str]) -> list[int] | None:
+        """Cut the window, tokenize it (special tokens off) and lay it out as token ids."""
+        cfg = self.settings.completion
+        model = engine.model
+        assert model is not None
+        fmt = choose_format(cfg.prompt_format, model.markers.template)
+        fields["format"] = fmt
+        t0 = time.perf_counter()
+        window = cut_window(doc.text, offset, self._anchors.get(doc.uri), cfg.prefix_tokens * _CHARS_PER_TOKEN,
+                            cfg.suffix_tokens * _CHARS_PER_TOKEN, cfg.suffix_lines, typed_after_middle(fmt))
+        self._anchors[doc.uri] = window.anchor
+        texts = [window.prefix, window.suffix, window.typed]
+        if fmt == "repo":
+            texts += [f"{doc.repo_name}\n", f"{doc.relative_path}\n"]
+        parts = await engine.tokenize(texts)
+        fields["tokenize_ms"] = round((time.perf_counter() - t0) * 1000, 1)
+        if parts is None:
+            return None
+        prefix, suffix = fit_budget(parts[0], parts[1],
+                                    Budget(max(cfg.prefix_tokens - len(parts[2]), 0), cfg.suffix_tokens))
+        pieces = PromptPieces(prefix=prefix, suffix=suffix, typed=parts[2],
+                              repo=parts[3] if fmt == "repo" else (), path=parts[4] if fmt == "repo" else ())
+        return build_prompt(fmt, model.markers, pieces, bos=model.bos, repo=model.repo)
+
+    async def speculate(self, doc: DocumentSnapshot, line: int, character: int, encoding: str,
+                        suggestion: Suggestion) -> None:
+        """While the user reads a suggestion, compute the next one "as if accepted" (and Enter
+        pressed) and cache it: accepting and going on to the next line then costs no model call."""
+        cfg = self.settings.completion
+        ticket = self._latest.get(doc.uri)
+        await asyncio.sleep(cfg.speculate_after_ms / 1000)
+        if not cfg.speculative or self._latest.get(doc.uri) != ticket:
+            return  # the user typed on
+        cursor = resolve_position(doc.text, line, character, encoding)
+        if cursor is None:
+            return
+        # As if accepted, then Enter: the editor asks again on the new line, at its indentation.
+        head = doc.text[:cursor.offset] + suggestion.text
+        last_line = head[head.rfind("\n") + 1:]
+        indent = last_line[: len(last_line) - len(last_line.lstrip(" \t"))]
+        if last_line.rstrip().endswith((":", "{", "(", "[")):
+            indent += "\t" if indent.startswith("\t") else "    "
+        head += "\n" + indent
+        text = head + doc.text[cursor.offset + suggestion.replace_end:]
+        offset = len(head)
+        line2, char2 = position_of(text, offset, "utf-32")
+        accepted = DocumentSnapshot(uri=doc.uri, version=None, text=text, language_id=doc.language_id,
+                                    repo_name=doc.repo_name, relative_path=doc.relative_path)
+        fields: dict[str, float | int | str] = {"req": "speculative", "doc": PurePosixPath(doc.uri).name}
+        started = time.perf_counter()
+        await self._suggest(accepted, line2, char2, "utf-32", fields, 1, speculative=True)
+        fields["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        self.stats.speculative = fields
+        log.info("complete %s", " ".join(f"{k}={v}" for k, v in fields.items()))
+
+    def forget(self, uri: str) -> None:
+        """The document was closed."""
+        self.cache.forget(uri)
+        for table in (self._anchors, self._rhythms, self._latest):
+            table.pop(uri, None)
 
     @staticmethod
     def _record(result: GenerateResult, fields: dict[str, float | int | str]) -> None:

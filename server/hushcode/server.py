@@ -110,6 +110,8 @@ class HushcodeServer(LanguageServer):
             "generatedTokens": last.get("generated"),
             "controlTokens": last.get("control"),
             "lastResult": last.get("result"),
+            "lastSpeculativeResult": self.completions.stats.speculative.get("result"),
+            "shiftedTokens": last.get("shifted"),
             "positionEncoding": self.position_encoding if self._workspace_ready() else None,
             "pid": os.getpid(),
         }

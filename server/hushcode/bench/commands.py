@@ -114,6 +114,9 @@ def _build_parser() -> _Parser:
         type=Path,
         help="where to write results (default: a new folder under ~/.cache/hushcode/bench/)",
     )
+    from hushcode.bench.latency import add_parser as add_latency_parser
+
+    add_latency_parser(sub)
     return parser
 
 
@@ -178,6 +181,10 @@ def run(argv: list[str]) -> int:
     """Run ``hushcode bench <argv>``; return the exit status (0 ok, 1 error, 2 usage)."""
     try:
         args = _build_parser().parse_args(argv)
+        if args.command == "latency":
+            from hushcode.bench.latency import run_latency
+
+            return run_latency(args)
         return _quality(args)
     except _UsageError as exc:
         print(f"hushcode bench: {exc}", file=sys.stderr)

@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -73,6 +74,22 @@ def server_env(config: Config, environ: dict[str, str]) -> dict[str, str]:
     ):
         env["HUSHCODE_COMPLETION_TIMEOUT_MS"] = str(DEFAULT_TIMEOUT_MS)
     return env
+
+
+def source_revision() -> str | None:
+    """The git revision of the hushcode code being measured ("-dirty" with local changes), if known."""
+    here = Path(__file__).resolve().parent
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(here), "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
 
 
 def _neutral(task: Task, text: str) -> str:
@@ -260,6 +277,7 @@ def _write(
     data = {
         "version": 1,
         "hushcode": __version__,
+        "hushcode_revision": source_revision(),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "root": str(opts.root.resolve()),
         "seed": opts.seed,

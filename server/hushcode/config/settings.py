@@ -29,12 +29,14 @@ class CompletionSettings:
     max_line_tokens: int = 32  # single-line completions
     prefix_tokens: int = 512
     suffix_tokens: int = 128
-    prefix_lines: int = 80
     suffix_lines: int = 30
     timeout_ms: int = 10000
     # "auto" picks the measured best format for the model's family (see prompt/formats.py)
-    prompt_format: str = field(default="auto", metadata={"choices": ("auto", "psm", "psm-typed", "spm", "repo")})
+    prompt_format: str = field(default="auto", metadata={"choices": ("auto", "psm", "psm-typed", "spm", "spm-typed", "repo")})
     alternatives: int = field(default=3, metadata={"choices": (1, 2, 3)})  # on a manual trigger
+    debounce_ms: int = 150  # the most the server waits for the next keystroke (adapts to the rhythm)
+    speculative: bool = True  # compute the next suggestion "as if accepted" while the user reads
+    speculate_after_ms: int = 120
     reuse_chunk_tokens: int = 16  # KV-cache chunks this long are shifted and reused; 0: prefix reuse only
 
 

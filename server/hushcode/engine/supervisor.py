@@ -67,6 +67,7 @@ class GenerateRequest:
     stop_texts: tuple[str, ...] = ()
     stop_indent: int | None = None  # stop when a later line is indented less than this
     stop_unmatched_close: bool = False  # stop at a closing bracket with no opener in the output
+    speculative: bool = False  # background work: never waits, and any real request pre-empts it
     alternatives: int = 1  # >1: also greedy continuations of the next most likely first tokens
     reuse_min_chunk: int = 16  # shift cached chunks of at least this many tokens (0: prefix reuse only)
     timeout_ms: int = 10000
@@ -133,7 +134,7 @@ class EngineSupervisor:
         self._loaded: asyncio.Future[Message] | None = None
         self._gen_lock = asyncio.Lock()
         self._latest: dict[str, int] = {}
-        self._running: tuple[int, str] | None = None
+        self._running: tuple[int, str, bool] | None = None  # (id, document, speculative)
         self._stderr_tail: collections.deque[str] = collections.deque(maxlen=20)
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -366,11 +367,16 @@ class EngineSupervisor:
     async def generate(self, request: GenerateRequest) -> GenerateResult | None:
         """Run one generation; None when superseded, cancelled or the engine is unavailable."""
         rid = next(self._ids)
-        self._latest[request.document] = rid
-        if self._running is not None and self._running[1] == request.document:
-            self._send({"op": "cancel", "id": self._running[0]})  # newest request wins
+        if request.speculative:
+            if self._gen_lock.locked():
+                return None  # real work is running or waiting: speculation yields
+        else:
+            self._latest[request.document] = rid
+            running = self._running
+            if running is not None and (running[1] == request.document or running[2]):
+                self._send({"op": "cancel", "id": running[0]})  # newest request wins; speculation yields
         async with self._gen_lock:
-            if self._latest.get(request.document) != rid:
+            if not request.speculative and self._latest.get(request.document) != rid:
                 return None  # superseded while waiting
             if self.state is not EngineState.READY:
                 return None
@@ -381,7 +387,7 @@ class EngineSupervisor:
                 "alternatives": request.alternatives, "reuse_min_chunk": request.reuse_min_chunk,
                 "timeout_ms": request.timeout_ms,
             })
-            self._running = (rid, request.document)
+            self._running = (rid, request.document, request.speculative)
             self.generating = False
             try:
                 msg = await asyncio.wait_for(asyncio.shield(future), request.timeout_ms / 1000 + _HARD_GRACE_S)

@@ -11,9 +11,10 @@ if TYPE_CHECKING:
 
 def register_all(server: HushcodeServer) -> None:
     """Register every feature explicitly, in data-flow order."""
-    from hushcode.handlers import completion, inline, lifecycle, status
+    from hushcode.handlers import completion, inline, lifecycle, status, sync
 
     lifecycle.register(server)
+    sync.register(server)
     inline.register(server)
     completion.register(server)
     status.register(server)

@@ -35,6 +35,9 @@ def register(server: HushcodeServer) -> None:
         cursor = resolve_position(snapshot.text, params.position.line, params.position.character, encoding)
         if not found or cursor is None:
             return empty
+        if not invoked:
+            ls.run_task(ls.completions.speculate(snapshot, params.position.line, params.position.character,
+                                                 encoding, found[0]), "speculate")
         items = []
         for suggestion in found:
             # replace auto-closed brackets right of the cursor instead of doubling them

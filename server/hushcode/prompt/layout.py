@@ -47,14 +47,20 @@ def fit_budget(prefix: Sequence[int], suffix: Sequence[int], budget: Budget) -> 
     return kept_prefix, kept_suffix
 
 
-PROMPT_FORMATS = ("psm", "psm-typed", "spm", "repo")
+PROMPT_FORMATS = ("psm", "psm-typed", "spm", "spm-typed", "repo")
 """
 - psm:       [bos] PRE prefix SUF suffix MID
 - psm-typed: [bos] PRE prefix-to-line-start SUF rest-of-line+suffix MID typed-part-of-line
              (typing within a line then only appends tokens: the KV cache stays warm)
 - spm:       [bos] SUF suffix PRE prefix MID
+- spm-typed: [bos] SUF rest-of-line+suffix PRE prefix-to-line-start MID typed-part-of-line
+             (typing within a line *and* Enter at the end of a line only append tokens)
 - repo:      Qwen's repository format: REPO name FILE_SEP path, then PSM
 """
+
+
+def typed_after_middle(fmt: str) -> bool:
+    return fmt.endswith("-typed")
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,7 @@ def build_prompt(fmt: str, markers: FimMarkers, pieces: PromptPieces, bos: int |
     middle = [markers.middle] if markers.middle is not None else []
     if fmt == "repo" and repo is not None and repo.repo_name is not None and repo.file_sep is not None:
         head += [repo.repo_name, *pieces.repo, repo.file_sep, *pieces.path]
-    if fmt == "spm" or markers.order == "spm":
+    if fmt.startswith("spm") or markers.order == "spm":
         return [*head, markers.suffix, *pieces.suffix, markers.prefix, *pieces.prefix, *middle, *pieces.typed]
     return [*head, markers.prefix, *pieces.prefix, markers.suffix, *pieces.suffix, *middle, *pieces.typed]
 

@@ -1,0 +1,32 @@
+"""Server-side debounce that adapts to the typing rhythm.
+
+Neovim's client does not debounce at all and VS Code's does little: a request per keystroke
+would start work that the next keystroke cancels. While the user types steadily we wait a
+little less than their usual gap between keystrokes; after a pause we answer at once.
+"""
+
+from __future__ import annotations
+
+
+class TypingRhythm:
+    """Tracks the gap between requests for one document."""
+
+    def __init__(self, max_delay_ms: float = 150.0, pause_ms: float = 600.0) -> None:
+        self.max_delay_ms = max_delay_ms
+        self.pause_ms = pause_ms
+        self.average_gap_ms: float | None = None
+        self._last: float | None = None
+
+    def observe(self, now_ms: float) -> None:
+        """A request arrived at `now_ms` (a monotonic clock)."""
+        if self._last is not None:
+            gap = now_ms - self._last
+            if gap < self.pause_ms:  # pauses are not part of the rhythm
+                self.average_gap_ms = gap if self.average_gap_ms is None else 0.7 * self.average_gap_ms + 0.3 * gap
+        self._last = now_ms
+
+    def delay_ms(self) -> float:
+        """How long to wait before starting model work for the request just observed."""
+        if self.average_gap_ms is None:
+            return 0.0
+        return min(self.max_delay_ms, 0.8 * self.average_gap_ms)
