@@ -38,10 +38,20 @@ command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || {
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 [[ -r "$keyring" ]] || { say "needs $keyring (package debian-archive-keyring)"; exit 1; }
 
+# sid from the Debian mirror this machine's apt already uses (or HUSHCODE_DEBIAN_MIRROR).
+mirror="${HUSHCODE_DEBIAN_MIRROR:-}"
+if [[ -z "$mirror" ]]; then
+  mirror="$( { grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{ for (i = 2; i <= NF; i++) print $i }'
+               grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list |
+                 sed 's/\[[^]]*\]//' | awk '{ print $2 }'; } | grep -E '/debian/?$' | head -1 || true)"
+fi
+[[ -n "$mirror" ]] || {
+  say "found no Debian mirror in the apt sources; set HUSHCODE_DEBIAN_MIRROR (a URL ending in /debian)"; exit 1; }
+
 work="$root.tmp.$$"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/apt/lists/partial" "$work/apt/cache/archives/partial" "$work/debs" "$work/tree" "$work/apt/etc/preferences.d"
-echo "deb [signed-by=$keyring] http://DEBIAN_MIRROR/debian sid main" >"$work/apt/sources.list"
+echo "deb [signed-by=$keyring] $mirror sid main" >"$work/apt/sources.list"
 : >"$work/apt/status"
 # A private apt: its own sources, lists, cache and (empty) dpkg status, so nothing of the system's
 # configuration or state is read or written.
@@ -57,14 +67,14 @@ cache=(apt-cache
   -o Dir::State::Lists="$work/apt/lists" -o Dir::State::Status="$work/apt/status"
   -o Dir::Cache="$work/apt/cache" -o APT::Architecture=amd64 -o APT::Architectures::=amd64)
 
-say "reading Debian sid's package lists (private apt configuration)"
+say "reading Debian sid's package lists from $mirror (private apt configuration)"
 "${apt[@]}" update >&2
 
 # neovim's direct Depends (the first of each alternative), plus the C runtime and luajit's data.
 mapfile -t deps < <("${cache[@]}" depends --no-recommends --no-suggests --no-enhances \
     --no-breaks --no-replaces --no-conflicts neovim |
   awk '/^ *\|?Depends:/ { if (!skip) print $2; skip = ($1 ~ /^\|/) }' | sed 's/:any$//' | grep -v '^<' | sort -u)
-packages=(neovim neovim-runtime "${deps[@]}" libluajit-5.1-common libc6 libgcc-s1)
+mapfile -t packages < <(printf '%s\n' neovim neovim-runtime "${deps[@]}" libluajit-5.1-common libc6 libgcc-s1 | sort -u)
 say "downloading: ${packages[*]}"
 (cd "$work/debs" && "${apt[@]}" download "${packages[@]}" >&2)
 for deb in "$work"/debs/*.deb; do dpkg-deb -x "$deb" "$work/tree"; done

@@ -86,6 +86,24 @@ def test_accept_after_typing_the_start_of_the_suggestion(neovim: Editor) -> None
     press(neovim, typed + "<M-l>", "the suggestion in the buffer, once", lambda: neovim.lines() == expected)
 
 
+CALL = "def area(w, h):\n    return w * h\n\n\nx = area(3, )\n"
+
+
+@pytest.mark.parametrize("typed", [0, 1], ids=["as-shown", "typed-through"])
+def test_accept_replaces_the_closing_bracket_it_retypes(neovim: Editor, typed: int) -> None:
+    """Between brackets the suggestion ends with the `)` that is already there: it replaces it."""
+    neovim.setup()
+    neovim.open("area.py", CALL)
+    neovim.wait_ready()
+    neovim.nvim.api.win_set_cursor(0, [5, 12])
+    neovim.nvim.input("i")
+    ghost = neovim.wait_ghost()
+    assert ghost.endswith(")"), f"the model did not close the call: {ghost!r}"
+    assert neovim.ghost_marks()[0][3]["virt_text_pos"] == "overlay", "the range covers the `)`"
+    press(neovim, ghost[:typed] + "<M-l>", "the call completed",
+          lambda: neovim.lines()[4] == "x = area(3, " + ghost)
+
+
 def test_next_and_previous_cycle_through_the_alternatives(neovim: Editor) -> None:
     ghost = start(neovim)
     # The server answers with one item today: cycling shows it again, with its index.

@@ -33,40 +33,55 @@ function M.first_line(text)
   return text:match('^\n*[^\n]*')
 end
 
---- The part of `item` that is not in the buffer yet, given the cursor. While the server's answer
---- to a newer keystroke is on its way, the suggestion on screen is one made before the last
---- characters were typed: when those characters match it, the rest is still good. Nil when the
---- buffer no longer agrees with it.
+--- The part of `item` that is not in the buffer yet, and the end of the text it replaces.
+---
+--- While the server's answer to a newer keystroke is on its way, the suggestion on screen is one
+--- made before the last characters were typed: when those characters match it, the rest is still
+--- good. hushcode's ranges start at the cursor of the request and may reach past it on the same
+--- line (closing brackets the suggestion retypes), so what was typed since is the text between the
+--- range's start and the cursor, and it pushed the range's end right by as much.
 ---@param item vim.lsp.inline_completion.Item
 ---@param bufnr integer
 ---@param row integer 0-based
 ---@param col integer 0-based byte column
----@return string?
+---@return string? rest nil when the buffer no longer agrees with the suggestion
+---@return integer end_row
+---@return integer end_col
 local function pending(item, bufnr, row, col)
   local text = item.insert_text
   if type(text) ~= 'string' then
-    return nil
+    return nil, row, col
   end
   if not item.range then
-    return text
+    return text, row, col
   end
-  local start_row, start_col = item.range:to_extmark()
+  local start_row, start_col, end_row, end_col = item.range:to_extmark()
   if start_row ~= row or col < start_col then
-    return nil
+    return nil, row, col
   end
   local typed = api.nvim_buf_get_text(bufnr, row, start_col, row, col, {})[1] or ''
   if text:sub(1, #typed) ~= typed then
-    return nil
+    return nil, row, col
   end
-  return text:sub(#typed + 1)
+  if end_row ~= row then
+    -- A range over several lines: only as it was (nothing typed since).
+    return #typed == 0 and text or nil, end_row, end_col
+  end
+  local line_length = #(api.nvim_buf_get_lines(bufnr, row, row + 1, false)[1] or '')
+  return text:sub(#typed + 1), row, math.min(end_col + #typed, line_length)
 end
 
---- Insert `text` at the cursor and put the cursor after it.
-local function insert(bufnr, win, row, col, text)
+--- Replace the text from the cursor to (end_row, end_col) with `text`; put the cursor after it.
+local function put(bufnr, win, row, col, end_row, end_col, text)
   local lines = vim.split(text, '\n', { plain = true })
-  api.nvim_buf_set_text(bufnr, row, col, row, col, lines)
+  api.nvim_buf_set_text(bufnr, row, col, end_row, end_col, lines)
   local last = #lines
   api.nvim_win_set_cursor(win, { row + last, (last == 1 and col or 0) + #lines[last] })
+end
+
+local function from_hushcode(item)
+  local client = vim.lsp.get_client_by_id(item.client_id)
+  return client ~= nil and client.name == 'hushcode'
 end
 
 --- Accept the suggestion, or the part of it that `pick` chooses.
@@ -78,20 +93,26 @@ local function accept_with(pick)
   end
   return vim.lsp.inline_completion.get({
     on_accept = function(item)
+      if pick == nil and not from_hushcode(item) then
+        return item -- another server's suggestion: Neovim's own accept
+      end
       local win = api.nvim_get_current_win()
       local bufnr = api.nvim_win_get_buf(win)
       local row, col = unpack(api.nvim_win_get_cursor(win))
       row = row - 1
-      local rest = pending(item, bufnr, row, col)
+      local rest, end_row, end_col = pending(item, bufnr, row, col)
       if rest == nil then
-        -- A snippet, or a suggestion for text that is no longer there.
+        -- A snippet (Neovim expands it), or a suggestion for text that is no longer there.
         return (pick == nil and type(item.insert_text) ~= 'string') and item or nil
       end
-      local untouched = item.range and item.range:is_empty() and rest == item.insert_text
-      if pick == nil and (untouched or not item.range) then
-        return item -- Neovim's own accept (it also runs the item's command)
+      local part = pick and pick(rest) or rest
+      if part ~= rest then
+        put(bufnr, win, row, col, row, col, part) -- a part: what follows the cursor stays
+      elseif rest == item.insert_text then
+        return item -- as it came (nothing typed since): Neovim's own accept, which runs its command
+      else
+        put(bufnr, win, row, col, end_row, end_col, rest)
       end
-      insert(bufnr, win, row, col, pick and pick(rest) or rest)
       return nil
     end,
   })
