@@ -18,7 +18,7 @@ from hushcode.config.settings import Settings
 from hushcode.documents.positions import position_of, resolve_position
 from hushcode.engine.supervisor import EngineSupervisor, GenerateRequest, GenerateResult
 from hushcode.postprocess.candidate import CompletionContext
-from hushcode.postprocess.pipeline import postprocess
+from hushcode.postprocess.pipeline import FILTERS, MINIMAL, postprocess
 from hushcode.prompt.formats import choose_format
 from hushcode.prompt.layout import Budget, PromptPieces, build_prompt, fit_budget, typed_after_middle
 from hushcode.prompt.window import cut_window
@@ -62,6 +62,7 @@ class CompletionStats:
     answered: int = 0
     last: dict[str, float | int | str] = field(default_factory=dict)
     speculative: dict[str, float | int | str] = field(default_factory=dict)  # the last speculative request
+    warmups: int = 0
 
 
 class CompletionService:
@@ -75,6 +76,7 @@ class CompletionService:
         self._rhythms: dict[str, TypingRhythm] = {}
         self._latest: dict[str, int] = {}  # per document: the newest request's ticket
         self.cache = SuggestionCache()
+        self._cursors: dict[str, int] = {}  # per document: where the user last asked (for warm-up)
 
     async def suggest(
         self, doc: DocumentSnapshot, line: int, character: int, encoding: str, request_id: object
@@ -123,6 +125,8 @@ class CompletionService:
             fields["result"] = f"skip_{decision.reason}"
             return []
         before, line_after = doc.text[:cursor.offset], doc.text[cursor.offset:cursor.line_end]
+        if not speculative:
+            self._cursors[doc.uri] = cursor.offset
         cached = self.cache.get(doc.uri, before, line_after) if alternatives == 1 else None
         if cached:  # typed through a suggestion (or accepted a speculative one): no model call
             self.stats.answered += 1
@@ -160,7 +164,7 @@ class CompletionService:
                                 language=language, stop_texts=engine.model.markers.marker_texts)
         found: list[Suggestion] = []
         for raw in result.alternatives or (result.text,):
-            candidate = postprocess(ctx, raw)
+            candidate = postprocess(ctx, raw, MINIMAL if cfg.postprocess == "minimal" else FILTERS)
             if candidate is not None and all(candidate.text != s.text for s in found):
                 found.append(Suggestion(text=candidate.text, replace_end=candidate.replace_end))
         fields["post_ms"] = round((time.perf_counter() - t1) * 1000, 2)
@@ -231,10 +235,42 @@ class CompletionService:
         self.stats.speculative = fields
         log.info("complete %s", " ".join(f"{k}={v}" for k, v in fields.items()))
 
+    async def warm(self, doc: DocumentSnapshot, delay_ms: int = 300) -> None:
+        """Evaluate a just-opened document's prompt in the background (lowest priority, pre-empted
+        by any real request), so that its first suggestion does not pay for a cold prompt."""
+        await asyncio.sleep(delay_ms / 1000)
+        engine = self.engine
+        if not self.settings.completion.warm_up or engine is None or engine.model is None:
+            return
+        if doc.uri in self._latest:
+            return  # the user is already asking for suggestions here
+        offset = self._cursors.get(doc.uri)
+        fmt = choose_format(self.settings.completion.prompt_format, engine.model.markers.template)
+        if offset is None or offset > len(doc.text):
+            if fmt.startswith("spm"):
+                return  # the prompt starts with the text below the cursor: nothing is stable yet
+            # PSM prompts start at the window's first line: from the top of the file, that part is
+            # the same for every cursor in its first screens.
+            budget = self.settings.completion.prefix_tokens * _CHARS_PER_TOKEN
+            end = doc.text.rfind("\n", 0, budget)
+            offset = len(doc.text) if len(doc.text) <= budget else max(end, 0)
+        fields: dict[str, float | int | str] = {"req": "warmup", "doc": PurePosixPath(doc.uri).name}
+        started = time.perf_counter()
+        tokens = await self._prompt(engine, doc, offset, fields)
+        if tokens is not None:
+            result = await engine.generate(GenerateRequest(tokens=tokens, document=doc.uri, speculative=True,
+                                                           max_tokens=0, timeout_ms=self.settings.completion.timeout_ms))
+            fields["result"] = "cancelled" if result is None else "warmed"
+            if result is not None:
+                self._record(result, fields)
+        fields["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        self.stats.warmups += 1
+        log.info("complete %s", " ".join(f"{k}={v}" for k, v in fields.items()))
+
     def forget(self, uri: str) -> None:
         """The document was closed."""
         self.cache.forget(uri)
-        for table in (self._anchors, self._rhythms, self._latest):
+        for table in (self._anchors, self._rhythms, self._latest):  # the cursor is kept for a reopen
             table.pop(uri, None)
 
     @staticmethod

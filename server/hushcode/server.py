@@ -112,6 +112,7 @@ class HushcodeServer(LanguageServer):
             "lastResult": last.get("result"),
             "lastSpeculativeResult": self.completions.stats.speculative.get("result"),
             "shiftedTokens": last.get("shifted"),
+            "warmups": self.completions.stats.warmups,
             "positionEncoding": self.position_encoding if self._workspace_ready() else None,
             "pid": os.getpid(),
         }

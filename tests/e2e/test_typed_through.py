@@ -60,3 +60,26 @@ async def test_accepting_a_suggestion_finds_the_next_one_ready(model_path: Path)
             assert after is not None and len(after.items) == 1
         else:  # the model had nothing to add there: then the request went to the model
             assert (await lsp.status(client))["lastResult"] != "cache_hit"
+
+
+async def test_warm_up_on_open_makes_the_first_request_cheap(model_path: Path) -> None:
+    env = {"HUSHCODE_MODEL": str(model_path), "HUSHCODE_COMPLETION_PROMPT_FORMAT": "psm-typed"}
+    lines = [f"def function_{i}(value):\n    return value * {i} + {i}\n\n" for i in range(25)]
+    text = "".join(lines)
+    async with lsp.Session(env) as client:
+        await lsp.wait_for_state(client, {"ready"})
+        uri = "file:///tmp/hushcode-e2e/warm.py"
+        lsp.open_document(client, uri, text)
+        for _ in range(600):
+            if (await lsp.status(client))["warmups"] >= 1:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("no warm-up ran")
+        line = 3 * 20 + 1  # inside function_20's body
+        lsp.change(client, uri, version=2, line=line, character=len("    return value * 20 + 20"), text=" - 1")
+        await lsp.inline(client, uri, line, len("    return value * 20 + 20 - 1"))
+        status = await lsp.status(client)
+        # the warm-up evaluated the file's first screens: the request reused them
+        assert status["reusedTokens"] >= 200, status
+        assert status["evaluatedTokens"] < status["reusedTokens"] / 2

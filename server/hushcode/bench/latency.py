@@ -29,7 +29,14 @@ from typing import Any
 from hushcode.bench.latency_replay import Driver, Pace, Recording, ReplayError, replay_task
 from hushcode.bench.latency_script import TypingTask, choose_tasks, default_files
 from hushcode.bench.latency_stats import (
-    attach_log, format_table, parse_log, ratio, summarize_baseline, summarize_pauses, summarize_requests)
+    attach_log,
+    format_table,
+    parse_log,
+    ratio,
+    summarize_baseline,
+    summarize_pauses,
+    summarize_requests,
+)
 
 RSS_EVERY_S = 5.0
 MIB = 1024 * 1024
@@ -38,37 +45,77 @@ MIB = 1024 * 1024
 def add_parser(sub: Any) -> None:
     """Add the ``latency`` command to ``hushcode bench``'s sub-parsers."""
     p = sub.add_parser(
-        "latency", help="replay typing through the real server; time to suggestion against a plain baseline",
+        "latency",
+        help="replay typing through the real server; time to suggestion against a plain baseline",
         description="Re-type function bodies of real files (by default from the Python standard library) "
-                    "through `hushcode serve`, like VS Code (didChange + inlineCompletion per keystroke, the "
-                    "previous request cancelled, a pause after each Enter), and compare with a plain PSM "
-                    "prompt on llama-cpp-python's own prefix cache.")
+        "through `hushcode serve`, like VS Code (didChange + inlineCompletion per keystroke, the "
+        "previous request cancelled, a pause after each Enter), and compare with a plain PSM "
+        "prompt on llama-cpp-python's own prefix cache.",
+    )
     p.add_argument("--functions", type=int, default=3, help="functions to type (default: %(default)s)")
-    p.add_argument("--files", nargs="+", type=Path, help="source files to take functions from (default: "
-                                                          "textwrap, shlex, json/decoder, fnmatch of the stdlib)")
+    p.add_argument(
+        "--files",
+        nargs="+",
+        type=Path,
+        help="source files to take functions from (default: "
+        "textwrap, shlex, json/decoder, fnmatch of the stdlib)",
+    )
     p.add_argument("--seed", type=int, default=0, help="chooses the functions (default: %(default)s)")
-    p.add_argument("--min-lines", type=int, default=3, help="shortest body, non-blank lines (default: %(default)s)")
-    p.add_argument("--max-lines", type=int, default=12, help="longest body, non-blank lines (default: %(default)s)")
+    p.add_argument(
+        "--min-lines", type=int, default=3, help="shortest body, non-blank lines (default: %(default)s)"
+    )
+    p.add_argument(
+        "--max-lines", type=int, default=12, help="longest body, non-blank lines (default: %(default)s)"
+    )
     p.add_argument("--cps", type=float, default=8.0, help="typing speed, characters/s (default: %(default)s)")
-    p.add_argument("--pause", type=float, default=1.5, help="seconds paused after an Enter (default: %(default)s)")
-    p.add_argument("--cap", type=float, default=20.0, help="longest wait for the answer at a pause, s "
-                                                          "(default: %(default)s)")
-    p.add_argument("--open-idle", type=float, default=1.0, help="seconds between opening a file and the first "
-                                                                "keystroke (default: %(default)s)")
-    p.add_argument("--model", type=Path, help="the GGUF (default: HUSHCODE_MODEL, model.path in --config, or the "
-                                              "catalog's default)")
+    p.add_argument(
+        "--pause", type=float, default=1.5, help="seconds paused after an Enter (default: %(default)s)"
+    )
+    p.add_argument(
+        "--cap",
+        type=float,
+        default=20.0,
+        help="longest wait for the answer at a pause, s (default: %(default)s)",
+    )
+    p.add_argument(
+        "--open-idle",
+        type=float,
+        default=1.0,
+        help="seconds between opening a file and the first keystroke (default: %(default)s)",
+    )
+    p.add_argument(
+        "--model",
+        type=Path,
+        help="the GGUF (default: HUSHCODE_MODEL, model.path in --config, or the catalog's default)",
+    )
     p.add_argument("--config", default="{}", help="initializationOptions for the server, as JSON")
-    p.add_argument("--duration-minutes", type=float, help="keep typing (cycling through the functions) for this "
-                                                          "long; reports RSS at 5 min and at the end")
+    p.add_argument(
+        "--duration-minutes",
+        type=float,
+        help="keep typing (cycling through the functions) for this long; reports RSS at 5 min and at the end",
+    )
     p.add_argument("--no-baseline", action="store_true", help="skip the baseline")
-    p.add_argument("--baseline-prefix-tokens", type=int, default=1500, help="baseline prefix budget "
-                                                                            "(default: %(default)s)")
-    p.add_argument("--baseline-suffix-tokens", type=int, default=500, help="baseline suffix budget "
-                                                                           "(default: %(default)s)")
-    p.add_argument("--baseline-max-tokens", type=int, default=32, help="baseline max_tokens (default: %(default)s)")
+    p.add_argument(
+        "--baseline-prefix-tokens",
+        type=int,
+        default=1500,
+        help="baseline prefix budget (default: %(default)s)",
+    )
+    p.add_argument(
+        "--baseline-suffix-tokens",
+        type=int,
+        default=500,
+        help="baseline suffix budget (default: %(default)s)",
+    )
+    p.add_argument(
+        "--baseline-max-tokens", type=int, default=32, help="baseline max_tokens (default: %(default)s)"
+    )
     p.add_argument("--ready-timeout", type=float, default=180.0, help="seconds to wait for the model to load")
-    p.add_argument("--out", type=Path, help="where to write results (default: a new folder under "
-                                            "~/.cache/hushcode/bench/)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        help="where to write results (default: a new folder under ~/.cache/hushcode/bench/)",
+    )
 
 
 def _default_out() -> Path:
@@ -91,6 +138,7 @@ def read_rss_kb(pid: int | None) -> int | None:
 
 def rss_summary(samples: list[dict[str, Any]], model_bytes: int) -> dict[str, Any]:
     """RSS at the end, at 5 min and its growth over the last 5 min, in MiB (from KiB samples)."""
+
     def total(s: dict[str, Any]) -> float | None:
         parts = [s.get("server_kb"), s.get("engine_kb")]
         return sum(parts) / 1024 if all(isinstance(p, int) for p in parts) else None  # type: ignore[arg-type]
@@ -104,9 +152,13 @@ def rss_summary(samples: list[dict[str, Any]], model_bytes: int) -> dict[str, An
     out: dict[str, Any] = {
         "server_end_mb": end["server_kb"] / 1024 if end.get("server_kb") else None,
         "engine_end_mb": end["engine_kb"] / 1024 if end.get("engine_kb") else None,
-        "total_end_mb": total(end), "limit_mb": model_bytes / MIB + 250, "model_mb": model_bytes / MIB,
+        "total_end_mb": total(end),
+        "limit_mb": model_bytes / MIB + 250,
+        "model_mb": model_bytes / MIB,
         "max_total_mb": max((t for s in samples if (t := total(s)) is not None), default=None),
-        "total_5min_mb": None, "growth_last_5min_mb": None}
+        "total_5min_mb": None,
+        "growth_last_5min_mb": None,
+    }
     if float(end["t_s"]) >= 300:
         out["total_5min_mb"] = total(near(300))
         start = total(near(float(end["t_s"]) - 300))
@@ -117,8 +169,13 @@ def rss_summary(samples: list[dict[str, Any]], model_bytes: int) -> dict[str, An
 
 async def _sample_rss(pids: dict[str, int | None], rec: Recording, samples: list[dict[str, Any]]) -> None:
     while True:
-        samples.append({"t_s": round(time.perf_counter() - rec.started, 1),
-                        "server_kb": read_rss_kb(pids["server"]), "engine_kb": read_rss_kb(pids["engine"])})
+        samples.append(
+            {
+                "t_s": round(time.perf_counter() - rec.started, 1),
+                "server_kb": read_rss_kb(pids["server"]),
+                "engine_kb": read_rss_kb(pids["engine"]),
+            }
+        )
         await asyncio.sleep(RSS_EVERY_S)
 
 
@@ -126,10 +183,18 @@ def _ints(stats: Any) -> dict[str, int]:
     return {k: v for k, v in (stats or {}).items() if isinstance(v, int) and not isinstance(v, bool)}
 
 
-async def _replay(args: argparse.Namespace, options: dict[str, Any], env: dict[str, str], tasks: list[TypingTask],
-                  out: Path, say: Any) -> dict[str, Any]:
+async def _replay(
+    args: argparse.Namespace,
+    options: dict[str, Any],
+    env: dict[str, str],
+    tasks: list[TypingTask],
+    out: Path,
+    say: Any,
+) -> dict[str, Any]:
     root = out / "workspace"  # the documents' URIs point here; nothing is written to the user's repository
     root.mkdir(parents=True, exist_ok=True)
+    for stale in ("server.log", "server.stderr", "baseline.jsonl"):  # an earlier run into the same folder
+        (out / stale).unlink(missing_ok=True)
     driver = Driver(options, env, out / "server.log")
     pace = Pace(cps=args.cps, pause_s=args.pause, cap_s=args.cap, open_idle_s=args.open_idle)
     rec = Recording()
@@ -138,8 +203,10 @@ async def _replay(args: argparse.Namespace, options: dict[str, Any], env: dict[s
         first = await driver.start(root, args.ready_timeout)
         pids = {"server": first.get("pid") or driver.pid, "engine": first.get("enginePid")}
         engine0 = _ints((await driver.status(engine_stats=True)).get("engine"))
-        say(f"server pid {pids['server']}, engine pid {pids['engine']}, model {first.get('model')}, "
-            f"position encoding {driver.encoding}")
+        say(
+            f"server pid {pids['server']}, engine pid {pids['engine']}, model {first.get('model')}, "
+            f"position encoding {driver.encoding}"
+        )
         sampler = asyncio.create_task(_sample_rss(pids, rec, samples))
         deadline = time.monotonic() + args.duration_minutes * 60 if args.duration_minutes else None
         order = cycle(enumerate(tasks)) if deadline else iter(enumerate(tasks))
@@ -149,40 +216,75 @@ async def _replay(args: argparse.Namespace, options: dict[str, Any], env: dict[s
             finished = await replay_task(driver, task, len(typed), root, pace, rec, deadline)
             typed.append(index)
             done = rec.pauses[count:]
-            say(f"function {len(typed)}: {Path(task.path).name} {task.name} ({task.lines} lines): "
+            say(
+                f"function {len(typed)}: {Path(task.path).name} {task.name} ({task.lines} lines): "
                 f"{len(done)} pauses, suggestions {sum(1 for p in done if p['tts_ms'] is not None)}, "
-                f"times {[p['response_ms'] for p in done]} ms")
+                f"times {[p['response_ms'] for p in done]} ms"
+            )
             if not finished or (deadline is not None and time.monotonic() > deadline):
                 break
         sampler.cancel()
-        samples.append({"t_s": round(time.perf_counter() - rec.started, 1),
-                        "server_kb": read_rss_kb(pids["server"]), "engine_kb": read_rss_kb(pids["engine"])})
+        samples.append(
+            {
+                "t_s": round(time.perf_counter() - rec.started, 1),
+                "server_kb": read_rss_kb(pids["server"]),
+                "engine_kb": read_rss_kb(pids["engine"]),
+            }
+        )
         last = await driver.status(engine_stats=True)
         engine1 = _ints(last.get("engine"))
     finally:
         await driver.stop()
     last.pop("engine", None)
-    return {"rec": rec, "samples": samples, "typed": typed, "status_start": first, "status_end": last,
-            "engine": {k: v - engine0.get(k, 0) for k, v in engine1.items()}, "messages": driver.messages}
+    return {
+        "rec": rec,
+        "samples": samples,
+        "typed": typed,
+        "status_start": first,
+        "status_end": last,
+        "engine": {k: v - engine0.get(k, 0) for k, v in engine1.items()},
+        "messages": driver.messages,
+    }
 
 
-def _baseline(args: argparse.Namespace, model: str, settings: Any, states: list[dict[str, Any]],
-              out: Path, say: Any) -> dict[str, Any]:
-    spec = {"model": model, "threads": settings.model.threads, "n_ctx": settings.model.context_tokens,
-            "n_batch": 512, "prefix_tokens": args.baseline_prefix_tokens,
-            "suffix_tokens": args.baseline_suffix_tokens, "max_tokens": args.baseline_max_tokens, "pauses": states}
+def _baseline(
+    args: argparse.Namespace, model: str, settings: Any, states: list[dict[str, Any]], out: Path, say: Any
+) -> dict[str, Any]:
+    spec = {
+        "model": model,
+        "threads": settings.model.threads,
+        "n_ctx": settings.model.context_tokens,
+        "n_batch": 512,
+        "prefix_tokens": args.baseline_prefix_tokens,
+        "suffix_tokens": args.baseline_suffix_tokens,
+        "max_tokens": args.baseline_max_tokens,
+        "pauses": states,
+    }
     (out / "baseline-input.json").write_text(json.dumps(spec), encoding="utf-8")
     sink = out / "baseline.jsonl"
     say(f"baseline: {len(states)} pauses in a separate process")
     error = None
     try:
-        subprocess.run([sys.executable, "-m", "hushcode.bench.latency_baseline", str(out / "baseline-input.json"),
-                        str(sink)], stdout=subprocess.DEVNULL, check=True, timeout=180 + 90 * len(states))
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "hushcode.bench.latency_baseline",
+                str(out / "baseline-input.json"),
+                str(sink),
+            ],
+            stdout=subprocess.DEVNULL,
+            check=True,
+            timeout=180 + 90 * len(states),
+        )
     except subprocess.SubprocessError as exc:  # keep what it answered before it failed
         error = str(exc)
         say(f"baseline failed: {exc}")
-    lines = [json.loads(line) for line in sink.read_text(encoding="utf-8").splitlines()
-             if line.strip()] if sink.is_file() else []
+    lines = (
+        [json.loads(line) for line in sink.read_text(encoding="utf-8").splitlines() if line.strip()]
+        if sink.is_file()
+        else []
+    )
     head = lines[0] if lines else {}
     return {**head, **{k: v for k, v in spec.items() if k != "pauses"}, "error": error, "pauses": lines[1:]}
 
@@ -190,9 +292,17 @@ def _baseline(args: argparse.Namespace, model: str, settings: Any, states: list[
 def _git_state() -> dict[str, Any] | None:
     here = Path(__file__).resolve().parent
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "server"], cwd=here, capture_output=True,
-                               text=True, timeout=10)
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], check=False, cwd=here, capture_output=True, text=True, timeout=10
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "server"],
+            check=False,
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     if head.returncode != 0:
@@ -233,8 +343,9 @@ def run_latency(args: argparse.Namespace) -> int:
     missing = [str(f) for f in files if not f.is_file()]
     if missing or not files:
         return _usage(f"no such file: {', '.join(missing) or 'no standard-library files found'}")
-    tasks = choose_tasks(files, -1 if args.duration_minutes else args.functions, args.seed, args.min_lines,
-                         args.max_lines)
+    tasks = choose_tasks(
+        files, -1 if args.duration_minutes else args.functions, args.seed, args.min_lines, args.max_lines
+    )
     if not tasks:
         return _usage(f"no function with a body of {args.min_lines} to {args.max_lines} lines in the files")
     out = (args.out or _default_out()).expanduser().resolve()
@@ -246,42 +357,84 @@ def run_latency(args: argparse.Namespace) -> int:
     for warning in warnings:
         say(f"warning: {warning}")
     started = time.perf_counter()
+    load_start = os.getloadavg()
+    if load_start[0] > 0.5 * (os.cpu_count() or 1):
+        say(
+            f"note: load average {load_start[0]:.1f} on {os.cpu_count()} cores before the run: other processes "
+            f"are using the CPU, and every time measured here includes their share"
+        )
     try:
         got = asyncio.run(_replay(args, options, env, tasks, out, say))
         rec: Recording = got["rec"]
         log = attach_log(rec.requests, parse_log((out / "server.log").read_text(encoding="utf-8")))
         for pause in rec.pauses:
             pause["log"] = rec.requests[pause["request"] - 1]["log"]
-        baseline = None if args.no_baseline or not rec.states else _baseline(
-            args, choice.path, settings, rec.states, out, say)
+        baseline = (
+            None
+            if args.no_baseline or not rec.states
+            else _baseline(args, choice.path, settings, rec.states, out, say)
+        )
     except (ReplayError, OSError, subprocess.SubprocessError) as exc:
         print(f"hushcode bench latency: {exc} (server log: {out / 'server.log'})", file=sys.stderr)
         return 1
     model_bytes = Path(choice.path).stat().st_size
     summary: dict[str, Any] = {
-        "pauses": summarize_pauses(rec.pauses), "requests": summarize_requests(rec.requests, log["background"]),
+        "pauses": summarize_pauses(rec.pauses),
+        "requests": summarize_requests(rec.requests, log["background"]),
         "baseline": summarize_baseline(baseline["pauses"]) if baseline else None,
-        "engine": got["engine"], "rss": rss_summary(got["samples"], model_bytes),
-        "log_mapping": {"missing": len(log["missing"]), "unmatched": len(log["unmatched"])}}
+        "engine": got["engine"],
+        "rss": rss_summary(got["samples"], model_bytes),
+        "log_mapping": {"missing": len(log["missing"]), "unmatched": len(log["unmatched"])},
+    }
     if baseline:
         summary["speedup_tts_p50"] = ratio(summary["baseline"]["tts_p50_ms"], summary["pauses"]["tts_p50_ms"])
-        summary["speedup_answer_p50"] = ratio(summary["baseline"]["answer_p50_ms"],
-                                              summary["pauses"]["answer_p50_ms"])
+        summary["speedup_answer_p50"] = ratio(
+            summary["baseline"]["answer_p50_ms"], summary["pauses"]["answer_p50_ms"]
+        )
     data = {
-        "version": 1, "argv": sys.argv[1:], "options": {k: str(v) if isinstance(v, Path) else v
-                                                         for k, v in vars(args).items()},
-        "initialization_options": options, "model": choice.path, "model_bytes": model_bytes,
-        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "version": 1,
+        "argv": sys.argv[1:],
+        "options": json.loads(json.dumps(vars(args), default=str)),
+        "initialization_options": options,
+        "model": choice.path,
+        "model_bytes": model_bytes,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+            "loadavg_start": load_start,
+            "loadavg_end": os.getloadavg(),
+        },  # other work on the machine skews every figure
         "hushcode": {"version": __version__, "git": _git_state()},
-        "functions": [{"index": i, "path": tasks[t].path, "name": tasks[t].name, "lines": tasks[t].lines,
-                       "chars": len(tasks[t].body)} for i, t in enumerate(got["typed"])],
-        "server": {"status_start": got["status_start"], "status_end": got["status_end"],
-                   "messages": got["messages"]},
-        "summary": summary, "pauses": rec.pauses, "requests": rec.requests,
-        "baseline": baseline, "rss_samples": got["samples"],
-        "log_other": {"background": log["background"], "unmatched": log["unmatched"], "missing": log["missing"]},
-        "wall_s": round(time.perf_counter() - started, 1)}
+        "functions": [
+            {
+                "index": i,
+                "path": tasks[t].path,
+                "name": tasks[t].name,
+                "lines": tasks[t].lines,
+                "chars": len(tasks[t].body),
+            }
+            for i, t in enumerate(got["typed"])
+        ],
+        "server": {
+            "status_start": got["status_start"],
+            "status_end": got["status_end"],
+            "messages": got["messages"],
+        },
+        "summary": summary,
+        "pauses": rec.pauses,
+        "requests": rec.requests,
+        "baseline": baseline,
+        "rss_samples": got["samples"],
+        "log_other": {
+            "background": log["background"],
+            "unmatched": log["unmatched"],
+            "missing": log["missing"],
+        },
+        "wall_s": round(time.perf_counter() - started, 1),
+    }
     (out / "results.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
     print(format_table(summary))
-    print(f"\nresults: {out / 'results.json'}\nserver log: {out / 'server.log'}\nwall time: {data['wall_s']} s")
+    print(
+        f"\nresults: {out / 'results.json'}\nserver log: {out / 'server.log'}\nwall time: {data['wall_s']} s"
+    )
     return 0

@@ -29,8 +29,17 @@ from pathlib import Path
 from typing import Any
 
 FIM_PREFIX, FIM_SUFFIX, FIM_MIDDLE = "<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>"
-STOP = ["\n", "<|endoftext|>", FIM_PREFIX, FIM_SUFFIX, FIM_MIDDLE, "<|fim_pad|>", "<|file_sep|>",
-        "<|repo_name|>", "<|im_end|>"]
+STOP = [
+    "\n",
+    "<|endoftext|>",
+    FIM_PREFIX,
+    FIM_SUFFIX,
+    FIM_MIDDLE,
+    "<|fim_pad|>",
+    "<|file_sep|>",
+    "<|repo_name|>",
+    "<|im_end|>",
+]
 
 
 def plain_psm_prompt(prefix: str, suffix: str) -> str:
@@ -38,14 +47,20 @@ def plain_psm_prompt(prefix: str, suffix: str) -> str:
     return f"{FIM_PREFIX}{prefix}{FIM_SUFFIX}{suffix}{FIM_MIDDLE}"
 
 
-def cut_window(text: str, cursor: int, prefix_tokens: int, suffix_tokens: int,
-               tokenize: Callable[[str], list[int]], detokenize: Callable[[Sequence[int]], str]) -> tuple[str, str]:
+def cut_window(
+    text: str,
+    cursor: int,
+    prefix_tokens: int,
+    suffix_tokens: int,
+    tokenize: Callable[[str], list[int]],
+    detokenize: Callable[[Sequence[int]], str],
+) -> tuple[str, str]:
     """(prefix, suffix) around `cursor`: the last `prefix_tokens` tokens before it, the first
     `suffix_tokens` after it (text that fits is kept as it is)."""
     before, after = text[:cursor], text[cursor:]
     head = tokenize(before)
     if len(head) > prefix_tokens:
-        before = detokenize(head[len(head) - prefix_tokens:]) if prefix_tokens > 0 else ""
+        before = detokenize(head[len(head) - prefix_tokens :]) if prefix_tokens > 0 else ""
     tail = tokenize(after)
     if len(tail) > suffix_tokens:
         after = detokenize(tail[:suffix_tokens]) if suffix_tokens > 0 else ""
@@ -75,9 +90,13 @@ def run(spec: dict[str, Any], out: Path, progress: Callable[[str], None]) -> Non
     from llama_cpp import Llama
 
     started = time.perf_counter()
-    llm = Llama(model_path=spec["model"], n_ctx=int(spec.get("n_ctx", 4096)),
-                n_threads=int(spec.get("threads") or 0) or None, n_batch=int(spec.get("n_batch", 512)),
-                verbose=False)
+    llm = Llama(
+        model_path=spec["model"],
+        n_ctx=int(spec.get("n_ctx", 4096)),
+        n_threads=int(spec.get("threads") or 0) or None,
+        n_batch=int(spec.get("n_batch", 512)),
+        verbose=False,
+    )
     load_ms = (time.perf_counter() - started) * 1000
 
     def tokenize(text: str) -> list[int]:
@@ -87,27 +106,43 @@ def run(spec: dict[str, Any], out: Path, progress: Callable[[str], None]) -> Non
         return llm.detokenize(list(tokens)).decode("utf-8", errors="ignore")
 
     with out.open("w", encoding="utf-8") as sink:
-        sink.write(json.dumps({"load_ms": round(load_ms, 1), "n_threads": llm.n_threads,
-                               "n_ctx": llm.n_ctx()}) + "\n")
+        sink.write(
+            json.dumps({"load_ms": round(load_ms, 1), "n_threads": llm.n_threads, "n_ctx": llm.n_ctx()})
+            + "\n"
+        )
         pauses = spec["pauses"]
         for i, pause in enumerate(pauses):
-            prefix, suffix = cut_window(pause["document"], int(pause["cursor"]), int(spec["prefix_tokens"]),
-                                        int(spec["suffix_tokens"]), tokenize, detokenize)
+            prefix, suffix = cut_window(
+                pause["document"],
+                int(pause["cursor"]),
+                int(spec["prefix_tokens"]),
+                int(spec["suffix_tokens"]),
+                tokenize,
+                detokenize,
+            )
             prompt = plain_psm_prompt(prefix, suffix)
             tokens = llm.tokenize(prompt.encode("utf-8"), special=True)  # as create_completion does
             reused = reused_tokens(list(llm._input_ids), tokens) if llm.n_tokens > 0 else 0
             llama_cpp.llama_perf_context_reset(llm._ctx.ctx)
             t0 = time.perf_counter()
-            answer: Any = llm.create_completion(prompt, max_tokens=int(spec["max_tokens"]), temperature=0.0,
-                                                stop=STOP)
+            answer: Any = llm.create_completion(
+                prompt, max_tokens=int(spec["max_tokens"]), temperature=0.0, stop=STOP
+            )
             ms = (time.perf_counter() - t0) * 1000
             perf = llama_cpp.llama_perf_context(llm._ctx.ctx)
             text = str(answer["choices"][0]["text"])
-            record = {"pause": i, "ms": round(ms, 1), "text": text, "prompt_tokens": len(tokens),
-                      "reused": reused, "evaluated": len(tokens) - reused,
-                      "generated": int(answer.get("usage", {}).get("completion_tokens", 0)),
-                      "prompt_ms": round(perf.t_p_eval_ms, 1), "gen_ms": round(perf.t_eval_ms, 1),
-                      "would_accept": _would_accept(text, pause.get("line_rest", ""))}
+            record = {
+                "pause": i,
+                "ms": round(ms, 1),
+                "text": text,
+                "prompt_tokens": len(tokens),
+                "reused": reused,
+                "evaluated": len(tokens) - reused,
+                "generated": int(answer.get("usage", {}).get("completion_tokens", 0)),
+                "prompt_ms": round(perf.t_p_eval_ms, 1),
+                "gen_ms": round(perf.t_eval_ms, 1),
+                "would_accept": _would_accept(text, pause.get("line_rest", "")),
+            }
             sink.write(json.dumps(record) + "\n")
             sink.flush()
             progress(f"baseline {i + 1}/{len(pauses)}: {ms:.0f} ms, evaluated {record['evaluated']}")

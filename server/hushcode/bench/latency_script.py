@@ -37,12 +37,12 @@ class TypingTask:
     @property
     def body(self) -> str:
         """The text the typist types; it starts with the first Enter."""
-        return self.source[self.body_start:self.body_end]
+        return self.source[self.body_start : self.body_end]
 
     @property
     def document(self) -> str:
         """The file as opened: the body removed, everything else kept."""
-        return self.source[:self.body_start] + self.source[self.body_end:]
+        return self.source[: self.body_start] + self.source[self.body_end :]
 
     @property
     def lines(self) -> int:
@@ -109,16 +109,19 @@ def tasks_in_source(path: str, source: str) -> list[TypingTask]:
     tasks = []
     for name, func in _qualified(tree):
         body = func.body
-        has_doc = (isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
-                   and isinstance(body[0].value.value, str))
+        has_doc = (
+            isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        )
         rest = body[1:] if has_doc else body
         if not rest or func.end_lineno is None:
             continue
         kept_line = body[0].end_lineno if has_doc else rest[0].lineno - 1
         if kept_line is None or kept_line < func.lineno or rest[0].lineno <= kept_line:
             continue  # a body on the signature's or docstring's own line cannot be re-typed by lines
-        first = source[starts[rest[0].lineno - 1]:_line_end(source, rest[0].lineno, starts)]
-        if first.encode("utf-8")[:rest[0].col_offset].strip():  # col_offset counts UTF-8 bytes
+        first = source[starts[rest[0].lineno - 1] : _line_end(source, rest[0].lineno, starts)]
+        if first.encode("utf-8")[: rest[0].col_offset].strip():  # col_offset counts UTF-8 bytes
             continue  # the first statement shares its line with something else
         start = _line_end(source, kept_line, starts)
         end = _line_end(source, func.end_lineno, starts)
@@ -127,8 +130,14 @@ def tasks_in_source(path: str, source: str) -> list[TypingTask]:
     return tasks
 
 
-def choose_tasks(files: Sequence[Path], count: int, seed: int, min_lines: int = 3, max_lines: int = 12,
-                 max_chars: int = 600) -> list[TypingTask]:
+def choose_tasks(
+    files: Sequence[Path],
+    count: int,
+    seed: int,
+    min_lines: int = 3,
+    max_lines: int = 12,
+    max_chars: int = 600,
+) -> list[TypingTask]:
     """`count` functions (all eligible ones when count < 0), chosen reproducibly from `seed`.
 
     Eligible: a body of `min_lines` to `max_lines` non-blank lines and at most `max_chars`
@@ -151,12 +160,12 @@ def keystrokes(body: str, start: int) -> list[Keystroke]:
     out: list[Keystroke] = []
     offset = start
     for line in body[1:].split("\n"):
-        indent = line[:len(line) - len(line.lstrip(" \t"))]
-        rest = line[len(indent):]
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        rest = line[len(indent) :]
         out.append(Keystroke(offset=offset, text="\n" + indent, enter=True, pause=bool(rest), line_rest=rest))
         offset += 1 + len(indent)
         for i, ch in enumerate(rest):
-            out.append(Keystroke(offset=offset, text=ch, enter=False, pause=False, line_rest=rest[i + 1:]))
+            out.append(Keystroke(offset=offset, text=ch, enter=False, pause=False, line_rest=rest[i + 1 :]))
             offset += 1
     return out
 
@@ -164,7 +173,7 @@ def keystrokes(body: str, start: int) -> list[Keystroke]:
 def apply_keystrokes(document: str, strokes: Sequence[Keystroke]) -> str:
     """The document after the keystrokes (each inserted at its own offset)."""
     for stroke in strokes:
-        document = document[:stroke.offset] + stroke.text + document[stroke.offset:]
+        document = document[: stroke.offset] + stroke.text + document[stroke.offset :]
     return document
 
 

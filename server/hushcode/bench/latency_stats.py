@@ -26,8 +26,14 @@ _COMPLETE = re.compile(r"\bcomplete (req=\S+.*)$")
 _FIELD = re.compile(r"(\w+)=(\S+)")
 _INLINE_ID = re.compile(r"i(\d+)")
 
-TARGETS = {"tts_p50_ms": 1000.0, "tts_p90_ms": 2000.0, "speedup_p50": 5.0,
-           "evaluated_within_line_p50": 16.0, "evaluated_after_enter_p50": 64.0, "rss_over_model_mb": 250.0}
+TARGETS = {
+    "tts_p50_ms": 1000.0,
+    "tts_p90_ms": 2000.0,
+    "speedup_p50": 5.0,
+    "evaluated_within_line_p50": 16.0,
+    "evaluated_after_enter_p50": 64.0,
+    "rss_over_model_mb": 250.0,
+}
 
 
 def _value(text: str) -> int | float | str:
@@ -80,13 +86,20 @@ def attach_log(requests: Sequence[dict[str, Any]], lines: Iterable[Mapping[str, 
 
 
 def _dist(values: Sequence[float], high: float = 95) -> dict[str, Any]:
-    return {"n": len(values), "p50": percentile(values, 50), f"p{high:g}": percentile(values, high),
-            "mean": mean(values)}
+    return {
+        "n": len(values),
+        "p50": percentile(values, 50),
+        f"p{high:g}": percentile(values, high),
+        "mean": mean(values),
+    }
 
 
 def _evaluated(requests: Iterable[Mapping[str, Any]]) -> list[float]:
-    return [float(r["log"]["evaluated"]) for r in requests
-            if r.get("log") and isinstance(r["log"].get("evaluated"), (int, float))]
+    return [
+        float(r["log"]["evaluated"])
+        for r in requests
+        if r.get("log") and isinstance(r["log"].get("evaluated"), (int, float))
+    ]
 
 
 def is_cache_hit(fields: Mapping[str, Any]) -> bool:
@@ -94,8 +107,9 @@ def is_cache_hit(fields: Mapping[str, Any]) -> bool:
     return str(fields.get("result", "")).startswith("cache")
 
 
-def summarize_requests(requests: Sequence[Mapping[str, Any]],
-                       background: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+def summarize_requests(
+    requests: Sequence[Mapping[str, Any]], background: Sequence[Mapping[str, Any]] = ()
+) -> dict[str, Any]:
     """Prompt tokens per request, cache use and outcomes of every inline request."""
     logged = [r["log"] for r in requests if r.get("log")]
     with_prompt = [f for f in logged if isinstance(f.get("prompt"), int) and isinstance(f.get("reused"), int)]
@@ -120,9 +134,10 @@ def summarize_requests(requests: Sequence[Mapping[str, Any]],
         "cache_hit_share": hits / answered if answered else None,
         "shown": len(shown),
         "would_accept_shown": mean(bool(r["would_accept"]) for r in shown),
-        "background": {"n": len(background),
-                       "evaluated": sum(int(f["evaluated"]) for f in background
-                                        if isinstance(f.get("evaluated"), int))},
+        "background": {
+            "n": len(background),
+            "evaluated": sum(int(f["evaluated"]) for f in background if isinstance(f.get("evaluated"), int)),
+        },
     }
 
 
@@ -137,8 +152,10 @@ def summarize_pauses(pauses: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "with_suggestion": len(tts),
         "no_suggestion_rate": (n - len(tts)) / n if n else None,
         "timeouts": sum(1 for p in pauses if p.get("outcome") == "timeout"),
-        "tts_p50_ms": percentile(tts, 50), "tts_p90_ms": percentile(tts, 90),
-        "answer_p50_ms": percentile(answered, 50), "answer_p90_ms": percentile(answered, 90),
+        "tts_p50_ms": percentile(tts, 50),
+        "tts_p90_ms": percentile(tts, 90),
+        "answer_p50_ms": percentile(answered, 50),
+        "answer_p90_ms": percentile(answered, 90),
         "would_accept_rate": accepted / n if n else None,
         "would_accept_of_shown": accepted / len(tts) if tts else None,
     }
@@ -154,8 +171,10 @@ def summarize_baseline(pauses: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "n": n,
         "with_suggestion": len(tts),
         "no_suggestion_rate": (n - len(tts)) / n if n else None,
-        "tts_p50_ms": percentile(tts, 50), "tts_p90_ms": percentile(tts, 90),
-        "answer_p50_ms": percentile(times, 50), "answer_p90_ms": percentile(times, 90),
+        "tts_p50_ms": percentile(tts, 50),
+        "tts_p90_ms": percentile(tts, 90),
+        "answer_p50_ms": percentile(times, 50),
+        "answer_p90_ms": percentile(times, 90),
         "evaluated": _dist(evaluated),
         "would_accept_rate": mean(bool(p.get("would_accept")) for p in pauses),
     }
@@ -194,37 +213,76 @@ def format_table(summary: Mapping[str, Any]) -> str:
     speed = summary.get("speedup_tts_p50")
     rows = [
         ("figure", "hushcode", "baseline", "target"),
-        ("pauses (with a suggestion)", f"{h['n']} ({h['with_suggestion']})",
-         f"{b.get('n', '-')} ({b.get('with_suggestion', '-')})", ""),
-        ("time to suggestion p50", _ms(h["tts_p50_ms"]), _ms(b.get("tts_p50_ms")),
-         f"<= 1,000 ms: {_verdict(h['tts_p50_ms'], TARGETS['tts_p50_ms'])}"),
-        ("time to suggestion p90", _ms(h["tts_p90_ms"]), _ms(b.get("tts_p90_ms")),
-         f"<= 2,000 ms: {_verdict(h['tts_p90_ms'], TARGETS['tts_p90_ms'])}"),
+        (
+            "pauses (with a suggestion)",
+            f"{h['n']} ({h['with_suggestion']})",
+            f"{b.get('n', '-')} ({b.get('with_suggestion', '-')})",
+            "",
+        ),
+        (
+            "time to suggestion p50",
+            _ms(h["tts_p50_ms"]),
+            _ms(b.get("tts_p50_ms")),
+            f"<= 1,000 ms: {_verdict(h['tts_p50_ms'], TARGETS['tts_p50_ms'])}",
+        ),
+        (
+            "time to suggestion p90",
+            _ms(h["tts_p90_ms"]),
+            _ms(b.get("tts_p90_ms")),
+            f"<= 2,000 ms: {_verdict(h['tts_p90_ms'], TARGETS['tts_p90_ms'])}",
+        ),
         ("answer time p50 (all pauses)", _ms(h["answer_p50_ms"]), _ms(b.get("answer_p50_ms")), ""),
         ("no suggestion at a pause", _pct(h["no_suggestion_rate"]), _pct(b.get("no_suggestion_rate")), ""),
         ("would accept (of all pauses)", _pct(h["would_accept_rate"]), _pct(b.get("would_accept_rate")), ""),
-        ("speed-up p50 (baseline / hushcode)", "-" if speed is None else f"{speed:.1f}x", "",
-         f">= 5x: {_verdict(speed, TARGETS['speedup_p50'], at_least=True)}"),
-        ("evaluated/request p50 (p95), all", f"{_num(ev['all']['p50'])} ({_num(ev['all']['p95'])})",
-         f"{_num(b.get('evaluated', {}).get('p50'))} ({_num(b.get('evaluated', {}).get('p95'))})", ""),
-        ("  within a line", f"{_num(ev['within_line']['p50'])} ({_num(ev['within_line']['p95'])})"
-         f" n={ev['within_line']['n']}", "",
-         f"<= 16: {_verdict(ev['within_line']['p50'], TARGETS['evaluated_within_line_p50'])}"),
-        ("  after an Enter", f"{_num(ev['after_enter']['p50'])} ({_num(ev['after_enter']['p95'])})"
-         f" n={ev['after_enter']['n']}", "",
-         f"<= 64: {_verdict(ev['after_enter']['p50'], TARGETS['evaluated_after_enter_p50'])}"),
+        (
+            "speed-up p50 (baseline / hushcode)",
+            "-" if speed is None else f"{speed:.1f}x",
+            "",
+            f">= 5x: {_verdict(speed, TARGETS['speedup_p50'], at_least=True)}",
+        ),
+        (
+            "evaluated/request p50 (p95), all",
+            f"{_num(ev['all']['p50'])} ({_num(ev['all']['p95'])})",
+            f"{_num(b.get('evaluated', {}).get('p50'))} ({_num(b.get('evaluated', {}).get('p95'))})",
+            "",
+        ),
+        (
+            "  within a line",
+            f"{_num(ev['within_line']['p50'])} ({_num(ev['within_line']['p95'])}) n={ev['within_line']['n']}",
+            "",
+            f"<= 16: {_verdict(ev['within_line']['p50'], TARGETS['evaluated_within_line_p50'])}",
+        ),
+        (
+            "  after an Enter",
+            f"{_num(ev['after_enter']['p50'])} ({_num(ev['after_enter']['p95'])}) n={ev['after_enter']['n']}",
+            "",
+            f"<= 64: {_verdict(ev['after_enter']['p50'], TARGETS['evaluated_after_enter_p50'])}",
+        ),
         ("prompt tokens reused", _pct(r["reused_share"]), "", ""),
         ("answered without a model call", f"{r['cache_hits']} ({_pct(r['cache_hit_share'])})", "", ""),
         ("requests sent / reached engine", f"{r['sent']} / {r['reached_engine']}", "", ""),
     ]
     if rss:
-        rows.append(("RSS server + engine at end", f"{_num(rss.get('server_end_mb'))} + "
-                     f"{_num(rss.get('engine_end_mb'))} MB", "",
-                     f"<= model + 250 MB ({_num(rss.get('limit_mb'))}): "
-                     f"{_verdict(rss.get('total_end_mb'), rss.get('limit_mb') or 0.0)}"))
+        rows.append(
+            (
+                "RSS server + engine at end",
+                f"{_num(rss.get('server_end_mb'))} + {_num(rss.get('engine_end_mb'))} MB",
+                "",
+                (
+                    f"<= model + 250 MB ({_num(rss.get('limit_mb'))}): "
+                    f"{_verdict(rss.get('total_end_mb'), rss.get('limit_mb') or 0.0)}"
+                ),
+            )
+        )
         if rss.get("growth_last_5min_mb") is not None:
-            rows.append(("RSS total at 5 min / growth in last 5 min", f"{_num(rss.get('total_5min_mb'))} MB / "
-                         f"{rss['growth_last_5min_mb']:+.0f} MB", "", "no growth"))
+            rows.append(
+                (
+                    "RSS total at 5 min / growth in last 5 min",
+                    f"{_num(rss.get('total_5min_mb'))} MB / {rss['growth_last_5min_mb']:+.0f} MB",
+                    "",
+                    "no growth",
+                )
+            )
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))

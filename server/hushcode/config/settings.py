@@ -34,9 +34,12 @@ class CompletionSettings:
     # "auto" picks the measured best format for the model's family (see prompt/formats.py)
     prompt_format: str = field(default="auto", metadata={"choices": ("auto", "psm", "psm-typed", "spm", "spm-typed", "repo")})
     alternatives: int = field(default=3, metadata={"choices": (1, 2, 3)})  # on a manual trigger
+    # "full": every post-processing filter; "minimal": stop tokens and whitespace only (a baseline)
+    postprocess: str = field(default="full", metadata={"choices": ("full", "minimal")})
     debounce_ms: int = 150  # the most the server waits for the next keystroke (adapts to the rhythm)
     speculative: bool = True  # compute the next suggestion "as if accepted" while the user reads
     speculate_after_ms: int = 120
+    warm_up: bool = True  # evaluate a newly opened document's prompt while the user reads it
     reuse_chunk_tokens: int = 16  # KV-cache chunks this long are shifted and reused; 0: prefix reuse only
 
 

@@ -1,4 +1,5 @@
-"""textDocument/didClose: forget per-document state (pygls itself keeps the text in sync)."""
+"""didOpen: warm the KV cache for the new document; didClose: forget per-document state.
+(pygls itself keeps the text in sync.)"""
 
 from __future__ import annotations
 
@@ -11,6 +12,12 @@ if TYPE_CHECKING:
 
 
 def register(server: HushcodeServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: HushcodeServer, params: types.DidOpenTextDocumentParams) -> None:
+        snapshot = ls.snapshot(params.text_document.uri)
+        if snapshot is not None and ls.is_engine_ready():
+            ls.run_task(ls.completions.warm(snapshot), "warm-up")
+
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: HushcodeServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.completions.forget(params.text_document.uri)

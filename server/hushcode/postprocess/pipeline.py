@@ -26,6 +26,9 @@ FILTERS: tuple[Filter, ...] = (
 )
 
 
+MINIMAL: tuple[Filter, ...] = (cut_at_stops, limit_to_scope, trim_whitespace)
+
+
 def postprocess(ctx: CompletionContext, raw: str, filters: tuple[Filter, ...] = FILTERS) -> Candidate | None:
     """Run `raw` model output through every filter; None means "show nothing"."""
     candidate: Candidate | None = Candidate(text=raw)
