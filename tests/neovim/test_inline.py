@@ -105,14 +105,26 @@ def test_accept_replaces_the_closing_bracket_it_retypes(neovim: Editor, typed: i
 
 
 def test_next_and_previous_cycle_through_the_alternatives(neovim: Editor) -> None:
-    ghost = start(neovim)
-    # The server answers with one item today: cycling shows it again, with its index.
-    hint = press(neovim, "<M-]>", "the alternative's index", neovim.ghost_hint)
-    assert hint.strip() == "(1/1)"
-    assert neovim.ghost() == ghost
-    press(neovim, "<M-[>", "the alternative's index", lambda: neovim.ghost_hint().strip() == "(1/1)")
-    expected = SOURCE.replace("        \n", "        " + ghost + "\n").splitlines()
-    press(neovim, "<M-l>", "the suggestion in the buffer", lambda: neovim.lines() == expected)
+    first = start(neovim)
+    # Typing gets one suggestion; "next" asks the server again as a manual trigger, which it answers
+    # with alternatives, and moves to the second.
+    hint = press(neovim, "<M-]>", "the second alternative",
+                 lambda: re.fullmatch(r" \(2/(\d)\)", neovim.ghost_hint()))
+    total = int(hint.group(1))
+    assert total >= 2
+    shown = {2: neovim.ghost()}
+    for index in range(3, total + 1):
+        press(neovim, "<M-]>", f"alternative {index}",
+              lambda i=index: neovim.ghost_hint() == f" ({i}/{total})")
+        shown[index] = neovim.ghost()
+    press(neovim, "<M-]>", "the first again", lambda: neovim.ghost_hint() == f" (1/{total})")
+    shown[1] = neovim.ghost()
+    assert shown[1] == first
+    assert len(set(shown.values())) == total, f"alternatives are not distinct: {shown}"
+    press(neovim, "<M-[>", "the last, backwards", lambda: neovim.ghost_hint() == f" ({total}/{total})")
+    assert neovim.ghost() == shown[total]
+    expected = SOURCE.replace("        \n", "        " + shown[total] + "\n").splitlines()
+    press(neovim, "<M-l>", "the alternative on screen in the buffer", lambda: neovim.lines() == expected)
 
 
 def test_dismiss_hides_the_suggestion(neovim: Editor) -> None:

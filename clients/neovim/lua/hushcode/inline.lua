@@ -133,14 +133,71 @@ function M.accept_line()
   return accept_with(M.first_line)
 end
 
---- Show the next (count > 0) or previous alternative.
+--- The buffer's inline completion state in Neovim (private: vim.lsp._capability), if it is there.
+---@param bufnr integer
+local function completor(bufnr)
+  local ok, capability = pcall(require, 'vim.lsp._capability')
+  local class = ok and type(capability.all) == 'table' and capability.all.inline_completion
+  local active = class and type(class.active) == 'table' and class.active[bufnr]
+  if active and type(active.handler) == 'function' and type(active.count_items) == 'function' then
+    return active
+  end
+end
+
+--- Where alternatives were last asked for, per buffer: { changedtick, row, col }.
+local asked = {}
+
+--- Ask the hushcode server for alternatives (a manual trigger), show them, then move by `count`.
+---
+--- Neovim 0.12 asks with triggerKind Automatic only, and hushcode answers that with one
+--- suggestion; a manual trigger (Invoked) gets alternatives. Neovim has no public way to ask so:
+--- this sends the request itself and hands the answer to the buffer's inline completion state,
+--- as Neovim's own requests do. False when that state cannot be reached.
+---@param bufnr integer
+---@param count integer
+---@return boolean
+local function ask_alternatives(bufnr, count)
+  local state = completor(bufnr)
+  local client = vim.lsp.get_clients({ name = 'hushcode', bufnr = bufnr })[1]
+  if not state or not client then
+    return false
+  end
+  local win = api.nvim_get_current_win()
+  local row, col = unpack(api.nvim_win_get_cursor(win))
+  asked[bufnr] = { vim.b[bufnr].changedtick, row, col }
+  local params = {
+    textDocument = vim.lsp.util.make_text_document_params(bufnr),
+    position = vim.lsp.util.make_position_params(win, client.offset_encoding).position,
+    context = { triggerKind = vim.lsp.protocol.InlineCompletionTriggerKind.Invoked },
+  }
+  client:request('textDocument/inlineCompletion', params, function(err, result, ctx)
+    local now = api.nvim_win_get_cursor(win)
+    if err or not result or now[1] ~= row or now[2] ~= col or not api.nvim_get_mode().mode:match('^i') then
+      return -- the user moved on
+    end
+    state:handler(err, result, ctx)
+    vim.lsp.inline_completion.select({ bufnr = bufnr, count = count })
+  end, bufnr)
+  return true
+end
+
+--- Show the next (count > 0) or previous alternative. The first time at a position, ask the
+--- server for alternatives.
 ---@param count integer
 function M.cycle(count)
-  if M.supported() and M.visible() then
-    vim.lsp.inline_completion.select({ count = count })
+  if not (M.supported() and M.visible()) then
+    return false
+  end
+  local bufnr = api.nvim_get_current_buf()
+  local state = completor(bufnr)
+  local row, col = unpack(api.nvim_win_get_cursor(0))
+  local last = asked[bufnr]
+  local here = last and last[1] == vim.b[bufnr].changedtick and last[2] == row and last[3] == col
+  if state and state:count_items() <= 1 and not here and ask_alternatives(bufnr, count) then
     return true
   end
-  return false
+  vim.lsp.inline_completion.select({ count = count })
+  return true
 end
 
 --- Hide the suggestion and cancel the request in flight; a new one comes on the next keystroke.
