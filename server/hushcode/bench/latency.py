@@ -3,7 +3,8 @@
 Data flow:
 
     latency_script (functions chosen with a seed, their keystrokes)
-      -> latency_replay (the real ``hushcode serve`` over stdio, driven like VS Code; RSS sampled)
+      -> latency_session / latency_replay / latency_client (the real ``hushcode serve`` over stdio,
+         driven like VS Code; RSS sampled)
       -> the server's log (``--log-level INFO``: one ``complete req=i<n> ...`` line per request)
       -> latency_baseline (a separate process: plain PSM prompt, llama-cpp-python's own cache,
          once per pause, after the server has exited)
@@ -22,12 +23,13 @@ import os
 import subprocess
 import sys
 import time
-from itertools import cycle
 from pathlib import Path
 from typing import Any
 
-from hushcode.bench.latency_replay import Driver, Pace, Recording, ReplayError, replay_task
-from hushcode.bench.latency_script import TypingTask, choose_tasks, default_files
+from hushcode.bench.latency_client import ReplayError
+from hushcode.bench.latency_replay import Pace, Recording
+from hushcode.bench.latency_script import choose_tasks, default_files
+from hushcode.bench.latency_session import rss_summary, run_baseline, run_session
 from hushcode.bench.latency_stats import (
     attach_log,
     format_table,
@@ -37,9 +39,6 @@ from hushcode.bench.latency_stats import (
     summarize_pauses,
     summarize_requests,
 )
-
-RSS_EVERY_S = 5.0
-MIB = 1024 * 1024
 
 
 def add_parser(sub: Any) -> None:
@@ -123,134 +122,9 @@ def _default_out() -> Path:
     return cache / "hushcode" / "bench" / time.strftime("latency-%Y%m%d-%H%M%S")
 
 
-def read_rss_kb(pid: int | None) -> int | None:
-    """VmRSS of a process in KiB (None when it is gone)."""
-    if not pid:
-        return None
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
-
-
-def rss_summary(samples: list[dict[str, Any]], model_bytes: int) -> dict[str, Any]:
-    """RSS at the end, at 5 min and its growth over the last 5 min, in MiB (from KiB samples)."""
-
-    def total(s: dict[str, Any]) -> float | None:
-        parts = [s.get("server_kb"), s.get("engine_kb")]
-        return sum(parts) / 1024 if all(isinstance(p, int) for p in parts) else None  # type: ignore[arg-type]
-
-    def near(t: float) -> dict[str, Any]:
-        return min(samples, key=lambda s: abs(float(s["t_s"]) - t))
-
-    if not samples:
-        return {}
-    end = samples[-1]
-    out: dict[str, Any] = {
-        "server_end_mb": end["server_kb"] / 1024 if end.get("server_kb") else None,
-        "engine_end_mb": end["engine_kb"] / 1024 if end.get("engine_kb") else None,
-        "total_end_mb": total(end),
-        "limit_mb": model_bytes / MIB + 250,
-        "model_mb": model_bytes / MIB,
-        "max_total_mb": max((t for s in samples if (t := total(s)) is not None), default=None),
-        "total_5min_mb": None,
-        "growth_last_5min_mb": None,
-    }
-    if float(end["t_s"]) >= 300:
-        out["total_5min_mb"] = total(near(300))
-        start = total(near(float(end["t_s"]) - 300))
-        if start is not None and out["total_end_mb"] is not None:
-            out["growth_last_5min_mb"] = out["total_end_mb"] - start
-    return out
-
-
-async def _sample_rss(pids: dict[str, int | None], rec: Recording, samples: list[dict[str, Any]]) -> None:
-    while True:
-        samples.append(
-            {
-                "t_s": round(time.perf_counter() - rec.started, 1),
-                "server_kb": read_rss_kb(pids["server"]),
-                "engine_kb": read_rss_kb(pids["engine"]),
-            }
-        )
-        await asyncio.sleep(RSS_EVERY_S)
-
-
-def _ints(stats: Any) -> dict[str, int]:
-    return {k: v for k, v in (stats or {}).items() if isinstance(v, int) and not isinstance(v, bool)}
-
-
-async def _replay(
-    args: argparse.Namespace,
-    options: dict[str, Any],
-    env: dict[str, str],
-    tasks: list[TypingTask],
-    out: Path,
-    say: Any,
-) -> dict[str, Any]:
-    root = out / "workspace"  # the documents' URIs point here; nothing is written to the user's repository
-    root.mkdir(parents=True, exist_ok=True)
-    for stale in ("server.log", "server.stderr", "baseline.jsonl"):  # an earlier run into the same folder
-        (out / stale).unlink(missing_ok=True)
-    driver = Driver(options, env, out / "server.log")
-    pace = Pace(cps=args.cps, pause_s=args.pause, cap_s=args.cap, open_idle_s=args.open_idle)
-    rec = Recording()
-    samples: list[dict[str, Any]] = []
-    try:
-        first = await driver.start(root, args.ready_timeout)
-        pids = {"server": first.get("pid") or driver.pid, "engine": first.get("enginePid")}
-        engine0 = _ints((await driver.status(engine_stats=True)).get("engine"))
-        say(
-            f"server pid {pids['server']}, engine pid {pids['engine']}, model {first.get('model')}, "
-            f"position encoding {driver.encoding}"
-        )
-        sampler = asyncio.create_task(_sample_rss(pids, rec, samples))
-        deadline = time.monotonic() + args.duration_minutes * 60 if args.duration_minutes else None
-        order = cycle(enumerate(tasks)) if deadline else iter(enumerate(tasks))
-        typed: list[int] = []
-        for index, task in order:
-            count = len(rec.pauses)
-            finished = await replay_task(driver, task, len(typed), root, pace, rec, deadline)
-            typed.append(index)
-            done = rec.pauses[count:]
-            say(
-                f"function {len(typed)}: {Path(task.path).name} {task.name} ({task.lines} lines): "
-                f"{len(done)} pauses, suggestions {sum(1 for p in done if p['tts_ms'] is not None)}, "
-                f"times {[p['response_ms'] for p in done]} ms"
-            )
-            if not finished or (deadline is not None and time.monotonic() > deadline):
-                break
-        sampler.cancel()
-        samples.append(
-            {
-                "t_s": round(time.perf_counter() - rec.started, 1),
-                "server_kb": read_rss_kb(pids["server"]),
-                "engine_kb": read_rss_kb(pids["engine"]),
-            }
-        )
-        last = await driver.status(engine_stats=True)
-        engine1 = _ints(last.get("engine"))
-    finally:
-        await driver.stop()
-    last.pop("engine", None)
+def _baseline_spec(args: argparse.Namespace, model: str, settings: Any) -> dict[str, Any]:
+    """The baseline's model and settings: the engine's own context, batch and thread settings."""
     return {
-        "rec": rec,
-        "samples": samples,
-        "typed": typed,
-        "status_start": first,
-        "status_end": last,
-        "engine": {k: v - engine0.get(k, 0) for k, v in engine1.items()},
-        "messages": driver.messages,
-    }
-
-
-def _baseline(
-    args: argparse.Namespace, model: str, settings: Any, states: list[dict[str, Any]], out: Path, say: Any
-) -> dict[str, Any]:
-    spec = {
         "model": model,
         "threads": settings.model.threads,
         "n_ctx": settings.model.context_tokens,
@@ -258,35 +132,7 @@ def _baseline(
         "prefix_tokens": args.baseline_prefix_tokens,
         "suffix_tokens": args.baseline_suffix_tokens,
         "max_tokens": args.baseline_max_tokens,
-        "pauses": states,
     }
-    (out / "baseline-input.json").write_text(json.dumps(spec), encoding="utf-8")
-    sink = out / "baseline.jsonl"
-    say(f"baseline: {len(states)} pauses in a separate process")
-    error = None
-    try:
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "hushcode.bench.latency_baseline",
-                str(out / "baseline-input.json"),
-                str(sink),
-            ],
-            stdout=subprocess.DEVNULL,
-            check=True,
-            timeout=180 + 90 * len(states),
-        )
-    except subprocess.SubprocessError as exc:  # keep what it answered before it failed
-        error = str(exc)
-        say(f"baseline failed: {exc}")
-    lines = (
-        [json.loads(line) for line in sink.read_text(encoding="utf-8").splitlines() if line.strip()]
-        if sink.is_file()
-        else []
-    )
-    head = lines[0] if lines else {}
-    return {**head, **{k: v for k, v in spec.items() if k != "pauses"}, "error": error, "pauses": lines[1:]}
 
 
 def _git_state() -> dict[str, Any] | None:
@@ -364,7 +210,10 @@ def run_latency(args: argparse.Namespace) -> int:
             f"are using the CPU, and every time measured here includes their share"
         )
     try:
-        got = asyncio.run(_replay(args, options, env, tasks, out, say))
+        pace = Pace(cps=args.cps, pause_s=args.pause, cap_s=args.cap, open_idle_s=args.open_idle)
+        got = asyncio.run(
+            run_session(options, env, tasks, pace, out, say, args.ready_timeout, args.duration_minutes)
+        )
         rec: Recording = got["rec"]
         log = attach_log(rec.requests, parse_log((out / "server.log").read_text(encoding="utf-8")))
         for pause in rec.pauses:
@@ -372,7 +221,7 @@ def run_latency(args: argparse.Namespace) -> int:
         baseline = (
             None
             if args.no_baseline or not rec.states
-            else _baseline(args, choice.path, settings, rec.states, out, say)
+            else run_baseline(_baseline_spec(args, choice.path, settings), rec.states, out, say)
         )
     except (ReplayError, OSError, subprocess.SubprocessError) as exc:
         print(f"hushcode bench latency: {exc} (server log: {out / 'server.log'})", file=sys.stderr)
