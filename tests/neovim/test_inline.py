@@ -7,6 +7,7 @@ where the server suggests a block (two assignments with the default model).
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -148,6 +149,19 @@ def test_keys_keep_their_meaning_without_a_suggestion(neovim: Editor) -> None:
     neovim.nvim.input("<Tab>")
     neovim.wait("<Tab> to indent", lambda: re.fullmatch(r"cla\s+ss Point:", neovim.lines()[0]), timeout=10)
     assert neovim.nvim.api.exec2("imap <M-l>", {"output": True})["output"].strip() == "No mapping found"
+
+
+def test_without_setup(neovim: Editor) -> None:
+    """Only lsp/hushcode.lua and vim.lsp.enable(): ghost text and the keys still come on attach."""
+    cmd = [sys.executable, "-m", "hushcode", "serve", "--log-file", str(neovim.log_file)]
+    neovim.lua("vim.lsp.config('hushcode', { cmd = ... }) vim.lsp.enable('hushcode')", cmd)
+    neovim.open("point.py", SOURCE)
+    neovim.wait_ready()
+    neovim.nvim.api.win_set_cursor(0, [BODY, 0])
+    neovim.nvim.input("A")
+    ghost = neovim.wait_ghost()
+    expected = SOURCE.replace("        \n", "        " + ghost + "\n").splitlines()
+    press(neovim, "<M-l>", "the suggestion in the buffer", lambda: neovim.lines() == expected)
 
 
 def test_statusline_shows_the_model(neovim: Editor) -> None:
