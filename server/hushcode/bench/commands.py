@@ -95,7 +95,7 @@ def _build_parser() -> _Parser:
     q.add_argument(
         "--kinds", default=",".join(KINDS), help="task kinds, comma-separated (default: %(default)s)"
     )
-    q.add_argument("--limit", type=int, default=15, help="tasks per kind (default: %(default)s)")
+    q.add_argument("--limit", type=int, default=10, help="tasks per kind (default: %(default)s)")
     q.add_argument("--seed", type=int, default=0, help="chooses the tasks (default: %(default)s)")
     q.add_argument(
         "--max-block-lines", type=int, default=12, help="longest function body cut (default: %(default)s)"

@@ -50,7 +50,7 @@ class QualityOptions:
     out: Path
     configs: tuple[Config, ...] = (Config("default"),)
     kinds: tuple[str, ...] = ("line", "rest", "block")
-    limit: int = 15
+    limit: int = 10
     seed: int = 0
     max_block_lines: int = 12
     test_command: str | None = None
