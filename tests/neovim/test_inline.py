@@ -182,12 +182,15 @@ def test_statusline_shows_the_model(neovim: Editor) -> None:
 
 
 def test_toggle_turns_ghost_text_off_and_on(neovim: Editor) -> None:
-    start(neovim)
-    neovim.nvim.input("<Esc>")
+    neovim.setup()
+    neovim.open("point.py", SOURCE)
+    neovim.wait_ready()
+    assert neovim.lua("return vim.lsp.inline_completion.is_enabled({ bufnr = 0 })") is True
     neovim.nvim.command("Hushcode toggle")
     assert neovim.lua("return vim.lsp.inline_completion.is_enabled({ bufnr = 0 })") is False
     neovim.nvim.command("Hushcode toggle")
     assert neovim.lua("return vim.lsp.inline_completion.is_enabled({ bufnr = 0 })") is True
+    neovim.nvim.api.win_set_cursor(0, [BODY, 0])
     neovim.nvim.input("A")
     neovim.wait_ghost()
 

@@ -42,6 +42,9 @@ function M.attach(bufnr, keys)
     local lhs = keys[name]
     if lhs then
       vim.keymap.set('i', lhs, function()
+        if not require('hushcode.status').enabled then
+          return lhs -- :Hushcode toggle turned completions off
+        end
         local result = action()
         if type(result) == 'string' then
           return result
