@@ -1,7 +1,9 @@
 --- Ghost text on Neovim 0.12 (`vim.lsp.inline_completion`): accept all, a word or a line,
---- cycle and dismiss. Neovim has no partial accept; these take the suggestion through
---- `get({ on_accept })`, which also clears it, and insert the part at the cursor. Typing goes on
---- to ask the server again, which continues from there.
+--- cycle through alternatives, dismiss.
+---
+--- Neovim has no partial accept. These take the suggestion through `get({ on_accept })`, which
+--- also clears it, and insert the part at the cursor; the cursor's move makes Neovim ask the
+--- server again, which continues from there.
 local M = {}
 local api = vim.api
 
