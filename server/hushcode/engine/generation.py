@@ -83,7 +83,8 @@ class Decoder:
         self.is_eog = is_eog
         self.stopped = stopped
 
-    def evaluate_prompt(self, tokens: list[int], deadline: float, min_chunk: int = 0) -> Evaluation:
+    def evaluate_prompt(self, tokens: list[int], deadline: float, min_chunk: int = 0,
+                        on_chunk: Callable[[int], None] = lambda n: None) -> Evaluation:
         """Bring the KV cache to `tokens`, reusing what it can (see kv_reuse.py)."""
         llm = self.llm
         # 1. Plan: common prefix, then chunks that only moved left (when min_chunk > 0).
@@ -102,6 +103,7 @@ class Decoder:
             chunk, pending = pending[:PROMPT_CHUNK], pending[PROMPT_CHUNK:]
             llm.eval(chunk)
             result.evaluated += len(chunk)
+            on_chunk(result.evaluated)
         return result
 
     def first_tokens(self, n: int) -> list[int]:

@@ -34,7 +34,8 @@ log = logging.getLogger("hushcode.engine")
 
 _MAX_LOAD_CRASHES = 3  # consecutive crashes while loading before we give up
 _MAX_CRASHES_PER_MINUTE = 5
-_HARD_GRACE_S = 5.0  # past a request's own deadline, the engine is considered hung
+_HARD_GRACE_S = 5.0  # past a request's own deadline plus this...
+_SILENCE_S = 10.0  # ...and this long without a word from the engine, it is considered hung
 
 
 class EngineState(enum.Enum):
@@ -139,6 +140,7 @@ class EngineSupervisor:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._hung = False  # set when we kill an engine that stopped answering
+        self._last_activity = 0.0  # loop time of the engine's last message
         self._ready = asyncio.Event()
 
     # -- lifecycle -----------------------------------------------------------------
@@ -301,6 +303,7 @@ class EngineSupervisor:
     async def _read_stdout(self, proc: asyncio.subprocess.Process) -> None:
         assert proc.stdout is not None
         while line := await proc.stdout.readline():
+            self._last_activity = asyncio.get_running_loop().time()
             try:
                 msg = decode(line)
             except ValueError:
@@ -312,6 +315,8 @@ class EngineSupervisor:
                     self._loaded.set_result(msg)
             elif ev == "token":
                 self.generating = True
+            elif ev == "progress":
+                pass  # a prompt chunk evaluated: proof of life
             else:
                 future = self._pending.pop(msg.get("id"), None)
                 if future is not None and not future.done():
@@ -364,6 +369,20 @@ class EngineSupervisor:
             stats["timeline"] = msg.get("timeline", [])
         return stats
 
+    async def _await_answer(self, future: asyncio.Future[Message], hard_deadline_s: float) -> Message:
+        """Wait for the engine's answer. It is hung only when it is past the hard deadline *and* has
+        said nothing (no prompt chunk, no token) for a while: a slow machine is not a hung engine."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + hard_deadline_s
+        while True:
+            done, _ = await asyncio.wait({future}, timeout=max(0.05, min(deadline, self._last_activity + _SILENCE_S)
+                                                               - loop.time()))
+            if done:
+                return future.result()
+            now = loop.time()
+            if now >= deadline and now >= self._last_activity + _SILENCE_S:
+                raise asyncio.TimeoutError
+
     async def generate(self, request: GenerateRequest) -> GenerateResult | None:
         """Run one generation; None when superseded, cancelled or the engine is unavailable."""
         rid = next(self._ids)
@@ -390,10 +409,12 @@ class EngineSupervisor:
             self._running = (rid, request.document, request.speculative)
             self.generating = False
             try:
-                msg = await asyncio.wait_for(asyncio.shield(future), request.timeout_ms / 1000 + _HARD_GRACE_S)
+                msg = await self._await_answer(future, request.timeout_ms / 1000 + _HARD_GRACE_S)
             except asyncio.TimeoutError:
                 log.error("engine did not answer request %s within its hard deadline; killing it", rid)
                 self._hung = True
+                self._pending.pop(rid, None)
+                future.cancel()
                 if self._proc is not None:
                     await self._terminate(self._proc)
                 return None

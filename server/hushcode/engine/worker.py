@@ -133,6 +133,8 @@ class Engine:
             self.timeline.append((msg["id"], started, time.monotonic()))
 
     def _generate(self, msg: Message) -> None:
+        if _FAULT == "hang-on-generate":
+            time.sleep(3600)  # fault injection: an engine that stops answering
         from hushcode.engine.generation import Decoder, Limits
 
         request_id = msg["id"]
@@ -147,7 +149,9 @@ class Engine:
         decoder = Decoder(self.llm, self.stop_ids, self._is_eog, self.stop_flag.is_set)
         started = time.perf_counter()
         min_chunk = int(msg.get("reuse_min_chunk", 0)) if self.can_shift else 0
-        evaluation = decoder.evaluate_prompt(tokens, deadline, min_chunk)
+        evaluation = decoder.evaluate_prompt(
+            tokens, deadline, min_chunk,
+            on_chunk=lambda n: self.channel.send({"ev": "progress", "id": request_id, "evaluated": n}))
         reused, evaluated, interrupted = evaluation.reused, evaluation.evaluated, evaluation.interrupted
         prompt_ms = (time.perf_counter() - started) * 1000
         self.stats["prompt_tokens_evaluated"] += evaluated
