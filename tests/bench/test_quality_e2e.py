@@ -126,6 +126,7 @@ def test_bench_quality_end_to_end(tmp_path: Path, model_path: Path) -> None:
                 "tested",
                 "passed",
                 "server",
+                "idle_wait_ms",
             }
             assert result["error"] is None and result["latency_ms"] > 0
             assert 0.0 <= result["edit_similarity"] <= 1.0 and 0.0 <= result["identifier_f1"] <= 1.0

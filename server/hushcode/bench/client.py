@@ -38,6 +38,7 @@ class Completion:
     latency_ms: float  # from sending the request to receiving the answer
     server: dict[str, Any] = field(default_factory=dict)  # hushcode/getStatus figures after it
     error: str | None = None
+    idle_wait_ms: float = 0.0  # how long the server was still busy (e.g. prefetching) before the request
 
 
 def plain(value: Any) -> Any:
@@ -166,7 +167,13 @@ class BenchServer:
     async def complete(
         self, uri: str, language: str, document: str, cursor: int, timeout: float
     ) -> Completion:
-        """Open `document`, ask for an inline completion at `cursor` (a code point offset), close it."""
+        """Open `document`, ask for an inline completion at `cursor` (a code point offset), close it.
+
+        Each task is a user arriving at a new place after a pause: background work the server
+        still does for the previous task (a speculative prefetch) is waited out first, so that it
+        is not counted in this task's latency.
+        """
+        idle_wait_ms = await self._wait_idle(timeout)
         line = document.count("\n", 0, cursor)
         line_start = document.rfind("\n", 0, cursor) + 1
         here = types.Position(line=line, character=units(document[line_start:cursor], self.encoding))
@@ -201,7 +208,13 @@ class BenchServer:
             types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
         )
         completed, text = self._apply(answer, document, cursor)
-        return Completion(text=text, document=completed, latency_ms=latency_ms, server=server, error=error)
+        return Completion(text, completed, latency_ms, server, error, idle_wait_ms)
+
+    async def _wait_idle(self, timeout: float) -> float:
+        started = time.perf_counter()
+        while (await self.status()).get("generating") and time.perf_counter() - started < timeout:
+            await asyncio.sleep(0.05)
+        return round((time.perf_counter() - started) * 1000, 1)
 
     def _apply(self, answer: Any, document: str, cursor: int) -> tuple[str, str]:
         items = answer.items if isinstance(answer, types.InlineCompletionList) else (answer or [])

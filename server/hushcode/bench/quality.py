@@ -177,6 +177,7 @@ async def _run_config(
                     "got": got,
                     "completed": completed,
                     "latency_ms": round(done.latency_ms, 1),
+                    "idle_wait_ms": done.idle_wait_ms,
                     "error": done.error,
                     "server": {k: done.server.get(k) for k in keep},
                 }
