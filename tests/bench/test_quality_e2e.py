@@ -127,12 +127,16 @@ def test_bench_quality_end_to_end(tmp_path: Path, model_path: Path) -> None:
                 "passed",
                 "server",
                 "idle_wait_ms",
+                "suggestion",
             }
             assert result["error"] is None and result["latency_ms"] > 0
             assert 0.0 <= result["edit_similarity"] <= 1.0 and 0.0 <= result["identifier_f1"] <= 1.0
             assert result["server"]["lastResult"] is not None  # the server's own figures for this request
             assert (result["passed"] is None) == (not result["tested"])
         assert "\n" not in task["results"]["short"]["got"]  # --first-line
+        if task["kind"] == "line":  # scored (and tested) on the suggestion's first line
+            first = task["results"]["default"]["suggestion"].split("\n")[0]
+            assert task["results"]["default"]["got"] == first
     assert any(t["results"]["default"]["tested"] for t in tasks)  # the tests notice some holes
     assert any(not t["results"]["default"]["empty"] for t in tasks)
     for name in ("default", "short"):

@@ -168,13 +168,15 @@ async def _run_config(
                 (base / task.path).resolve().as_uri(), task.language, document, task.start, timeout
             )
             got, completed = done.text, done.document
-            if config.first_line:
+            if config.first_line or task.kind == "line":
+                # a line task is scored, parsed and tested with the suggestion's first line only
                 got = got.split("\n", 1)[0]
                 completed = document[: task.start] + got + document[task.start :]
             keep = ("lastResult", "lastLatencyMs", "reusedTokens", "evaluatedTokens", "generatedTokens")
             answers.append(
                 {
                     "got": got,
+                    "suggestion": done.text,
                     "completed": completed,
                     "latency_ms": round(done.latency_ms, 1),
                     "idle_wait_ms": done.idle_wait_ms,
