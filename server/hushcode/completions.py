@@ -20,7 +20,8 @@ from hushcode.engine.supervisor import EngineSupervisor, GenerateRequest, Genera
 from hushcode.postprocess.candidate import CompletionContext
 from hushcode.postprocess.pipeline import FILTERS, MINIMAL, postprocess
 from hushcode.prompt.formats import choose_format
-from hushcode.prompt.layout import Budget, PromptPieces, build_prompt, fit_budget, typed_after_middle
+from hushcode.prompt.layout import (CHAT_HOLE, CHAT_SYSTEM, Budget, PromptPieces, build_prompt, fit_budget,
+                                    typed_after_middle)
 from hushcode.prompt.window import cut_window
 from hushcode.syntax.decide import Scope, decide
 from hushcode.suggestion_cache import CachedText, SuggestionCache
@@ -161,7 +162,8 @@ class CompletionService:
         self._record(result, fields)
         t1 = time.perf_counter()
         ctx = CompletionContext(prefix=before, suffix=doc.text[cursor.offset:], decision=decision,
-                                language=language, stop_texts=engine.model.markers.marker_texts)
+                                language=language, stop_texts=engine.model.markers.marker_texts + ("<|im_end|>",),
+                                chat=fields.get("format") == "chat")
         found: list[Suggestion] = []
         for raw in result.alternatives or (result.text,):
             candidate = postprocess(ctx, raw, MINIMAL if cfg.postprocess == "minimal" else FILTERS)
@@ -185,7 +187,9 @@ class CompletionService:
         cfg = self.settings.completion
         model = engine.model
         assert model is not None
-        fmt = choose_format(cfg.prompt_format, model.markers.template)
+        fmt = choose_format(cfg.prompt_format, model.markers.template, model.variant)
+        if fmt == "chat" and model.chat.start is None:
+            fmt = "psm"  # no chat template in this model
         fields["format"] = fmt
         t0 = time.perf_counter()
         window = cut_window(doc.text, offset, self._anchors.get(doc.uri), cfg.prefix_tokens * _CHARS_PER_TOKEN,
@@ -194,6 +198,8 @@ class CompletionService:
         texts = [window.prefix, window.suffix, window.typed]
         if fmt == "repo":
             texts += [f"{doc.repo_name}\n", f"{doc.relative_path}\n"]
+        elif fmt == "chat":
+            texts += ["system\n" + CHAT_SYSTEM, "\n", "user\n", CHAT_HOLE, "assistant\n"]
         parts = await engine.tokenize(texts)
         fields["tokenize_ms"] = round((time.perf_counter() - t0) * 1000, 1)
         if parts is None:
@@ -201,8 +207,9 @@ class CompletionService:
         prefix, suffix = fit_budget(parts[0], parts[1],
                                     Budget(max(cfg.prefix_tokens - len(parts[2]), 0), cfg.suffix_tokens))
         pieces = PromptPieces(prefix=prefix, suffix=suffix, typed=parts[2],
-                              repo=parts[3] if fmt == "repo" else (), path=parts[4] if fmt == "repo" else ())
-        return build_prompt(fmt, model.markers, pieces, bos=model.bos, repo=model.repo)
+                              repo=parts[3] if fmt == "repo" else (), path=parts[4] if fmt == "repo" else (),
+                              chat=parts[3:8] if fmt == "chat" else ())
+        return build_prompt(fmt, model.markers, pieces, bos=model.bos, repo=model.repo, chat=model.chat)
 
     async def speculate(self, doc: DocumentSnapshot, line: int, character: int, encoding: str,
                         suggestion: Suggestion) -> None:
@@ -245,7 +252,8 @@ class CompletionService:
         if doc.uri in self._latest:
             return  # the user is already asking for suggestions here
         offset = self._cursors.get(doc.uri)
-        fmt = choose_format(self.settings.completion.prompt_format, engine.model.markers.template)
+        fmt = choose_format(self.settings.completion.prompt_format, engine.model.markers.template,
+                            engine.model.variant)
         if offset is None or offset > len(doc.text):
             if fmt.startswith("spm"):
                 return  # the prompt starts with the text below the cursor: nothing is stable yet

@@ -64,7 +64,7 @@ async def test_engine_that_crashes_on_every_load_is_given_up(model_path: Path) -
 
 async def test_engine_that_stops_answering_is_killed_and_restarted(model_path: Path) -> None:
     # The engine goes silent on its first generation; the deadline is 0.5 s: past deadline + grace,
-    # and silent for 10 s, the engine is hung.
+    # and silent for 20 s, the engine is hung.
     session = lsp.Session({"HUSHCODE_MODEL": str(model_path), "HUSHCODE_ENGINE_FAULT": "hang-on-generate",
                            "HUSHCODE_COMPLETION_TIMEOUT_MS": "500"})
     async with session as client:

@@ -7,7 +7,8 @@ text after `┤` is what remains of the line (an auto-closed bracket that the su
 is gone from it). `(none)` as the expected document means "no suggestion".
 
 Header keys: `language` (an LSP languageId), `filter` (a filter's function name, or `pipeline`),
-`scope` (optional: force `line` or `block` instead of the decision at the cursor).
+`scope` (optional: force `line` or `block` instead of the decision at the cursor), `chat` (`true`:
+the output came from a chat prompt).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def test_golden(path: Path) -> None:
     if "scope" in header:  # force a scope (e.g. inside a string, where the decision would skip)
         decision = Decision(Scope(header["scope"]), "forced", decision.min_indent)
     ctx = CompletionContext(prefix=prefix, suffix=suffix, decision=decision, language=language,
-                            stop_texts=("<|file_sep|>", "<|endoftext|>"))
+                            stop_texts=("<|file_sep|>", "<|endoftext|>"), chat=header.get("chat") == "true")
     name = header.get("filter", "pipeline")
     if name == "pipeline":
         result = pipeline.postprocess(ctx, completion)

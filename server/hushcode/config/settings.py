@@ -32,7 +32,7 @@ class CompletionSettings:
     suffix_lines: int = 30
     timeout_ms: int = 10000
     # "auto" picks the measured best format for the model's family (see prompt/formats.py)
-    prompt_format: str = field(default="auto", metadata={"choices": ("auto", "psm", "psm-typed", "spm", "spm-typed", "repo")})
+    prompt_format: str = field(default="auto", metadata={"choices": ("auto", "psm", "psm-typed", "spm", "spm-typed", "repo", "chat")})
     alternatives: int = field(default=3, metadata={"choices": (1, 2, 3)})  # on a manual trigger
     # "full": every post-processing filter; "minimal": stop tokens and whitespace only (a baseline)
     postprocess: str = field(default="full", metadata={"choices": ("full", "minimal")})

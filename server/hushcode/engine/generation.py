@@ -15,7 +15,7 @@ from typing import Any
 
 from hushcode.engine.kv_reuse import apply_plan, plan_reuse
 
-PROMPT_CHUNK = 64  # evaluate long prompts in chunks so a cancel lands within one chunk
+PROMPT_CHUNK = 32  # evaluate long prompts in chunks so a cancel lands within one chunk
 
 
 @dataclass(frozen=True)

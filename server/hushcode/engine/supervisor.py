@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hushcode.engine.messages import Message, decode, encode
-from hushcode.prompt.layout import RepoMarkers
+from hushcode.prompt.layout import ChatMarkers, RepoMarkers
 from hushcode.prompt.templates import FimMarkers
 
 log = logging.getLogger("hushcode.engine")
@@ -35,7 +35,7 @@ log = logging.getLogger("hushcode.engine")
 _MAX_LOAD_CRASHES = 3  # consecutive crashes while loading before we give up
 _MAX_CRASHES_PER_MINUTE = 5
 _HARD_GRACE_S = 5.0  # past a request's own deadline plus this...
-_SILENCE_S = 10.0  # ...and this long without a word from the engine, it is considered hung
+_SILENCE_S = 20.0  # ...and this long without a word from the engine, it is considered hung
 
 
 class EngineState(enum.Enum):
@@ -97,6 +97,8 @@ class LoadedModel:
     n_ctx: int
     load_ms: float
     repo: RepoMarkers = RepoMarkers(None, None)
+    variant: str = "base"  # or "instruct"
+    chat: ChatMarkers = ChatMarkers(None, None)
 
 
 Notify = Callable[[str, str], None]  # (level: "info"|"warning"|"error", message in words)
@@ -268,7 +270,9 @@ class EngineSupervisor:
                              middle=m["middle"], order=m["order"], stop_ids=(), marker_texts=tuple(m["texts"]))
         self.model = LoadedModel(name=msg["model"], markers=markers, bos=msg.get("bos"),
                                  n_ctx=msg["n_ctx"], load_ms=msg["load_ms"],
-                                 repo=RepoMarkers(**(msg.get("repo") or {"repo_name": None, "file_sep": None})))
+                                 repo=RepoMarkers(**(msg.get("repo") or {"repo_name": None, "file_sep": None})),
+                                 variant=msg.get("variant", "base"),
+                                 chat=ChatMarkers(**(msg.get("chat") or {"start": None, "end": None})))
         log.info("engine ready pid=%s model=%r template=%s load_ms=%s",
                  msg.get("pid"), msg["model"], msg["template"], msg["load_ms"])
         if self.restarts:

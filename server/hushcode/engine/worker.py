@@ -14,6 +14,7 @@ from __future__ import annotations
 import collections
 import os
 import queue
+import re
 import signal
 import sys
 import threading
@@ -93,6 +94,8 @@ class Engine:
         bos = model.token_bos() if model.add_bos_token() else None
         self.channel.send({
             "ev": "loaded", "model": name, "template": markers.template,
+            "variant": self._variant(name),
+            "chat": {"start": self._special_token("<|im_start|>"), "end": self._special_token("<|im_end|>")},
             "markers": {"prefix": markers.prefix, "suffix": markers.suffix, "middle": markers.middle,
                         "order": markers.order, "texts": list(markers.marker_texts)},
             "bos": bos if bos is not None and bos >= 0 else None,
@@ -100,6 +103,12 @@ class Engine:
             "n_ctx": self.llm.n_ctx(), "pid": os.getpid(),
             "load_ms": round((time.perf_counter() - started) * 1000, 1),
         })
+
+    def _variant(self, name: str) -> str:
+        """"instruct" for chat/instruct fine-tunes (from the GGUF's own metadata), else "base"."""
+        meta = self.llm.metadata
+        words = " ".join(str(meta.get(k, "")) for k in ("general.name", "general.finetune", "general.basename"))
+        return "instruct" if re.search(r"instruct|chat|\bit\b", words + " " + name, re.IGNORECASE) else "base"
 
     def _repo_markers(self, template_name: str) -> dict[str, int | None]:
         from hushcode.prompt.templates import TEMPLATES_BY_NAME

@@ -20,6 +20,7 @@ class CompletionContext:
     stop_texts: tuple[str, ...] = ()
     tab_size: int = 4
     insert_spaces: bool | None = None  # None: follow the file's own style
+    chat: bool = False  # the answer came from a chat prompt (may carry code fences, repeat the line)
 
     @property
     def scope(self) -> Scope:

@@ -6,13 +6,15 @@ docs/benchmarks.md records the figures behind each choice.
 
 from __future__ import annotations
 
-DEFAULT_FORMATS: dict[str, str] = {
-    "qwen": "psm",
+# (template, variant) -> format. Base models were trained on plain PSM; the instruct entries come
+# from `hushcode bench quality` runs recorded in docs/benchmarks.md.
+DEFAULT_FORMATS: dict[tuple[str, str], str] = {
+    ("qwen", "instruct"): "psm",
 }
 
 
-def choose_format(setting: str, template: str) -> str:
-    """The configured format, or the family's measured default for "auto"."""
+def choose_format(setting: str, template: str, variant: str = "base") -> str:
+    """The configured format, or the measured default for this family and variant ("auto")."""
     if setting != "auto":
         return setting
-    return DEFAULT_FORMATS.get(template, "psm")
+    return DEFAULT_FORMATS.get((template, variant), "psm")

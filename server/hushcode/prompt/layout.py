@@ -47,7 +47,7 @@ def fit_budget(prefix: Sequence[int], suffix: Sequence[int], budget: Budget) -> 
     return kept_prefix, kept_suffix
 
 
-PROMPT_FORMATS = ("psm", "psm-typed", "spm", "spm-typed", "repo")
+PROMPT_FORMATS = ("psm", "psm-typed", "spm", "spm-typed", "repo", "chat")
 """
 - psm:       [bos] PRE prefix SUF suffix MID
 - psm-typed: [bos] PRE prefix-to-line-start SUF rest-of-line+suffix MID typed-part-of-line
@@ -56,7 +56,14 @@ PROMPT_FORMATS = ("psm", "psm-typed", "spm", "spm-typed", "repo")
 - spm-typed: [bos] SUF rest-of-line+suffix PRE prefix-to-line-start MID typed-part-of-line
              (typing within a line *and* Enter at the end of a line only append tokens)
 - repo:      Qwen's repository format: REPO name FILE_SEP path, then PSM
+- chat:      for instruct models with a chat template: the file with a hole marker as the user's
+             message, and an instruction to answer with the missing code only
 """
+
+CHAT_HOLE = "<CURSOR>"
+CHAT_SYSTEM = (f"You are a code completion engine. The user sends a source file in which {CHAT_HOLE} marks "
+               "the cursor. Reply with only the code to insert at the cursor: no explanation, no code fences, "
+               "and nothing that is already in the file.")
 
 
 def typed_after_middle(fmt: str) -> bool:
@@ -72,6 +79,14 @@ class PromptPieces:
     typed: Sequence[int] = ()  # psm-typed: the cursor line's text before the cursor
     repo: Sequence[int] = ()  # repo: "name\n"
     path: Sequence[int] = ()  # repo: "relative/path.py\n"
+    # chat: "system\n" + instructions, "\n", "user\n", the hole marker, "assistant\n"
+    chat: Sequence[Sequence[int]] = ()
+
+
+@dataclass(frozen=True)
+class ChatMarkers:
+    start: int | None  # <|im_start|>
+    end: int | None  # <|im_end|>
 
 
 @dataclass(frozen=True)
@@ -81,9 +96,17 @@ class RepoMarkers:
 
 
 def build_prompt(fmt: str, markers: FimMarkers, pieces: PromptPieces, bos: int | None = None,
-                 repo: RepoMarkers | None = None) -> list[int]:
+                 repo: RepoMarkers | None = None, chat: ChatMarkers | None = None) -> list[int]:
     """Lay out a prompt in format `fmt` (see PROMPT_FORMATS)."""
     head = [bos] if bos is not None else []
+    if fmt == "chat" and chat is not None and chat.start is not None and chat.end is not None and pieces.chat:
+        system, newline, user, hole, assistant = pieces.chat
+        return [*head, chat.start, *system, chat.end, *newline, chat.start, *user, *pieces.prefix, *hole,
+                *pieces.suffix, chat.end, *newline, chat.start, *assistant]
+    if fmt == "chat" and chat is not None and chat.start is not None and chat.end is not None and pieces.chat:
+        system, newline, user, hole, assistant = pieces.chat
+        return [*head, chat.start, *system, chat.end, *newline, chat.start, *user, *pieces.prefix, *hole,
+                *pieces.suffix, chat.end, *newline, chat.start, *assistant]
     middle = [markers.middle] if markers.middle is not None else []
     if fmt == "repo" and repo is not None and repo.repo_name is not None and repo.file_sep is not None:
         head += [repo.repo_name, *pieces.repo, repo.file_sep, *pieces.path]
@@ -99,8 +122,4 @@ def build_fim_tokens(
     bos: int | None = None,
 ) -> list[int]:
     """Lay out [bos] PRE prefix SUF suffix MID (PSM) or [bos] SUF suffix PRE prefix [MID] (SPM)."""
-    head = [bos] if bos is not None else []
-    middle = [markers.middle] if markers.middle is not None else []
-    if markers.order == "spm":
-        return [*head, markers.suffix, *suffix, markers.prefix, *prefix, *middle]
-    return [*head, markers.prefix, *prefix, markers.suffix, *suffix, *middle]
+    return build_prompt("psm", markers, PromptPieces(prefix=prefix, suffix=suffix), bos)
