@@ -98,6 +98,7 @@ class HushcodeServer(LanguageServer):
             "state": state,
             "model": engine.model.name if engine and engine.model else None,
             "template": engine.model.markers.template if engine and engine.model else None,
+            "modelPath": engine.config.model_path if engine else None,
             "message": self.model_error or (engine.last_error if engine else None),
             "enginePid": engine.pid if engine else None,
             "generating": bool(engine and engine.generating),

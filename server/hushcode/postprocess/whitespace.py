@@ -8,8 +8,11 @@ from hushcode.postprocess.candidate import Candidate, CompletionContext
 def trim_whitespace(ctx: CompletionContext, candidate: Candidate) -> Candidate | None:
     text = candidate.text
     before = ctx.line_before
-    if before and before[-1] in " \t" and before.strip():
-        text = text.lstrip(" \t")  # "return |" + " x" would give two spaces
+    if before and before[-1] in " \t":
+        # "return |" + " x" would give two spaces; on an indented blank line the editor already
+        # chose the indentation, and more would push the line too deep
+        first, sep, rest = text.partition("\n")
+        text = first.lstrip(" \t") + sep + rest
     text = "\n".join(line.rstrip() for line in text.split("\n")).rstrip()
     if not text.strip():
         return None
