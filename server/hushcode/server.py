@@ -52,6 +52,7 @@ class HushcodeServer(LanguageServer):
         self.engine: EngineSupervisor | None = None
         self.completions = CompletionService(self.settings, None)
         self.model_error: str | None = None
+        self.editor_options: dict[str, Any] = {}  # the latest settings the editor sent
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def run_task(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
@@ -130,6 +131,32 @@ class HushcodeServer(LanguageServer):
             self.protocol.notify(STATUS_NOTIFICATION, self.status())
         except Exception:
             log.debug("could not send status", exc_info=True)
+
+    async def load_model(self) -> None:
+        """(Re)start the engine for the model the settings choose; stops the previous engine first."""
+        from hushcode.engine.supervisor import EngineConfig, EngineSupervisor
+        from hushcode.model_choice import choose_model
+
+        if self.engine is not None:
+            old, self.engine = self.engine, None
+            self.completions.engine = None
+            await old.stop()
+        choice = await asyncio.to_thread(choose_model, self.settings)
+        if choice.error or choice.path is None:
+            self.model_error = choice.error
+            self.notify_user("error", choice.error or "no model configured")
+            self.send_status()
+            return
+        self.model_error = None
+        engine = EngineSupervisor(
+            EngineConfig(model_path=choice.path, n_ctx=self.settings.model.context_tokens,
+                         threads=self.settings.model.threads),
+            notify=self.notify_user,
+            on_state=self.send_status,
+        )
+        self.engine = engine
+        self.completions.engine = engine
+        engine.start()
 
     def is_engine_ready(self) -> bool:
         return self.engine is not None and self.engine.state is EngineState.READY

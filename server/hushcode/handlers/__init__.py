@@ -11,10 +11,12 @@ if TYPE_CHECKING:
 
 def register_all(server: HushcodeServer) -> None:
     """Register every feature explicitly, in data-flow order."""
-    from hushcode.handlers import completion, inline, lifecycle, status, sync
+    from hushcode.handlers import completion, configuration, inline, lifecycle, models, status, sync
 
     lifecycle.register(server)
     sync.register(server)
     inline.register(server)
     completion.register(server)
     status.register(server)
+    configuration.register(server)
+    models.register(server)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from typing import TYPE_CHECKING, Any
@@ -11,8 +10,6 @@ from lsprotocol import types
 
 from hushcode.completions import CompletionService
 from hushcode.config.settings import load_settings
-from hushcode.engine.supervisor import EngineConfig, EngineSupervisor
-from hushcode.model_choice import choose_model
 
 if TYPE_CHECKING:
     from hushcode.server import HushcodeServer
@@ -30,7 +27,8 @@ def register(server: HushcodeServer) -> None:
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: HushcodeServer, params: types.InitializeParams) -> None:
-        settings, warnings = load_settings(_plain(params.initialization_options), os.environ)
+        ls.editor_options = _plain(params.initialization_options) or {}
+        settings, warnings = load_settings(ls.editor_options, os.environ)
         ls.settings = settings
         ls.completions = CompletionService(settings, None)
         pending_warnings.extend(warnings)
@@ -42,21 +40,7 @@ def register(server: HushcodeServer) -> None:
         for warning in pending_warnings:
             ls.notify_user("warning", warning)
         pending_warnings.clear()
-        choice = await asyncio.to_thread(choose_model, ls.settings)
-        if choice.error or choice.path is None:
-            ls.model_error = choice.error
-            ls.notify_user("error", choice.error or "no model configured")
-            ls.send_status()
-            return
-        engine = EngineSupervisor(
-            EngineConfig(model_path=choice.path, n_ctx=ls.settings.model.context_tokens,
-                         threads=ls.settings.model.threads),
-            notify=ls.notify_user,
-            on_state=ls.send_status,
-        )
-        ls.engine = engine
-        ls.completions.engine = engine
-        engine.start()
+        await ls.load_model()
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: HushcodeServer, params: None) -> None:
