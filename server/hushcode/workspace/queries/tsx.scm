@@ -1,0 +1,2 @@
+; inherits: typescript
+; TSX is TypeScript with JSX expressions: its definitions and imports are the same nodes.
