@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import sys
 from typing import Any
 
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
-SERVER = [sys.executable, "-m", "hushcode", "serve", "--log-level", "DEBUG"]
+def _no_network_prefix() -> list[str]:
+    """Run servers in a network namespace with no interfaces when we can (root, as in CI): the
+    whole end-to-end suite then proves that serving needs no network."""
+    try:
+        ok = subprocess.run(["unshare", "-n", "true"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        ok = False
+    return ["unshare", "-n"] if ok else []
+
+
+NO_NETWORK = _no_network_prefix()
+SERVER = [*NO_NETWORK, sys.executable, "-m", "hushcode", "serve", "--log-level", "DEBUG"]
 
 
 def config(**env: str) -> ClientServerConfig:
