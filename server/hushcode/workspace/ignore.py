@@ -46,13 +46,16 @@ class IgnoreSettings:
     extra_patterns: tuple[str, ...] = field(default=())  # gitignore-style, relative to each root
 
 
+DEFAULT_SETTINGS = IgnoreSettings()
+
+
 def language_of(path: Path) -> str | None:
     """The outline language of a file, from its extension; None when it is not indexed."""
     info = detect_language(None, path.name)
     return info.name if info is not None and has_outline(info.name) else None
 
 
-def content_skip_reason(data: bytes, settings: IgnoreSettings = IgnoreSettings()) -> str | None:
+def content_skip_reason(data: bytes, settings: IgnoreSettings = DEFAULT_SETTINGS) -> str | None:
     """Why a file's content is not indexed ("binary", "generated"), or None."""
     if b"\0" in data[:settings.sniff_bytes]:
         return "binary"
@@ -66,7 +69,7 @@ class IgnoreRules:
     """The ignore rules of one workspace folder. `.gitignore` files are read lazily and cached;
     `forget()` drops the cache when one changes. Safe to call from several threads."""
 
-    def __init__(self, root: Path, settings: IgnoreSettings = IgnoreSettings()) -> None:
+    def __init__(self, root: Path, settings: IgnoreSettings = DEFAULT_SETTINGS) -> None:
         self.root = root
         self.settings = settings
         self._specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}

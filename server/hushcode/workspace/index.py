@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from . import cache
-from .ignore import IgnoreRules, IgnoreSettings, content_skip_reason, language_of
+from .ignore import DEFAULT_SETTINGS, IgnoreRules, IgnoreSettings, content_skip_reason, language_of
 from .outline import Definition, Outline, outline
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -55,7 +55,7 @@ class WorkspaceIndex:
     """Outlines of the workspace's files, a symbol table, and the open documents' buffers."""
 
     def __init__(self, roots: Sequence[Path], cache_dir: Path | None = None,
-                 settings: IgnoreSettings = IgnoreSettings()) -> None:
+                 settings: IgnoreSettings = DEFAULT_SETTINGS) -> None:
         self.cache_dir = cache_dir
         self.settings = settings
         self.parses = 0  # files parsed so far (the persistence test counts them)
@@ -83,6 +83,10 @@ class WorkspaceIndex:
 
     def entry(self, uri_or_path: str | Path) -> FileEntry | None:
         return self._files.get(to_path(uri_or_path))
+
+    def outline_of(self, path: Path) -> Outline | None:
+        entry = self._files.get(path)
+        return entry.outline if entry is not None else None
 
     def files(self) -> list[Path]:
         with self._lock:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 import tree_sitter as ts
@@ -76,7 +76,7 @@ def query_source(language: str) -> str:
     return "\n".join([*(query_source(p) for p in parents), text])
 
 
-@lru_cache(maxsize=None)
+@cache
 def outline_query(language: str) -> ts.Query:
     """The compiled outline query (compiled once: it is immutable and shared by threads)."""
     return ts.Query(grammar(language), query_source(language))

@@ -1,0 +1,87 @@
+"""Code similar to the text before the cursor: sliding windows of lines from the open and
+recently edited files, ranked by the Jaccard similarity of their identifier sets (the "neighboring
+tabs" retrieval of Copilot and Cody: cheap, and good at finding the code the user is imitating).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+
+from .edits import EditRegion
+from .index import WorkspaceIndex
+from .snippet import RetrievalSettings, Snippet
+
+TOKEN = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]+")  # two characters at least: `i` and `x` say little
+CACHE_FILES = 64
+
+Window = tuple[int, int, frozenset[str]]  # first line, end line (exclusive), identifiers
+
+_cache: OrderedDict[tuple[Path, int, int, int, int], list[Window]] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def tokens(text: str) -> frozenset[str]:
+    return frozenset(TOKEN.findall(text))
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    common = len(a & b)
+    return common / (len(a) + len(b) - common)
+
+
+def windows(path: Path, text: str, size: int, stride: int) -> list[Window]:
+    """The windows of a text, cached by content: unchanged files cost nothing on the next call."""
+    key = (path, len(text), hash(text), size, stride)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    lines = text.split("\n")
+    result = [(start, min(start + size, len(lines)), tokens("\n".join(lines[start:start + size])))
+              for start in range(0, max(1, len(lines) - size + stride), stride)]
+    with _cache_lock:
+        _cache[key] = result
+        while len(_cache) > CACHE_FILES:
+            _cache.popitem(last=False)
+    return result
+
+
+def similar_windows(index: WorkspaceIndex, path: Path, text: str, offset: int, local_lines: tuple[int, int],
+                    recent_edits: Sequence[EditRegion], settings: RetrievalSettings) -> list[Snippet]:
+    """The best windows, at most `settings.max_similar`, none overlapping another or (in the
+    current file) the local window `local_lines` (first and last line)."""
+    before = text[:offset].split("\n")[-settings.query_lines:]
+    query = tokens("\n".join(before))
+    if not query:
+        return []
+    open_docs = index.open_documents()
+    sources = list(dict.fromkeys([path, *sorted(open_docs), *(r.path for r in recent_edits)]))
+    scored: list[tuple[float, Path, int, int]] = []
+    texts: dict[Path, str] = {}
+    for source in sources:
+        body = text if source == path else open_docs.get(source) or index.text(source)
+        if body is None:
+            continue
+        texts[source] = body
+        for start, end, words in windows(source, body, settings.window_lines, settings.window_stride):
+            if source == path and start <= local_lines[1] and end > local_lines[0]:
+                continue
+            score = jaccard(query, words)
+            if score >= settings.min_similarity:
+                scored.append((score, source, start, end))
+    scored.sort(key=lambda s: (-s[0], s[1], s[2]))
+    chosen: list[tuple[float, Path, int, int]] = []
+    for score, source, start, end in scored:
+        if len(chosen) >= settings.max_similar:
+            break
+        if any(c[1] == source and start < c[3] and c[2] < end for c in chosen):
+            continue
+        chosen.append((score, source, start, end))
+    return [Snippet(index.relative(source), "\n".join(texts[source].split("\n")[start:end]), "similar",
+                    round(score, 6), start) for score, source, start, end in chosen]

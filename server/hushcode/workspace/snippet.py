@@ -1,0 +1,31 @@
+"""What retrieval returns, and its settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    usage_lines: int = 40  # lines before the cursor whose names are looked up
+    query_lines: int = 20  # lines before the cursor that similar code is compared with
+    window_lines: int = 20
+    window_stride: int = 10
+    min_similarity: float = 0.1
+    max_similar: int = 6
+    max_edits: int = 4
+    edit_context: int = 2  # lines shown around an edited region
+    max_edit_lines: int = 12
+    max_definitions: int = 12
+
+
+DEFAULT_RETRIEVAL = RetrievalSettings()
+
+
+@dataclass(frozen=True, slots=True)
+class Snippet:
+    path: str  # relative to its workspace folder
+    text: str
+    kind: str  # "definition" | "similar" | "edit"
+    score: float
+    line: int = 0  # first line in its file (0-based), for a stable order
