@@ -279,6 +279,7 @@ def test_table_shows_targets() -> None:
         "requests": summarize_requests(requests),
         "baseline": summarize_baseline([{"ms": 4800.0, "text": "a", "evaluated": 500}]),
         "speedup_tts_p50": 6.0,
+        "engine": {"prompt_tokens_evaluated": 50, "generations": 3},
         "rss": rss_summary([{"t_s": 0, "server_kb": 102400, "engine_kb": 614400}], 491_400_064),
     }
     table = format_table(summary)
@@ -286,6 +287,7 @@ def test_table_shows_targets() -> None:
     assert "<= 1,000 ms: met" in table and ">= 5x: met" in table
     assert "<= 16: NOT met" in table  # within-line p50 is 20 in the log above
     assert "100 + 600 MB" in table
+    assert "10.0 (50 total)" in table  # the engine's own count over the 5 requests sent
 
 
 def test_rss_summary_at_five_minutes_and_growth() -> None:

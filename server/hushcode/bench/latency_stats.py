@@ -262,6 +262,16 @@ def format_table(summary: Mapping[str, Any]) -> str:
         ("answered without a model call", f"{r['cache_hits']} ({_pct(r['cache_hit_share'])})", "", ""),
         ("requests sent / reached engine", f"{r['sent']} / {r['reached_engine']}", "", ""),
     ]
+    engine = summary.get("engine") or {}
+    if "prompt_tokens_evaluated" in engine and r["sent"]:
+        rows.append(
+            (
+                "engine: evaluated / request sent",  # all its work, cancelled and background included
+                f"{engine['prompt_tokens_evaluated'] / r['sent']:.1f} ({engine['prompt_tokens_evaluated']} total)",
+                "",
+                "",
+            )
+        )
     if rss:
         rows.append(
             (
