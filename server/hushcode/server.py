@@ -121,7 +121,7 @@ class HushcodeServer(LanguageServer):
 
     def _workspace_ready(self) -> bool:
         try:
-            self.workspace
+            _ = self.workspace
         except RuntimeError:
             return False
         return True

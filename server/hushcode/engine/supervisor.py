@@ -16,19 +16,29 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import enum
 import itertools
 import logging
 import os
-import signal
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
+from hushcode.engine.contracts import (
+    EngineConfig,
+    EngineCrashed,
+    EngineState,
+    GenerateRequest,
+    GenerateResult,
+    LoadedModel,
+    Notify,
+    describe_exit,
+)
 from hushcode.engine.messages import Message, decode, encode
 from hushcode.prompt.layout import ChatMarkers, RepoMarkers
 from hushcode.prompt.templates import FimMarkers
+
+__all__ = ["EngineConfig", "EngineCrashed", "EngineState", "EngineSupervisor", "GenerateRequest",
+           "GenerateResult", "LoadedModel", "Notify", "describe_exit"]
 
 log = logging.getLogger("hushcode.engine")
 
@@ -36,86 +46,6 @@ _MAX_LOAD_CRASHES = 3  # consecutive crashes while loading before we give up
 _MAX_CRASHES_PER_MINUTE = 5
 _HARD_GRACE_S = 5.0  # past a request's own deadline plus this...
 _SILENCE_S = 20.0  # ...and this long without a word from the engine, it is considered hung
-
-
-class EngineState(enum.Enum):
-    STOPPED = "stopped"
-    LOADING = "loading"
-    READY = "ready"
-    RESTARTING = "restarting"
-    FAILED = "error"
-
-
-class EngineCrashed(RuntimeError):
-    """The engine process ended while a request was in flight."""
-
-
-@dataclass(frozen=True)
-class EngineConfig:
-    model_path: str
-    n_ctx: int = 4096
-    threads: int = 0
-    n_batch: int = 512
-    env: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class GenerateRequest:
-    tokens: list[int]
-    document: str
-    max_tokens: int = 64
-    stop_at_newline: bool = False
-    stop_texts: tuple[str, ...] = ()
-    stop_indent: int | None = None  # stop when a later line is indented less than this
-    stop_unmatched_close: bool = False  # stop at a closing bracket with no opener in the output
-    speculative: bool = False  # background work: never waits, and any real request pre-empts it
-    alternatives: int = 1  # >1: also greedy continuations of the next most likely first tokens
-    reuse_min_chunk: int = 16  # shift cached chunks of at least this many tokens (0: prefix reuse only)
-    timeout_ms: int = 10000
-
-
-@dataclass(frozen=True)
-class GenerateResult:
-    text: str
-    reason: str
-    prompt_tokens: int
-    reused: int
-    evaluated: int
-    generated: int
-    prompt_ms: float
-    gen_ms: float
-    control_tokens: int
-    alternatives: tuple[str, ...] = ()
-    shifted: int = 0
-
-
-@dataclass(frozen=True)
-class LoadedModel:
-    name: str
-    markers: FimMarkers
-    bos: int | None
-    n_ctx: int
-    load_ms: float
-    repo: RepoMarkers = RepoMarkers(None, None)
-    variant: str = "base"  # or "instruct"
-    chat: ChatMarkers = ChatMarkers(None, None)
-
-
-Notify = Callable[[str, str], None]  # (level: "info"|"warning"|"error", message in words)
-
-
-def describe_exit(returncode: int) -> str:
-    """A user-readable account of how the engine process ended."""
-    if returncode < 0:
-        sig = signal.Signals(-returncode)
-        meaning = {
-            signal.SIGSEGV: "crashed (segmentation fault in llama.cpp)",
-            signal.SIGABRT: "aborted (an assertion in llama.cpp failed)",
-            signal.SIGKILL: "was killed (SIGKILL; the out-of-memory killer does this)",
-            signal.SIGBUS: "crashed (bus error; is the model file truncated or on a removed disk?)",
-        }.get(sig, "was stopped by a signal")
-        return f"{meaning} [{sig.name}]"
-    return f"exited with status {returncode}"
 
 
 class EngineSupervisor:

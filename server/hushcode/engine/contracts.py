@@ -1,0 +1,91 @@
+"""What the server and its engine exchange, as typed values (no I/O here)."""
+
+from __future__ import annotations
+
+import enum
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from hushcode.prompt.layout import ChatMarkers, RepoMarkers
+from hushcode.prompt.templates import FimMarkers
+
+
+class EngineState(enum.Enum):
+    STOPPED = "stopped"
+    LOADING = "loading"
+    READY = "ready"
+    RESTARTING = "restarting"
+    FAILED = "error"
+
+
+class EngineCrashed(RuntimeError):
+    """The engine process ended while a request was in flight."""
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    model_path: str
+    n_ctx: int = 4096
+    threads: int = 0
+    n_batch: int = 512
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GenerateRequest:
+    tokens: list[int]
+    document: str
+    max_tokens: int = 64
+    stop_at_newline: bool = False
+    stop_texts: tuple[str, ...] = ()
+    stop_indent: int | None = None  # stop when a later line is indented less than this
+    stop_unmatched_close: bool = False  # stop at a closing bracket with no opener in the output
+    speculative: bool = False  # background work: never waits, and any real request pre-empts it
+    alternatives: int = 1  # >1: also greedy continuations of the next most likely first tokens
+    reuse_min_chunk: int = 16  # shift cached chunks of at least this many tokens (0: prefix reuse only)
+    timeout_ms: int = 10000
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    text: str
+    reason: str
+    prompt_tokens: int
+    reused: int
+    evaluated: int
+    generated: int
+    prompt_ms: float
+    gen_ms: float
+    control_tokens: int
+    alternatives: tuple[str, ...] = ()
+    shifted: int = 0
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    name: str
+    markers: FimMarkers
+    bos: int | None
+    n_ctx: int
+    load_ms: float
+    repo: RepoMarkers = RepoMarkers(None, None)
+    variant: str = "base"  # or "instruct"
+    chat: ChatMarkers = ChatMarkers(None, None)
+
+
+Notify = Callable[[str, str], None]  # (level: "info"|"warning"|"error", message in words)
+
+
+def describe_exit(returncode: int) -> str:
+    """A user-readable account of how the engine process ended."""
+    if returncode < 0:
+        sig = signal.Signals(-returncode)
+        meaning = {
+            signal.SIGSEGV: "crashed (segmentation fault in llama.cpp)",
+            signal.SIGABRT: "aborted (an assertion in llama.cpp failed)",
+            signal.SIGKILL: "was killed (SIGKILL; the out-of-memory killer does this)",
+            signal.SIGBUS: "crashed (bus error; is the model file truncated or on a removed disk?)",
+        }.get(sig, "was stopped by a signal")
+        return f"{meaning} [{sig.name}]"
+    return f"exited with status {returncode}"
