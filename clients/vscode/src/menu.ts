@@ -1,0 +1,99 @@
+/**
+ * The status bar item's quick menu, and "Choose Model…": the server's catalog (`hushcode/listModels`)
+ * plus a file picker for any GGUF.
+ */
+import * as vscode from 'vscode';
+import type { Hushcode } from './extension';
+
+interface CatalogModel {
+  id: string;
+  name: string;
+  params?: string;
+  variant?: string;
+  quant?: string;
+  path: string;
+  installed: boolean;
+  default: boolean;
+}
+
+/** Where to write a setting so that it takes effect: the level that sets it now, else the user's. */
+export function settingTarget(config: vscode.WorkspaceConfiguration, key: string): vscode.ConfigurationTarget {
+  const inspected = config.inspect(key);
+  if (inspected?.workspaceFolderValue !== undefined || inspected?.workspaceValue !== undefined) {
+    if (vscode.workspace.isTrusted || key !== 'model.path') {
+      return vscode.ConfigurationTarget.Workspace;
+    }
+  }
+  return vscode.ConfigurationTarget.Global;
+}
+
+export async function showMenu(h: Hushcode): Promise<void> {
+  const items: (vscode.QuickPickItem & { command: string })[] = [
+    h.enabled()
+      ? { label: '$(circle-slash) Turn completions off', command: 'hushcode.toggle' }
+      : { label: '$(check) Turn completions on', command: 'hushcode.toggle' },
+    { label: '$(file-binary) Choose model…', command: 'hushcode.chooseModel' },
+    { label: '$(output) Show log', command: 'hushcode.showLog' },
+    { label: '$(debug-restart) Restart server', command: 'hushcode.restartServer' },
+    { label: '$(gear) Settings', command: 'hushcode.openSettings' },
+  ];
+  const pick = await vscode.window.showQuickPick(items, { title: 'hushcode' });
+  if (pick?.command === 'hushcode.openSettings') {
+    await vscode.commands.executeCommand('workbench.action.openSettings', '@ext:hushcode.hushcode');
+  } else if (pick) {
+    await vscode.commands.executeCommand(pick.command);
+  }
+}
+
+async function catalog(h: Hushcode): Promise<{ models: CatalogModel[]; current: string | null }> {
+  if (!h.client?.isRunning()) {
+    return { models: [], current: null };
+  }
+  try {
+    return await h.client.sendRequest('hushcode/listModels', {});
+  } catch (error) {
+    h.channel.warn(`hushcode/listModels failed: ${error}`);
+    return { models: [], current: null };
+  }
+}
+
+export async function chooseModel(h: Hushcode): Promise<void> {
+  const { models, current } = await catalog(h);
+  type Item = vscode.QuickPickItem & { path?: string; pull?: string; browse?: boolean };
+  const items: Item[] = models.map((m) => ({
+    label: `${m.path === current ? '$(check) ' : ''}${m.name}`,
+    description: [m.params, m.variant, m.quant, m.default ? 'default' : '', m.installed ? '' : 'not installed']
+      .filter(Boolean).join(' · '),
+    detail: m.installed ? m.path : `Pick to download it: hushcode models pull ${m.id}`,
+    path: m.installed ? m.path : undefined,
+    pull: m.installed ? undefined : m.id,
+  }));
+  if (current && !models.some((m) => m.path === current)) {
+    items.unshift({ label: `$(check) ${current.split(/[\\/]/).pop()}`, description: 'in use', detail: current, path: current });
+  }
+  items.push({ label: '$(folder-opened) Browse for a GGUF file…', browse: true });
+  const pick = await vscode.window.showQuickPick(items, { title: 'hushcode: choose a model', matchOnDetail: true });
+  if (!pick) {
+    return;
+  }
+  let file = pick.path;
+  if (pick.browse) {
+    const chosen = await vscode.window.showOpenDialog({
+      canSelectMany: false, openLabel: 'Use this model', title: 'hushcode: a GGUF model file',
+      filters: { 'GGUF model': ['gguf'], 'All files': ['*'] },
+    });
+    file = chosen?.[0]?.fsPath;
+  } else if (pick.pull) {
+    // Downloading is the user's explicit step: show it in a terminal they can watch and stop.
+    const terminal = vscode.window.createTerminal('hushcode models pull');
+    terminal.show();
+    terminal.sendText(`hushcode models pull ${pick.pull}`);
+    void vscode.window.showInformationMessage(
+      'hushcode: when the download has finished, choose the model again.');
+    return;
+  }
+  if (file) {
+    // The settings change reaches the server as didChangeConfiguration, and it reloads the model.
+    await h.config.update('model.path', file, settingTarget(h.config, 'model.path'));
+  }
+}
