@@ -18,7 +18,10 @@ def write(root: Path, files: dict[str, str | bytes]) -> None:
             path.write_text(content)
 
 
-def walked(root: Path, settings: IgnoreSettings = IgnoreSettings()) -> set[str]:
+DEFAULT = IgnoreSettings()
+
+
+def walked(root: Path, settings: IgnoreSettings = DEFAULT) -> set[str]:
     return {p.relative_to(root).as_posix() for p, _ in IgnoreRules(root, settings).walk()}
 
 

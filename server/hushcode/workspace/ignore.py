@@ -112,9 +112,11 @@ class IgnoreRules:
                 return True
         return False
 
-    def walk(self, start: Path | None = None) -> Iterator[tuple[Path, os.stat_result]]:
+    def walk(self, start: Path | None = None,
+             skip: frozenset[Path] = frozenset()) -> Iterator[tuple[Path, os.stat_result]]:
         """Every file to index under `start` (default: the root), with its stat, in a stable
-        order. The caller checks that `start` itself is not ignored (`dir_ignored`)."""
+        order, not entering the folders in `skip`. The caller checks that `start` itself is not
+        ignored (`dir_ignored`)."""
         stack = [start or self.root]
         while stack:
             folder = stack.pop()
@@ -126,7 +128,7 @@ class IgnoreRules:
                 path = Path(entry.path)
                 try:
                     if entry.is_dir(follow_symlinks=False):
-                        if not self.skip_dir(path):
+                        if path not in skip and not self.skip_dir(path):
                             stack.append(path)
                     elif entry.is_file(follow_symlinks=False):
                         stat = entry.stat(follow_symlinks=False)

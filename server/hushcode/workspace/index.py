@@ -16,23 +16,15 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 from . import cache
 from .ignore import DEFAULT_SETTINGS, IgnoreRules, IgnoreSettings, content_skip_reason, language_of
-from .outline import Definition, Outline, outline
+from .outline import outline
+from .store import EntryStore, FileEntry, to_path
+
+__all__ = ["BuildStats", "FileEntry", "Progress", "WorkspaceIndex", "to_path"]
 
 Progress = Callable[[int, int], None]  # (done, total)
-
-
-@dataclass(frozen=True, slots=True)
-class FileEntry:
-    path: Path
-    root: Path | None  # None: an open document outside every workspace folder
-    language: str
-    mtime_ns: int  # -1 for an open document: its text is the buffer's, not the disk's
-    size: int
-    outline: Outline
 
 
 @dataclass(frozen=True)
@@ -43,15 +35,7 @@ class BuildStats:
     seconds: float
 
 
-def to_path(uri_or_path: str | Path) -> Path:
-    """A `file://` URI or a path, as an absolute path."""
-    text = str(uri_or_path)
-    if text.startswith("file:"):
-        text = unquote(urlparse(text).path)
-    return Path(os.path.abspath(text))
-
-
-class WorkspaceIndex:
+class WorkspaceIndex(EntryStore):
     """Outlines of the workspace's files, a symbol table, and the open documents' buffers."""
 
     def __init__(self, roots: Sequence[Path], cache_dir: Path | None = None,
@@ -59,11 +43,8 @@ class WorkspaceIndex:
         self.cache_dir = cache_dir
         self.settings = settings
         self.parses = 0  # files parsed so far (the persistence test counts them)
-        self._lock = threading.RLock()
+        super().__init__()
         self._rules: dict[Path, IgnoreRules] = {}
-        self._files: dict[Path, FileEntry] = {}
-        self._symbols: dict[str, dict[Path, tuple[Definition, ...]]] = {}
-        self._open: dict[Path, str] = {}
         self._stop = threading.Event()
         for root in roots:
             self._rules[Path(root).resolve()] = IgnoreRules(Path(root).resolve(), settings)
@@ -74,33 +55,6 @@ class WorkspaceIndex:
     def roots(self) -> tuple[Path, ...]:
         with self._lock:
             return tuple(self._rules)
-
-    def __len__(self) -> int:
-        return len(self._files)
-
-    def __contains__(self, path: object) -> bool:
-        return isinstance(path, Path) and path in self._files
-
-    def entry(self, uri_or_path: str | Path) -> FileEntry | None:
-        return self._files.get(to_path(uri_or_path))
-
-    def outline_of(self, path: Path) -> Outline | None:
-        entry = self._files.get(path)
-        return entry.outline if entry is not None else None
-
-    def files(self) -> list[Path]:
-        with self._lock:
-            return sorted(self._files)
-
-    def definitions(self, name: str) -> list[tuple[Path, Definition]]:
-        """Every definition of `name` in the workspace, in a stable order (by path, then line)."""
-        with self._lock:
-            per_file = list(self._symbols.get(name, {}).items())
-        return sorted(((p, d) for p, defs in per_file for d in defs), key=lambda x: (x[0], x[1].start_byte))
-
-    def open_documents(self) -> dict[Path, str]:
-        with self._lock:
-            return dict(self._open)
 
     def text(self, path: Path) -> str | None:
         """The text of a file as the user sees it: the open buffer, else the file on disk."""
@@ -125,8 +79,8 @@ class WorkspaceIndex:
         return path.relative_to(root).as_posix() if root is not None else path.name
 
     def ignored(self, path: Path) -> bool:
-        root = self.root_of(path)
-        return root is None or self._rules[root].ignored(path)
+        rules = self._rules.get(self.root_of(path) or Path())
+        return rules is None or rules.ignored(path)
 
     # ---- first pass and folders ---------------------------------------------------------------
 
@@ -144,11 +98,15 @@ class WorkspaceIndex:
             except OSError:
                 pass
         started = time.perf_counter()
-        totals = [0, 0, 0]
-        for root in self.roots:
-            files, parsed, reused = self._build_root(root, progress, pause)
-            totals = [totals[0] + files, totals[1] + parsed, totals[2] + reused]
-        return BuildStats(totals[0], totals[1], totals[2], time.perf_counter() - started)
+        walks = [(root, self._walk(root, root)) for root in self.roots]
+        total = sum(len(found) for _, found in walks)
+        reporter = _Reporter(progress, total)
+        parsed = reused = 0
+        for root, found in walks:
+            p, r = self._index_found(root, root, found, reporter, pause)
+            parsed, reused = parsed + p, reused + r
+        reporter.finish()
+        return BuildStats(total, parsed, reused, time.perf_counter() - started)
 
     def add_root(self, root: Path, progress: Progress | None = None) -> BuildStats:
         """A new workspace folder (`workspace/didChangeWorkspaceFolders`): index it."""
@@ -156,8 +114,11 @@ class WorkspaceIndex:
         with self._lock:
             self._rules.setdefault(root, IgnoreRules(root, self.settings))
         started = time.perf_counter()
-        files, parsed, reused = self._build_root(root, progress, None)
-        return BuildStats(files, parsed, reused, time.perf_counter() - started)
+        found = self._walk(root, root)
+        reporter = _Reporter(progress, len(found))
+        parsed, reused = self._index_found(root, root, found, reporter, None)
+        reporter.finish()
+        return BuildStats(len(found), parsed, reused, time.perf_counter() - started)
 
     def remove_root(self, root: Path) -> None:
         root = Path(root).resolve()
@@ -172,21 +133,24 @@ class WorkspaceIndex:
         """Stop a running first pass at the next file (server shutdown)."""
         self._stop.set()
 
-    def _build_root(self, root: Path, progress: Progress | None,
-                    pause: Callable[[], None] | None, start: Path | None = None) -> tuple[int, int, int]:
-        """Index every file under `start` (default: the whole folder). A file already indexed
-        with the same mtime and size, or found so in the persisted cache, is not parsed again;
-        entries under `start` that the walk no longer finds (deleted, now ignored) are dropped."""
-        rules = self._rules[root]
-        top = start or root
-        records = cache.load(self.cache_dir, root) if self.cache_dir and start is None else {}
-        found = list(rules.walk(top))
+    def _walk(self, root: Path, top: Path) -> list[tuple[Path, os.stat_result]]:
+        """The files to index under `top`, leaving out other workspace folders nested inside
+        (they index their own files)."""
+        rules = self._rules.get(root)
+        nested = frozenset(r for r in self.roots if r != root and root in r.parents)
+        return list(rules.walk(top, skip=nested)) if rules is not None else []
+
+    def _index_found(self, root: Path, top: Path, found: list[tuple[Path, os.stat_result]],
+                     reporter: _Reporter | None, pause: Callable[[], None] | None) -> tuple[int, int]:
+        """Index the files a walk under `top` found. A file already indexed with the same mtime
+        and size, or found so in the persisted cache, is not parsed again; entries under `top`
+        that the walk no longer finds (deleted, now ignored) are dropped. Returns (parsed, reused)."""
+        records = cache.load(self.cache_dir, root) if self.cache_dir and top == root else {}
         seen: set[Path] = set()
-        last_report = 0.0
         parsed = reused = 0
-        for done, (path, stat) in enumerate(found, 1):
+        for path, stat in found:
             if self._stop.is_set():
-                break
+                return parsed, reused
             if pause is not None:
                 pause()
             seen.add(path)
@@ -201,21 +165,16 @@ class WorkspaceIndex:
                 reused += 1
             elif self._index_file(path, root, stat):
                 parsed += 1
-            now = time.monotonic()
-            if progress is not None and (now - last_report >= 0.1 or done == len(found)):
-                progress(done, len(found))
-                last_report = now
-        if progress is not None and not found:
-            progress(0, 0)
-        if not self._stop.is_set():
-            with self._lock:
-                stale = [p for p, e in self._files.items() if e.root == root and e.mtime_ns >= 0
-                         and (p == top or top in p.parents) and p not in seen]
-            for path in stale:
-                self._drop(path)
-            if start is None:
-                self.save_root(root)
-        return len(found), parsed, reused
+            if reporter is not None:
+                reporter.step()
+        with self._lock:
+            stale = [p for p, e in self._files.items() if e.root == root and e.mtime_ns >= 0
+                     and top in p.parents and p not in seen]
+        for path in stale:
+            self._drop(path)
+        if top == root:
+            self.save_root(root)
+        return parsed, reused
 
     # ---- updates (worker threads) -------------------------------------------------------------
 
@@ -228,7 +187,8 @@ class WorkspaceIndex:
             stat = path.stat()
         except OSError:
             return self.remove_file(path)
-        if root is None or not path.is_file() or self._rules[root].ignored(path, stat.st_size):
+        rules = self._rules.get(root) if root is not None else None
+        if root is None or rules is None or not path.is_file() or rules.ignored(path, stat.st_size):
             return self.remove_file(path)
         with self._lock:
             if path in self._open:
@@ -256,9 +216,10 @@ class WorkspaceIndex:
         """Index a folder that appeared (created, or moved in): returns the files indexed."""
         folder = to_path(folder)
         root = self.root_of(folder)
-        if root is None or folder == root or self._rules[root].dir_ignored(folder):
+        rules = self._rules.get(root) if root is not None else None
+        if root is None or rules is None or folder == root or rules.dir_ignored(folder):
             return 0
-        return self._build_root(root, None, None, start=folder)[1]
+        return self._index_found(root, folder, self._walk(root, folder), None, None)[0]
 
     def rescan(self, root: Path | None = None) -> None:
         """Re-read the ignore rules and re-check every file (a `.gitignore` changed). Unchanged
@@ -267,7 +228,7 @@ class WorkspaceIndex:
             rules = self._rules.get(each)
             if rules is not None:
                 rules.forget()
-                self._build_root(each, None, None, start=each)
+                self._index_found(each, each, self._walk(each, each), None, None)
 
     def set_open_document(self, uri_or_path: str | Path, text: str) -> None:
         """The editor's buffer for a document: it wins over the file on disk until closed."""
@@ -327,38 +288,23 @@ class WorkspaceIndex:
             self.parses += 1
         return self._put(FileEntry(path, root, language, stat.st_mtime_ns, stat.st_size, parsed))
 
-    def _put(self, entry: FileEntry) -> bool:
-        """Swap in an entry read from disk, unless the document is open (its buffer wins)."""
-        with self._lock:
-            if entry.path in self._open:
-                return False
-            self._swap(entry.path, entry)
-        return True
 
-    def _swap(self, path: Path, entry: FileEntry) -> None:
-        with self._lock:
-            self._unindex_symbols(path)
-            self._files[path] = entry
-            for d in entry.outline.definitions:
-                per_file = self._symbols.setdefault(d.name, {})
-                per_file[path] = (*per_file.get(path, ()), d)
+class _Reporter:
+    """Calls `progress(done, total)` at most every 100 ms, and once at the end."""
 
-    def _drop(self, path: Path) -> bool:
-        with self._lock:
-            if path not in self._files:
-                return False
-            self._unindex_symbols(path)
-            del self._files[path]
-        return True
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress = progress
+        self.total = total
+        self.done = 0
+        self.last = 0.0
 
-    def _unindex_symbols(self, path: Path) -> None:
-        """Remove a file's names from the symbol table (only its own names: no full sweep)."""
-        old = self._files.get(path)
-        if old is None:
-            return
-        for name in {d.name for d in old.outline.definitions}:
-            per_file = self._symbols.get(name)
-            if per_file is not None:
-                per_file.pop(path, None)
-                if not per_file:
-                    del self._symbols[name]
+    def step(self) -> None:
+        self.done += 1
+        now = time.monotonic()
+        if self.progress is not None and now - self.last >= 0.1 and self.done < self.total:
+            self.progress(self.done, self.total)
+            self.last = now
+
+    def finish(self) -> None:
+        if self.progress is not None:
+            self.progress(self.done, self.total)

@@ -27,7 +27,8 @@ from .outline import Definition, Import, Outline, outline
 from .similar import similar_windows
 from .snippet import DEFAULT_RETRIEVAL, RetrievalSettings, Snippet
 
-IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
+__all__ = ["RetrievalSettings", "Snippet", "current_outline", "fit", "retrieve", "used_names"]
+
 KIND_ORDER = {"definition": 0, "similar": 1, "edit": 2}
 SNIPPET_OVERHEAD = 16  # what the prompt adds around each snippet (file marker, path line)
 
