@@ -144,3 +144,15 @@ def test_reads_while_the_first_pass_runs(tmp_path: Path) -> None:
 def test_to_path_accepts_uris(tmp_path: Path) -> None:
     assert to_path((tmp_path / "a b.py").as_uri()) == tmp_path / "a b.py"
     assert to_path(str(tmp_path / "x.py")) == tmp_path / "x.py"
+
+
+def test_progress_spans_every_folder_and_nested_folders_are_walked_once(tmp_path: Path) -> None:
+    outer, inner = tmp_path / "outer", tmp_path / "outer" / "inner"
+    write(outer, {"a.py": "def a():\n    pass\n"})
+    write(inner, {"b.py": "def b():\n    pass\n", "c.py": "def c():\n    pass\n"})
+    calls: list[tuple[int, int]] = []
+    index = WorkspaceIndex([outer, inner])
+    stats = index.build(progress=lambda done, total: calls.append((done, total)))
+    assert stats.files == 3 and calls[-1] == (3, 3)
+    assert index.entry(inner / "b.py").root == inner.resolve()  # type: ignore[union-attr]
+    assert index.entry(outer / "a.py").root == outer.resolve()  # type: ignore[union-attr]

@@ -317,3 +317,12 @@ def test_other_imports() -> None:
 def test_broken_code_still_outlines() -> None:
     o = outline("x.py", "def ok():\n    return 1\n\ndef broken(:\n", "python")
     assert "ok" in {d.name for d in o.definitions}
+
+
+def test_long_docs_are_cut_and_closed() -> None:
+    body = "\n    ".join(f"line {i}" for i in range(30))
+    o = outline("x.py", f'def f(a):\n    """{body}\n    """\n    return a\n', "python")
+    assert o.definitions[0].doc.endswith('line 7 ..."""')
+    comment = "\n".join(f" * line {i}" for i in range(30))
+    c = outline("x.c", f"/**\n{comment}\n */\nint f(void) {{ return 0; }}\n", "c")
+    assert c.definitions[0].doc.endswith("line 6 ... */")

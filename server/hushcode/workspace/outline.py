@@ -31,6 +31,10 @@ SMALL_BYTES = 800
 DOC_LINES = 8
 DOC_CHARS = 500
 NO_BODY_CHARS = 240  # signature of a definition without a body (a constant, a type alias)
+SIGNATURE_LINES = 12
+SIGNATURE_CHARS = 600
+# A doc cut short is closed again, so that the model does not read the code after it as text.
+CLOSERS = (('"""', '"""'), ("'''", "'''"), ("/*", " */"))
 
 _INHERITS = re.compile(r"^;\s*inherits:\s*([\w,\s]+)$", re.MULTILINE)
 _QUOTES = "\"'`<>"
@@ -169,7 +173,7 @@ def _definition(name: str, kind: str, parent: str | None, node: ts.Node, caps: d
     anchor = _anchor(node)
     body = caps.get("body", [None])[0]
     if body is not None and body.start_byte > anchor.start_byte:
-        signature = _text(source, anchor, end=body.start_byte).rstrip()
+        signature = _cap(_text(source, anchor, end=body.start_byte), SIGNATURE_CHARS, SIGNATURE_LINES).rstrip()
     else:
         signature = _cap(_text(source, anchor), NO_BODY_CHARS).rstrip()
     doc_node = caps.get("doc", [None])[0]
@@ -243,11 +247,17 @@ def _text(source: bytes, node: ts.Node | None, end: int | None = None) -> str:
     return source[node.start_byte:end if end is not None else node.end_byte].decode("utf-8", "replace")
 
 
-def _cap(text: str, chars: int) -> str:
-    lines = text.splitlines()
-    if len(lines) > DOC_LINES:
-        text = "\n".join(lines[:DOC_LINES])
-    return text if len(text) <= chars else text[:chars]
+def _cap(text: str, chars: int, max_lines: int = DOC_LINES) -> str:
+    """At most `max_lines` lines and `chars` characters; a doc comment or string cut short is
+    closed with its delimiter."""
+    lines = text.split("\n")
+    capped = "\n".join(lines[:max_lines]) if len(lines) > max_lines else text
+    capped = capped if len(capped) <= chars else capped[:chars]
+    if capped == text:
+        return text
+    stripped = text.lstrip()
+    closer = next((close for open_, close in CLOSERS if stripped.startswith(open_)), "")
+    return capped.rstrip() + (" ..." if closer else "") + closer
 
 
 def _short_name(name: str) -> str:

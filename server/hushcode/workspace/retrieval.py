@@ -2,8 +2,8 @@
 
 1. definitions: names used in the lines before the cursor that the file imports from other
    workspace files, followed through the index (re-exports included), shown as signature, doc
-   and (when small) body; then names found through wildcard imports or in the same folder (Go
-   packages, Java packages, C files next to their header).
+   and (when small) body; then names found through wildcard imports (C/C++ includes count as
+   such) and, for Go and Java, in the same folder (one package).
 2. similar: windows of lines from open and recently edited files (and the current file, outside
    the local window), ranked by the Jaccard similarity of their identifiers to the lines before
    the cursor, as Copilot and Cody do.
@@ -29,6 +29,9 @@ from .snippet import DEFAULT_RETRIEVAL, RetrievalSettings, Snippet
 
 __all__ = ["RetrievalSettings", "Snippet", "current_outline", "fit", "retrieve", "used_names"]
 
+# Languages whose files in one folder share their names without importing them (a Go package,
+# a Java package): there a used name is also looked up beside the current file.
+FOLDER_NAMESPACES = frozenset({"go", "java"})
 KIND_ORDER = {"definition": 0, "similar": 1, "edit": 2}
 SNIPPET_OVERHEAD = 16  # what the prompt adds around each snippet (file marker, path line)
 
@@ -135,8 +138,9 @@ def _lookups(index: WorkspaceIndex, path: Path, language: str, chain: str, bound
         for imp in wildcards:
             module = resolve(index, imp, path, language)
             hits.append((2.0, find_definition(index, module, name) if module else None))
-        hits += [(1.0, (p, d)) for p, d in index.definitions(name)
-                 if p.parent == path.parent and p != path and d.parent is None]
+        if language in FOLDER_NAMESPACES:
+            hits += [(1.0, (p, d)) for p, d in index.definitions(name)
+                     if p.parent == path.parent and p != path and d.parent is None]
     return [(score, hit) for score, hit in hits if hit is not None]
 
 

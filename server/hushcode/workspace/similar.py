@@ -17,6 +17,14 @@ from .snippet import RetrievalSettings, Snippet
 
 TOKEN = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]+")  # two characters at least: `i` and `x` say little
 CACHE_FILES = 64
+# Keywords and names every file has: they make unrelated code look alike.
+STOP_WORDS = frozenset("""
+    self this cls return if else elif for while in is not and or as with try except finally raise
+    pass break continue def class import from None True False null undefined true false new
+    const let var function async await yield lambda global nonlocal del assert public private
+    protected static final void int char long float double bool boolean string str func fn pub mut
+    use impl struct enum type interface package go defer select case switch default do extends
+""".split())  # noqa: SIM905 - one word list reads better than 80 quoted strings
 
 Window = tuple[int, int, frozenset[str]]  # first line, end line (exclusive), identifiers
 
@@ -25,7 +33,7 @@ _cache_lock = threading.Lock()
 
 
 def tokens(text: str) -> frozenset[str]:
-    return frozenset(TOKEN.findall(text))
+    return frozenset(TOKEN.findall(text)) - STOP_WORDS
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
