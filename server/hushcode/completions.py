@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from pathlib import PurePosixPath
 
 from hushcode.config.settings import Settings
@@ -22,11 +23,20 @@ from hushcode.postprocess.pipeline import FILTERS, MINIMAL, postprocess
 from hushcode.prompt.formats import choose_format
 from hushcode.prompt.layout import (CHAT_HOLE, CHAT_SYSTEM, Budget, PromptPieces, build_prompt, fit_budget,
                                     typed_after_middle)
-from hushcode.prompt.window import cut_window
+from hushcode.prompt.context import ContextSnippet, comment_text, repo_texts
+from hushcode.prompt.window import Window, cut_window
 from hushcode.syntax.decide import Scope, decide
 from hushcode.suggestion_cache import CachedText, SuggestionCache
 from hushcode.syntax.languages import detect_language
+
+
+def language_name(doc: DocumentSnapshot) -> str | None:
+    info = detect_language(doc.language_id, doc.uri)
+    return info.name if info else None
 from hushcode.typing_rhythm import TypingRhythm
+
+if TYPE_CHECKING:
+    from hushcode.workspace_context import WorkspaceContext
 
 log = logging.getLogger("hushcode.completion")
 
@@ -77,6 +87,7 @@ class CompletionService:
         self._rhythms: dict[str, TypingRhythm] = {}
         self._latest: dict[str, int] = {}  # per document: the newest request's ticket
         self.cache = SuggestionCache()
+        self.context: WorkspaceContext | None = None  # cross-file context, when the server has a workspace
         self._cursors: dict[str, int] = {}  # per document: where the user last asked (for warm-up)
 
     async def suggest(
@@ -195,7 +206,11 @@ class CompletionService:
         window = cut_window(doc.text, offset, self._anchors.get(doc.uri), cfg.prefix_tokens * _CHARS_PER_TOKEN,
                             cfg.suffix_tokens * _CHARS_PER_TOKEN, cfg.suffix_lines, typed_after_middle(fmt))
         self._anchors[doc.uri] = window.anchor
-        texts = [window.prefix, window.suffix, window.typed]
+        snippets = await self._context_snippets(doc, offset, window, fields)
+        use_repo = bool(snippets) and model.repo.repo_name is not None and fmt != "chat"
+        files = repo_texts(doc.repo_name, snippets, doc.relative_path) if use_repo else []
+        head = comment_text(snippets, language_name(doc)) if snippets and not use_repo and fmt != "chat" else ""
+        texts = [window.prefix, window.suffix, window.typed, head, *files]
         if fmt == "repo":
             texts += [f"{doc.repo_name}\n", f"{doc.relative_path}\n"]
         elif fmt == "chat":
@@ -206,10 +221,23 @@ class CompletionService:
             return None
         prefix, suffix = fit_budget(parts[0], parts[1],
                                     Budget(max(cfg.prefix_tokens - len(parts[2]), 0), cfg.suffix_tokens))
-        pieces = PromptPieces(prefix=prefix, suffix=suffix, typed=parts[2],
-                              repo=parts[3] if fmt == "repo" else (), path=parts[4] if fmt == "repo" else (),
-                              chat=parts[3:8] if fmt == "chat" else ())
+        extra = parts[4 + len(files):]
+        pieces = PromptPieces(prefix=prefix, suffix=suffix, typed=parts[2], prefix_head=parts[3],
+                              files=parts[4:4 + len(files)],
+                              repo=extra[0] if fmt == "repo" else (), path=extra[1] if fmt == "repo" else (),
+                              chat=extra[:5] if fmt == "chat" else ())
         return build_prompt(fmt, model.markers, pieces, bos=model.bos, repo=model.repo, chat=model.chat)
+
+    async def _context_snippets(self, doc: DocumentSnapshot, offset: int, window: Window,
+                                fields: dict[str, float | int | str]) -> list[ContextSnippet]:
+        """Cross-file snippets for this prompt (the document's ring; see workspace_context.py)."""
+        budget = self.settings.completion.context_tokens * _CHARS_PER_TOKEN
+        if self.context is None or budget <= 0:
+            return []
+        start = offset - len(window.typed) - len(window.prefix)
+        found = await self.context.snippets(doc.uri, doc.text, offset, (start, offset + len(window.suffix)), budget)
+        fields["context_snippets"] = len(found)
+        return [ContextSnippet(s.path, s.text) for s in found]
 
     async def speculate(self, doc: DocumentSnapshot, line: int, character: int, encoding: str,
                         suggestion: Suggestion) -> None:

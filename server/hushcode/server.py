@@ -8,8 +8,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from pathlib import Path
 from collections.abc import Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -19,6 +20,9 @@ from hushcode import __version__
 from hushcode.completions import CompletionService, DocumentSnapshot
 from hushcode.config.settings import Settings
 from hushcode.engine.supervisor import EngineState, EngineSupervisor
+
+if TYPE_CHECKING:
+    from hushcode.workspace_context import WorkspaceContext
 
 log = logging.getLogger("hushcode.server")
 
@@ -53,6 +57,7 @@ class HushcodeServer(LanguageServer):
         self.completions = CompletionService(self.settings, None)
         self.model_error: str | None = None
         self.editor_options: dict[str, Any] = {}  # the latest settings the editor sent
+        self.context: WorkspaceContext | None = None  # the workspace index, when there is a workspace
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def run_task(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
@@ -72,8 +77,11 @@ class HushcodeServer(LanguageServer):
         document = self.workspace.text_documents.get(uri)
         if document is None:
             return None
+        relative = self.context.relative_path(uri) if self.context is not None else None
+        root = self.context.index.root_of(Path(document.path)) if self.context is not None else None
         return DocumentSnapshot(uri=uri, version=document.version, text=document.source,
-                                language_id=document.language_id)
+                                language_id=document.language_id, relative_path=relative or "",
+                                repo_name=root.name if root is not None else "workspace")
 
     @property
     def position_encoding(self) -> str:
@@ -115,6 +123,9 @@ class HushcodeServer(LanguageServer):
             "lastSpeculativeResult": self.completions.stats.speculative.get("result"),
             "shiftedTokens": last.get("shifted"),
             "warmups": self.completions.stats.warmups,
+            "indexedFiles": self.context.files_indexed if self.context else None,
+            "indexReady": bool(self.context and self.context.ready),
+            "contextSnippets": last.get("context_snippets"),
             "positionEncoding": self.position_encoding if self._workspace_ready() else None,
             "pid": os.getpid(),
         }

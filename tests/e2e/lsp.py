@@ -6,6 +6,7 @@ import asyncio
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
@@ -43,10 +44,12 @@ def capabilities(client: str = "visual-studio-code", encodings: list[str] | None
     return caps
 
 
-async def start(client: LanguageClient, encodings: list[str] | None = None, options: Any = None) -> types.InitializeResult:
+async def start(client: LanguageClient, encodings: list[str] | None = None, options: Any = None,
+                root: Path | None = None) -> types.InitializeResult:
+    folders = [types.WorkspaceFolder(uri=root.as_uri(), name=root.name)] if root else None
     return await client.initialize_session(types.InitializeParams(
         capabilities=capabilities(encodings=encodings), initialization_options=options,
-        root_uri=None, workspace_folders=None))
+        root_uri=root.as_uri() if root else None, workspace_folders=folders))
 
 
 async def status(client: LanguageClient, engine_stats: bool = False) -> dict[str, Any]:
@@ -140,6 +143,7 @@ class Session:
         self.client: LanguageClient | None = None
         self.result: types.InitializeResult | None = None
         self.statuses: list[dict[str, Any]] = []
+        self.root: Path | None = None  # a workspace folder to open
 
     async def __aenter__(self) -> LanguageClient:
         client = await self.config.start()
@@ -150,7 +154,7 @@ class Session:
         def on_status(params: Any) -> None:
             self.statuses.append(_plain(params))
 
-        self.result = await start(client, self.encodings, self.options)
+        self.result = await start(client, self.encodings, self.options, self.root)
         return client
 
     async def __aexit__(self, *exc: object) -> None:

@@ -29,6 +29,7 @@ class CompletionSettings:
     max_line_tokens: int = 32  # single-line completions
     prefix_tokens: int = 512
     suffix_tokens: int = 128
+    context_tokens: int = 384  # cross-file context from the workspace index; 0 turns it off
     suffix_lines: int = 30
     timeout_ms: int = 10000
     # "auto" picks the measured best format for the model's family (see prompt/formats.py)

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 def register_all(server: HushcodeServer) -> None:
     """Register every feature explicitly, in data-flow order."""
-    from hushcode.handlers import completion, configuration, inline, lifecycle, models, status, sync
+    from hushcode.handlers import completion, configuration, inline, lifecycle, models, status, sync, workspace
 
     lifecycle.register(server)
     sync.register(server)
@@ -20,3 +20,4 @@ def register_all(server: HushcodeServer) -> None:
     status.register(server)
     configuration.register(server)
     models.register(server)
+    workspace.register(server)

@@ -40,9 +40,14 @@ def register(server: HushcodeServer) -> None:
         for warning in pending_warnings:
             ls.notify_user("warning", warning)
         pending_warnings.clear()
+        from hushcode.handlers.workspace import start_index
+
+        ls.run_task(start_index(ls), "index")
         await ls.load_model()
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: HushcodeServer, params: None) -> None:
+        if ls.context is not None:
+            ls.context.stop()
         if ls.engine is not None:
             await ls.engine.stop()

@@ -81,6 +81,10 @@ class PromptPieces:
     path: Sequence[int] = ()  # repo: "relative/path.py\n"
     # chat: "system\n" + instructions, "\n", "user\n", the hole marker, "assistant\n"
     chat: Sequence[Sequence[int]] = ()
+    # cross-file context in the repository format: the texts after REPO_NAME and each FILE_SEP
+    # (see prompt/context.py); it goes first, as the most stable part of the prompt
+    files: Sequence[Sequence[int]] = ()
+    prefix_head: Sequence[int] = ()  # cross-file context as comments, at the start of the prefix
 
 
 @dataclass(frozen=True)
@@ -108,11 +112,19 @@ def build_prompt(fmt: str, markers: FimMarkers, pieces: PromptPieces, bos: int |
         return [*head, chat.start, *system, chat.end, *newline, chat.start, *user, *pieces.prefix, *hole,
                 *pieces.suffix, chat.end, *newline, chat.start, *assistant]
     middle = [markers.middle] if markers.middle is not None else []
-    if fmt == "repo" and repo is not None and repo.repo_name is not None and repo.file_sep is not None:
+    has_repo = repo is not None and repo.repo_name is not None and repo.file_sep is not None
+    if pieces.files and has_repo:
+        assert repo is not None and repo.repo_name is not None and repo.file_sep is not None
+        head += [repo.repo_name, *pieces.files[0]]
+        for text in pieces.files[1:]:
+            head += [repo.file_sep, *text]
+    elif fmt == "repo" and has_repo:
+        assert repo is not None and repo.repo_name is not None and repo.file_sep is not None
         head += [repo.repo_name, *pieces.repo, repo.file_sep, *pieces.path]
+    prefix = [*pieces.prefix_head, *pieces.prefix]
     if fmt.startswith("spm") or markers.order == "spm":
-        return [*head, markers.suffix, *pieces.suffix, markers.prefix, *pieces.prefix, *middle, *pieces.typed]
-    return [*head, markers.prefix, *pieces.prefix, markers.suffix, *pieces.suffix, *middle, *pieces.typed]
+        return [*head, markers.suffix, *pieces.suffix, markers.prefix, *prefix, *middle, *pieces.typed]
+    return [*head, markers.prefix, *prefix, markers.suffix, *pieces.suffix, *middle, *pieces.typed]
 
 
 def build_fim_tokens(

@@ -1,0 +1,33 @@
+"""Cross-file snippets as prompt text: Qwen's repository format where the model has its
+markers, comments otherwise. Pure: texts in, texts out (the caller tokenizes them)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+# Line comment per language (tree-sitter names, see syntax/languages.py); "#" for anything else.
+_COMMENT = {"python": "#", "javascript": "//", "typescript": "//", "tsx": "//", "go": "//", "rust": "//",
+            "java": "//", "c": "//", "cpp": "//"}
+
+
+@dataclass(frozen=True)
+class ContextSnippet:
+    path: str  # relative to the workspace folder
+    text: str
+
+
+def repo_texts(repo_name: str, snippets: Sequence[ContextSnippet], current_path: str) -> list[str]:
+    """The texts that follow REPO_NAME and each FILE_SEP marker, in order:
+    `name\\n`, then `path\\ncode\\n` per snippet, then the current file's `path\\n`."""
+    return [f"{repo_name}\n", *(f"{s.path}\n{s.text.rstrip()}\n" for s in snippets), f"{current_path}\n"]
+
+
+def comment_text(snippets: Sequence[ContextSnippet], language: str | None) -> str:
+    """Snippets as comment lines, for models without repository markers."""
+    mark = _COMMENT.get(language or "", "#")
+    out: list[str] = []
+    for snippet in snippets:
+        out.append(f"{mark} Path: {snippet.path}")
+        out.extend(f"{mark} {line}".rstrip() for line in snippet.text.rstrip().split("\n"))
+    return "\n".join(out) + "\n" if out else ""

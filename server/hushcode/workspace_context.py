@@ -1,0 +1,108 @@
+"""The workspace as context for completions: the index, kept current, and retrieval.
+
+This is the server side of `workspace/`: it owns the index and its watcher, runs the first
+pass in a background thread at low CPU priority (indexing never delays a completion), feeds
+open documents and edits to the index, and keeps per-document *rings* of retrieved snippets
+that change only when the user switches files or pauses, never per keystroke, so the KV cache
+holding them stays warm.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from hushcode.workspace.cache import default_cache_dir
+from hushcode.workspace.edits import RecentEdits
+from hushcode.workspace.index import WorkspaceIndex, to_path
+from hushcode.workspace.retrieval import retrieve
+from hushcode.workspace.snippet import Snippet
+from hushcode.workspace.watcher import WorkspaceWatcher
+
+log = logging.getLogger("hushcode.workspace")
+
+PAUSE_S = 1.5  # a request after this long a pause may refresh the ring
+
+
+@dataclass
+class _Ring:
+    snippets: list[Snippet]
+    line: int
+
+
+class WorkspaceContext:
+    """Index, watcher, recent edits and snippet rings for one server."""
+
+    def __init__(self, roots: list[Path], cache_dir: Path | None = None) -> None:
+        self.index = WorkspaceIndex(roots, cache_dir if cache_dir is not None else default_cache_dir())
+        self.edits = RecentEdits()
+        self.watcher: WorkspaceWatcher | None = None
+        self.ready = False
+        self.files_indexed = 0
+        self._rings: dict[str, _Ring] = {}
+        self._last_uri: str | None = None
+        self._last_request = 0.0
+
+    async def start(self, progress: Callable[[int, int], None]) -> None:
+        """The first pass (in a thread, niced), then the watcher."""
+        started = time.perf_counter()
+        stats = await asyncio.to_thread(self.index.build, progress, None, 10)
+        self.files_indexed = stats.files
+        self.ready = True
+        log.info("indexed %d files (%d parsed, %d from cache) in %.1f s", stats.files, stats.parsed, stats.reused,
+                 time.perf_counter() - started)
+        self.watcher = WorkspaceWatcher(self.index)
+        self.watcher.start()
+
+    def stop(self) -> None:
+        self.index.close()
+        if self.watcher is not None:
+            self.watcher.stop()
+
+    def opened(self, uri: str, text: str) -> None:
+        self.index.set_open_document(uri, text)
+
+    def changed(self, uri: str, new_text: str) -> None:
+        old_text = self.index.open_documents().get(to_path(uri))
+        self.index.set_open_document(uri, new_text)
+        if old_text is not None:
+            self.edits.record_full(uri, old_text, new_text)
+
+    def closed(self, uri: str) -> None:
+        self.index.close_document(uri)
+        self._rings.pop(uri, None)
+
+    def add_root(self, root: Path) -> None:
+        self.index.add_root(root)
+        if self.watcher is not None:
+            self.watcher.sync_roots()
+
+    def remove_root(self, root: Path) -> None:
+        self.index.remove_root(root)
+        if self.watcher is not None:
+            self.watcher.sync_roots()
+
+    def relative_path(self, uri: str) -> str | None:
+        path = to_path(uri)
+        return self.index.relative(path) if self.index.root_of(path) is not None else None
+
+    async def snippets(self, uri: str, text: str, offset: int, local_window: tuple[int, int],
+                       budget_chars: int) -> list[Snippet]:
+        """The ring for this document: refreshed on a file switch, after a pause, or when the
+        cursor moved far; otherwise the same snippets as last time."""
+        now = time.monotonic()
+        line = text.count("\n", 0, offset)
+        ring = self._rings.get(uri)
+        refresh = (ring is None or uri != self._last_uri or now - self._last_request > PAUSE_S
+                   or abs(line - ring.line) > 40)
+        self._last_uri, self._last_request = uri, now
+        if not refresh and ring is not None:
+            return ring.snippets
+        found = await asyncio.to_thread(retrieve, self.index, uri, text, offset, budget_chars, local_window,
+                                        self.edits.regions())
+        self._rings[uri] = _Ring(found, line)
+        return found
