@@ -326,3 +326,12 @@ def test_long_docs_are_cut_and_closed() -> None:
     comment = "\n".join(f" * line {i}" for i in range(30))
     c = outline("x.c", f"/**\n{comment}\n */\nint f(void) {{ return 0; }}\n", "c")
     assert c.definitions[0].doc.endswith("line 6 ... */")
+
+
+def test_every_grammar_has_an_outline_query() -> None:
+    from hushcode.syntax.languages import LANGUAGES
+    from hushcode.workspace.outline import has_outline, outline_query
+
+    for name in LANGUAGES:
+        assert has_outline(name), name
+        assert outline_query(name).pattern_count > 0  # compiles against the installed grammar

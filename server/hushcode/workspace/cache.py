@@ -2,9 +2,9 @@
 
 `<cache_dir>/<sha256 of the folder's path, 16 hex>/index.json` holds, for each file relative to
 the folder, its mtime, size and outline. A restart re-parses only files whose mtime or size
-changed. The file also records a version made of the outline format and the query texts: when a
-query changes, every entry is stale and the cache is ignored. Nothing is ever written inside the
-workspace.
+changed. The file also records a version made of the outline format, the outline code and the
+query texts: when one changes, every entry is stale and the cache is ignored. Nothing is ever
+written inside the workspace.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 
 from hushcode.syntax.languages import LANGUAGES
 
+from . import outline as outline_module
 from .outline import Definition, Import, Outline, has_outline, query_source
 
 FORMAT = 1
@@ -48,8 +49,9 @@ def cache_file(cache_dir: Path, root: Path) -> Path:
 
 @lru_cache(maxsize=1)
 def cache_version() -> str:
-    """Changes whenever the outline format or any query changes."""
+    """Changes whenever the outline format, the outline code or any query changes."""
     digest = hashlib.sha256(str(FORMAT).encode())
+    digest.update(Path(outline_module.__file__ or "").read_bytes())
     for name in sorted(n for n in LANGUAGES if has_outline(n)):
         digest.update(query_source(name).encode("utf-8"))
     return digest.hexdigest()[:16]
@@ -86,7 +88,7 @@ def save(cache_dir: Path, root: Path, files: dict[str, CachedFile]) -> None:
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".index.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, separators=(",", ":"))
+            f.write(json.dumps(data, separators=(",", ":")))  # dumps, not dump: the C encoder
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

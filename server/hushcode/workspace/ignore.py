@@ -73,6 +73,7 @@ class IgnoreRules:
         self.root = root
         self.settings = settings
         self._specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+        self._generated = re.compile("|".join(fnmatch.translate(p) for p in settings.generated_names) or "(?!)")
         self._lock = threading.Lock()
 
     def forget(self) -> None:
@@ -90,7 +91,7 @@ class IgnoreRules:
         """A file not to index, judged without reading it (language, name, size, gitignore)."""
         if language_of(path) is None or size > self.settings.max_bytes:
             return True
-        if any(fnmatch.fnmatch(path.name, p) for p in self.settings.generated_names):
+        if self._generated.match(path.name):
             return True
         return self._gitignored(path, is_dir=False)
 

@@ -146,6 +146,7 @@ class WorkspaceIndex(EntryStore):
         and size, or found so in the persisted cache, is not parsed again; entries under `top`
         that the walk no longer finds (deleted, now ignored) are dropped. Returns (parsed, reused)."""
         records = cache.load(self.cache_dir, root) if self.cache_dir and top == root else {}
+        cached_all = bool(records)  # a missing or stale cache must be written even if nothing parsed
         seen: set[Path] = set()
         parsed = reused = 0
         for path, stat in found:
@@ -172,7 +173,8 @@ class WorkspaceIndex(EntryStore):
                      and top in p.parents and p not in seen]
         for path in stale:
             self._drop(path)
-        if top == root:
+        # Save when the cache would differ: something parsed or dropped, or a file gone since.
+        if top == root and self.cache_dir is not None and (parsed or stale or records or not cached_all):
             self.save_root(root)
         return parsed, reused
 

@@ -86,6 +86,7 @@ def outline_query(language: str) -> ts.Query:
     return ts.Query(grammar(language), query_source(language))
 
 
+@cache
 def has_outline(language: str) -> bool:
     return resources.files(__package__).joinpath("queries", f"{language}.scm").is_file()
 
