@@ -210,3 +210,14 @@ def test_recent_edits_merge_shift_and_stay_bounded(tmp_path: Path) -> None:
     assert (edits.regions()[0].path, edits.regions()[0].start_line) == (f, 1)
     edits.forget(g)
     assert {r.path for r in edits.regions()} == {f}
+
+
+def test_c_includes_bring_in_the_header_prototypes(tmp_path: Path) -> None:
+    root = tmp_path.resolve()
+    (root / "geo.h").write_text("/* Manhattan distance. */\nint distance(int ax, int ay, int bx, int by);\n")
+    text = '#include <stdio.h>\n#include "geo.h"\n\nint main(void) {\n    return distance('
+    index = WorkspaceIndex([root])
+    index.build()
+    snippets = retrieve(index, root / "main.c", text, len(text), 4000, (0, len(text)))
+    assert [(s.path, s.text) for s in snippets] == [
+        ("geo.h", "/* Manhattan distance. */\nint distance(int ax, int ay, int bx, int by);")]

@@ -83,12 +83,16 @@ def save(cache_dir: Path, root: Path, files: dict[str, CachedFile]) -> None:
     """Write atomically (a temporary file, then rename): a crash never leaves half a cache."""
     target = cache_file(cache_dir, root)
     target.parent.mkdir(parents=True, exist_ok=True)
-    data = {"version": cache_version(), "root": str(root),
-            "files": {rel: [f.mtime_ns, f.size, _encode(f.outline)] for rel, f in sorted(files.items())}}
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".index.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(json.dumps(data, separators=(",", ":")))  # dumps, not dump: the C encoder
+            # One record at a time, each with json.dumps (json.dump would use the slow Python
+            # encoder; one dumps of everything would hold the whole file in memory).
+            f.write(f'{{"version":{json.dumps(cache_version())},"root":{json.dumps(str(root))},"files":{{')
+            for n, (rel, entry) in enumerate(sorted(files.items())):
+                record = [entry.mtime_ns, entry.size, _encode(entry.outline)]
+                f.write(("," if n else "") + json.dumps(rel) + ":" + json.dumps(record, separators=(",", ":")))
+            f.write("}}")
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
