@@ -161,10 +161,12 @@ class _Handler(FileSystemEventHandler):
         root = self.watcher.index.root_of(path)
         if root is None:
             return
-        if path.name == ".gitignore" or path.parts[-3:] == (".git", "info", "exclude"):
+        if path.parts[-3:] == (".git", "info", "exclude"):
             self.watcher.queue(path, RULES)
         elif any(part in self.skip_dirs for part in path.relative_to(root).parts):
-            return
+            return  # (a .gitignore inside node_modules included: it must not re-check the folder)
+        elif path.name == ".gitignore":
+            self.watcher.queue(path, RULES)
         elif is_directory:
             # A folder's "modified" only means an entry inside changed: that entry has its own event.
             if kind in ("created", "deleted"):
