@@ -13,6 +13,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,11 +47,17 @@ class WorkspaceContext:
         self._rings: dict[str, _Ring] = {}
         self._last_uri: str | None = None
         self._last_request = 0.0
+        # the first pass runs niced on this thread; the priority cannot be raised back, so it is
+        # its own thread, never one of the shared pool that retrieval uses
+        self._indexer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hushcode-index")
+        self._pending: dict[str, str] = {}  # typed-in buffers not yet re-parsed (debounced)
+        self._flush: dict[str, asyncio.TimerHandle] = {}
 
     async def start(self, progress: Callable[[int, int], None]) -> None:
-        """The first pass (in a thread, niced), then the watcher."""
+        """The first pass (in a thread of its own, niced: indexing leaves the cores to the model),
+        then the watcher."""
         started = time.perf_counter()
-        stats = await asyncio.to_thread(self.index.build, progress, None, 10)
+        stats = await asyncio.get_running_loop().run_in_executor(self._indexer, self.index.build, progress, None, 10)
         self.files_indexed = stats.files
         self.ready = True
         log.info("indexed %d files (%d parsed, %d from cache) in %.1f s", stats.files, stats.parsed, stats.reused,
@@ -60,6 +67,7 @@ class WorkspaceContext:
 
     def stop(self) -> None:
         self.index.close()
+        self._indexer.shutdown(wait=False)
         if self.watcher is not None:
             self.watcher.stop()
 
@@ -67,12 +75,29 @@ class WorkspaceContext:
         self.index.set_open_document(uri, text)
 
     def changed(self, uri: str, new_text: str) -> None:
+        """A keystroke: re-parse the buffer once typing pauses (300 ms), off the event loop."""
+        self._pending[uri] = new_text
+        loop = asyncio.get_running_loop()
+        if (handle := self._flush.pop(uri, None)) is not None:
+            handle.cancel()
+        self._flush[uri] = loop.call_later(0.3, lambda: asyncio.ensure_future(self._apply(uri)))
+
+    async def _apply(self, uri: str) -> None:
+        self._flush.pop(uri, None)
+        text = self._pending.pop(uri, None)
+        if text is not None:
+            await asyncio.to_thread(self._set_buffer, uri, text)
+
+    def _set_buffer(self, uri: str, new_text: str) -> None:
         old_text = self.index.open_documents().get(to_path(uri))
         self.index.set_open_document(uri, new_text)
         if old_text is not None:
             self.edits.record_full(uri, old_text, new_text)
 
     def closed(self, uri: str) -> None:
+        if (handle := self._flush.pop(uri, None)) is not None:
+            handle.cancel()
+        self._pending.pop(uri, None)
         self.index.close_document(uri)
         self._rings.pop(uri, None)
 
