@@ -222,6 +222,8 @@ class CompletionService:
         prefix, suffix = fit_budget(parts[0], parts[1],
                                     Budget(max(cfg.prefix_tokens - len(parts[2]), 0), cfg.suffix_tokens))
         extra = parts[4 + len(files):]
+        if snippets:
+            fields["context_tokens"] = len(parts[3]) + sum(len(f) for f in parts[4:4 + len(files)])
         pieces = PromptPieces(prefix=prefix, suffix=suffix, typed=parts[2], prefix_head=parts[3],
                               files=parts[4:4 + len(files)],
                               repo=extra[0] if fmt == "repo" else (), path=extra[1] if fmt == "repo" else (),
