@@ -210,11 +210,18 @@ class BenchServer:
         completed, text = self._apply(answer, document, cursor)
         return Completion(text, completed, latency_ms, server, error, idle_wait_ms)
 
-    async def _wait_idle(self, timeout: float) -> float:
-        started = time.perf_counter()
-        while (await self.status()).get("generating") and time.perf_counter() - started < timeout:
+    async def _wait_idle(self, timeout: float, quiet: float = 0.5) -> float:
+        """Wait until the server has generated nothing for `quiet` seconds; return the ms waited.
+
+        A quiet period rather than one look: the server starts its speculative prefetch a little
+        after answering, so a single look right after an answer would find it idle.
+        """
+        started = last_busy = time.perf_counter()
+        while time.perf_counter() - last_busy < quiet and time.perf_counter() - started < timeout:
+            if (await self.status()).get("generating"):
+                last_busy = time.perf_counter()
             await asyncio.sleep(0.05)
-        return round((time.perf_counter() - started) * 1000, 1)
+        return round((last_busy - started) * 1000, 1)
 
     def _apply(self, answer: Any, document: str, cursor: int) -> tuple[str, str]:
         items = answer.items if isinstance(answer, types.InlineCompletionList) else (answer or [])

@@ -8,6 +8,7 @@ it, and finally write results.json, tasks.json and quality.png and print a table
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import platform
@@ -92,6 +93,19 @@ def source_revision() -> str | None:
     return done.stdout.strip() or None if done.returncode == 0 else None
 
 
+def code_fingerprint() -> str:
+    """A hash of the hushcode sources the servers will run (they are re-read for every configuration).
+
+    When it changes between configurations, someone edited the code during the run and the
+    configurations measured different code.
+    """
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
 def _neutral(task: Task, text: str) -> str:
     """The file with the hole's statement replaced by a do-nothing one (`pass` in Python).
 
@@ -148,6 +162,7 @@ async def _run_config(
     server = BenchServer(config.options, env, opts.out / f"server-{config.name}.log")
     timeout = int(env.get("HUSHCODE_COMPLETION_TIMEOUT_MS", DEFAULT_TIMEOUT_MS)) / 1000 + 30
     started = time.perf_counter()
+    fingerprint = code_fingerprint()
     try:
         status = await server.start(base.resolve(), opts.ready_timeout)
         info = {
@@ -159,6 +174,7 @@ async def _run_config(
             "template": status.get("template"),
             "ready_s": round(time.perf_counter() - started, 1),
             "position_encoding": server.encoding,
+            "code": fingerprint,
         }
         progress(f"[{config.name}] ready in {info['ready_s']} s: model {info['model']} ({info['template']})")
         answers = []
@@ -248,9 +264,15 @@ def run_quality(opts: QualityOptions, progress: Progress) -> dict[str, Any]:
     try:
         if runner is not None:
             baseline, tested = _check_tests(runner, tasks, texts, progress)
-        configs, results = [], {}
+        configs: list[dict[str, Any]] = []
+        results: dict[str, list[dict[str, Any]]] = {}
         for config in opts.configs:
             info, answers = asyncio.run(_run_config(config, opts, tasks, texts, progress))
+            if configs and info["code"] != configs[0]["code"]:
+                progress(
+                    f"WARNING: the hushcode code changed during the run: {config.name} does not measure "
+                    f"the same code as {configs[0]['name']}"
+                )
             configs.append(info)
             results[config.name] = _evaluate(tasks, texts, answers, runner if tested else None, tested)
     finally:
