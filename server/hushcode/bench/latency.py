@@ -283,7 +283,9 @@ def run_latency(args: argparse.Namespace) -> int:
     }
     (out / "results.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
     print(format_table(summary))
+    load_end = data["machine"]["loadavg_end"]
     print(
+        f"\nload average (1 min) before / after: {load_start[0]:.1f} / {load_end[0]:.1f} on {os.cpu_count()} cores"
         f"\nresults: {out / 'results.json'}\nserver log: {out / 'server.log'}\nwall time: {data['wall_s']} s"
     )
     return 0
