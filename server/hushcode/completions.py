@@ -153,7 +153,7 @@ class CompletionService:
         if engine is None or engine.model is None:
             fields["result"] = "no_engine"
             return []
-        tokens = await self._prompt(engine, doc, cursor.offset, fields)
+        tokens = await self._prompt(engine, doc, cursor.offset, fields, speculative)
         if tokens is None:
             fields["result"] = "engine_unavailable"
             return []
@@ -193,7 +193,7 @@ class CompletionService:
         return found
 
     async def _prompt(self, engine: EngineSupervisor, doc: DocumentSnapshot, offset: int,
-                      fields: dict[str, float | int | str]) -> list[int] | None:
+                      fields: dict[str, float | int | str], speculative: bool = False) -> list[int] | None:
         """Cut the window, tokenize it (special tokens off) and lay it out as token ids."""
         cfg = self.settings.completion
         model = engine.model
@@ -215,7 +215,7 @@ class CompletionService:
             texts += [f"{doc.repo_name}\n", f"{doc.relative_path}\n"]
         elif fmt == "chat":
             texts += ["system\n" + CHAT_SYSTEM, "\n", "user\n", CHAT_HOLE, "assistant\n"]
-        parts = await engine.tokenize(texts)
+        parts = await engine.tokenize(texts, speculative=speculative)
         fields["tokenize_ms"] = round((time.perf_counter() - t0) * 1000, 1)
         if parts is None:
             return None
@@ -294,7 +294,7 @@ class CompletionService:
             offset = len(doc.text) if len(doc.text) <= budget else max(end, 0)
         fields: dict[str, float | int | str] = {"req": "warmup", "doc": PurePosixPath(doc.uri).name}
         started = time.perf_counter()
-        tokens = await self._prompt(engine, doc, offset, fields)
+        tokens = await self._prompt(engine, doc, offset, fields, speculative=True)
         if tokens is not None:
             result = await engine.generate(GenerateRequest(tokens=tokens, document=doc.uri, speculative=True,
                                                            max_tokens=0, timeout_ms=self.settings.completion.timeout_ms))

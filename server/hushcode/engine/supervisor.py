@@ -279,10 +279,15 @@ class EngineSupervisor:
         return future
 
     # -- requests --------------------------------------------------------------------
-    async def tokenize(self, texts: list[str]) -> list[list[int]] | None:
-        """Tokenize the user's text (special tokens disabled); None if the engine is not ready."""
+    async def tokenize(self, texts: list[str], speculative: bool = False) -> list[list[int]] | None:
+        """Tokenize the user's text (special tokens disabled); None if the engine is not ready.
+        A real request's tokenize pre-empts background work (warm-up, speculation): the engine
+        answers requests in order, so it would otherwise wait behind it."""
         if self.state is not EngineState.READY:
             return None
+        running = self._running
+        if not speculative and running is not None and running[2]:
+            self._send({"op": "cancel", "id": running[0]})
         try:
             msg = await asyncio.wait_for(self._request({"op": "tokenize", "id": next(self._ids), "texts": texts}),
                                          _HARD_GRACE_S + 30)

@@ -72,7 +72,9 @@ class Engine:
             self.llm = Llama(
                 model_path=msg["path"],
                 n_ctx=int(msg.get("n_ctx", 4096)),
-                n_threads=int(msg.get("threads") or 0) or None,
+                # 0 means every core: llama-cpp-python's own default is half of them
+                n_threads=int(msg.get("threads") or 0) or (os.cpu_count() or 1),
+                n_threads_batch=int(msg.get("threads") or 0) or (os.cpu_count() or 1),
                 n_batch=int(msg.get("n_batch", 512)),
                 verbose=bool(msg.get("verbose", False)),
             )
