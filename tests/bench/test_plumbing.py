@@ -197,7 +197,7 @@ def test_summary_table_and_plot(tmp_path: Path) -> None:
         "pass@1",
     ]
     assert "50.0% (2)" in table and len(table.splitlines()) == 7
-    plot(summary, tmp_path / "q.png", "test")
+    assert plot(summary, tmp_path / "q.png", "test")
     assert (tmp_path / "q.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

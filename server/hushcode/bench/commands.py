@@ -170,8 +170,9 @@ def _quality(args: argparse.Namespace) -> int:
         print(f"hushcode bench: {exc}", file=sys.stderr)
         return 1
     print(format_table(data["summary"]))
+    plot = data["plot"] or "none (matplotlib is not installed: pip install 'hushcode[bench]')"
     print(
-        f"\nresults: {opts.out / 'results.json'}\nplot:    {opts.out / 'quality.png'}\n"
+        f"\nresults: {opts.out / 'results.json'}\nplot:    {plot}\n"
         f"tasks:   {opts.out / 'tasks.json'} (re-use with --tasks)\nwall time: {data['wall_s']} s"
     )
     return 0

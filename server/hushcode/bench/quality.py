@@ -331,6 +331,9 @@ def _write(
             for i, t in enumerate(tasks)
         ],
     }
+    title = f"hushcode bench quality: {opts.root.resolve().name}"
+    data["plot"] = (
+        str(opts.out / "quality.png") if report.plot(summary, opts.out / "quality.png", title) else None
+    )
     (opts.out / "results.json").write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
-    report.plot(summary, opts.out / "quality.png", f"hushcode bench quality: {opts.root.resolve().name}")
     return data

@@ -119,9 +119,15 @@ PLOTTED = (
 )
 
 
-def plot(summary: Mapping[str, Mapping[str, Mapping[str, Any]]], path: Path, title: str) -> None:
-    """Grouped bars: one panel per metric, kinds on the x axis, one bar per configuration."""
-    import matplotlib
+def plot(summary: Mapping[str, Mapping[str, Mapping[str, Any]]], path: Path, title: str) -> bool:
+    """Grouped bars: one panel per metric, kinds on the x axis, one bar per configuration.
+
+    Returns False (and writes nothing) when matplotlib, an optional dependency, is missing.
+    """
+    try:
+        import matplotlib
+    except ImportError:
+        return False
 
     matplotlib.use("Agg")  # no display: write files only
     import matplotlib.pyplot as plt
@@ -148,3 +154,4 @@ def plot(summary: Mapping[str, Mapping[str, Mapping[str, Any]]], path: Path, tit
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return True
