@@ -13,7 +13,6 @@ import {
   LanguageClient,
   type LanguageClientOptions,
   type ServerOptions,
-  TransportKind,
 } from 'vscode-languageclient/node';
 import { logLine } from './status';
 
@@ -30,7 +29,8 @@ const CRASH_WINDOW_MS = 3 * 60 * 1000;
 const MAX_RESTARTS = 4;
 
 export function createClient(command: string, args: string[], host: ClientHost): LanguageClient {
-  const server: ServerOptions = { command, args: ['serve', ...args], transport: TransportKind.stdio };
+  // No `transport`: with TransportKind.stdio the client would append `--stdio`, which `serve` does not take.
+  const server: ServerOptions = { command, args: ['serve', ...args] };
   const crashes: number[] = [];
   const pipe = (input: NodeJS.ReadableStream) =>
     readline.createInterface({ input, crlfDelay: Infinity, terminal: false }).on('line', (line) => {

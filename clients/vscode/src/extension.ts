@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DidChangeConfigurationNotification, type LanguageClient } from 'vscode-languageclient/node';
 import { createClient } from './client';
@@ -31,8 +32,12 @@ export class Hushcode implements vscode.Disposable {
   private state: ClientState = 'starting';
   private queue: Promise<void> = Promise.resolve();
   private warnedUntrusted = false;
+  // VS Code's own user folder (settings.json, keybindings.json): VS Code opens these as documents
+  // whenever a setting is written, and they are no place for completions.
+  private readonly userFolder: string;
 
   constructor(private readonly context: vscode.ExtensionContext) {
+    this.userFolder = path.dirname(path.dirname(context.globalStorageUri.fsPath)) + path.sep;
     this.item.name = 'hushcode';
     this.item.command = 'hushcode.showMenu';
     this.render();
@@ -67,7 +72,8 @@ export class Hushcode implements vscode.Disposable {
   }
 
   wants(document: vscode.TextDocument): boolean {
-    return SCHEMES.includes(document.uri.scheme) && enabledFor(this.config.get('enable'), document.languageId);
+    return SCHEMES.includes(document.uri.scheme) && !document.uri.fsPath.startsWith(this.userFolder) &&
+      enabledFor(this.config.get('enable'), document.languageId);
   }
 
   restart(): Promise<void> {

@@ -60,18 +60,26 @@ async function catalog(h: Hushcode): Promise<{ models: CatalogModel[]; current: 
 export async function chooseModel(h: Hushcode): Promise<void> {
   const { models, current } = await catalog(h);
   type Item = vscode.QuickPickItem & { path?: string; pull?: string; browse?: boolean };
-  const items: Item[] = models.map((m) => ({
+  const entry = (m: CatalogModel): Item => ({
     label: `${m.path === current ? '$(check) ' : ''}${m.name}`,
-    description: [m.params, m.variant, m.quant, m.default ? 'default' : '', m.installed ? '' : 'not installed']
-      .filter(Boolean).join(' · '),
+    description: [m.params, m.variant, m.quant, m.default ? 'default' : ''].filter(Boolean).join(' · '),
     detail: m.installed ? m.path : `Pick to download it: hushcode models pull ${m.id}`,
     path: m.installed ? m.path : undefined,
     pull: m.installed ? undefined : m.id,
-  }));
+  });
+  const separator = (label: string): Item => ({ label, kind: vscode.QuickPickItemKind.Separator });
+  const items: Item[] = [{ label: '$(folder-opened) Browse for a GGUF file…', browse: true }];
   if (current && !models.some((m) => m.path === current)) {
-    items.unshift({ label: `$(check) ${current.split(/[\\/]/).pop()}`, description: 'in use', detail: current, path: current });
+    items.push({ label: `$(check) ${current.split(/[\\/]/).pop()}`, description: 'in use', detail: current, path: current });
   }
-  items.push({ label: '$(folder-opened) Browse for a GGUF file…', browse: true });
+  const installed = models.filter((m) => m.installed);
+  const missing = models.filter((m) => !m.installed);
+  if (installed.length) {
+    items.push(separator('installed'), ...installed.map(entry));
+  }
+  if (missing.length) {
+    items.push(separator('not installed'), ...missing.map(entry));
+  }
   const pick = await vscode.window.showQuickPick(items, { title: 'hushcode: choose a model', matchOnDetail: true });
   if (!pick) {
     return;

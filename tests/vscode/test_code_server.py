@@ -1,0 +1,139 @@
+"""VS Code (code-server 4.139.1, VS Code 1.139.1) with the extension's .vsix, in headless Chromium,
+against the real `hushcode serve` and the real default model.
+
+One code-server and one browser window serve every test of this module (each costs ~10 s to start).
+The tests run in order and each leaves the editor as it found it: completions on, the default model.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.keys import Keys
+
+from tests.fixtures.tiny_gguf import write_tiny_gguf
+from tests.vscode.workbench import CodeServer, Tools, Workbench
+
+pytestmark = [pytest.mark.model, pytest.mark.timeout(1800)]
+
+MODEL_NAME = "Qwen2.5 Coder 0.5B Instruct AWQ"
+# A function whose body is still empty; no newline at the end, so Ctrl+End, Enter puts the cursor
+# on an indented blank line in the body.
+FIB = 'def fibonacci(n):\n    """Return the n-th Fibonacci number."""'
+EVEN = 'def is_even(n):\n    """Return True when n is even."""'
+INLINE_REQUEST = "complete req=i"  # the server's log line for each inline completion request
+
+
+@pytest.fixture(scope="module")
+def workbench(vscode_tools: Tools, vsix: Path, model_path: Path,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workbench]:
+    root = tmp_path_factory.mktemp("code-server")
+    folder = root / "project"
+    folder.mkdir()
+    settings = {
+        "hushcode.server.command": str(Path(sys.executable).parent / "hushcode"),
+        "hushcode.model.path": str(model_path),
+        "workbench.startupEditor": "none",
+        "workbench.tips.enabled": False,
+        "telemetry.telemetryLevel": "off",
+        "extensions.autoCheckUpdates": False,
+        "extensions.autoUpdate": False,
+        "chat.disableAIFeatures": True,
+        "files.autoSave": "off",  # the test saves, so that the file on disk is what Tab accepted
+        "workbench.secondarySideBar.defaultVisibility": "hidden",
+    }
+    # Tests judge behaviour, not speed: a generous deadline keeps them green on a busy machine.
+    server = CodeServer(vscode_tools, root, vsix, settings, {"HUSHCODE_COMPLETION_TIMEOUT_MS": "120000"})
+    try:
+        bench = Workbench(vscode_tools, server, folder)
+        try:
+            bench.wait("the extension's status bar item", bench.status_text, 120)
+            bench.wait("the model to be ready", lambda: MODEL_NAME in bench.status_text(), 180)
+            yield bench
+        finally:
+            bench.close()
+    finally:
+        server.stop()
+
+
+def open_empty_body(bench: Workbench, name: str, source: str) -> Path:
+    """Write `source`, open it, and press Enter at its end: VS Code asks for a suggestion there."""
+    path = bench.folder / name
+    path.write_text(source, encoding="utf-8")
+    bench.open_file(path)
+    bench.chord(Keys.CONTROL, Keys.END)
+    bench.keys(Keys.ENTER)
+    return path
+
+
+def test_ghost_text_appears_and_tab_accepts_it(workbench: Workbench) -> None:
+    path = open_empty_body(workbench, "fib.py", FIB)
+    ghost = workbench.wait("ghost text at the empty body", workbench.ghost_text, 180)
+    workbench.screenshot("ghost-text.png")
+    first_line = ghost.split("\n")[0].strip()
+    assert first_line, f"the suggestion's first line is blank: {ghost!r}"
+
+    workbench.keys(Keys.TAB)
+    workbench.wait("the suggestion in the editor", lambda: first_line in workbench.editor_text(), 10)
+    workbench.chord(Keys.CONTROL, "s")
+    workbench.wait("the file to be saved", workbench.saved)
+    saved = path.read_text(encoding="utf-8")
+    assert saved.startswith(FIB + "\n    "), saved
+    body = saved[len(FIB) + 1:].split("\n")
+    assert body[0].strip() == first_line, f"saved {body[0]!r}, ghost text {ghost!r}"
+    if ghost.endswith("\n…"):
+        assert len(body) > 1, f"a multi-line suggestion was accepted as one line: {saved!r}"
+
+    # The status bar item: model and latency, and the last completion's figures in its tooltip.
+    text = workbench.wait("a latency in the status bar", lambda: "ms" in workbench.status_text() and workbench.status_text())
+    assert MODEL_NAME in text
+    tooltip = workbench.status_tooltip()
+    assert "reused" in tooltip and "evaluated" in tooltip, tooltip
+
+
+def test_toggle_off_stops_suggestions(workbench: Workbench) -> None:
+    server = workbench.server
+    workbench.click_status_item()
+    workbench.pick("Turn completions off")
+    workbench.wait("the status bar to say off", lambda: "hushcode: off" in workbench.status_text())
+    assert server.settings().get("hushcode.completion.enabled") is False
+
+    requests = server.channel_log().count(INLINE_REQUEST)
+    open_empty_body(workbench, "even.py", EVEN)
+    workbench.keys("r")
+    time.sleep(6)  # longer than a suggestion takes once the model is warm
+    assert workbench.ghost_text() == "", "ghost text while completions are off"
+    assert server.channel_log().count(INLINE_REQUEST) == requests, "a request reached the server while off"
+
+    workbench.run_command("hushcode: Toggle Completions")
+    workbench.wait("the model name back in the status bar", lambda: MODEL_NAME in workbench.status_text())
+    workbench.keys("e")
+    workbench.wait("ghost text once completions are on again", workbench.ghost_text, 180)
+    workbench.wait("the request in the server's log", lambda: server.channel_log().count(INLINE_REQUEST) > requests)
+    workbench.keys(Keys.ESCAPE)
+
+
+def test_choosing_another_model_reloads_it(workbench: Workbench, model_path: Path, tmp_path: Path) -> None:
+    tiny = write_tiny_gguf(tmp_path / "tiny-fim.gguf", fim=True, name="Tiny FIM")
+    workbench.run_command("hushcode: Choose Model")
+    # The server's catalog (hushcode/listModels) is offered, with a file picker for any GGUF.
+    workbench.wait("the catalog's models", lambda: any("Qwen2.5-Coder" in r for r in workbench.quick_pick_labels()))
+    workbench.pick("Browse for a GGUF file")
+    workbench.type_path(tiny)
+    workbench.wait("the new model in the status bar", lambda: "Tiny FIM" in workbench.status_text(), 120)
+    assert workbench.server.settings()["hushcode.model.path"] == str(tiny)
+
+    # And back, from the catalog when the test model is the installed default, else from its file.
+    workbench.run_command("hushcode: Choose Model")
+    workbench.wait("the catalog's models", lambda: any("Qwen2.5-Coder" in r for r in workbench.quick_pick_labels()))
+    if any(str(model_path) in label for label in workbench.quick_pick_labels()):
+        workbench.pick(str(model_path))
+    else:
+        workbench.pick("Browse for a GGUF file")
+        workbench.type_path(model_path)
+    workbench.wait("the default model back in the status bar", lambda: MODEL_NAME in workbench.status_text(), 180)
+    assert workbench.server.settings()["hushcode.model.path"] == str(model_path)

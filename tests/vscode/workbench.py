@@ -1,0 +1,297 @@
+"""A real VS Code for the extension's tests: code-server with the built .vsix installed, driven
+through headless Chromium with selenium.
+
+`CodeServer` is the server process (its own user data, extensions and XDG folders, so nothing of
+the developer's own setup is read or written); `Workbench` is one browser window on it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webelement import WebElement
+
+REPO = Path(__file__).resolve().parents[2]
+EXTENSION = REPO / "clients" / "vscode"
+ARTIFACTS = Path(os.environ.get("HUSHCODE_TEST_ARTIFACTS", Path(__file__).parent / "artifacts"))
+STATUS_ITEM = "hushcode.hushcode.hushcode.status"  # <publisher>.<name>.<status bar item id>
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Tools:
+    """What scripts/get-code-server.sh provides (its `name=path` lines)."""
+
+    node: str
+    npm: str
+    code_server: str
+    chromium: str
+    chromedriver: str
+
+    def env(self) -> dict[str, str]:
+        """An environment where `node` is Node 24 (npm runs on it too)."""
+        return {**os.environ, "PATH": f"{Path(self.node).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def wait_for(what: str, probe: Callable[[], T | None], timeout: float, diagnose: Callable[[], str]) -> T:
+    """Poll `probe` until it returns something truthy; fail naming `what` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\n{diagnose()}")
+        time.sleep(0.2)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class CodeServer:
+    """code-server on 127.0.0.1 with the extension installed from its .vsix."""
+
+    def __init__(self, tools: Tools, root: Path, vsix: Path, settings: dict[str, Any], env: dict[str, str]) -> None:
+        self.tools = tools
+        self.root = root
+        self.user_data = root / "user-data"
+        self.settings_file = self.user_data / "User" / "settings.json"
+        self.port = _free_port()
+        # Only the test's own HUSHCODE_* settings reach the server, not the developer's shell's.
+        base = {k: v for k, v in os.environ.items() if not k.startswith("HUSHCODE_")}
+        self.env = {**base, "XDG_CONFIG_HOME": str(root / "config"), "XDG_DATA_HOME": str(root / "data"), **env}
+        self.flags = ["--user-data-dir", str(self.user_data), "--extensions-dir", str(root / "extensions")]
+        self._install(vsix)
+        self.write_settings(settings)
+        self.log = root / "code-server.log"
+        with self.log.open("wb") as out:
+            # Its own session: stop() ends code-server, its extension host and the hushcode servers together.
+            self.process = subprocess.Popen(
+                [tools.code_server, "--auth", "none", "--bind-addr", f"127.0.0.1:{self.port}",
+                 "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust",
+                 "--reconnection-grace-time", "5", *self.flags],
+                env=self.env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True)
+        wait_for("code-server to listen", self._healthy, 60, lambda: self.log.read_text(errors="replace")[-3000:])
+
+    def _install(self, vsix: Path) -> None:
+        done = subprocess.run([self.tools.code_server, *self.flags, "--install-extension", str(vsix)],
+                              env=self.env, capture_output=True, text=True, timeout=180)
+        if done.returncode != 0 or "successfully installed" not in done.stdout:
+            raise AssertionError(f"installing {vsix.name} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+
+    def _healthy(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"code-server exited ({self.process.returncode}):\n{self.log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2) as answer:
+                return bool(answer.status == 200)
+        except OSError:
+            return False
+
+    def write_settings(self, settings: dict[str, Any]) -> None:
+        self.settings_file.parent.mkdir(parents=True, exist_ok=True)
+        self.settings_file.write_text(json.dumps(settings, indent=2), encoding="utf-8")
+
+    def settings(self) -> dict[str, Any]:
+        return dict(json.loads(self.settings_file.read_text(encoding="utf-8")))
+
+    def channel_log(self) -> str:
+        """The extension's output channel ("hushcode": its own lines and the server's stderr), as VS Code
+        keeps it on disk."""
+        files = sorted((self.user_data / "logs").glob("*/exthost*/hushcode.hushcode/hushcode.log"))
+        return "".join(f.read_text(encoding="utf-8", errors="replace") for f in files)
+
+    def stop(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=15)
+        except ProcessLookupError:
+            return
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=15)
+        # The extension host and the servers under it were in the same session: make sure none is left.
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+class Workbench:
+    """One headless Chromium window on code-server, with a folder open."""
+
+    def __init__(self, tools: Tools, server: CodeServer, folder: Path) -> None:
+        self.server = server
+        self.folder = folder
+        self.profile = tempfile.TemporaryDirectory(prefix="hushcode-chromium-")
+        options = webdriver.ChromeOptions()
+        options.binary_location = tools.chromium
+        for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--disable-dev-shm-usage", "--window-size=1400,900", f"--user-data-dir={self.profile.name}"):
+            options.add_argument(flag)
+        self.driver = webdriver.Chrome(options=options, service=Service(tools.chromedriver))
+        self.driver.get(f"http://127.0.0.1:{server.port}/?folder={folder}")
+        self.wait("the workbench", lambda: self.driver.find_elements(By.CSS_SELECTOR, ".monaco-workbench .part.editor"), 120)
+
+    # -- waiting and failing -------------------------------------------------------------------
+
+    def wait(self, what: str, probe: Callable[[], T | None], timeout: float = 60) -> T:
+        return wait_for(what, probe, timeout, self.diagnose)
+
+    def diagnose(self) -> str:
+        shot = self.screenshot("failure.png")
+        return (f"status bar: {self.status_text()!r}; screenshot: {shot}\n"
+                f"hushcode output channel (last lines):\n{self.server.channel_log()[-4000:]}")
+
+    def screenshot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / name
+        try:
+            self.driver.save_screenshot(str(path))
+        except WebDriverException:
+            pass
+        return path
+
+    # -- reading the screen --------------------------------------------------------------------
+
+    def _status_item(self) -> WebElement | None:
+        found = self.driver.find_elements(By.ID, STATUS_ITEM)
+        return found[0] if found else None
+
+    def status_text(self) -> str:
+        """The hushcode status bar item's text (codicons are not text)."""
+        try:
+            item = self._status_item()
+            return item.text.strip() if item else ""
+        except WebDriverException:
+            return ""
+
+    def status_tooltip(self) -> str:
+        item = self._status_item()
+        return (item.get_attribute("aria-label") or "") if item else ""
+
+    def ghost_text(self) -> str:
+        """The inline suggestion on screen: its first line (the part right of the cursor) and then any
+        further lines, or '' when there is none."""
+        first = "".join(e.text for e in self.driver.find_elements(By.CSS_SELECTOR, ".ghost-text-decoration"))
+        more = self.driver.find_elements(By.CSS_SELECTOR, ".ghost-text:not(.ghost-text-decoration)")
+        return first + ("\n…" if more else "") if first or more else ""
+
+    def editor_text(self) -> str:
+        """The focused editor's visible lines, top to bottom, without ghost text."""
+        script = """
+            const rows = [...document.querySelectorAll('.monaco-editor.focused .view-lines .view-line')];
+            rows.sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top));
+            return rows.map((row) => {
+                const copy = row.cloneNode(true);
+                copy.querySelectorAll('[class*="ghost-text"]').forEach((e) => e.remove());
+                return copy.textContent;
+            }).join('\\n');
+        """
+        return str(self.driver.execute_script(script) or "").replace("\u00a0", " ")
+
+    def quick_pick_rows(self) -> list[WebElement]:
+        return self.driver.find_elements(By.CSS_SELECTOR, ".quick-input-widget .monaco-list-row")
+
+    def quick_pick_labels(self) -> list[str]:
+        try:
+            return [row.get_attribute("aria-label") or "" for row in self.quick_pick_rows()]
+        except WebDriverException:
+            return []
+
+    # -- acting --------------------------------------------------------------------------------
+
+    def keys(self, *keys: str) -> None:
+        ActionChains(self.driver).send_keys(*keys).perform()
+
+    def chord(self, modifier: str, key: str) -> None:
+        ActionChains(self.driver).key_down(modifier).send_keys(key).key_up(modifier).perform()
+
+    def click_status_item(self) -> None:
+        self.wait("the hushcode status bar item", self._status_item).click()
+
+    def _quick_input(self) -> WebElement | None:
+        found = [e for e in self.driver.find_elements(By.CSS_SELECTOR, ".quick-input-widget input") if e.is_displayed()]
+        return found[0] if found else None
+
+    def open_file(self, path: Path) -> None:
+        """Quick Open (Ctrl+P) the file by its absolute path (a file just written may not be indexed
+        yet), and wait until its editor has the focus."""
+        name = path.name
+        self.chord(Keys.CONTROL, "p")
+        box = self.wait("Quick Open", self._quick_input)
+        box.send_keys(str(path))
+        self.wait(f"{name} in Quick Open", lambda: any(name in label for label in self.quick_pick_labels()))
+        box.send_keys(Keys.ENTER)
+        self.wait(f"the editor of {name}", lambda: self._editor_focused(name))
+
+    def saved(self) -> bool:
+        """Whether the active editor has no unsaved changes."""
+        tab = self.driver.find_elements(By.CSS_SELECTOR, ".tab.active")
+        return bool(tab) and "dirty" not in (tab[0].get_attribute("class") or "")
+
+    def _editor_focused(self, name: str) -> bool:
+        tab = self.driver.find_elements(By.CSS_SELECTOR, ".tab.active")
+        active = self.driver.switch_to.active_element
+        in_editor = self.driver.execute_script("return !!arguments[0].closest('.monaco-editor')", active)
+        return bool(tab and name in (tab[0].get_attribute("aria-label") or "") and in_editor)
+
+    def run_command(self, title: str) -> None:
+        """Run a command from the Command Palette (F1) by its title."""
+        self.keys(Keys.F1)
+        box = self.wait("the Command Palette", self._quick_input)
+        box.send_keys(title)
+        self.wait(f"{title!r} in the Command Palette",
+                  lambda: any(title.lower() in label.lower() for label in self.quick_pick_labels()))
+        box.send_keys(Keys.ENTER)
+
+    def pick(self, text: str, timeout: float = 30) -> None:
+        """Click the quick pick row whose label contains `text`."""
+
+        def row() -> WebElement | None:
+            try:
+                return next((r for r in self.quick_pick_rows() if text in (r.get_attribute("aria-label") or "")), None)
+            except WebDriverException:
+                return None
+
+        self.wait(f"{text!r} in the quick pick (rows: {self.quick_pick_labels()})", row, timeout).click()
+
+    def type_path(self, path: Path) -> None:
+        """Answer VS Code's own file dialog (a quick input with a path and an OK button) with `path`."""
+        box = self.wait("the file dialog", self._quick_input)
+        self.wait("the file dialog's folder", lambda: box.get_attribute("value"))
+        box.send_keys(Keys.CONTROL, "a")
+        box.send_keys(str(path))
+        # The dialog lists the typed path's folder as it goes; accept once it shows the file.
+        self.wait(f"{path.name} in the file dialog", lambda: any(path.name in label for label in self.quick_pick_labels()))
+        ok = self.driver.find_elements(By.CSS_SELECTOR, ".quick-input-widget .quick-input-action .monaco-button")
+        self.wait("the file dialog's OK button", lambda: [b for b in ok if b.is_displayed()])[0].click()
+
+    def close(self) -> None:
+        try:
+            self.driver.quit()
+        finally:
+            self.profile.cleanup()
