@@ -7,6 +7,8 @@ The tests run in order and each leaves the editor as it found it: completions on
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -137,3 +139,14 @@ def test_choosing_another_model_reloads_it(workbench: Workbench, model_path: Pat
         workbench.type_path(model_path)
     workbench.wait("the default model back in the status bar", lambda: MODEL_NAME in workbench.status_text(), 180)
     assert workbench.server.settings()["hushcode.model.path"] == str(model_path)
+
+
+def test_a_crashed_server_is_restarted_with_a_message(workbench: Workbench) -> None:
+    (pid,) = workbench.server.language_servers()
+    os.kill(pid, signal.SIGKILL)
+    workbench.wait("the restart message", lambda: "stopped unexpectedly and is being restarted" in workbench.notifications())
+    workbench.wait("a new server", lambda: [p for p in workbench.server.language_servers() if p != pid])
+    workbench.wait("the model back in the status bar", lambda: MODEL_NAME in workbench.status_text(), 180)
+
+    workbench.run_command("hushcode: Show Log")
+    workbench.wait("the server's log in the Output panel", lambda: "engine ready" in workbench.panel_text())

@@ -123,6 +123,19 @@ class CodeServer:
         files = sorted((self.user_data / "logs").glob("*/exthost*/hushcode.hushcode/hushcode.log"))
         return "".join(f.read_text(encoding="utf-8", errors="replace") for f in files)
 
+    def language_servers(self) -> list[int]:
+        """The pids of the `hushcode serve` processes under this code-server."""
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and os.getpgid(int(entry.name)) == self.process.pid:
+                    argv = (entry / "cmdline").read_bytes().split(b"\0")
+                    if any(a.endswith(b"hushcode") for a in argv) and b"serve" in argv:
+                        found.append(int(entry.name))
+            except (OSError, ProcessLookupError):
+                continue
+        return found
+
     def stop(self) -> None:
         try:
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -213,6 +226,19 @@ class Workbench:
         """
         return str(self.driver.execute_script(script) or "").replace("\u00a0", " ")
 
+    def notifications(self) -> str:
+        try:
+            return " | ".join(e.text for e in self.driver.find_elements(By.CSS_SELECTOR, ".notification-toast"))
+        except WebDriverException:
+            return ""
+
+    def panel_text(self) -> str:
+        """The text of the panel (Output, Terminal, ...) at the bottom."""
+        try:
+            return " ".join(e.text for e in self.driver.find_elements(By.CSS_SELECTOR, ".part.panel .view-lines"))
+        except WebDriverException:
+            return ""
+
     def quick_pick_rows(self) -> list[WebElement]:
         return self.driver.find_elements(By.CSS_SELECTOR, ".quick-input-widget .monaco-list-row")
 
@@ -282,13 +308,23 @@ class Workbench:
     def type_path(self, path: Path) -> None:
         """Answer VS Code's own file dialog (a quick input with a path and an OK button) with `path`."""
         box = self.wait("the file dialog", self._quick_input)
-        self.wait("the file dialog's folder", lambda: box.get_attribute("value"))
-        box.send_keys(Keys.CONTROL, "a")
-        box.send_keys(str(path))
-        # The dialog lists the typed path's folder as it goes; accept once it shows the file.
-        self.wait(f"{path.name} in the file dialog", lambda: any(path.name in label for label in self.quick_pick_labels()))
-        ok = self.driver.find_elements(By.CSS_SELECTOR, ".quick-input-widget .quick-input-action .monaco-button")
-        self.wait("the file dialog's OK button", lambda: [b for b in ok if b.is_displayed()])[0].click()
+        self.wait("the file dialog's listing", lambda: box.get_attribute("value") and self.quick_pick_labels())
+        # The dialog lists the typed path's folder as it goes, and may still be loading its first
+        # folder (which resets the input): type, check, accept, and again if it did not take.
+        for _ in range(3):
+            box.send_keys(Keys.CONTROL, "a")
+            box.send_keys(str(path))
+            try:
+                wait_for(f"{path} in the file dialog", lambda: box.get_attribute("value") == str(path) and any(
+                    label.startswith(path.name) for label in self.quick_pick_labels()), 10, str)
+                ok = [b for b in self.driver.find_elements(
+                    By.CSS_SELECTOR, ".quick-input-widget .quick-input-action .monaco-button") if b.is_displayed()]
+                ok[0].click()
+                wait_for("the file dialog to close", lambda: self._quick_input() is None, 5, str)
+                return
+            except (AssertionError, IndexError, WebDriverException):
+                continue
+        raise AssertionError(f"the file dialog did not take {path}\n{self.diagnose()}")
 
     def close(self) -> None:
         try:
