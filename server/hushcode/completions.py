@@ -128,6 +128,15 @@ class CompletionService:
         if not speculative:
             rhythm.observe(time.monotonic() * 1000)
             self._latest[doc.uri] = ticket = self._latest.get(doc.uri, 0) + 1
+        before, line_after = doc.text[:cursor.offset], doc.text[cursor.offset:cursor.line_end]
+        if not speculative:
+            self._cursors[doc.uri] = cursor.offset
+        # before deciding: typing through a suggestion that opened a comment or string still shows the rest
+        cached = self.cache.get(doc.uri, before, line_after) if alternatives == 1 else None
+        if cached:  # typed through a suggestion (or accepted a speculative one): no model call
+            self.stats.answered += 1
+            fields["result"] = "cache_hit"
+            return [Suggestion(c.text, c.replace_end) for c in cached]
         language = detect_language(doc.language_id, doc.uri)
         t_decide = time.perf_counter()
         decision = decide(doc.text, cursor.offset, cursor.line_start, cursor.line_end, language)
@@ -136,14 +145,6 @@ class CompletionService:
         if decision.scope is Scope.SKIP:
             fields["result"] = f"skip_{decision.reason}"
             return []
-        before, line_after = doc.text[:cursor.offset], doc.text[cursor.offset:cursor.line_end]
-        if not speculative:
-            self._cursors[doc.uri] = cursor.offset
-        cached = self.cache.get(doc.uri, before, line_after) if alternatives == 1 else None
-        if cached:  # typed through a suggestion (or accepted a speculative one): no model call
-            self.stats.answered += 1
-            fields["result"] = "cache_hit"
-            return [Suggestion(c.text, c.replace_end) for c in cached]
         if not speculative and (delay := rhythm.delay_ms()) > 0:
             await asyncio.sleep(delay / 1000)  # debounce: a newer keystroke makes this one moot
             if self._latest.get(doc.uri) != ticket:
