@@ -32,7 +32,7 @@ def start(editor: Editor, **options: object) -> str:
 
 def press(editor: Editor, keys: str, until: str, probe) -> object:
     editor.nvim.input(keys)
-    return editor.wait(until, probe, timeout=10)
+    return editor.wait(until, probe, timeout=60)  # "next" may ask the model for alternatives
 
 
 def test_ghost_text_appears_in_insert_mode(neovim: Editor) -> None:
