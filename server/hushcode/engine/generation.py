@@ -107,14 +107,28 @@ class Decoder:
         return result
 
     def first_tokens(self, n: int) -> list[int]:
-        """The n most likely next tokens after the prompt (for alternatives), stop tokens excluded."""
+        """The n most likely next tokens after the prompt that start *different* suggestions (for
+        alternatives): stop tokens, bare indentation, and spellings that differ only in leading
+        whitespace are skipped, so three alternatives are three different ideas."""
         import llama_cpp
         import numpy as np
 
         n_vocab = llama_cpp.llama_vocab_n_tokens(self.llm._model.vocab)
         logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.llm.ctx, -1), shape=(n_vocab,))
-        order = np.argsort(-logits)[: n + len(self.stop_ids) + 4]
-        return [int(t) for t in order if int(t) not in self.stop_ids and not self.is_eog(int(t))][:n]
+        chosen: list[int] = []
+        seen: set[str] = set()
+        for token in (int(t) for t in np.argsort(-logits)[: 40 + len(self.stop_ids)]):
+            if token in self.stop_ids or self.is_eog(token):
+                continue
+            piece = self.llm.detokenize([token]).decode("utf-8", "replace")
+            key = "\n" if "\n" in piece and not piece.strip() else piece.strip()
+            if not key or key in seen:
+                continue
+            seen.add(key)
+            chosen.append(token)
+            if len(chosen) == n:
+                break
+        return chosen
 
     def generate(self, limits: Limits, on_piece: Callable[[str], None], first: int | None = None) -> Output:
         """Greedy generation from the current KV state (optionally forcing the first token)."""
