@@ -64,14 +64,14 @@ async def test_engine_that_crashes_on_every_load_is_given_up(model_path: Path) -
 
 async def test_engine_that_stops_answering_is_killed_and_restarted(model_path: Path) -> None:
     # The engine goes silent on its first generation; the deadline is 0.5 s: past deadline + grace,
-    # and silent for 20 s, the engine is hung.
+    # and silent for 60 s, the engine is hung.
     session = lsp.Session({"HUSHCODE_MODEL": str(model_path), "HUSHCODE_ENGINE_FAULT": "hang-on-generate",
                            "HUSHCODE_COMPLETION_TIMEOUT_MS": "500"})
     async with session as client:
         first = (await lsp.wait_for_state(client, {"ready"}))["enginePid"]
         uri = "file:///tmp/hushcode-e2e/hang.py"
         lsp.open_document(client, uri, LONG)
-        result = await asyncio.wait_for(lsp.inline(client, uri, 2, 4), 40)  # answered, not hung
+        result = await asyncio.wait_for(lsp.inline(client, uri, 2, 4), 90)  # answered, not hung
         assert result is not None and len(result.items) == 0
         await lsp.wait_for_new_engine(client, first)
         warnings = [m.message for m in client.messages if m.type == types.MessageType.Warning]

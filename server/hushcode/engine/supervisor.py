@@ -45,7 +45,7 @@ log = logging.getLogger("hushcode.engine")
 _MAX_LOAD_CRASHES = 3  # consecutive crashes while loading before we give up
 _MAX_CRASHES_PER_MINUTE = 5
 _HARD_GRACE_S = 5.0  # past a request's own deadline plus this...
-_SILENCE_S = 20.0  # ...and this long without a word from the engine, it is considered hung
+_SILENCE_S = 60.0  # ...and this long without a word from the engine, it is considered hung
 
 
 class EngineSupervisor:
