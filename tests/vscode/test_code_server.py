@@ -124,6 +124,7 @@ def test_toggle_off_stops_suggestions(workbench: Workbench) -> None:
     workbench.chord(Keys.ALT, "j")
     workbench.wait("the suggestion's first line in the editor", lambda: "r" + first_line in workbench.editor_text(), 10)
     workbench.keys(Keys.ESCAPE)
+    workbench.chord(Keys.CONTROL, "s")
 
 
 def test_choosing_another_model_reloads_it(workbench: Workbench, model_path: Path, tmp_path: Path) -> None:
@@ -147,6 +148,18 @@ def test_choosing_another_model_reloads_it(workbench: Workbench, model_path: Pat
     workbench.wait("the default model back in the status bar", lambda: MODEL_NAME in workbench.status_text(), 180)
     assert workbench.server.settings()["hushcode.model.path"] == str(model_path)
 
+
+def test_a_missing_server_is_explained(workbench: Workbench) -> None:
+    command = workbench.server.settings()["hushcode.server.command"]
+    workbench.set_setting("hushcode.server.command", "/nowhere/hushcode")
+    workbench.wait("the status bar to say so", lambda: "hushcode: no server" in workbench.status_text())
+    message = workbench.wait("the notification", lambda: "was not found" in workbench.notifications() and workbench.notifications())
+    assert "/nowhere/hushcode" in message and "scripts/setup.sh" in message, message
+    workbench.click_button("Open Install Guide")
+    workbench.wait("the install guide", lambda: any("readme.md" in tab.lower() for tab in workbench.tabs()))
+
+    workbench.set_setting("hushcode.server.command", command)
+    workbench.wait("the server back", lambda: MODEL_NAME in workbench.status_text(), 180)
 
 def test_a_crashed_server_is_restarted_with_a_message(workbench: Workbench) -> None:
     (pid,) = workbench.server.language_servers()

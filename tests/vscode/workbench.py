@@ -294,6 +294,37 @@ class Workbench:
                   lambda: any(title.lower() in label.lower() for label in self.quick_pick_labels()))
         box.send_keys(Keys.ENTER)
 
+    def set_setting(self, key: str, value: str) -> None:
+        """Type a string setting into the Settings editor (user level), as a user would, and close it."""
+        self.run_command("Preferences: Open User Settings")
+        self.wait("the Settings editor", lambda: self.driver.find_elements(By.CSS_SELECTOR, ".settings-editor"))
+        self.keys(key)  # its search box has the focus
+        field = self.wait(f"the {key} field", lambda: [
+            e for e in self.driver.find_elements(By.CSS_SELECTOR, ".settings-editor input")
+            if e.get_attribute("aria-label") == key and e.is_displayed()])[0]
+        field.click()
+        field.send_keys(Keys.CONTROL, "a")
+        field.send_keys(value)
+        field.send_keys(Keys.TAB)
+        self.wait(f"{key} in settings.json", lambda: self.server.settings().get(key) == value)
+        # VS Code 1.139 shows the Settings editor as a modal; Escape closes it.
+        self.wait("the Settings editor to close", lambda: self._escape() and not [
+            e for e in self.driver.find_elements(By.CSS_SELECTOR, ".settings-editor") if e.is_displayed()])
+
+    def _escape(self) -> bool:
+        self.keys(Keys.ESCAPE)
+        time.sleep(0.3)
+        return True
+
+    def click_button(self, text: str) -> None:
+        """Click a notification's button."""
+        self.wait(f"the {text!r} button", lambda: [
+            b for b in self.driver.find_elements(By.CSS_SELECTOR, ".notification-toast .monaco-button")
+            if b.text == text])[0].click()
+
+    def tabs(self) -> list[str]:
+        return [t.get_attribute("aria-label") or "" for t in self.driver.find_elements(By.CSS_SELECTOR, ".tab")]
+
     def pick(self, text: str, timeout: float = 30) -> None:
         """Click the quick pick row whose label contains `text`."""
 

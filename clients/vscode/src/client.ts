@@ -12,6 +12,7 @@ import {
   ErrorAction,
   LanguageClient,
   type LanguageClientOptions,
+  RevealOutputChannelOn,
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import { logLine } from './status';
@@ -42,6 +43,13 @@ export function createClient(command: string, args: string[], host: ClientHost):
     outputChannel: host.channel,
     stdioOptions: { stdout: pipe, stderr: pipe },
     initializationOptions: () => host.options(),
+    // The extension says what went wrong, once, with a "Show Log" button; no retry of a server that
+    // cannot even initialize (a bad command, a broken install).
+    initializationFailedHandler: (error) => {
+      host.channel.error(`initialize failed: ${error}`);
+      return false;
+    },
+    revealOutputChannelOn: RevealOutputChannelOn.Never,
     errorHandler: {
       error: () => ({ action: ErrorAction.Continue }),
       closed: () => {

@@ -83,13 +83,14 @@ export class Hushcode implements vscode.Disposable {
 
   async stop(): Promise<void> {
     const client = this.client;
+    if (!client) {
+      return;
+    }
     this.client = undefined;
     this.status = undefined;
     this.state = 'stopped';
-    if (client) {
-      await client.dispose().catch((error) => this.channel.error(`stopping the server: ${error}`));
-    }
     this.render();
+    await client.dispose().catch((error) => this.channel.error(`stopping the server: ${error}`));
   }
 
   async start(): Promise<void> {
@@ -177,7 +178,9 @@ export class Hushcode implements vscode.Disposable {
         `checkout), or set hushcode.server.command. Looked for: ${tried.join('; ')}.`,
       'Open Install Guide', 'Open Settings');
     if (pick === 'Open Install Guide') {
-      await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.joinPath(this.context.extensionUri, 'README.md'));
+      // vsce stores the README as readme.md.
+      const readme = ['readme.md', 'README.md'].map((name) => path.join(this.context.extensionPath, name)).find(fs.existsSync);
+      await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(readme ?? this.context.extensionPath));
     } else if (pick === 'Open Settings') {
       await vscode.commands.executeCommand('workbench.action.openSettings', 'hushcode.server');
     }
