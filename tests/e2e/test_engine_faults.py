@@ -134,3 +134,22 @@ async def test_tiny_fim_model_serves(tmp_path: Path) -> None:
     async with lsp.Session({"HUSHCODE_MODEL": str(model)}) as client:
         status = await lsp.wait_for_state(client, {"ready"}, timeout=60)
         assert status["template"] == "qwen"
+
+
+async def test_engine_ends_when_the_server_is_killed(model_path: Path) -> None:
+    session = lsp.Session({"HUSHCODE_MODEL": str(model_path), "HUSHCODE_ENGINE_FAULT": "hang-on-generate"})
+    async with session as client:
+        status = await lsp.wait_for_state(client, {"ready"})
+        lsp.open_document(client, "file:///tmp/hushcode-e2e/k.py", FUNC)
+        pending = lsp.inline_request(client, "file:///tmp/hushcode-e2e/k.py", 2, 4, msg_id="orphan")
+        await asyncio.sleep(1.0)  # the engine is now stuck in a generation
+        os.kill(status["pid"], signal.SIGKILL)  # the editor's server dies without a word
+        pending.cancel()
+        for _ in range(100):
+            try:
+                os.kill(status["enginePid"], 0)
+            except ProcessLookupError:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the engine outlived its server")

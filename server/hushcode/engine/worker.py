@@ -225,8 +225,22 @@ def _reader(stdin: BinaryIO, inbox: queue.Queue[Message | None], engine: Engine)
     inbox.put(None)  # the server closed the pipe: exit
 
 
+def _die_with_the_server() -> None:
+    """Linux: end this process when the server dies, even by SIGKILL, instead of finishing a
+    generation nobody will read."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def main() -> int:
     """Run the engine until the server closes the pipe."""
+    _die_with_the_server()
     # 1. Keep the protocol on a private copy of stdout, and point fd 1 at stderr, so a
     #    native library that prints (or redirects fd 1 while loading) cannot corrupt it.
     channel = Channel(os.fdopen(os.dup(1), "wb", buffering=0))
