@@ -24,14 +24,24 @@ SETUP_TIMEOUT_S = 1800
 def vscode_tools() -> Tools:
     """Node 24, code-server 4.139.1, Chromium and chromedriver (cached in ~/.cache/hushcode)."""
     started = time.monotonic()
-    done = subprocess.run(["bash", str(REPO / "scripts" / "get-code-server.sh")], check=False,
-                          capture_output=True, text=True, timeout=SETUP_TIMEOUT_S)
+    done = subprocess.run(
+        ["bash", str(REPO / "scripts" / "get-code-server.sh")],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=SETUP_TIMEOUT_S,
+    )
     if done.returncode != 0:
-        pytest.fail(f"scripts/get-code-server.sh failed ({done.returncode}); code-server and Chromium are "
-                    f"needed:\n{done.stderr[-4000:]}", pytrace=False)
+        pytest.fail(
+            f"scripts/get-code-server.sh failed ({done.returncode}); code-server and Chromium are "
+            f"needed:\n{done.stderr[-4000:]}",
+            pytrace=False,
+        )
     paths = dict(line.split("=", 1) for line in done.stdout.splitlines() if "=" in line)
     try:
-        tools = Tools(**{name: paths[name] for name in ("node", "npm", "code_server", "chromium", "chromedriver")})
+        tools = Tools(
+            **{name: paths[name] for name in ("node", "npm", "code_server", "chromium", "chromedriver")}
+        )
     except KeyError as missing:
         pytest.fail(f"scripts/get-code-server.sh printed no {missing} path:\n{done.stdout}", pytrace=False)
     print(f"vscode tools ready in {time.monotonic() - started:.1f} s")
@@ -39,11 +49,21 @@ def vscode_tools() -> Tools:
 
 
 def _npm(tools: Tools, *args: str, timeout: float = 600) -> str:
-    done = subprocess.run([tools.npm, *args], cwd=EXTENSION, env=tools.env(), check=False,
-                          capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(
+        [tools.npm, *args],
+        cwd=EXTENSION,
+        env=tools.env(),
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if done.returncode != 0:
-        pytest.fail(f"npm {' '.join(args)} failed ({done.returncode}) in clients/vscode:\n"
-                    f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}", pytrace=False)
+        pytest.fail(
+            f"npm {' '.join(args)} failed ({done.returncode}) in clients/vscode:\n"
+            f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}",
+            pytrace=False,
+        )
     return done.stdout
 
 
@@ -71,5 +91,12 @@ def vsix(vscode_tools: Tools, extension_deps: Path, tmp_path_factory: pytest.Tem
 
 def npm_run(tools: Tools, script: str) -> subprocess.CompletedProcess[str]:
     """`npm run <script>` in clients/vscode, for tests that judge its output themselves."""
-    return subprocess.run([tools.npm, "run", script], cwd=EXTENSION, env=tools.env(), check=False,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [tools.npm, "run", script],
+        cwd=EXTENSION,
+        env=tools.env(),
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )

@@ -32,14 +32,16 @@ EVEN_REQUEST = re.compile(r"complete req=i\d+ doc=even\.py")  # the server's log
 
 
 @pytest.fixture(scope="module")
-def workbench(vscode_tools: Tools, vsix: Path, model_path: Path,
-              tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workbench]:
+def workbench(
+    vscode_tools: Tools, vsix: Path, model_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Workbench]:
     root = tmp_path_factory.mktemp("code-server")
     folder = root / "project"
     folder.mkdir()
     settings = {
         "hushcode.server.command": str(Path(sys.executable).parent / "hushcode"),
         "hushcode.model.path": str(model_path),
+        "hushcode.server.logLevel": "DEBUG",  # in the output channel, which a failing test prints
         "workbench.startupEditor": "none",
         "workbench.tips.enabled": False,
         "telemetry.telemetryLevel": "off",
@@ -86,13 +88,15 @@ def test_ghost_text_appears_and_tab_accepts_it(workbench: Workbench) -> None:
     workbench.wait("the file to be saved", workbench.saved)
     saved = path.read_text(encoding="utf-8")
     assert saved.startswith(FIB + "\n    "), saved
-    body = saved[len(FIB) + 1:].split("\n")
+    body = saved[len(FIB) + 1 :].split("\n")
     assert body[0].strip() == first_line, f"saved {body[0]!r}, ghost text {ghost!r}"
     if ghost.endswith("\n…"):
         assert len(body) > 1, f"a multi-line suggestion was accepted as one line: {saved!r}"
 
     # The status bar item: model and latency, and the last completion's figures in its tooltip.
-    text = workbench.wait("a latency in the status bar", lambda: "ms" in workbench.status_text() and workbench.status_text())
+    text = workbench.wait(
+        "a latency in the status bar", lambda: "ms" in workbench.status_text() and workbench.status_text()
+    )
     assert MODEL_NAME in text
     tooltip = workbench.status_tooltip()
     assert "reused" in tooltip and "evaluated" in tooltip, tooltip
@@ -122,7 +126,9 @@ def test_toggle_off_stops_suggestions(workbench: Workbench) -> None:
     workbench.wait("the request in the server's log", lambda: requests() > 0)
     first_line = ghost.split("\n")[0]
     workbench.chord(Keys.ALT, "j")
-    workbench.wait("the suggestion's first line in the editor", lambda: "r" + first_line in workbench.editor_text(), 10)
+    workbench.wait(
+        "the suggestion's first line in the editor", lambda: "r" + first_line in workbench.editor_text(), 10
+    )
     workbench.keys(Keys.ESCAPE)
     workbench.chord(Keys.CONTROL, "s")
 
@@ -131,7 +137,9 @@ def test_choosing_another_model_reloads_it(workbench: Workbench, model_path: Pat
     tiny = write_tiny_gguf(tmp_path / "tiny-fim.gguf", fim=True, name="Tiny FIM")
     workbench.run_command("hushcode: Choose Model")
     # The server's catalog (hushcode/listModels) is offered, with a file picker for any GGUF.
-    workbench.wait("the catalog's models", lambda: any("Qwen2.5-Coder" in r for r in workbench.quick_pick_labels()))
+    workbench.wait(
+        "the catalog's models", lambda: any("Qwen2.5-Coder" in r for r in workbench.quick_pick_labels())
+    )
     workbench.pick("Browse for a GGUF file")
     workbench.type_path(tiny)
     workbench.wait("the new model in the status bar", lambda: "Tiny FIM" in workbench.status_text(), 120)
@@ -139,13 +147,17 @@ def test_choosing_another_model_reloads_it(workbench: Workbench, model_path: Pat
 
     # And back, from the catalog when the test model is the installed default, else from its file.
     workbench.run_command("hushcode: Choose Model")
-    workbench.wait("the catalog's models", lambda: any("Qwen2.5-Coder" in r for r in workbench.quick_pick_labels()))
+    workbench.wait(
+        "the catalog's models", lambda: any("Qwen2.5-Coder" in r for r in workbench.quick_pick_labels())
+    )
     if any(str(model_path) in label for label in workbench.quick_pick_labels()):
         workbench.pick(str(model_path))
     else:
         workbench.pick("Browse for a GGUF file")
         workbench.type_path(model_path)
-    workbench.wait("the default model back in the status bar", lambda: MODEL_NAME in workbench.status_text(), 180)
+    workbench.wait(
+        "the default model back in the status bar", lambda: MODEL_NAME in workbench.status_text(), 180
+    )
     assert workbench.server.settings()["hushcode.model.path"] == str(model_path)
 
 
@@ -153,7 +165,9 @@ def test_a_missing_server_is_explained(workbench: Workbench) -> None:
     command = workbench.server.settings()["hushcode.server.command"]
     workbench.set_setting("hushcode.server.command", "/nowhere/hushcode")
     workbench.wait("the status bar to say so", lambda: "hushcode: no server" in workbench.status_text())
-    message = workbench.wait("the notification", lambda: "was not found" in workbench.notifications() and workbench.notifications())
+    message = workbench.wait(
+        "the notification", lambda: "was not found" in workbench.notifications() and workbench.notifications()
+    )
     assert "/nowhere/hushcode" in message and "scripts/setup.sh" in message, message
     workbench.click_button("Open Install Guide")
     workbench.wait("the install guide", lambda: any("readme.md" in tab.lower() for tab in workbench.tabs()))
@@ -161,10 +175,14 @@ def test_a_missing_server_is_explained(workbench: Workbench) -> None:
     workbench.set_setting("hushcode.server.command", command)
     workbench.wait("the server back", lambda: MODEL_NAME in workbench.status_text(), 180)
 
+
 def test_a_crashed_server_is_restarted_with_a_message(workbench: Workbench) -> None:
     (pid,) = workbench.server.language_servers()
     os.kill(pid, signal.SIGKILL)
-    workbench.wait("the restart message", lambda: "stopped unexpectedly and is being restarted" in workbench.notifications())
+    workbench.wait(
+        "the restart message",
+        lambda: "stopped unexpectedly and is being restarted" in workbench.notifications(),
+    )
     workbench.wait("a new server", lambda: [p for p in workbench.server.language_servers() if p != pid])
     workbench.wait("the model back in the status bar", lambda: MODEL_NAME in workbench.status_text(), 180)
 

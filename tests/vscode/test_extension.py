@@ -32,8 +32,8 @@ def test_typescript_unit_tests_pass(vscode_tools: Tools, extension_deps: Path) -
     done = npm_run(vscode_tools, "test")
     report = done.stdout + done.stderr
     assert done.returncode == 0, report[-6000:]
-    passed = re.search(r"^# pass (\d+)$", report, re.M)
-    failed = re.search(r"^# fail (\d+)$", report, re.M)
+    passed = re.search(r"^# pass (\d+)$", report, re.MULTILINE)
+    failed = re.search(r"^# fail (\d+)$", report, re.MULTILINE)
     assert passed and failed, report[-3000:]
     assert int(failed.group(1)) == 0 and int(passed.group(1)) >= 15, report[-3000:]
 
@@ -43,10 +43,18 @@ def test_typescript_type_checks(vscode_tools: Tools, extension_deps: Path) -> No
     assert done.returncode == 0, (done.stdout + done.stderr)[-6000:]
 
 
-@pytest.mark.parametrize(("section", "settings"), [("model", ModelSettings()), ("completion", CompletionSettings())])
-def test_contributed_server_settings_exist_in_the_server_with_its_defaults(section: str, settings: object) -> None:
+@pytest.mark.parametrize(
+    ("section", "settings"), [("model", ModelSettings()), ("completion", CompletionSettings())]
+)
+def test_contributed_server_settings_exist_in_the_server_with_its_defaults(
+    section: str, settings: object
+) -> None:
     fields = {_camel(f.name): f for f in dataclasses.fields(settings)}  # type: ignore[arg-type]
-    contributed = {key.split(".", 2)[2]: spec for key, spec in PROPERTIES.items() if key.startswith(f"hushcode.{section}.")}
+    contributed = {
+        key.split(".", 2)[2]: spec
+        for key, spec in PROPERTIES.items()
+        if key.startswith(f"hushcode.{section}.")
+    }
     assert contributed, f"no hushcode.{section}.* settings contributed"
     for name, spec in contributed.items():
         assert name in fields, f"hushcode.{section}.{name} is not a server setting"
@@ -55,14 +63,21 @@ def test_contributed_server_settings_exist_in_the_server_with_its_defaults(secti
         choices = fields[name].metadata.get("choices")
         if choices is not None:
             assert tuple(spec["enum"]) == tuple(choices), f"hushcode.{section}.{name}"  # type: ignore[arg-type]
-        assert spec.get("markdownDescription") or spec.get("description"), f"hushcode.{section}.{name} has no description"
+        assert spec.get("markdownDescription") or spec.get("description"), (
+            f"hushcode.{section}.{name} has no description"
+        )
 
 
 def test_every_setting_and_command_is_described() -> None:
     for key, spec in PROPERTIES.items():
         assert spec.get("markdownDescription") or spec.get("description"), key
     commands = {c["command"] for c in PACKAGE["contributes"]["commands"]}
-    assert {"hushcode.toggle", "hushcode.chooseModel", "hushcode.showLog", "hushcode.restartServer"} <= commands
+    assert {
+        "hushcode.toggle",
+        "hushcode.chooseModel",
+        "hushcode.showLog",
+        "hushcode.restartServer",
+    } <= commands
     restricted = PACKAGE["capabilities"]["untrustedWorkspaces"]["restrictedConfigurations"]
     assert {"hushcode.model.path", "hushcode.server.command"} <= set(restricted)
 

@@ -27,6 +27,7 @@ function isExecutable(file: string): boolean {
 export class Hushcode implements vscode.Disposable {
   readonly channel = vscode.window.createOutputChannel('hushcode', { log: true });
   client: LanguageClient | undefined;
+  command: string | undefined; // the server executable in use
   private readonly item = vscode.window.createStatusBarItem('hushcode.status', vscode.StatusBarAlignment.Right, 100);
   private status: ServerStatus | undefined;
   private state: ClientState = 'starting';
@@ -106,6 +107,7 @@ export class Hushcode implements vscode.Disposable {
       platform: process.platform,
       isExecutable,
     });
+    this.command = found.command;
     if (!found.command) {
       this.state = 'notFound';
       this.render();
@@ -232,7 +234,7 @@ export class Hushcode implements vscode.Disposable {
 
 let hushcode: Hushcode | undefined;
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+export function activate(context: vscode.ExtensionContext): void {
   const h = (hushcode = new Hushcode(context));
   const command = (name: string, run: () => unknown) => vscode.commands.registerCommand(name, run);
   context.subscriptions.push(
@@ -245,7 +247,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.onDidChangeConfiguration((event) => h.configurationChanged(event)),
     vscode.workspace.onDidGrantWorkspaceTrust(() => h.restart()),
   );
-  await h.restart();
+  void h.restart(); // activation does not wait for the server (it reports through the status bar)
 }
 
 export async function deactivate(): Promise<void> {

@@ -95,7 +95,7 @@ export async function chooseModel(h: Hushcode): Promise<void> {
     // Downloading is the user's explicit step: show it in a terminal they can watch and stop.
     const terminal = vscode.window.createTerminal('hushcode models pull');
     terminal.show();
-    terminal.sendText(`hushcode models pull ${pick.pull}`);
+    terminal.sendText(`"${h.command ?? 'hushcode'}" models pull ${pick.pull}`);
     void vscode.window.showInformationMessage(
       'hushcode: when the download has finished, choose the model again.');
     return;
