@@ -41,7 +41,6 @@ def workbench(
     settings = {
         "hushcode.server.command": str(Path(sys.executable).parent / "hushcode"),
         "hushcode.model.path": str(model_path),
-        "hushcode.server.logLevel": "DEBUG",  # in the output channel, which a failing test prints
         "workbench.startupEditor": "none",
         "workbench.tips.enabled": False,
         "telemetry.telemetryLevel": "off",
