@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,11 +18,10 @@ import pytest
 from selenium.webdriver.common.keys import Keys
 
 from tests.fixtures.tiny_gguf import write_tiny_gguf
-from tests.vscode.workbench import CodeServer, Tools, Workbench
+from tests.vscode.workbench import MODEL_NAME, Tools, Workbench, running_workbench
 
 pytestmark = [pytest.mark.model, pytest.mark.timeout(1800)]
 
-MODEL_NAME = "Qwen2.5 Coder 0.5B Instruct AWQ"
 # A function whose body is still empty; no newline at the end, so Ctrl+End, Enter puts the cursor
 # on an indented blank line in the body.
 FIB = 'def fibonacci(n):\n    """Return the n-th Fibonacci number."""'
@@ -35,33 +33,8 @@ EVEN_REQUEST = re.compile(r"complete req=i\d+ doc=even\.py")  # the server's log
 def workbench(
     vscode_tools: Tools, vsix: Path, model_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Workbench]:
-    root = tmp_path_factory.mktemp("code-server")
-    folder = root / "project"
-    folder.mkdir()
-    settings = {
-        "hushcode.server.command": str(Path(sys.executable).parent / "hushcode"),
-        "hushcode.model.path": str(model_path),
-        "workbench.startupEditor": "none",
-        "workbench.tips.enabled": False,
-        "telemetry.telemetryLevel": "off",
-        "extensions.autoCheckUpdates": False,
-        "extensions.autoUpdate": False,
-        "chat.disableAIFeatures": True,
-        "files.autoSave": "off",  # the test saves, so that the file on disk is what Tab accepted
-        "workbench.secondarySideBar.defaultVisibility": "hidden",
-    }
-    # Tests judge behaviour, not speed: a generous deadline keeps them green on a busy machine.
-    server = CodeServer(vscode_tools, root, vsix, settings, {"HUSHCODE_COMPLETION_TIMEOUT_MS": "120000"})
-    try:
-        bench = Workbench(vscode_tools, server, folder)
-        try:
-            bench.wait("the extension's status bar item", bench.status_text, 120)
-            bench.wait("the model to be ready", lambda: MODEL_NAME in bench.status_text(), 180)
-            yield bench
-        finally:
-            bench.close()
-    finally:
-        server.stop()
+    with running_workbench(vscode_tools, vsix, model_path, tmp_path_factory.mktemp("code-server")) as bench:
+        yield bench
 
 
 def open_empty_body(bench: Workbench, name: str, source: str) -> Path:

@@ -12,10 +12,12 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,6 +34,7 @@ REPO = Path(__file__).resolve().parents[2]
 EXTENSION = REPO / "clients" / "vscode"
 ARTIFACTS = Path(os.environ.get("HUSHCODE_TEST_ARTIFACTS", Path(__file__).parent / "artifacts"))
 STATUS_ITEM = "hushcode.hushcode.hushcode.status"  # <publisher>.<name>.<status bar item id>
+MODEL_NAME = "Qwen2.5 Coder 0.5B Instruct AWQ"  # the default model's general.name
 
 T = TypeVar("T")
 
@@ -73,7 +76,14 @@ class CodeServer:
     """code-server on 127.0.0.1 with the extension installed from its .vsix."""
 
     def __init__(
-        self, tools: Tools, root: Path, vsix: Path, settings: dict[str, Any], env: dict[str, str]
+        self,
+        tools: Tools,
+        root: Path,
+        vsix: Path,
+        settings: dict[str, Any],
+        env: dict[str, str],
+        *,
+        workspace_trust: bool = False,
     ) -> None:
         self.tools = tools
         self.root = root
@@ -103,7 +113,7 @@ class CodeServer:
                     f"127.0.0.1:{self.port}",
                     "--disable-telemetry",
                     "--disable-update-check",
-                    "--disable-workspace-trust",
+                    *([] if workspace_trust else ["--disable-workspace-trust"]),
                     "--reconnection-grace-time",
                     "5",
                     *self.flags,
@@ -410,6 +420,10 @@ class Workbench:
             ],
         )[0].click()
 
+    def buttons(self) -> list[WebElement]:
+        """Every visible button."""
+        return [b for b in self.driver.find_elements(By.CSS_SELECTOR, ".monaco-button") if b.is_displayed()]
+
     def tabs(self) -> list[str]:
         return [
             t.get_attribute("aria-label") or "" for t in self.driver.find_elements(By.CSS_SELECTOR, ".tab")
@@ -468,3 +482,45 @@ class Workbench:
             self.driver.quit()
         finally:
             self.profile.cleanup()
+
+
+@contextmanager
+def running_workbench(
+    tools: Tools,
+    vsix: Path,
+    model_path: Path,
+    root: Path,
+    *,
+    settings: dict[str, Any] | None = None,
+    workspace_trust: bool = False,
+) -> Iterator[Workbench]:
+    """code-server with the extension and the real server and model, and a browser window on the
+    folder `root/project`, once the model is ready; everything is stopped afterwards."""
+    folder = root / "project"
+    folder.mkdir(exist_ok=True)
+    user_settings = {
+        "hushcode.server.command": str(Path(sys.executable).parent / "hushcode"),
+        "hushcode.model.path": str(model_path),
+        "workbench.startupEditor": "none",
+        "workbench.tips.enabled": False,
+        "telemetry.telemetryLevel": "off",
+        "extensions.autoCheckUpdates": False,
+        "extensions.autoUpdate": False,
+        "chat.disableAIFeatures": True,
+        "files.autoSave": "off",  # tests save, so that the file on disk is what they accepted
+        "workbench.secondarySideBar.defaultVisibility": "hidden",
+        **(settings or {}),
+    }
+    # Tests judge behaviour, not speed: a generous deadline keeps them green on a busy machine.
+    env = {"HUSHCODE_COMPLETION_TIMEOUT_MS": "120000"}
+    server = CodeServer(tools, root, vsix, user_settings, env, workspace_trust=workspace_trust)
+    try:
+        bench = Workbench(tools, server, folder)
+        try:
+            bench.wait("the extension's status bar item", bench.status_text, 120)
+            bench.wait("the model to be ready", lambda: MODEL_NAME in bench.status_text(), 180)
+            yield bench
+        finally:
+            bench.close()
+    finally:
+        server.stop()

@@ -10,7 +10,7 @@ import { DidChangeConfigurationNotification, type LanguageClient } from 'vscode-
 import { createClient } from './client';
 import { findServer } from './discovery';
 import { chooseModel, settingTarget, showMenu } from './menu';
-import { effectiveValue, enabledFor, ignoredSettings, type Inspected, serverOptions } from './settings';
+import { effectiveValue, enabledFor, ignoredSettings, type Inspected, restrictedKeysIn, serverOptions } from './settings';
 import { type ClientState, type ServerStatus, statusView } from './status';
 
 const SCHEMES = ['file', 'untitled'];
@@ -188,8 +188,25 @@ export class Hushcode implements vscode.Disposable {
     }
   }
 
+  /** The restricted settings that this untrusted workspace sets (and that are therefore ignored). */
+  private ignoredInWorkspace(): string[] {
+    const files = (vscode.workspace.workspaceFolders ?? []).map((f) => path.join(f.uri.fsPath, '.vscode', 'settings.json'));
+    const workspaceFile = vscode.workspace.workspaceFile;
+    if (workspaceFile?.scheme === 'file') {
+      files.push(workspaceFile.fsPath);
+    }
+    const found = files.flatMap((file) => {
+      try {
+        return restrictedKeysIn(fs.readFileSync(file, 'utf8'));
+      } catch {
+        return [];
+      }
+    });
+    return [...new Set([...ignoredSettings(this.inspectAll(), false), ...found])];
+  }
+
   private warnIfUntrusted(trusted: boolean): void {
-    const ignored = ignoredSettings(this.inspectAll(), trusted);
+    const ignored = trusted ? [] : this.ignoredInWorkspace();
     if (trusted || ignored.length === 0 || this.warnedUntrusted) {
       return;
     }

@@ -62,6 +62,16 @@ export function ignoredSettings(settings: Inspected[], trusted: boolean): string
 }
 
 /**
+ * The restricted settings that a workspace settings file (JSON with comments) sets. In Restricted
+ * Mode VS Code hides a workspace's values of restricted settings even from `inspect()`, so the
+ * extension reads the file itself to say what it ignores.
+ */
+export function restrictedKeysIn(text: string): string[] {
+  const code = text.replace(/^\s*\/\/.*$/gm, ''); // whole-line comments
+  return RESTRICTED.map((key) => `hushcode.${key}`).filter((key) => code.includes(`"${key}"`));
+}
+
+/**
  * Whether completions are on for a language: `hushcode.enable` maps language ids to booleans, with
  * `"*"` for every language it does not name.
  */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { enabledFor, ignoredSettings, type Inspected, serverOptions } from '../src/settings';
+import { enabledFor, ignoredSettings, type Inspected, restrictedKeysIn, serverOptions } from '../src/settings';
 
 test('only the values the user set go to the server, nested by section', () => {
   const settings: Inspected[] = [
@@ -44,4 +44,15 @@ test('enable per language, with "*" for the rest', () => {
   assert.equal(enabledFor({ '*': false, python: true }, 'go'), false);
   assert.equal(enabledFor({}, 'go'), true);
   assert.equal(enabledFor(undefined, 'go'), true);
+});
+
+test('the restricted settings a workspace settings file sets, comments aside', () => {
+  const text = `{
+    // "hushcode.server.command": "./old",
+    "hushcode.model.path": "./models/x.gguf",
+    "hushcode.completion.maxTokens": 8,
+    "hushcode.server.args": ["--log-file", "x"]
+  }`;
+  assert.deepEqual(restrictedKeysIn(text), ['hushcode.model.path', 'hushcode.server.args']);
+  assert.deepEqual(restrictedKeysIn('{}'), []);
 });
