@@ -3,7 +3,7 @@
 -- A `vim.lsp.Config` for `vim.lsp.config()` / `vim.lsp.enable()` (Neovim 0.11+). Everything else
 -- (ghost text on 0.12, the completion fallback on 0.11, keymaps, statusline) is set up by the
 -- plugin on LspAttach; `require('hushcode').setup(opts)` fills `cmd` and `init_options` from
--- user options. See docs/neovim.md.
+-- user options. See docs/editors/neovim.md.
 
 ---@type vim.lsp.Config
 return {

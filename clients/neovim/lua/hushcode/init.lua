@@ -2,7 +2,7 @@
 ---
 ---   require('hushcode').setup({ model = '~/models/qwen2.5-coder-1.5b-q8_0.gguf' })
 ---
---- The server configuration itself is lsp/hushcode.lua (a `vim.lsp.Config`). See docs/neovim.md.
+--- The server configuration itself is lsp/hushcode.lua (a `vim.lsp.Config`). See docs/editors/neovim.md.
 local M = {}
 
 ---@class hushcode.Options
