@@ -204,8 +204,8 @@ def test_summary_table_and_plot(tmp_path: Path) -> None:
 def test_neutral_fill_replaces_the_whole_statement() -> None:
     from hushcode.bench.holes import cut_tasks
     from hushcode.bench.languages import language_for
-    from hushcode.bench.quality import _neutral
     from hushcode.bench.sources import SourceFile
+    from hushcode.bench.testrun import neutral_document as _neutral
 
     text = "def f(a, b):\n    total = a + b\n    return total\n"
     spec = language_for("f.py")
@@ -219,3 +219,17 @@ def test_neutral_fill_replaces_the_whole_statement() -> None:
     rest = tasks["rest"]
     line = text.split("\n")[rest.line]
     assert _neutral(rest, text) == text.replace(line, "    pass")
+
+
+def test_deadline_stops_counts_our_requests_only(tmp_path: Path) -> None:
+    from hushcode.bench.provenance import deadline_stops
+
+    log = tmp_path / "server.log"
+    log.write_text(
+        "x INFO hushcode.completion: complete req=i1 doc=a.py stop=deadline result=ok\n"
+        "x INFO hushcode.completion: complete req=speculative doc=a.py stop=deadline result=ok\n"
+        "x INFO hushcode.completion: complete req=i2 doc=a.py stop=scope_end result=ok\n"
+        "x INFO hushcode.completion: complete req=i3 doc=a.py stop=deadline result=empty\n"
+    )
+    assert deadline_stops(log) == 2
+    assert deadline_stops(tmp_path / "missing.log") == 0

@@ -8,11 +8,9 @@ it, and finally write results.json, tasks.json and quality.png and print a table
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import os
 import platform
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -26,8 +24,9 @@ from hushcode.bench.client import BenchError, BenchServer
 from hushcode.bench.holes import Task, cut_tasks, load_tasks, save_tasks
 from hushcode.bench.languages import language_named, parses_cleanly
 from hushcode.bench.metrics import score
+from hushcode.bench.provenance import code_fingerprint, deadline_stops, source_revision
 from hushcode.bench.sources import list_sources
-from hushcode.bench.testrun import SuiteOutcome, SuiteRunner
+from hushcode.bench.testrun import SuiteOutcome, SuiteRunner, check_tests
 
 DEFAULT_TIMEOUT_MS = 60000
 Progress = Callable[[str], None]
@@ -75,70 +74,6 @@ def server_env(config: Config, environ: dict[str, str]) -> dict[str, str]:
     ):
         env["HUSHCODE_COMPLETION_TIMEOUT_MS"] = str(DEFAULT_TIMEOUT_MS)
     return env
-
-
-def source_revision() -> str | None:
-    """The git revision of the hushcode code being measured ("-dirty" with local changes), if known."""
-    here = Path(__file__).resolve().parent
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(here), "describe", "--always", "--dirty"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return done.stdout.strip() or None if done.returncode == 0 else None
-
-
-def code_fingerprint() -> str:
-    """A hash of the hushcode sources the servers will run (they are re-read for every configuration).
-
-    When it changes between configurations, someone edited the code during the run and the
-    configurations measured different code.
-    """
-    package = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:12]
-
-
-def _neutral(task: Task, text: str) -> str:
-    """The file with the hole's statement replaced by a do-nothing one (`pass` in Python).
-
-    Tests that still pass on it do not notice the hole, so it cannot tell good completions from
-    bad ones. A rest-of-line task neutralises its whole line: a half line would just not parse.
-    """
-    start = task.start
-    if task.kind == "rest":
-        line_start = text.rfind("\n", 0, start) + 1
-        line = text[line_start : task.end]
-        start = line_start + len(line) - len(line.lstrip())
-    return text[:start] + language_named(task.language).neutral + text[task.end :]
-
-
-def _check_tests(
-    runner: SuiteRunner, tasks: list[Task], texts: dict[str, str], progress: Progress
-) -> tuple[SuiteOutcome, dict[str, bool]]:
-    """Run the tests once untouched, then once per task with its hole neutralised."""
-    baseline = runner.prepare()
-    progress(f"tests on the untouched copy: {'pass' if baseline.passed else 'FAIL'} ({baseline.seconds} s)")
-    if not baseline.passed:
-        progress("pass@1 is not measured: the test command fails without any change\n" + baseline.tail)
-        return baseline, {}
-    tested = {}
-    for i, task in enumerate(tasks, 1):
-        try:
-            tested[task.id] = not runner.run_with(task.path, _neutral(task, texts[task.path])).passed
-        except ValueError as exc:
-            progress(str(exc))
-            continue
-        progress(f"hole check {i}/{len(tasks)} {task.id}: {'noticed' if tested[task.id] else 'not noticed'}")
-    progress(f"tests notice {sum(tested.values())} of {len(tasks)} holes")
-    return baseline, tested
 
 
 def _score_task(task: Task, got: str, completed: str, parsed_before: bool) -> dict[str, Any]:
@@ -204,9 +139,15 @@ async def _run_config(
                 f"[{config.name}] {i}/{len(tasks)} {task.id} {done.latency_ms:.0f} ms"
                 + (f" ({done.error})" if done.error else "")
             )
-        return info, answers
     finally:
         await server.stop()
+    info["deadline_stops"] = deadline_stops(server.log_file)
+    if info["deadline_stops"]:
+        progress(
+            f"WARNING: [{config.name}] {info['deadline_stops']} completions stopped at the server's deadline, "
+            "which cut or emptied them; on a busy machine raise HUSHCODE_COMPLETION_TIMEOUT_MS"
+        )
+    return info, answers
 
 
 def _evaluate(
@@ -263,7 +204,7 @@ def run_quality(opts: QualityOptions, progress: Progress) -> dict[str, Any]:
     tested: dict[str, bool] = {}
     try:
         if runner is not None:
-            baseline, tested = _check_tests(runner, tasks, texts, progress)
+            baseline, tested = check_tests(runner, tasks, texts, progress)
         configs: list[dict[str, Any]] = []
         results: dict[str, list[dict[str, Any]]] = {}
         for config in opts.configs:

@@ -4,6 +4,9 @@ The user's files are never touched: the repository is copied once into a tempora
 (without .git and caches; virtual environments and node_modules are linked, not copied), and each
 completed file is written into the copy, tested, and put back. Python writes no bytecode there, so
 a stale .pyc can never stand in for a file that changed within the same second.
+
+Only holes the tests notice count for pass@1: `check_tests` fills each hole with a do-nothing
+statement first, and a task whose tests still pass that way is left out.
 """
 
 from __future__ import annotations
@@ -15,8 +18,12 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from hushcode.bench.holes import Task
+from hushcode.bench.languages import language_named
 
 SKIPPED = frozenset(
     {".git", ".hg", ".svn", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".bench"}
@@ -109,3 +116,38 @@ class SuiteRunner:
     def close(self) -> None:
         """Remove the copy (links into the repository are removed, never followed)."""
         shutil.rmtree(self._tmp, ignore_errors=True)
+
+
+def neutral_document(task: Task, text: str) -> str:
+    """The file with the hole's statement replaced by a do-nothing one (`pass` in Python).
+
+    Tests that still pass on it do not notice the hole, so it cannot tell good completions from
+    bad ones. A rest-of-line task neutralises its whole line: a half line would just not parse.
+    """
+    start = task.start
+    if task.kind == "rest":
+        line_start = text.rfind("\n", 0, start) + 1
+        line = text[line_start : task.end]
+        start = line_start + len(line) - len(line.lstrip())
+    return text[:start] + language_named(task.language).neutral + text[task.end :]
+
+
+def check_tests(
+    runner: SuiteRunner, tasks: list[Task], texts: dict[str, str], progress: Callable[[str], None]
+) -> tuple[SuiteOutcome, dict[str, bool]]:
+    """Run the tests once untouched, then once per task with its hole neutralised."""
+    baseline = runner.prepare()
+    progress(f"tests on the untouched copy: {'pass' if baseline.passed else 'FAIL'} ({baseline.seconds} s)")
+    if not baseline.passed:
+        progress("pass@1 is not measured: the test command fails without any change\n" + baseline.tail)
+        return baseline, {}
+    tested = {}
+    for i, task in enumerate(tasks, 1):
+        try:
+            tested[task.id] = not runner.run_with(task.path, neutral_document(task, texts[task.path])).passed
+        except ValueError as exc:
+            progress(str(exc))
+            continue
+        progress(f"hole check {i}/{len(tasks)} {task.id}: {'noticed' if tested[task.id] else 'not noticed'}")
+    progress(f"tests notice {sum(tested.values())} of {len(tasks)} holes")
+    return baseline, tested
