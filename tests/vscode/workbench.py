@@ -391,23 +391,22 @@ class Workbench:
         field.send_keys(value)
         field.send_keys(Keys.TAB)
         self.wait(f"{key} in settings.json", lambda: self.server.settings().get(key) == value)
-        # VS Code 1.139 shows the Settings editor as a modal; Escape closes it.
+        # VS Code 1.139 shows the Settings editor as a modal, with a close button (Escape may go to a
+        # webview underneath).
+        close = 'a[aria-label^="Close Modal Editor"]'
         self.wait(
-            "the Settings editor to close",
-            lambda: (
-                self._escape()
-                and not [
-                    e
-                    for e in self.driver.find_elements(By.CSS_SELECTOR, ".settings-editor")
-                    if e.is_displayed()
-                ]
-            ),
+            "the Settings editor's close button", lambda: self.driver.find_elements(By.CSS_SELECTOR, close)
         )
+        self.driver.find_element(By.CSS_SELECTOR, close).click()
+        self.wait("the Settings editor to close", lambda: not self._settings_editor_open())
 
-    def _escape(self) -> bool:
-        self.keys(Keys.ESCAPE)
-        time.sleep(0.3)
-        return True
+    def _settings_editor_open(self) -> bool:
+        try:
+            return any(
+                e.is_displayed() for e in self.driver.find_elements(By.CSS_SELECTOR, ".settings-editor")
+            )
+        except WebDriverException:
+            return True
 
     def click_button(self, text: str) -> None:
         """Click a notification's button."""
