@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from hushcode.bench.holes import KINDS
@@ -178,8 +180,14 @@ def _quality(args: argparse.Namespace) -> int:
     return 0
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
 def run(argv: list[str]) -> int:
     """Run ``hushcode bench <argv>``; return the exit status (0 ok, 1 error, 2 usage)."""
+    # SIGTERM unwinds like Ctrl-C: servers are shut down and temporary copies removed.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         args = _build_parser().parse_args(argv)
         if args.command == "latency":
