@@ -119,6 +119,9 @@ def _build_parser() -> _Parser:
     from hushcode.bench.latency import add_parser as add_latency_parser
 
     add_latency_parser(sub)
+    from hushcode.bench.context import add_parser as add_context_parser
+
+    add_context_parser(sub)
     return parser
 
 
@@ -194,6 +197,10 @@ def run(argv: list[str]) -> int:
             from hushcode.bench.latency import run_latency
 
             return run_latency(args)
+        if args.command == "context":
+            from hushcode.bench.context import run_context
+
+            return run_context(args)
         return _quality(args)
     except _UsageError as exc:
         print(f"hushcode bench: {exc}", file=sys.stderr)
