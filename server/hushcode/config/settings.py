@@ -20,6 +20,7 @@ class ModelSettings:
     path: str | None = None  # None: the catalog's default model in the model cache
     context_tokens: int = 4096
     threads: int = 0  # 0: one per core
+    gpu_layers: int = -1  # -1: automatic (all layers when the llama.cpp build has a GPU, else 0)
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,20 @@ class CompletionSettings:
 
 
 @dataclass(frozen=True)
+class EngineSettings:
+    """Where completions are computed: the local engine process, or a shared server (opt-in)."""
+
+    kind: str = field(default="local", metadata={"choices": ("local", "llama-server", "openai", "ollama")})
+    url: str | None = None  # the remote server's base URL, e.g. http://gpu-box:8080
+    model: str | None = None  # the model name the remote server knows
+    api_key_env: str | None = None  # the NAME of an environment variable holding the API key, never the key
+
+
+@dataclass(frozen=True)
 class Settings:
     model: ModelSettings = field(default_factory=ModelSettings)
     completion: CompletionSettings = field(default_factory=CompletionSettings)
+    engine: EngineSettings = field(default_factory=EngineSettings)
 
 
 def _snake(name: str) -> str:
@@ -66,8 +78,8 @@ def _coerce(value: Any, default: Any, annotation: str) -> Any:
         if isinstance(value, bool):
             raise ValueError("expected a whole number")
         number = int(value)
-        if number < 0:
-            raise ValueError("must not be negative")
+        if number < 0 and not (number == -1 and isinstance(default, int) and default == -1):
+            raise ValueError("must not be negative" + (" (or -1: automatic)" if default == -1 else ""))
         return number
     if "str" in annotation:
         if value is None:
@@ -104,7 +116,7 @@ def load_settings(options: Mapping[str, Any] | None, environ: Mapping[str, str])
     options = options or {}
     if not isinstance(options, Mapping):
         return settings, ["initializationOptions is not an object; using defaults"]
-    sections = {"model": settings.model, "completion": settings.completion}
+    sections = {"model": settings.model, "completion": settings.completion, "engine": settings.engine}
     for key, value in options.items():
         if key not in sections:
             warnings.append(f"initializationOptions: unknown section '{key}' ignored")
@@ -112,11 +124,11 @@ def load_settings(options: Mapping[str, Any] | None, environ: Mapping[str, str])
             warnings.append(f"initializationOptions.{key}: expected an object")
         else:
             sections[key] = _apply(sections[key], value, f"initializationOptions.{key}", warnings)
-    env_values: dict[str, dict[str, str]] = {"model": {}, "completion": {}}
+    env_values: dict[str, dict[str, str]] = {"model": {}, "completion": {}, "engine": {}}
     if environ.get("HUSHCODE_MODEL"):
         env_values["model"]["path"] = environ["HUSHCODE_MODEL"]
     for name, value in environ.items():
-        match = re.fullmatch(r"HUSHCODE_(MODEL|COMPLETION)_([A-Z_]+)", name)
+        match = re.fullmatch(r"HUSHCODE_(MODEL|COMPLETION|ENGINE)_([A-Z_]+)", name)
         if match:
             section = match.group(1).lower()
             key = match.group(2).lower()
@@ -124,4 +136,4 @@ def load_settings(options: Mapping[str, Any] | None, environ: Mapping[str, str])
     for section, values in env_values.items():
         if values:
             sections[section] = _apply(sections[section], values, "environment", warnings)
-    return Settings(model=sections["model"], completion=sections["completion"]), warnings
+    return Settings(**sections), warnings

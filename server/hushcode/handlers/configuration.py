@@ -45,7 +45,7 @@ def register(server: HushcodeServer) -> None:
         pushed = _plain(params.settings)
         if isinstance(pushed, dict) and isinstance(pushed.get("hushcode"), dict):
             options: dict[str, Any] | None = pushed["hushcode"]
-        elif isinstance(pushed, dict) and pushed and set(pushed) <= {"model", "completion"}:
+        elif isinstance(pushed, dict) and pushed and set(pushed) <= {"model", "completion", "engine"}:
             options = pushed
         else:
             options = await _pull(ls)
