@@ -117,3 +117,28 @@ def test_saves_are_debounced(tmp_path: Path) -> None:
         assert sum(b.count(root / "busy.py") for b in batches) == 1 and parses == 1
     finally:
         watcher.stop()
+
+
+def test_reading_files_sends_the_watcher_nothing(tmp_path: Path) -> None:
+    """Programs that only read the workspace (a build, `git status`, tests importing it) must not
+    keep the watcher's thread busy: the system is asked for changes only, not for opens."""
+    (tmp_path / "a.py").write_text("x = 1\n")
+    index = WorkspaceIndex([tmp_path], cache_dir=None)
+    index.build()
+    watcher = WorkspaceWatcher(index, debounce_s=0.05)
+    seen: list[str] = []
+    handler = watcher._handler
+    original = handler.on_any_event
+    handler.on_any_event = lambda event: (seen.append(event.event_type), original(event))  # type: ignore[method-assign]
+    watcher.start()
+    try:
+        for _ in range(50):
+            (tmp_path / "a.py").read_bytes()
+        (tmp_path / "b.py").write_text("y = 2\n")  # a change after the reads: it arrives, and after them
+        deadline = time.monotonic() + 10
+        while "created" not in seen and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        watcher.stop()
+    assert "created" in seen
+    assert not {"opened", "closed_no_write"} & set(seen), seen

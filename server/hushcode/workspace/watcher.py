@@ -14,7 +14,18 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver, ObservedWatch
 
@@ -22,6 +33,12 @@ from .ignore import language_of
 from .index import WorkspaceIndex
 
 log = logging.getLogger(__name__)
+
+# The events asked of the system. Opens and reads are left out: every program that reads the
+# workspace (a build, `git status`, a test run importing the files) would otherwise flood the
+# watcher's thread with events it drops, and that thread would take a core from the model.
+EVENTS = [FileCreatedEvent, FileModifiedEvent, FileClosedEvent, FileDeletedEvent, FileMovedEvent,
+          DirCreatedEvent, DirDeletedEvent, DirMovedEvent]
 
 # What an event means for the index, per path (a later event for a path replaces an earlier one).
 FILE, DIR_GONE, DIR_NEW, RULES = "file", "dir-gone", "dir-new", "rules"
@@ -78,7 +95,8 @@ class WorkspaceWatcher:
         self.unwatched = []
         for root in sorted(roots - set(self._watches)):
             try:
-                self._watches[root] = self._observer.schedule(self._handler, str(root), recursive=True)
+                self._watches[root] = self._observer.schedule(self._handler, str(root), recursive=True,
+                                                              event_filter=EVENTS)
             except OSError as exc:  # e.g. ENOSPC: fs.inotify.max_user_watches reached
                 self.unwatched.append(root)
                 log.warning("cannot watch %s (%s): open documents stay current, other files not", root, exc)
