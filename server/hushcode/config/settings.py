@@ -113,7 +113,10 @@ def _coerce(value: Any, default: Any, annotation: str) -> Any:
             raise ValueError("expected a whole number")
         if not isinstance(value, int | float | str):
             raise ValueError("expected a whole number")
-        number = int(value)
+        try:
+            number = int(value)
+        except ValueError:
+            raise ValueError("expected a whole number") from None
         if number < 0 and not (number == -1 and default == -1):
             raise ValueError("must not be negative" + (" (or -1: automatic)" if default == -1 else ""))
         return number

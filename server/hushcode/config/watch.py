@@ -99,8 +99,8 @@ class _Handler(FileSystemEventHandler):
         self.watcher = watcher
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type not in _CHANGES:
-            return
+        if event.event_type not in _CHANGES or (event.is_directory and event.event_type == "modified"):
+            return  # a folder's "modified" only means that some entry in it changed
         paths = [event.src_path, getattr(event, "dest_path", "")]
         if any(p and self.watcher.concerns(Path(str(p))) for p in paths):
             self.watcher.changed()
