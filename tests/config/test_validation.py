@@ -98,3 +98,15 @@ def test_editor_and_environment_messages_name_their_source(folders: Folders) -> 
 def test_editor_options_that_are_not_an_object(folders: Folders) -> None:
     effective = load_effective([], ["x"], folders.env())  # type: ignore[arg-type]
     assert effective.settings.completion.enabled and effective.warnings == ["editor settings are not an object; ignored"]
+
+
+def test_a_syntax_error_while_editing_keeps_the_last_good_settings(folders: Folders) -> None:
+    root = folders.project("ws", "[completion]\nmax_tokens = 10\n")
+    assert load_effective([root], None, folders.env()).settings.completion.max_tokens == 10
+    (root / ".hushcode.toml").write_text("[completion]\nmax_tokens = 20\nenabled =\n")
+    effective = load_effective([root], None, folders.env())
+    assert effective.settings.completion.max_tokens == 10
+    [message] = effective.warnings
+    assert "line 3" in message and "keeping its previous settings" in message
+    (root / ".hushcode.toml").unlink()
+    assert load_effective([root], None, folders.env()).settings.completion.max_tokens == 96

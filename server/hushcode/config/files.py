@@ -47,21 +47,32 @@ class UserFile:
     warnings: list[str] = field(default_factory=list)
 
 
+# The last version of each file that parsed: while the user edits a file, a save with a syntax
+# error keeps the settings it had (no model reload back and forth), with a message.
+_last_good: dict[Path, dict[str, Any]] = {}
+
+
 def read_toml(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     """The parsed file, or None and a message (None, None when the file does not exist)."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
+        _last_good.pop(path, None)
         return None, None
     except OSError as exc:
         return None, f"{path}: cannot be read ({exc.strerror or exc}); it is ignored"
     try:
-        return tomllib.loads(data.decode("utf-8")), None
+        parsed = tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
-        return None, f"{path}: is not UTF-8 text; it is ignored"
+        problem = "is not UTF-8 text"
     except tomllib.TOMLDecodeError as exc:
-        # tomllib's message ends with "(at line N, column M)"
-        return None, f"{path}: TOML syntax error: {exc}; the file is ignored until it is fixed"
+        problem = f"TOML syntax error: {exc}"  # tomllib's message ends with "(at line N, column M)"
+    else:
+        _last_good[path] = parsed
+        return parsed, None
+    if path in _last_good:
+        return _last_good[path], f"{path}: {problem}; keeping its previous settings until it is fixed"
+    return None, f"{path}: {problem}; the file is ignored until it is fixed"
 
 
 def _folders(value: Any, where: str, base: Path, warnings: list[str]) -> tuple[Path, ...]:

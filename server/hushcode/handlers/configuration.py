@@ -18,6 +18,7 @@ from lsprotocol import types
 
 from hushcode.config.load import TRUSTED_WORKSPACE, load_effective
 from hushcode.engine.contracts import EngineState
+from hushcode.suggestion_cache import SuggestionCache
 
 if TYPE_CHECKING:
     from hushcode.server import HushcodeServer
@@ -40,6 +41,8 @@ def apply_settings(ls: HushcodeServer) -> tuple[bool, list[str]]:
     ls.effective = effective
     ls.settings = effective.settings
     ls.completions.settings = effective.settings
+    if old.completion != effective.settings.completion:
+        ls.completions.cache = SuggestionCache()  # suggestions made under the old settings are stale
     if ls.config_watcher is not None:
         ls.config_watcher.watch(effective.watched)
     return (old.model != effective.settings.model or old.engine != effective.settings.engine), fresh
