@@ -112,6 +112,8 @@ class HushcodeServer(LanguageServer):
             "model": engine.model.name if engine and engine.model else None,
             "template": engine.model.markers.template if engine and engine.model else None,
             "modelPath": engine.config.model_path if engine else None,
+            "threads": list(engine.model.threads) if engine and engine.model and engine.model.threads else None,
+            "gpuLayers": engine.model.gpu_layers if engine and engine.model else None,
             "message": self.model_error or (engine.last_error if engine else None),
             "enginePid": engine.pid if engine else None,
             "generating": bool(engine and engine.generating),

@@ -146,3 +146,21 @@ async def test_the_user_file_is_watched_too(tmp_path: Path) -> None:
         setup.user_file.write_text(f'[model]\npath = "{other}"\n')
         await until(client, lambda s: s["model"] == "Other FIM" and s["state"] == "ready",
                     "the edited user file was not applied")
+
+
+async def test_engine_threads_and_gpu_layers_automatic_and_overridden(tmp_path: Path) -> None:
+    import llama_cpp
+
+    from hushcode.engine.resources import auto_threads
+
+    setup = Setup(tmp_path)
+    async with setup.session() as client:
+        status = await until(client, lambda s: s["state"] == "ready", "no engine")
+        assert status["threads"] == list(auto_threads())  # physical cores (generation capped at 8)
+        assert status["gpuLayers"] == (-1 if llama_cpp.llama_supports_gpu_offload() else 0)
+
+        # overridden in the project file (no trust needed): the engine is reloaded with them
+        setup.project("[model]\nthreads = 1\ngpu_layers = 0\n")
+        status = await until(client, lambda s: s["state"] == "ready" and s["threads"] == [1, 1],
+                             "model.threads = 1 was not applied")
+        assert status["gpuLayers"] == 0

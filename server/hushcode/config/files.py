@@ -101,7 +101,7 @@ def read_user_file(path: Path) -> UserFile:
             lists[name] = _folders(value, f"{path}: {key}", path.parent, warnings)
         else:
             values[key] = value
-    return UserFile(path, Layer(str(path), values), lists.get("model_dirs", ()),
+    return UserFile(path, Layer(str(path), values, file=path), lists.get("model_dirs", ()),
                     lists.get("trusted_folders", ()), warnings)
 
 
@@ -136,5 +136,5 @@ def read_project(root: Path) -> tuple[list[Layer], list[str]]:
                 warnings.append(f"{origin}: {key} is only read from your user file "
                                 f"({user_config_path()}); ignored here")
                 del values[key]
-        layers.append(Layer(origin, values))
+        layers.append(Layer(origin, values, file=path))
     return layers, warnings

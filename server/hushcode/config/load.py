@@ -69,7 +69,7 @@ def load_effective(roots: Sequence[Path], editor: Mapping[str, Any] | None,
         project, problems = read_project(root)
         warnings.extend(problems)
         trust[root] = decide(root, editor_trust(editor), user.trusted_folders, user.path)
-        read[root] = [Path(layer.origin.split(" [")[0]) for layer in project]
+        read[root] = [layer.file for layer in project if layer.file is not None]
         for layer in project:
             allowed, refusal = restrict(layer, root, trust[root], model_dirs, is_catalog_id)
             layers.append(allowed)

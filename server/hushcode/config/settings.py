@@ -15,6 +15,7 @@ import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -78,6 +79,7 @@ class Layer:
     origin: str
     values: Mapping[str, Any]
     labels: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    file: Path | None = None  # the file it was read from, if any
 
     def where(self, section: str, key: str) -> str:
         return self.labels.get((section, snake(key))) or f"{self.origin}: {section}.{key}"

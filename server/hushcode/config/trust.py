@@ -82,7 +82,7 @@ def restrict(layer: Layer, root: Path, trust: Trust, model_dirs: Sequence[Path],
                 continue
             del engine[key]
     if not refused:
-        return Layer(layer.origin, values, layer.labels), None
+        return Layer(layer.origin, values, layer.labels, layer.file), None
     message = (f"{layer.origin}: ignored {'; '.join(refused)}, because the folder {root} is not trusted. "
                f"To trust it, {trust.how}.")
-    return Layer(layer.origin, values, layer.labels), message
+    return Layer(layer.origin, values, layer.labels, layer.file), message

@@ -74,6 +74,8 @@ class LoadedModel:
     repo: RepoMarkers = RepoMarkers(None, None)
     variant: str = "base"  # or "instruct"
     chat: ChatMarkers = ChatMarkers(None, None)
+    threads: tuple[int, int] | None = None  # (generation, prompt evaluation), as the engine used them
+    gpu_layers: int | None = None  # as the engine used it (-1: all)
 
 
 Notify = Callable[[str, str], None]  # (level: "info"|"warning"|"error", message in words)

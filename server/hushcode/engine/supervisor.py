@@ -203,7 +203,9 @@ class EngineSupervisor:
                                  n_ctx=msg["n_ctx"], load_ms=msg["load_ms"],
                                  repo=RepoMarkers(**(msg.get("repo") or {"repo_name": None, "file_sep": None})),
                                  variant=msg.get("variant", "base"),
-                                 chat=ChatMarkers(**(msg.get("chat") or {"start": None, "end": None})))
+                                 chat=ChatMarkers(**(msg.get("chat") or {"start": None, "end": None})),
+                                 threads=(msg["threads"], msg["threads_batch"]) if "threads" in msg else None,
+                                 gpu_layers=msg.get("gpu_layers"))
         log.info("engine ready pid=%s model=%r template=%s load_ms=%s threads=%s/%s gpu_layers=%s",
                  msg.get("pid"), msg["model"], msg["template"], msg["load_ms"], msg.get("threads"),
                  msg.get("threads_batch"), msg.get("gpu_layers"))
