@@ -64,13 +64,29 @@ def warnings(client: LanguageClient) -> list[str]:
 async def test_untrusted_project_file_cannot_redirect_the_model(tmp_path: Path) -> None:
     setup = Setup(tmp_path)
     setup.project(f'[model]\npath = "{setup.project_model}"\n')
-    async with setup.session() as client:
-        status = await until(client, lambda s: s["state"] == "ready", "no engine")
+    session = setup.session()
+    async with session as client:
+        status = await until(client, lambda s: s["state"] == "ready" and s["indexReady"], "no engine")
         assert status["model"] == "User FIM" and status["modelPath"] == str(setup.user_model)
         refusal = [w for w in warnings(client) if "not trusted" in w]
         assert len(refusal) == 1, warnings(client)
         assert str(setup.root / ".hushcode.toml") in refusal[0] and "model.path" in refusal[0]
         assert str(setup.project_model) in refusal[0] and "trusted_folders" in refusal[0]
+
+        # another settings change re-reads every layer, but says the same thing only once
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+            settings={"hushcode": {"completion": {"maxTokens": 50}}}))
+        await until(client, lambda s: s["state"] == "ready", "no engine")
+        seen = len(session.statuses)
+        setup.user_file.write_text(f'[model]\npath = "{setup.user_model}"\n# touched\n')
+        for _ in range(100):  # the reload after the file change ends with a status notification
+            if len(session.statuses) > seen:
+                break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the user file change was not seen")
+        assert len([w for w in warnings(client) if "not trusted" in w]) == 1, warnings(client)
+        assert (await lsp.status(client))["enginePid"] == status["enginePid"]
 
         # VS Code grants trust: the extension sends trustedWorkspace, the project's model loads
         client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
