@@ -24,7 +24,9 @@ def _no_network_prefix() -> list[str]:
 
 
 NO_NETWORK = _no_network_prefix()
-NO_USER_CONFIG = os.path.join(tempfile.gettempdir(), "hushcode-tests-no-user-config")  # never created
+# An empty folder as XDG_CONFIG_HOME: no user settings file (and a quiet folder for the server to watch).
+NO_USER_CONFIG = os.path.join(tempfile.gettempdir(), "hushcode-tests-no-user-config")
+os.makedirs(NO_USER_CONFIG, exist_ok=True)
 SERVER = [*NO_NETWORK, sys.executable, "-m", "hushcode", "serve", "--log-level", "DEBUG"]
 
 
