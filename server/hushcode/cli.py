@@ -1,4 +1,4 @@
-"""The `hushcode` command: serve, complete, models."""
+"""The `hushcode` command: serve, complete, config, models, bench."""
 
 from __future__ import annotations
 
@@ -38,11 +38,14 @@ def _parse_location(spec: str) -> tuple[Path, int, int]:
 
 async def _complete(path: Path, line: int, col: int, verbose: bool) -> int:
     from hushcode.completions import CompletionService, DocumentSnapshot
-    from hushcode.config.settings import load_settings
-    from hushcode.engine.supervisor import EngineConfig, EngineSupervisor
+    from hushcode.config.load import load_effective
+    from hushcode.engine.resources import engine_config
+    from hushcode.engine.supervisor import EngineSupervisor
     from hushcode.model_choice import choose_model
 
-    settings, warnings = load_settings(None, os.environ)
+    # the user file, the current folder's project files and the environment, as `hushcode config` shows
+    effective = load_effective([Path.cwd()], None, os.environ)
+    settings, warnings = effective.settings, effective.warnings
     for warning in warnings:
         print(f"hushcode: warning: {warning}", file=sys.stderr)
     choice = choose_model(settings)
@@ -55,8 +58,7 @@ async def _complete(path: Path, line: int, col: int, verbose: bool) -> int:
         print(f"hushcode: {level}: {message}", file=sys.stderr)
 
     started = time.perf_counter()
-    engine = EngineSupervisor(EngineConfig(model_path=choice.path, n_ctx=settings.model.context_tokens,
-                                           threads=settings.model.threads), notify)
+    engine = EngineSupervisor(engine_config(choice.path, settings), notify)
     engine.start()
     try:
         if not await engine.wait_ready(120):
@@ -85,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
         from hushcode.models.commands import run
 
         return run(argv[1:])
+    if argv[:1] == ["config"]:
+        from hushcode.config.commands import run_config
+
+        return run_config(argv[1:])
     if argv[:1] == ["bench"]:
         from hushcode.bench.commands import run as run_bench
 
@@ -99,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     complete = sub.add_parser("complete", help="print the suggestion at FILE:LINE:COL (1-based)")
     complete.add_argument("location")
     sub.add_parser("models", help="list, pull and verify models (see: hushcode models --help)")
+    sub.add_parser("config", help="print the effective settings for a folder, with their sources")
     sub.add_parser("bench", help="measure quality and latency (see: hushcode bench --help)")
     args = parser.parse_args(argv)
     if args.command == "serve":

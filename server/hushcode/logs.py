@@ -13,3 +13,5 @@ def setup_logging(log_file: str | None, level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     logging.getLogger("pygls").setLevel(max(logging.WARNING, root.level))
+    # watchdog logs every file-system event at DEBUG: the settings watcher's folders (e.g. ~/.config) are busy
+    logging.getLogger("watchdog").setLevel(max(logging.INFO, root.level))

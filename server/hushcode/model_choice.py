@@ -42,6 +42,16 @@ def choose_model(settings: Settings) -> ModelChoice:
     except CatalogError as exc:
         catalog = None
         catalog_error = str(exc)
+    if settings.model.path and catalog is not None and settings.model.path in catalog.ids():
+        # a catalog model's id (what `hushcode models use ID` writes): its file in the model cache
+        entry = catalog.get(settings.model.path)
+        result = verify_file(installed_path(entry), entry)
+        if result.status is VerifyStatus.MISSING:
+            return ModelChoice(None, f"The model {entry.id} (model.path) is not installed "
+                                     f"(expected at {result.path}). Run: hushcode models pull {entry.id}")
+        if not result.ok:
+            return ModelChoice(None, _damaged(entry.id, result.reason, result.status))
+        return ModelChoice(str(result.path), None)
     if settings.model.path:
         path = Path(settings.model.path).expanduser()
         entries = [e for e in catalog if installed_path(e) == path] if catalog else []

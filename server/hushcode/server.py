@@ -22,6 +22,8 @@ from hushcode.config.settings import Settings
 from hushcode.engine.supervisor import EngineState, EngineSupervisor
 
 if TYPE_CHECKING:
+    from hushcode.config.load import Effective
+    from hushcode.config.watch import ConfigWatcher
     from hushcode.workspace_context import WorkspaceContext
 
 log = logging.getLogger("hushcode.server")
@@ -57,6 +59,8 @@ class HushcodeServer(LanguageServer):
         self.completions = CompletionService(self.settings, None)
         self.model_error: str | None = None
         self.editor_options: dict[str, Any] = {}  # the latest settings the editor sent
+        self.effective: Effective | None = None  # every layer of settings, with their sources
+        self.config_watcher: ConfigWatcher | None = None  # live reload of the settings files
         self.context: WorkspaceContext | None = None  # the workspace index, when there is a workspace
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -108,6 +112,8 @@ class HushcodeServer(LanguageServer):
             "model": engine.model.name if engine and engine.model else None,
             "template": engine.model.markers.template if engine and engine.model else None,
             "modelPath": engine.config.model_path if engine else None,
+            "threads": list(engine.model.threads) if engine and engine.model and engine.model.threads else None,
+            "gpuLayers": engine.model.gpu_layers if engine and engine.model else None,
             "message": self.model_error or (engine.last_error if engine else None),
             "enginePid": engine.pid if engine else None,
             "generating": bool(engine and engine.generating),
@@ -145,7 +151,8 @@ class HushcodeServer(LanguageServer):
 
     async def load_model(self) -> None:
         """(Re)start the engine for the model the settings choose; stops the previous engine first."""
-        from hushcode.engine.supervisor import EngineConfig, EngineSupervisor
+        from hushcode.engine.resources import engine_config
+        from hushcode.engine.supervisor import EngineSupervisor
         from hushcode.model_choice import choose_model
 
         if self.engine is not None:
@@ -160,8 +167,7 @@ class HushcodeServer(LanguageServer):
             return
         self.model_error = None
         engine = EngineSupervisor(
-            EngineConfig(model_path=choice.path, n_ctx=self.settings.model.context_tokens,
-                         threads=self.settings.model.threads),
+            engine_config(choice.path, self.settings),
             notify=self.notify_user,
             on_state=self.send_status,
         )

@@ -6,6 +6,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +24,17 @@ def _no_network_prefix() -> list[str]:
 
 
 NO_NETWORK = _no_network_prefix()
+# An empty folder as XDG_CONFIG_HOME: no user settings file (and a quiet folder for the server to watch).
+NO_USER_CONFIG = os.path.join(tempfile.gettempdir(), "hushcode-tests-no-user-config")
+os.makedirs(NO_USER_CONFIG, exist_ok=True)
 SERVER = [*NO_NETWORK, sys.executable, "-m", "hushcode", "serve", "--log-level", "DEBUG"]
 
 
 def config(**env: str) -> ClientServerConfig:
     """A server started with the test's environment plus `env`."""
     # Tests judge behaviour, not speed: a generous deadline keeps them green on slow machines.
-    base = {**os.environ, "HUSHCODE_COMPLETION_TIMEOUT_MS": "120000"}
+    # No user settings file unless a test writes one: a developer's own config.toml must not change results.
+    base = {**os.environ, "HUSHCODE_COMPLETION_TIMEOUT_MS": "120000", "XDG_CONFIG_HOME": NO_USER_CONFIG}
     return ClientServerConfig(server_command=SERVER, server_env={**base, **env})
 
 

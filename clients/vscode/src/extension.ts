@@ -10,7 +10,7 @@ import { DidChangeConfigurationNotification, type LanguageClient } from 'vscode-
 import { createClient } from './client';
 import { findServer } from './discovery';
 import { chooseModel, settingTarget, showMenu } from './menu';
-import { effectiveValue, enabledFor, ignoredSettings, type Inspected, restrictedKeysIn, serverOptions } from './settings';
+import { effectiveValue, enabledFor, ignoredSettings, initializationOptions, type Inspected, restrictedKeysIn } from './settings';
 import { type ClientState, type ServerStatus, statusView } from './status';
 
 const SCHEMES = ['file', 'untitled'];
@@ -65,7 +65,7 @@ export class Hushcode implements vscode.Disposable {
   }
 
   options(): unknown {
-    return serverOptions(this.inspectAll(), vscode.workspace.isTrusted);
+    return initializationOptions(this.inspectAll(), vscode.workspace.isTrusted);
   }
 
   enabled(): boolean {
@@ -262,6 +262,7 @@ export function activate(context: vscode.ExtensionContext): void {
     command('hushcode.restartServer', () => h.restart()),
     command('hushcode.showMenu', () => showMenu(h)),
     vscode.workspace.onDidChangeConfiguration((event) => h.configurationChanged(event)),
+    // a restart sends the new trust (trustedWorkspace) and may start a server from the workspace
     vscode.workspace.onDidGrantWorkspaceTrust(() => h.restart()),
   );
   void h.restart(); // activation does not wait for the server (it reports through the status bar)

@@ -56,6 +56,15 @@ export function serverOptions(settings: Inspected[], trusted: boolean): ServerOp
   return options;
 }
 
+/**
+ * What the server gets: the options plus `trustedWorkspace`, VS Code's workspace trust. The server
+ * needs it for the project files it reads itself (`.hushcode.toml`): an untrusted workspace's file
+ * may not choose a model outside the user's model folders or a remote engine.
+ */
+export function initializationOptions(settings: Inspected[], trusted: boolean): Record<string, unknown> {
+  return { ...serverOptions(settings, trusted), trustedWorkspace: trusted };
+}
+
 /** Settings an untrusted workspace tried to set, for the message that says they are ignored. */
 export function ignoredSettings(settings: Inspected[], trusted: boolean): string[] {
   return settings.filter((s) => effectiveValue(s, trusted).ignored).map((s) => `hushcode.${s.key}`);

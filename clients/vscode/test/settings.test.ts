@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { enabledFor, ignoredSettings, type Inspected, restrictedKeysIn, serverOptions } from '../src/settings';
+import { enabledFor, ignoredSettings, initializationOptions, type Inspected, restrictedKeysIn, serverOptions } from '../src/settings';
 
 test('only the values the user set go to the server, nested by section', () => {
   const settings: Inspected[] = [
@@ -34,6 +34,12 @@ test("an untrusted workspace cannot choose the model file; the user's own choice
   assert.deepEqual(ignoredSettings(settings, false), ['hushcode.model.path', 'hushcode.server.command']);
   assert.deepEqual(ignoredSettings(settings, true), []);
   assert.deepEqual(serverOptions(settings, true), { model: { path: '/theirs.gguf' }, completion: { maxTokens: 16 } });
+});
+
+test("the server is told the workspace's trust, for the project files it reads", () => {
+  const settings: Inspected[] = [{ key: 'completion.maxTokens', workspaceValue: 16 }];
+  assert.deepEqual(initializationOptions(settings, false), { completion: { maxTokens: 16 }, trustedWorkspace: false });
+  assert.deepEqual(initializationOptions([], true), { trustedWorkspace: true });
 });
 
 test('enable per language, with "*" for the rest', () => {

@@ -1,1 +1,2 @@
-"""Typed settings: defaults, overridden by editor options and HUSHCODE_* environment variables."""
+"""Settings: typed sections, their layers (defaults, user file, project files, editor, environment),
+the trust rule for project files, live reload, and the `hushcode config` command."""

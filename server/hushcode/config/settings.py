@@ -1,25 +1,29 @@
-"""Typed, validated settings.
+"""Typed, validated settings, resolved from layers (later wins), remembering each value's source.
 
-Sources, later wins: built-in defaults, the editor's `initializationOptions` (camelCase
-on the wire, e.g. {"model": {"path": ...}, "completion": {"maxTokens": 64}}), then
-`HUSHCODE_*` environment variables. A bad value yields a warning and the default; it
-never stops the server.
+A layer is one source's raw values, shaped like the editor's `initializationOptions`:
+`{"model": {"path": ...}, "completion": {"maxTokens": 64}}`. Keys may be camelCase (the wire)
+or snake_case (TOML files). A bad value or an unknown key yields one readable warning naming
+where it came from, and the value from the layer below is kept (the built-in default when no
+layer below sets it); nothing here raises on user input.
+
+Pure: no I/O. `config/files.py` reads the files, `config/load.py` puts the layers together.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 
 @dataclass(frozen=True)
 class ModelSettings:
-    path: str | None = None  # None: the catalog's default model in the model cache
+    path: str | None = None  # a GGUF file or a catalog model id; None: the catalog's default model
     context_tokens: int = 4096
-    threads: int = 0  # 0: one per core
+    threads: int = 0  # 0: automatic (physical cores, at most 8; see engine/resources.py)
     gpu_layers: int = -1  # -1: automatic (all layers when the llama.cpp build has a GPU, else 0)
 
 
@@ -65,12 +69,44 @@ class Settings:
     engine: EngineSettings = field(default_factory=EngineSettings)
 
 
-def _snake(name: str) -> str:
+SECTIONS = ("model", "completion", "engine")
+DEFAULT = "default"
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One source of settings. `origin` names it in messages: a file path, "editor settings" or
+    "environment". `labels` may name single keys better, e.g. ("completion", "max_tokens") ->
+    "HUSHCODE_COMPLETION_MAX_TOKENS"."""
+
+    origin: str
+    values: Mapping[str, Any]
+    labels: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    file: Path | None = None  # the file it was read from, if any
+
+    def where(self, section: str, key: str) -> str:
+        return self.labels.get((section, snake(key))) or f"{self.origin}: {section}.{key}"
+
+
+@dataclass(frozen=True)
+class Resolved:
+    settings: Settings
+    sources: dict[str, str]  # "completion.max_tokens" -> its layer ("default" when none set it)
+    warnings: list[str]
+
+
+def snake(name: str) -> str:
+    """camelCase or snake_case -> snake_case."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
 def _coerce(value: Any, default: Any, annotation: str) -> Any:
-    """Coerce a wire/env value to the type of the default; raise ValueError when impossible."""
+    """Coerce a TOML/wire/env value to the field's type; raise ValueError when impossible."""
     if "bool" in annotation:
         if isinstance(value, bool):
             return value
@@ -78,10 +114,15 @@ def _coerce(value: Any, default: Any, annotation: str) -> Any:
             return value.lower() in ("1", "true", "yes", "on")
         raise ValueError("expected true or false")
     if "int" in annotation:
-        if isinstance(value, bool):
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
             raise ValueError("expected a whole number")
-        number = int(value)
-        if number < 0 and not (number == -1 and isinstance(default, int) and default == -1):
+        if not isinstance(value, int | float | str):
+            raise ValueError("expected a whole number")
+        try:
+            number = int(value)
+        except ValueError:
+            raise ValueError("expected a whole number") from None
+        if number < 0 and not (number == -1 and default == -1):
             raise ValueError("must not be negative" + (" (or -1: automatic)" if default == -1 else ""))
         return number
     if "str" in annotation:
@@ -93,50 +134,80 @@ def _coerce(value: Any, default: Any, annotation: str) -> Any:
     return value
 
 
-def _apply(section: Any, values: Mapping[str, Any], where: str, warnings: list[str]) -> Any:
+def _show(value: Any) -> str:
+    return repr(value) if not isinstance(value, bool) else str(value).lower()
+
+
+def _apply(section: Any, name: str, values: Mapping[str, Any], layer: Layer,
+           sources: dict[str, str], warnings: list[str]) -> Any:
     changes: dict[str, Any] = {}
     fields = {f.name: f for f in dataclasses.fields(section)}
     for key, value in values.items():
-        name = _snake(key)
-        if name not in fields:
-            warnings.append(f"{where}: unknown setting '{key}' ignored")
+        field_name = snake(key)
+        if field_name not in fields:
+            warnings.append(f"{layer.where(name, key)}: unknown setting ({_show(value)}) ignored")
             continue
+        current = changes.get(field_name, getattr(section, field_name))
         try:
-            coerced = _coerce(value, getattr(section, name), str(fields[name].type))
-            choices = fields[name].metadata.get("choices")
+            coerced = _coerce(value, fields[field_name].default, str(fields[field_name].type))
+            choices = fields[field_name].metadata.get("choices")
             if choices is not None and coerced not in choices:
                 raise ValueError("expected one of " + ", ".join(map(str, choices)))
-            changes[name] = coerced
         except (TypeError, ValueError) as exc:
-            warnings.append(f"{where}.{key}: bad value {value!r} ({exc}); using {getattr(section, name)!r}")
+            kept = sources.get(f"{name}.{field_name}", DEFAULT)
+            warnings.append(f"{layer.where(name, key)}: bad value {_show(value)} ({exc}); "
+                            f"using {_show(current)} ({kept})")
+            continue
+        changes[field_name] = coerced
+        sources[f"{name}.{field_name}"] = layer.where(name, key)
     return dataclasses.replace(section, **changes)
 
 
-def load_settings(options: Mapping[str, Any] | None, environ: Mapping[str, str]) -> tuple[Settings, list[str]]:
-    """Build the effective settings; the list holds one readable warning per rejected value."""
-    warnings: list[str] = []
+def resolve(layers: Sequence[Layer]) -> Resolved:
+    """Apply `layers` in order over the defaults; later layers win key by key."""
     settings = Settings()
-    options = options or {}
-    if not isinstance(options, Mapping):
-        return settings, ["initializationOptions is not an object; using defaults"]
-    sections = {"model": settings.model, "completion": settings.completion, "engine": settings.engine}
-    for key, value in options.items():
-        if key not in sections:
-            warnings.append(f"initializationOptions: unknown section '{key}' ignored")
-        elif not isinstance(value, Mapping):
-            warnings.append(f"initializationOptions.{key}: expected an object")
-        else:
-            sections[key] = _apply(sections[key], value, f"initializationOptions.{key}", warnings)
-    env_values: dict[str, dict[str, str]] = {"model": {}, "completion": {}, "engine": {}}
-    if environ.get("HUSHCODE_MODEL"):
-        env_values["model"]["path"] = environ["HUSHCODE_MODEL"]
-    for name, value in environ.items():
-        match = re.fullmatch(r"HUSHCODE_(MODEL|COMPLETION|ENGINE)_([A-Z_]+)", name)
-        if match:
-            section = match.group(1).lower()
-            key = match.group(2).lower()
-            env_values[section][key] = value
-    for section, values in env_values.items():
-        if values:
-            sections[section] = _apply(sections[section], values, "environment", warnings)
-    return Settings(**sections), warnings
+    current: dict[str, Any] = {name: getattr(settings, name) for name in SECTIONS}
+    sources: dict[str, str] = {}
+    warnings: list[str] = []
+    for layer in layers:
+        for key, values in layer.values.items():
+            if key not in current:
+                warnings.append(f"{layer.origin}: unknown section '{key}' ignored")
+            elif not isinstance(values, Mapping):
+                warnings.append(f"{layer.origin}: '{key}' must be a table of settings, not {_show(values)}")
+            else:
+                current[key] = _apply(current[key], key, values, layer, sources, warnings)
+    settings = Settings(**current)
+    for name in SECTIONS:
+        for f in dataclasses.fields(getattr(settings, name)):
+            sources.setdefault(f"{name}.{f.name}", DEFAULT)
+    return Resolved(settings, sources, warnings)
+
+
+# Variables that look like settings but are not (test-only fault injection, see docs/architecture.md).
+_NOT_SETTINGS = {"HUSHCODE_ENGINE_FAULT", "HUSHCODE_ENGINE_TOKEN_DELAY_MS"}
+
+
+def environment_layer(environ: Mapping[str, str]) -> Layer:
+    """`HUSHCODE_<SECTION>_<KEY>` variables, plus `HUSHCODE_MODEL` for model.path."""
+    values: dict[str, dict[str, str]] = {}
+    labels: dict[tuple[str, str], str] = {}
+    for name, value in sorted(environ.items()):
+        match = re.fullmatch(r"HUSHCODE_(MODEL|COMPLETION|ENGINE)_([A-Z0-9_]+)", name)
+        if match and name not in _NOT_SETTINGS:
+            section, key = match.group(1).lower(), match.group(2).lower()
+            values.setdefault(section, {})[key] = value
+            labels[(section, key)] = f"environment: {name}"
+    if environ.get("HUSHCODE_MODEL"):  # the short form wins over HUSHCODE_MODEL_PATH
+        values.setdefault("model", {})["path"] = environ["HUSHCODE_MODEL"]
+        labels[("model", "path")] = "environment: HUSHCODE_MODEL"
+    return Layer("environment", values, labels)
+
+
+def load_settings(options: Mapping[str, Any] | None, environ: Mapping[str, str]) -> tuple[Settings, list[str]]:
+    """Defaults, editor options, then the environment (no files): for tools that want only these."""
+    if options is not None and not isinstance(options, Mapping):
+        return Settings(), ["editor settings are not an object; using defaults"]
+    editor = {k: v for k, v in (options or {}).items() if k != "trustedWorkspace"}
+    resolved = resolve([Layer("editor settings", editor), environment_layer(environ)])
+    return resolved.settings, resolved.warnings

@@ -27,7 +27,9 @@ class EngineCrashed(RuntimeError):
 class EngineConfig:
     model_path: str
     n_ctx: int = 4096
-    threads: int = 0
+    threads: int = 0  # 0: every core (see engine/resources.py for the automatic choice)
+    threads_batch: int = 0  # prompt evaluation; 0: the same as threads
+    gpu_layers: int = -1  # -1: all layers when the llama.cpp build has a GPU, else 0
     n_batch: int = 512
     env: dict[str, str] = field(default_factory=dict)
 
@@ -73,6 +75,8 @@ class LoadedModel:
     repo: RepoMarkers = RepoMarkers(None, None)
     variant: str = "base"  # or "instruct"
     chat: ChatMarkers = ChatMarkers(None, None)
+    threads: tuple[int, int] | None = None  # (generation, prompt evaluation), as the engine used them
+    gpu_layers: int | None = None  # as the engine used it (-1: all)
 
 
 Notify = Callable[[str, str], None]  # (level: "info"|"warning"|"error", message in words)

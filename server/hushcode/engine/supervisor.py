@@ -164,7 +164,8 @@ class EngineSupervisor:
         self._loaded = asyncio.get_running_loop().create_future()
         readers = [asyncio.create_task(self._read_stdout(proc)), asyncio.create_task(self._read_stderr(proc))]
         self._send({"op": "load", "path": self.config.model_path, "n_ctx": self.config.n_ctx,
-                    "threads": self.config.threads, "n_batch": self.config.n_batch})
+                    "threads": self.config.threads, "threads_batch": self.config.threads_batch,
+                    "gpu_layers": self.config.gpu_layers, "n_batch": self.config.n_batch})
         loaded = False
         wait_exit = asyncio.create_task(proc.wait())
         done, _ = await asyncio.wait({self._loaded, wait_exit}, return_when=asyncio.FIRST_COMPLETED)
@@ -202,9 +203,12 @@ class EngineSupervisor:
                                  n_ctx=msg["n_ctx"], load_ms=msg["load_ms"],
                                  repo=RepoMarkers(**(msg.get("repo") or {"repo_name": None, "file_sep": None})),
                                  variant=msg.get("variant", "base"),
-                                 chat=ChatMarkers(**(msg.get("chat") or {"start": None, "end": None})))
-        log.info("engine ready pid=%s model=%r template=%s load_ms=%s",
-                 msg.get("pid"), msg["model"], msg["template"], msg["load_ms"])
+                                 chat=ChatMarkers(**(msg.get("chat") or {"start": None, "end": None})),
+                                 threads=(msg["threads"], msg["threads_batch"]) if "threads" in msg else None,
+                                 gpu_layers=msg.get("gpu_layers"))
+        log.info("engine ready pid=%s model=%r template=%s load_ms=%s threads=%s/%s gpu_layers=%s",
+                 msg.get("pid"), msg["model"], msg["template"], msg["load_ms"], msg.get("threads"),
+                 msg.get("threads_batch"), msg.get("gpu_layers"))
         if self.restarts:
             self._notify("info", "The hushcode engine is back; completions resumed.")
         self._set_state(EngineState.READY)

@@ -66,21 +66,26 @@ class Engine:
             os.kill(os.getpid(), signal.SIGSEGV)
         from llama_cpp import Llama  # imported late: it is heavy, and stdout must be safe first
 
+        from hushcode.engine.resources import gpu_layers_for
         from hushcode.prompt.templates import detect_markers
 
         started = time.perf_counter()
         with self.model_lock:
-            self._load(msg, Llama, detect_markers, started)
+            self._load(msg, Llama, detect_markers, gpu_layers_for, started)
 
-    def _load(self, msg: Message, Llama: Any, detect_markers: Any, started: float) -> None:
+    def _load(self, msg: Message, Llama: Any, detect_markers: Any, gpu_layers_for: Any, started: float) -> None:
         self.llm = self.markers = None
+        # 0 means every core: llama-cpp-python's own default is half of them
+        threads = int(msg.get("threads") or 0) or (os.cpu_count() or 1)
+        threads_batch = int(msg.get("threads_batch") or 0) or threads
+        gpu_layers = gpu_layers_for(int(msg.get("gpu_layers", -1)))
         try:
             self.llm = Llama(
                 model_path=msg["path"],
                 n_ctx=int(msg.get("n_ctx", 4096)),
-                # 0 means every core: llama-cpp-python's own default is half of them
-                n_threads=int(msg.get("threads") or 0) or (os.cpu_count() or 1),
-                n_threads_batch=int(msg.get("threads") or 0) or (os.cpu_count() or 1),
+                n_threads=threads,
+                n_threads_batch=threads_batch,
+                n_gpu_layers=gpu_layers,
                 n_batch=int(msg.get("n_batch", 512)),
                 verbose=bool(msg.get("verbose", False)),
             )
@@ -109,6 +114,7 @@ class Engine:
             "bos": bos if bos is not None and bos >= 0 else None,
             "repo": self._repo_markers(markers.template),
             "n_ctx": self.llm.n_ctx(), "pid": os.getpid(),
+            "threads": threads, "threads_batch": threads_batch, "gpu_layers": gpu_layers,
             "load_ms": round((time.perf_counter() - started) * 1000, 1),
         })
 

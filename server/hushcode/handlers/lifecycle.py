@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
 from hushcode.completions import CompletionService
-from hushcode.config.settings import load_settings
+from hushcode.handlers.configuration import apply_settings, start_watching
 
 if TYPE_CHECKING:
     from hushcode.server import HushcodeServer
@@ -17,20 +16,17 @@ if TYPE_CHECKING:
 log = logging.getLogger("hushcode.lifecycle")
 
 
-def _plain(value: Any) -> Any:
-    """initializationOptions arrive as plain JSON; keep them as dicts."""
-    return value if isinstance(value, dict) else None
-
-
 def register(server: HushcodeServer) -> None:
     pending_warnings: list[str] = []
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: HushcodeServer, params: types.InitializeParams) -> None:
-        ls.editor_options = _plain(params.initialization_options) or {}
-        settings, warnings = load_settings(ls.editor_options, os.environ)
-        ls.settings = settings
-        ls.completions = CompletionService(settings, None)
+        options = params.initialization_options
+        ls.editor_options = options if isinstance(options, dict) else {}
+        if options is not None and not isinstance(options, dict):
+            pending_warnings.append("initializationOptions is not an object; ignored")
+        _, warnings = apply_settings(ls)  # the user and project files, these options, the environment
+        ls.completions = CompletionService(ls.settings, None)
         pending_warnings.extend(warnings)
         log.info("initialize: client=%s positionEncoding=%s",
                  params.client_info.name if params.client_info else "?", ls.position_encoding)
@@ -43,10 +39,13 @@ def register(server: HushcodeServer) -> None:
         from hushcode.handlers.workspace import start_index
 
         ls.run_task(start_index(ls), "index")
+        start_watching(ls)
         await ls.load_model()
 
     @server.feature(types.SHUTDOWN)
     async def shutdown(ls: HushcodeServer, params: None) -> None:
+        if ls.config_watcher is not None:
+            ls.config_watcher.stop()
         if ls.context is not None:
             ls.context.stop()
         if ls.engine is not None:

@@ -69,6 +69,9 @@ async def start_index(ls: HushcodeServer) -> None:
 def register(server: HushcodeServer) -> None:
     @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
     def did_change_folders(ls: HushcodeServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+        from hushcode.handlers.configuration import reload_settings
+
+        ls.run_task(reload_settings(ls, "workspace folders changed"), "settings-reload")  # their project files
         if ls.context is None:
             return
         for folder in params.event.added:

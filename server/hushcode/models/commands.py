@@ -1,4 +1,4 @@
-"""``hushcode models list|pull|path|verify``.
+"""``hushcode models list|pull|path|verify|use``.
 
 Results go to stdout (so ``$(hushcode models path)`` works); progress, notes and errors go to
 stderr. Every failure is one clear message and exit status 1, never a traceback.
@@ -14,6 +14,7 @@ import time
 from types import FrameType
 from typing import TextIO
 
+from hushcode.config.commands import add_use_parser, run_use
 from hushcode.models.catalog import Catalog, CatalogError, ModelEntry, load_catalog
 from hushcode.models.pull import PullError, pull
 from hushcode.models.store import installed_path, quick_status, verify_file
@@ -50,6 +51,7 @@ def _build_parser() -> _Parser:
     p_verify = sub.add_parser("verify", help="re-hash an installed model and check it")
     p_verify.add_argument("id", nargs="?", metavar="ID")
     p_verify.add_argument("--quick", action="store_true", help="trust a matching stamp file")
+    add_use_parser(sub)  # hushcode models use NAME (config/commands.py)
     return parser
 
 
@@ -65,6 +67,8 @@ def run(argv: list[str], *, catalog: Catalog | None = None) -> int:
         cat = catalog if catalog is not None else load_catalog()
         if args.command == "list":
             return _cmd_list(cat, sys.stdout)
+        if args.command == "use":
+            return run_use(args, cat)
         entry = cat.get(args.id) if args.id else cat.default()
         if args.command == "pull":
             return _cmd_pull(entry, force=args.force, allow_unverified=args.allow_unverified)

@@ -1,0 +1,1 @@
+"""Settings: layers, validation, trust, live reload, `hushcode config` and `hushcode models use`."""
