@@ -1,0 +1,63 @@
+"""How much RAM (or VRAM) a GGUF model needs at a given context length: one documented estimate.
+
+    total = weights + KV cache + compute buffers + fixed overhead
+
+- **weights**: the file size. llama.cpp maps the file and touches every weight for each token, so
+  all of it ends up resident (in RAM on CPU, in VRAM when every layer is offloaded).
+- **KV cache**: ``n_ctx × layers × kv_heads × (key_dim + value_dim) × 2 bytes`` (f16 keys and
+  values, llama.cpp's default). Grouped-query attention (few ``kv_heads``) keeps it small: 48 MiB
+  for Qwen2.5-Coder 0.5B at 4k tokens, 2 GiB for DeepSeek-Coder 6.7B.
+- **compute buffers**: dominated by the logits of one micro-batch, ``vocab × n_ubatch × 4 bytes``
+  (n_ubatch = 512), plus the attention scores of one layer, ``n_ctx × n_ubatch × 4 bytes`` per
+  head group; we count ``vocab × n_ubatch × 4 + n_ctx × n_ubatch × 4`` bytes.
+- **overhead**: a fixed 100 MB for the process, the runtime and allocator slack.
+
+Checked against llama.cpp's own report and the resident size of the engine process for the
+default model (see docs/models.md); treat it as a guide with some 10 % slack, not a promise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+N_UBATCH = 512
+KV_BYTES = 2  # f16
+OVERHEAD_BYTES = 100_000_000
+MB = 1_000_000
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The numbers of a model that decide its memory beyond the weights."""
+
+    layers: int
+    kv_heads: int
+    key_dim: int
+    value_dim: int
+    vocab: int
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    """Bytes needed, by part."""
+
+    weights: int
+    kv_cache: int
+    compute: int
+    overhead: int
+
+    @property
+    def total(self) -> int:
+        return self.weights + self.kv_cache + self.compute + self.overhead
+
+    @property
+    def total_mb(self) -> int:
+        """Total in MB (10^6 bytes), rounded up."""
+        return -(-self.total // MB)
+
+
+def estimate_memory(weights_bytes: int, shape: Shape, n_ctx: int) -> MemoryEstimate:
+    """Memory needed to run a model whose file has ``weights_bytes`` with an ``n_ctx`` context."""
+    kv = n_ctx * shape.layers * shape.kv_heads * (shape.key_dim + shape.value_dim) * KV_BYTES
+    compute = (shape.vocab + n_ctx) * N_UBATCH * 4
+    return MemoryEstimate(weights=weights_bytes, kv_cache=kv, compute=compute, overhead=OVERHEAD_BYTES)
