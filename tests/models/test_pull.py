@@ -249,7 +249,7 @@ def test_commands_pull_path_verify_list(
     assert run(["verify"], catalog=cat) == 0
     assert "ok (hashed)" in capsys.readouterr().out
 
-    assert run(["list"], catalog=cat) == 0
+    assert run(["catalog"], catalog=cat) == 0
     out = capsys.readouterr().out
     assert "* fake-q4_k_m" in out and "yes" in out
 

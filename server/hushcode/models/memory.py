@@ -19,6 +19,10 @@ default model (see docs/models.md); treat it as a guide with some 10 % slack, no
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hushcode.models.gguf_info import GGUFInfo
 
 N_UBATCH = 512
 KV_BYTES = 2  # f16
@@ -61,3 +65,21 @@ def estimate_memory(weights_bytes: int, shape: Shape, n_ctx: int) -> MemoryEstim
     kv = n_ctx * shape.layers * shape.kv_heads * (shape.key_dim + shape.value_dim) * KV_BYTES
     compute = (shape.vocab + n_ctx) * N_UBATCH * 4
     return MemoryEstimate(weights=weights_bytes, kv_cache=kv, compute=compute, overhead=OVERHEAD_BYTES)
+
+
+def shape_from_gguf(info: GGUFInfo) -> Shape | None:
+    """The shape a GGUF file records about itself; None when a needed key is missing."""
+    layers = info.arch("block_count")
+    heads = info.arch("attention.head_count")
+    kv_heads = info.arch("attention.head_count_kv", heads)
+    embd = info.arch("embedding_length")
+    if isinstance(heads, list):  # per-layer head counts (a few architectures): take the largest
+        heads = max(heads)
+    if isinstance(kv_heads, list):
+        kv_heads = max(kv_heads)
+    if not all(isinstance(v, int) and v > 0 for v in (layers, heads, kv_heads, embd)):
+        return None
+    key_dim = info.arch("attention.key_length") or embd // heads
+    value_dim = info.arch("attention.value_length") or key_dim
+    vocab = info.n_tokens or info.arch("vocab_size") or 32000
+    return Shape(layers=layers, kv_heads=kv_heads, key_dim=key_dim, value_dim=value_dim, vocab=vocab)
