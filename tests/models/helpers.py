@@ -49,6 +49,7 @@ params_b = 0.49
 variant = "instruct"
 architecture = "qwen2"
 layers = 24
+heads = 14
 kv_heads = 2
 head_dim = 64
 vocab = 151936

@@ -87,6 +87,7 @@ class ModelSpec:
     variant: Variant
     architecture: str  # GGUF general.architecture
     layers: int
+    heads: int
     kv_heads: int
     head_dim: int
     value_dim: int
@@ -99,7 +100,7 @@ class ModelSpec:
 
     @property
     def shape(self) -> Shape:
-        return Shape(layers=self.layers, kv_heads=self.kv_heads, key_dim=self.head_dim,
+        return Shape(layers=self.layers, heads=self.heads, kv_heads=self.kv_heads, key_dim=self.head_dim,
                      value_dim=self.value_dim, vocab=self.vocab)
 
     @property

@@ -150,7 +150,7 @@ def _model(raw: Any, index: int, origin: str,
         id=model_id, name=f.text("name"), family=f.text("family"), params=f.text("params"),
         params_b=f.real("params_b") or 0.0, active_params_b=f.real("active_params_b", required=False),
         variant=variant,  # type: ignore[arg-type]  # checked against _VARIANTS above
-        architecture=f.text("architecture"), layers=f.number("layers") or 0,
+        architecture=f.text("architecture"), layers=f.number("layers") or 0, heads=f.number("heads") or 0,
         kv_heads=f.number("kv_heads") or 0, head_dim=head_dim,
         value_dim=f.number("value_dim", required=False) or head_dim, vocab=f.number("vocab") or 0,
         context_length=f.number("context_length") or 0, license=f.text("license"),

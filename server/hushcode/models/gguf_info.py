@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gguf.constants import GGMLQuantizationType, GGUFValueType, LlamaFileType
+from gguf.constants import GGML_QUANT_SIZES, GGMLQuantizationType, GGUFValueType, LlamaFileType
 
 from hushcode.prompt.templates import FimMarkers, all_marker_spellings, detect_markers
 
@@ -222,6 +222,7 @@ def _parse(path: Path, buf: mmap.mmap, size: int) -> GGUFInfo:
             metadata[key] = value
 
     params = 0
+    data_end = 0  # end of the last tensor's data, relative to the start of the data section
     types: Counter[str] = Counter()
     for _ in range(tensor_count):
         name = cur.string("a tensor name")
@@ -232,11 +233,27 @@ def _parse(path: Path, buf: mmap.mmap, size: int) -> GGUFInfo:
         for _ in range(n_dims):
             elements *= cur.scalar("Q", name)
         ttype = cur.scalar("I", name)
-        cur.scalar("Q", name)  # data offset
+        offset = cur.scalar("Q", name)
         params += elements
         types[_type_name(ttype)] += elements
+        data_end = max(data_end, offset + _tensor_bytes(ttype, elements))
+    alignment = metadata.get("general.alignment", 32)
+    alignment = alignment if isinstance(alignment, int) and alignment > 0 else 32
+    data_start = -(-cur.pos // alignment) * alignment
+    if data_start + data_end > size:
+        raise GGUFError(f"truncated: the tensors need {data_start + data_end} bytes, the file has {size} "
+                        "(an incomplete download?)")
     return GGUFInfo(path=path, size_bytes=size, version=version, metadata=metadata, n_tokens=n_tokens,
                     special=special, tensor_count=tensor_count, params=params, tensor_types=dict(types))
+
+
+def _tensor_bytes(code: int, elements: int) -> int:
+    """Bytes of a tensor's data; 0 for a type this gguf version does not know (no check then)."""
+    try:
+        block, type_size = GGML_QUANT_SIZES[GGMLQuantizationType(code)]
+    except (ValueError, KeyError):
+        return 0
+    return elements // block * type_size
 
 
 def _type_name(code: int) -> str:

@@ -7,9 +7,11 @@
 - **KV cache**: ``n_ctx × layers × kv_heads × (key_dim + value_dim) × 2 bytes`` (f16 keys and
   values, llama.cpp's default). Grouped-query attention (few ``kv_heads``) keeps it small: 48 MiB
   for Qwen2.5-Coder 0.5B at 4k tokens, 2 GiB for DeepSeek-Coder 6.7B.
-- **compute buffers**: dominated by the logits of one micro-batch, ``vocab × n_ubatch × 4 bytes``
-  (n_ubatch = 512), plus the attention scores of one layer, ``n_ctx × n_ubatch × 4 bytes`` per
-  head group; we count ``vocab × n_ubatch × 4 + n_ctx × n_ubatch × 4`` bytes.
+- **compute buffers**: llama.cpp reserves the graph of one micro-batch (n_ubatch = 512 tokens).
+  Without flash attention its largest part is the attention scores of one layer,
+  ``n_ctx × n_ubatch × heads × 6 bytes`` (f32 scores and their f16 softmax: exactly what
+  llama.cpp reserves for the tiny test model at every context length), or the logits,
+  ``vocab × n_ubatch × 4 bytes``, whichever is larger.
 - **overhead**: a fixed 100 MB for the process, the runtime and allocator slack.
 
 Checked against llama.cpp's own report and the resident size of the engine process for the
@@ -35,6 +37,7 @@ class Shape:
     """The numbers of a model that decide its memory beyond the weights."""
 
     layers: int
+    heads: int
     kv_heads: int
     key_dim: int
     value_dim: int
@@ -63,7 +66,7 @@ class MemoryEstimate:
 def estimate_memory(weights_bytes: int, shape: Shape, n_ctx: int) -> MemoryEstimate:
     """Memory needed to run a model whose file has ``weights_bytes`` with an ``n_ctx`` context."""
     kv = n_ctx * shape.layers * shape.kv_heads * (shape.key_dim + shape.value_dim) * KV_BYTES
-    compute = (shape.vocab + n_ctx) * N_UBATCH * 4
+    compute = max(n_ctx * N_UBATCH * shape.heads * 6, shape.vocab * N_UBATCH * 4)
     return MemoryEstimate(weights=weights_bytes, kv_cache=kv, compute=compute, overhead=OVERHEAD_BYTES)
 
 
@@ -82,4 +85,4 @@ def shape_from_gguf(info: GGUFInfo) -> Shape | None:
     key_dim = info.arch("attention.key_length") or embd // heads
     value_dim = info.arch("attention.value_length") or key_dim
     vocab = info.n_tokens or info.arch("vocab_size") or 32000
-    return Shape(layers=layers, kv_heads=kv_heads, key_dim=key_dim, value_dim=value_dim, vocab=vocab)
+    return Shape(layers=layers, heads=heads, kv_heads=kv_heads, key_dim=key_dim, value_dim=value_dim, vocab=vocab)
