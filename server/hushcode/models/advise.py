@@ -201,10 +201,10 @@ def _reasons(choice: Candidate | None, candidates: list[Candidate], where: str, 
     e, m = choice.entry, choice.memory
     kind = "base model, trained for fill-in-the-middle" if e.variant == "base" else \
         "instruct model (base models follow FIM prompts better)"
-    lines = [f"{e.name} {e.quant} ({e.id}): {kind}.",
-             f"It fits in {_gb(m.total)} ({_gb(m.weights)} weights + {_gb(m.kv_cache)} KV cache at "
-             f"{n_ctx} tokens + {_gb(m.compute + m.overhead)} buffers) of the {budget_mb / 1000:.1f} GB "
-             f"hushcode may use of {where}."]
+    fits = (f"It fits in {_gb(m.total)} ({_gb(m.weights)} weights + {_gb(m.kv_cache)} KV cache at "
+            f"{n_ctx} tokens + {_gb(m.compute + m.overhead)} buffers) of the {budget_mb / 1000:.1f} GB "
+            f"hushcode may use of {where}.")
+    lines = [f"{e.name} {e.quant} ({e.id}): {kind}.", fits]
     if choice.latency_ms is not None and choice.cold_ms is not None:
         lines.append(f"It answers a keystroke in ~{_ms(choice.latency_ms)} here ({TYPICAL_PROMPT_TOKENS} "
                      f"new prompt tokens at {choice.prompt_tps:.0f} tok/s, {TYPICAL_GEN_TOKENS} generated "

@@ -29,8 +29,8 @@ def configured_path(catalog: Catalog) -> tuple[Path | None, int]:
         n_ctx = settings.model.context_tokens
         if settings.model.path:
             path = Path(settings.model.path).expanduser()
-    except Exception:  # settings are another module's business: advise still works without them
-        pass
+    except (ImportError, AttributeError, TypeError, ValueError):
+        pass  # settings are another module's business: advise still works without them
     if path is None:
         path = installed_path(catalog.default())
     return path, n_ctx

@@ -157,7 +157,7 @@ def detect_gpu_offload(notes: list[str]) -> bool:
         import llama_cpp  # the shared library loads; no model is read
 
         return bool(llama_cpp.llama_supports_gpu_offload())
-    except Exception as exc:  # ImportError, OSError from a broken build: report, never crash
+    except (ImportError, OSError, AttributeError) as exc:  # a missing or broken build: report it
         notes.append(f"llama-cpp-python could not be asked about GPU support: {exc}")
         return False
 

@@ -7,8 +7,9 @@ what the file says about itself, and it says which evidence it used:
    catalog knows the size, within 3 % otherwise);
 2. **by shape**: the GGUF's architecture, layer count, KV-head count and FIM template are those
    of a catalog model (base or instruct told apart by the GGUF's name, as the engine does); the
-   quantisation then picks the file, and the size must agree within 3 %. A model whose
-   quantisation the catalog lacks still matches the model, without a file.
+   quantisation then picks the file, and the size must agree (exactly when the catalog records
+   a sha256, within 3 % otherwise). Another quantisation or conversion still matches the model,
+   without a file.
 """
 
 from __future__ import annotations
@@ -70,7 +71,11 @@ def match_file(catalog: Catalog, info: GGUFInfo, file_name: str | None = None) -
     evidence = (f"by shape: {info.architecture}, {layers} layers, {kv_heads} KV heads, "
                 f"{fim.template if fim else '?'} FIM tokens, {variant} by name")
     quant = info.quant.upper()
-    for entry in catalog:
-        if entry.model is spec and entry.quant.upper() == quant and _size_agrees(entry, info.size_bytes):
-            return Match(spec, entry, f"{evidence}, {entry.quant}, size within 3 %")
-    return Match(spec, None, f"{evidence}; {info.quant} is not a catalog file")
+    same_quant = [e for e in catalog if e.model is spec and e.quant.upper() == quant]
+    for entry in same_quant:
+        if _size_agrees(entry, info.size_bytes):
+            return Match(spec, entry, f"{evidence}, {entry.quant}, same size")
+    if same_quant:
+        return Match(spec, None, f"{evidence}; {info.quant} but not the size of the catalog's file "
+                                 "(another conversion)")
+    return Match(spec, None, f"{evidence}; the catalog has no {info.quant} file of it")

@@ -104,7 +104,7 @@ def _child(path: str, threads: int, gpu_layers: int, out: str) -> int:
     try:
         llm = Llama(model_path=path, n_ctx=N_CTX, n_batch=512, n_threads=threads,
                     n_threads_batch=threads, n_gpu_layers=gpu_layers, verbose=False)
-    except Exception as exc:  # llama-cpp-python raises ValueError for a file it cannot load
+    except (ValueError, RuntimeError, OSError) as exc:  # llama-cpp-python: ValueError for a bad file
         print(f"cannot load {path}: {exc}", file=sys.stderr)
         return 1
     load_ms = (time.perf_counter() - started) * 1000
