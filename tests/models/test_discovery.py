@@ -117,7 +117,8 @@ def _discover(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[tupl
         monkeypatch.setenv(key, value)
     for key in ("OLLAMA_MODELS", "HF_HUB_CACHE", "XDG_CACHE_HOME"):
         monkeypatch.delenv(key, raising=False)
-    found = discover(locations(home=Path(env["HOME"])))
+    root = Path(env["HOME"]).parent  # only this test's folders, never the machine's own stores
+    found = discover([loc for loc in locations(home=Path(env["HOME"])) if loc.path.is_relative_to(root)])
     return {(f.source, f.label): f for f in found}
 
 
@@ -309,7 +310,9 @@ def test_models_list_json(machine: tuple[Path, dict[str, str]]) -> None:
     _, env = machine
     proc = _hushcode(["list", "--json"], env)
     assert proc.returncode == 0, proc.stderr
-    rows = {(m["source"], m["name"]): m for m in json.loads(proc.stdout)["models"]}
+    root = Path(env["HOME"]).parent
+    rows = {(m["source"], m["name"]): m for m in json.loads(proc.stdout)["models"]
+            if Path(m["path"]).is_relative_to(root)}  # not a store this machine may have itself
     assert len(rows) == 12
     qwen = rows[("ollama", "qwen2.5-coder:1.5b")]
     assert qwen["fim"] == "qwen" and qwen["quant"] == "Q4_K_M" and qwen["size_bytes"] > 0

@@ -3,7 +3,8 @@
 Four places are searched:
 
 - **hushcode's own cache** (``models_dir()``): ``*.gguf``.
-- **Ollama**: ``$OLLAMA_MODELS`` if set, and ``~/.ollama/models``. Ollama names its files by
+- **Ollama**: ``$OLLAMA_MODELS`` if set, ``~/.ollama/models``, and the Linux service's
+  ``/usr/share/ollama/.ollama/models``. Ollama names its files by
   digest: ``manifests/<registry>/<namespace>/<model>/<tag>`` is a JSON manifest whose layer of
   media type ``application/vnd.ollama.image.model`` names the GGUF blob
   (``blobs/sha256-<hex>``); a ``...image.license`` layer holds the licence text.
@@ -31,6 +32,8 @@ from hushcode.models.store import STAMP_SUFFIX, models_dir
 
 OLLAMA_MODEL_MEDIA = "application/vnd.ollama.image.model"
 OLLAMA_LICENSE_MEDIA = "application/vnd.ollama.image.license"
+# Ollama's Linux installer runs the server as the user "ollama", whose home is here.
+OLLAMA_SERVICE_HOME = Path("/usr/share/ollama/.ollama/models")
 _MAX_DEPTH = 6  # LM Studio and HF snapshots nest a few folders deep; never walk a whole disk
 _MAX_MANIFEST_BYTES = 1 << 20
 
@@ -63,6 +66,7 @@ def locations(env: Mapping[str, str] | None = None, home: Path | None = None) ->
     if env.get("OLLAMA_MODELS"):
         found.append(Location("ollama", Path(env["OLLAMA_MODELS"]).expanduser()))
     found.append(Location("ollama", home / ".ollama" / "models"))
+    found.append(Location("ollama", OLLAMA_SERVICE_HOME))
     found.append(Location("lmstudio", home / ".lmstudio" / "models"))
     found.append(Location("lmstudio", home / ".cache" / "lm-studio" / "models"))
     found.append(Location("huggingface", _hf_hub_cache(env, home)))

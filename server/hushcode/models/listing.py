@@ -50,7 +50,7 @@ def build_rows(found: list[Found], catalog: Catalog | None) -> list[Row]:
         rows.append(Row(
             source=item.source, name=item.label, path=str(item.path), size_bytes=info.size_bytes,
             quant=info.quant, fim=fim.template if fim else None,
-            license=license_value, license_from=license_value and license_from,
+            license=license_value, license_from=license_from if license_value else None,
             commercial_use=match.spec.commercial_use if match else None,
             catalog=match.label if match else None, match=match.how if match else None,
             gguf_name=info.name, architecture=info.architecture or None, params=info.params,
