@@ -21,6 +21,7 @@ from hushcode.models.catalog import load_catalog
 from hushcode.models.hardware import Gpu, Hardware, _meminfo, parse_nvidia_smi
 from hushcode.models.memory import Shape
 from tests.fixtures.tiny_gguf import write_tiny_gguf
+from tests.models.helpers import write_gguf
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOG = load_catalog()
@@ -200,11 +201,23 @@ def test_advise_probe_measures_the_configured_model(tmp_path: Path) -> None:
     print(f"tiny model here: {probe['prompt_tps']:.0f} tok/s prompt, {probe['gen_tps']:.0f} tok/s generation")
 
 
-def test_advise_probe_of_a_broken_model_is_one_clear_line(tmp_path: Path) -> None:
-    broken = tmp_path / "broken.gguf"
-    broken.write_bytes(b"GGUF" + bytes(200))
-    proc = _advise_cli(["--probe"], {"HUSHCODE_MODEL": str(broken), "HUSHCODE_MODELS_DIR": str(tmp_path),
-                                     "HOME": str(tmp_path), "HF_HOME": str(tmp_path / "hf")})
+def test_advise_probe_of_a_model_llama_cpp_cannot_load(tmp_path: Path) -> None:
+    """A GGUF with a good header and FIM tokens but no weights: llama.cpp refuses it in the child."""
+    broken = write_gguf(tmp_path / "no-weights.gguf", fim="qwen")
+    proc = _advise_cli(["--probe"], {"HUSHCODE_MODEL": str(broken), "HUSHCODE_MODELS_DIR": str(tmp_path)})
     assert proc.returncode == 1
-    assert proc.stderr.strip().splitlines()[-1].startswith("hushcode models: error: ")
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("hushcode models: error: the probe of no-weights.gguf failed (exit status 1)")
     assert "Traceback" not in proc.stderr
+
+
+def test_advise_probe_without_any_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from hushcode.models import advise_cli, commands
+
+    monkeypatch.setenv("HUSHCODE_MODELS_DIR", str(tmp_path))
+    monkeypatch.delenv("HUSHCODE_MODEL", raising=False)
+    monkeypatch.setattr(advise_cli, "discover", lambda: [])  # not this machine's own stores
+    assert commands.run(["advise", "--probe"]) == 1
+    err = capsys.readouterr().err
+    assert "no model with FIM tokens is on this machine to measure; run: hushcode models pull" in err
