@@ -217,7 +217,7 @@ def test_advise_probe_without_any_model(tmp_path: Path, monkeypatch: pytest.Monk
 
     monkeypatch.setenv("HUSHCODE_MODELS_DIR", str(tmp_path))
     monkeypatch.delenv("HUSHCODE_MODEL", raising=False)
-    monkeypatch.setattr(advise_cli, "discover", lambda: [])  # not this machine's own stores
+    monkeypatch.setattr(advise_cli, "discover", list)  # not this machine's own stores
     assert commands.run(["advise", "--probe"]) == 1
     err = capsys.readouterr().err
     assert "no model with FIM tokens is on this machine to measure; run: hushcode models pull" in err
