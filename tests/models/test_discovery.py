@@ -345,12 +345,17 @@ def test_unreadable_folder_is_listed_not_fatal() -> None:
             folder.chmod(0o755)
         (models / "pub" / "ok" / "ok.gguf").chmod(0o644)
         locked.chmod(0o000)
+        ollama = home / ".ollama"
+        write_gguf(ollama / "models" / "blobs" / "sha256-x")
+        ollama.chmod(0o000)  # not even searchable: ~/.ollama/models cannot be looked at
         env = {"HOME": str(home), "HUSHCODE_MODELS_DIR": str(root / "none")}
         proc = _hushcode(["list", "--json"], env, user="65534" if os.geteuid() == 0 else None)
         assert proc.returncode == 0, proc.stderr
         rows = {m["name"]: m for m in json.loads(proc.stdout)["models"]}
         assert rows["pub/ok/ok.gguf"]["fim"] == "qwen"
         assert rows[str(locked)]["error"] == "folder not readable: permission denied"
+        assert rows[str(ollama / "models")]["error"] == "folder not readable: permission denied"
     finally:
         locked.chmod(0o755)
+        ollama.chmod(0o755)
         shutil.rmtree(root)

@@ -91,7 +91,13 @@ def discover(locs: list[Location] | None = None) -> list[Found]:
     results: list[Found] = []
     seen: set[Path] = set()
     for location in locations() if locs is None else locs:
-        if not location.path.exists():
+        try:
+            if not location.path.exists():
+                continue
+        except OSError as exc:  # a parent folder that may not be searched (EACCES)
+            reason = "permission denied" if isinstance(exc, PermissionError) else exc.strerror or exc
+            results.append(Found(location.source, str(location.path), location.path,
+                                 error=f"folder not readable: {reason}"))
             continue
         scan = {"hushcode": _scan_hushcode, "ollama": _scan_ollama, "lmstudio": _scan_files,
                 "huggingface": _scan_hf}[location.source]
@@ -127,6 +133,14 @@ def _listdir(folder: Path, source: str) -> tuple[list[Path], Found | None]:
         return [], Found(source, str(folder), folder, error=f"folder not readable: {exc.strerror or exc}")
 
 
+def _is_real_dir(path: Path) -> bool:
+    """A folder, not a link to one; False when it cannot even be looked at."""
+    try:
+        return path.is_dir() and not path.is_symlink()
+    except OSError:
+        return False
+
+
 def _walk(folder: Path, source: str, depth: int = 0) -> Iterator[Path | Found]:
     """Files under ``folder`` (following links to files, not to folders), or a Found per problem."""
     entries, problem = _listdir(folder, source)
@@ -134,7 +148,7 @@ def _walk(folder: Path, source: str, depth: int = 0) -> Iterator[Path | Found]:
         yield problem
         return
     for entry in entries:
-        if entry.is_dir() and not entry.is_symlink():
+        if _is_real_dir(entry):
             if depth < _MAX_DEPTH:
                 yield from _walk(entry, source, depth + 1)
         else:
@@ -177,9 +191,12 @@ def _scan_files(location: Location) -> Iterator[Found]:
 
 
 def _link_checked(found: Found) -> Found:
-    if found.path.is_symlink() and not found.path.exists():
-        return Found(found.source, found.label, found.path,
-                     error=f"broken link to {os.readlink(found.path)} (incomplete download?)")
+    try:
+        if found.path.is_symlink() and not found.path.exists():
+            return Found(found.source, found.label, found.path,
+                         error=f"broken link to {os.readlink(found.path)} (incomplete download?)")
+    except OSError as exc:
+        return Found(found.source, found.label, found.path, error=f"cannot read: {exc.strerror or exc}")
     return found
 
 
@@ -188,7 +205,7 @@ def _scan_hf(location: Location) -> Iterator[Found]:
     if problem is not None:
         yield problem
     for repo in repos:
-        if not repo.name.startswith("models--") or not repo.is_dir():
+        if not repo.name.startswith("models--") or not _is_real_dir(repo):
             continue
         name = repo.name.removeprefix("models--").replace("--", "/")
         for path, item_problem in _gguf_files(Location("huggingface", repo / "snapshots")):
