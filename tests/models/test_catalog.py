@@ -334,3 +334,17 @@ def test_verify_without_catalog_hash_reports_digest(tmp_path: Path) -> None:
     result = verify_file(path, entry)
     assert result.ok and result.sha256 == hashlib.sha256(data).hexdigest()
     assert "unverified" in result.reason
+
+
+def test_catalog_command_json_at_a_given_context(capsys: pytest.CaptureFixture[str]) -> None:
+    from hushcode.models.commands import run
+
+    assert run(["catalog", "--json", "--context", "16384"]) == 0
+    rows = {m["id"]: m for m in json.loads(capsys.readouterr().out)["models"]}
+    cat = load_catalog()
+    assert set(rows) == set(cat.ids())
+    default = rows[DEFAULT_ID]
+    assert default["context"] == 16384 and default["default"] is True
+    assert default["memory_mb"] == cat.default().memory(16384).total_mb > cat.default().ram_mb
+    assert default["stops"][0] == "<|endoftext|>" and default["fim_template"] == "qwen"
+    assert rows["codestral-22b-q8_0"]["commercial_use"] is False

@@ -44,6 +44,8 @@ def _build_parser() -> _Parser:
     p_list.add_argument("--paths", action="store_true", help="print each file's path")
     p_catalog = sub.add_parser("catalog", help="show the catalog of known models and what is installed")
     p_catalog.add_argument("--json", action="store_true", help="print JSON")
+    p_catalog.add_argument("--context", type=int, default=4096, metavar="TOKENS",
+                           help="context length the memory column is computed for (default 4096)")
     p_advise = sub.add_parser("advise", help="recommend a model and quantisation for this machine")
     p_advise.add_argument("--json", action="store_true", help="print JSON")
     p_advise.add_argument("--probe", action="store_true",
@@ -83,7 +85,7 @@ def run(argv: list[str], *, catalog: Catalog | None = None) -> int:
         if args.command == "list":
             return _cmd_list(cat, sys.stdout, as_json=args.json, paths=args.paths)
         if args.command == "catalog":
-            return _cmd_catalog(cat, sys.stdout, as_json=args.json)
+            return _cmd_catalog(cat, sys.stdout, as_json=args.json, n_ctx=args.context)
         if args.command == "advise":
             return _cmd_advise(cat, args)
         entry = cat.get(args.id) if args.id else cat.default()
@@ -126,17 +128,18 @@ def _cmd_list(cat: Catalog, out: TextIO, *, as_json: bool, paths: bool) -> int:
     return 0
 
 
-def _cmd_catalog(cat: Catalog, out: TextIO, *, as_json: bool) -> int:
+def _cmd_catalog(cat: Catalog, out: TextIO, *, as_json: bool, n_ctx: int = 4096) -> int:
     if as_json:
         data = [{"id": e.id, "name": e.name, "family": e.family, "params": e.params, "variant": e.variant,
                  "quant": e.quant, "file": e.file, "size_bytes": e.size_bytes, "approx_size_mb": e.approx_size_mb,
-                 "sha256": e.sha256, "ram_mb_at_4096": e.ram_mb, "license": e.license,
+                 "sha256": e.sha256, "memory_mb": e.memory(n_ctx).total_mb, "context": n_ctx,
+                 "license": e.license,
                  "commercial_use": e.commercial_use, "fim_template": e.fim_template, "stops": list(e.stops),
                  "sources": [s.download_url if s.kind == "huggingface" else s.describe() for s in e.sources],
                  "default": e.default, "installed": quick_status(e)} for e in cat]
         print(json.dumps({"models": data}, indent=2), file=out)
         return 0
-    headers = ("ID", "PARAMS", "VARIANT", "QUANT", "SIZE", "RAM", "LICENCE", "INSTALLED")
+    headers = ("ID", "PARAMS", "VARIANT", "QUANT", "SIZE", "MEMORY", "LICENCE", "INSTALLED")
     rows: list[tuple[str, ...]] = []
     for entry in cat:
         licence = entry.license if entry.commercial_use else f"{entry.license} (non-commercial)"
@@ -147,7 +150,7 @@ def _cmd_catalog(cat: Catalog, out: TextIO, *, as_json: bool) -> int:
                 entry.variant,
                 entry.quant,
                 ("" if entry.size_bytes else "~") + _fmt_size(entry.display_size_mb),
-                _fmt_size(entry.ram_mb),
+                _fmt_size(entry.memory(n_ctx).total_mb),
                 licence,
                 quick_status(entry),
             )
@@ -160,8 +163,8 @@ def _cmd_catalog(cat: Catalog, out: TextIO, *, as_json: bool) -> int:
     print("  ".join(header_cells).rstrip(), file=out)
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip(), file=out)
-    print("\n* default model. RAM: estimated at a 4k context (weights + KV cache + buffers). "
-          "~: approximate size.", file=out)
+    print(f"\n* default model. MEMORY: RAM (or GPU memory) needed at a {n_ctx}-token context, estimated "
+          "(weights + KV cache + buffers). ~: approximate size.", file=out)
     return 0
 
 
