@@ -221,3 +221,10 @@ def test_advise_probe_without_any_model(tmp_path: Path, monkeypatch: pytest.Monk
     assert commands.run(["advise", "--probe"]) == 1
     err = capsys.readouterr().err
     assert "no model with FIM tokens is on this machine to measure; run: hushcode models pull" in err
+
+
+def test_advise_command_warns_about_a_configured_model_that_is_missing(tmp_path: Path) -> None:
+    missing = tmp_path / "gone.gguf"
+    proc = _advise_cli([], {"HUSHCODE_MODEL": str(missing), "HUSHCODE_MODELS_DIR": str(tmp_path)})
+    assert proc.returncode == 0, proc.stderr
+    assert f"The configured model {missing} could not be read" in proc.stdout

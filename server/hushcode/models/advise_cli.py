@@ -18,8 +18,9 @@ from hushcode.models.probe import ProbeResult, run_probe
 from hushcode.models.store import installed_path
 
 
-def configured_path(catalog: Catalog) -> tuple[Path | None, int]:
-    """The model file the settings select (``model.path``, else the catalog default) and n_ctx."""
+def configured_path(catalog: Catalog) -> tuple[Path, int, bool]:
+    """The model file the settings select (``model.path``, else the catalog default), n_ctx, and
+    whether the path was set explicitly."""
     n_ctx = 4096
     path: Path | None = None
     try:
@@ -32,15 +33,15 @@ def configured_path(catalog: Catalog) -> tuple[Path | None, int]:
     except (ImportError, AttributeError, TypeError, ValueError):
         pass  # settings are another module's business: advise still works without them
     if path is None:
-        path = installed_path(catalog.default())
-    return path, n_ctx
+        return installed_path(catalog.default()), n_ctx, False
+    return path, n_ctx, True
 
 
 def configured_model(catalog: Catalog) -> Configured | None:
-    """The configured model as ``advise`` needs it, or None if no file is there."""
-    path, n_ctx = configured_path(catalog)
-    if path is None or not path.exists():
-        return None
+    """The configured model as ``advise`` needs it; None when it is the default and not installed."""
+    path, n_ctx, explicit = configured_path(catalog)
+    if not path.exists():
+        return Configured(str(path), 0, None, n_ctx) if explicit else None
     info, _error = safe_read(path)
     if info is None:
         return Configured(str(path), 0, None, n_ctx)
@@ -49,8 +50,8 @@ def configured_model(catalog: Catalog) -> Configured | None:
 
 def probe_target(catalog: Catalog) -> GGUFInfo | None:
     """What to measure: the configured model, else the smallest model found with FIM tokens."""
-    path, _ = configured_path(catalog)
-    if path is not None and path.exists():
+    path, _, _ = configured_path(catalog)
+    if path.exists():
         info, _error = safe_read(path)
         if info is not None:
             return info
