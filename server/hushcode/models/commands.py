@@ -1,4 +1,4 @@
-"""``hushcode models list|pull|path|verify|use``.
+"""``hushcode models list|catalog|advise|pull|path|verify|use``.
 
 Results go to stdout (so ``$(hushcode models path)`` works); progress, notes and errors go to
 stderr. Every failure is one clear message and exit status 1, never a traceback.
@@ -7,6 +7,7 @@ stderr. Every failure is one clear message and exit status 1, never a traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 import threading
@@ -16,6 +17,7 @@ from typing import TextIO
 
 from hushcode.config.commands import add_use_parser, run_use
 from hushcode.models.catalog import Catalog, CatalogError, ModelEntry, load_catalog
+from hushcode.models.probe import ProbeError
 from hushcode.models.pull import PullError, pull
 from hushcode.models.store import installed_path, quick_status, verify_file
 
@@ -37,7 +39,24 @@ def _build_parser() -> _Parser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    sub.add_parser("list", help="show the catalog and what is installed")
+    p_list = sub.add_parser("list", help="show the models on this machine (hushcode, Ollama, LM Studio, "
+                            "Hugging Face caches)")
+    p_list.add_argument("--json", action="store_true", help="print JSON")
+    p_list.add_argument("--paths", action="store_true", help="print each file's path")
+    p_catalog = sub.add_parser("catalog", help="show the catalog of known models and what is installed")
+    p_catalog.add_argument("--json", action="store_true", help="print JSON")
+    p_catalog.add_argument("--context", type=int, default=4096, metavar="TOKENS",
+                           help="context length the memory column is computed for (default 4096)")
+    p_advise = sub.add_parser("advise", help="recommend a model and quantisation for this machine")
+    p_advise.add_argument("--json", action="store_true", help="print JSON")
+    p_advise.add_argument("--probe", action="store_true",
+                          help="measure the speed of an installed model here instead of estimating it")
+    p_advise.add_argument("--any-licence", "--any-license", dest="any_licence", action="store_true",
+                          help="also consider licences that forbid commercial use")
+    p_advise.add_argument("--context", type=int, metavar="TOKENS",
+                          help="context length to size the KV cache for (default: the setting, 4096)")
+    p_advise.add_argument("--budget-ms", type=float, default=800.0, metavar="MS",
+                          help="the most a keystroke may take (default 800)")
     p_pull = sub.add_parser("pull", help="download a model (the default one if no ID)")
     p_pull.add_argument("id", nargs="?", metavar="ID")
     p_pull.add_argument("--force", action="store_true", help="fetch again even if installed")
@@ -66,7 +85,11 @@ def run(argv: list[str], *, catalog: Catalog | None = None) -> int:
     try:
         cat = catalog if catalog is not None else load_catalog()
         if args.command == "list":
-            return _cmd_list(cat, sys.stdout)
+            return _cmd_list(cat, sys.stdout, as_json=args.json, paths=args.paths)
+        if args.command == "catalog":
+            return _cmd_catalog(cat, sys.stdout, as_json=args.json, n_ctx=args.context)
+        if args.command == "advise":
+            return _cmd_advise(cat, args)
         if args.command == "use":
             return run_use(args, cat)
         entry = cat.get(args.id) if args.id else cat.default()
@@ -77,7 +100,7 @@ def run(argv: list[str], *, catalog: Catalog | None = None) -> int:
         return _cmd_verify(entry, full=not args.quick)
     except KeyError as exc:
         _error(str(exc.args[0]) if exc.args else str(exc))
-    except (CatalogError, PullError) as exc:
+    except (CatalogError, PullError, ProbeError) as exc:
         _error(str(exc))
     except OSError as exc:
         _error(str(exc))
@@ -97,8 +120,30 @@ def _fmt_size(mb: int | None) -> str:
     return f"{mb / 1000:.2f}".rstrip("0").rstrip(".") + " GB" if mb >= 1000 else f"{mb} MB"
 
 
-def _cmd_list(cat: Catalog, out: TextIO) -> int:
-    headers = ("ID", "PARAMS", "VARIANT", "QUANT", "SIZE", "RAM", "LICENCE", "INSTALLED")
+def _cmd_list(cat: Catalog, out: TextIO, *, as_json: bool, paths: bool) -> int:
+    from hushcode.models.discovery import discover
+    from hushcode.models.listing import build_rows, render_table, rows_json
+
+    rows = build_rows(discover(), cat)
+    if as_json:
+        print(json.dumps({"models": rows_json(rows)}, indent=2), file=out)
+    else:
+        render_table(rows, out, paths=paths)
+    return 0
+
+
+def _cmd_catalog(cat: Catalog, out: TextIO, *, as_json: bool, n_ctx: int = 4096) -> int:
+    if as_json:
+        data = [{"id": e.id, "name": e.name, "family": e.family, "params": e.params, "variant": e.variant,
+                 "quant": e.quant, "file": e.file, "size_bytes": e.size_bytes, "approx_size_mb": e.approx_size_mb,
+                 "sha256": e.sha256, "memory_mb": e.memory(n_ctx).total_mb, "context": n_ctx,
+                 "license": e.license,
+                 "commercial_use": e.commercial_use, "fim_template": e.fim_template, "stops": list(e.stops),
+                 "sources": [s.download_url if s.kind == "huggingface" else s.describe() for s in e.sources],
+                 "default": e.default, "installed": quick_status(e)} for e in cat]
+        print(json.dumps({"models": data}, indent=2), file=out)
+        return 0
+    headers = ("ID", "PARAMS", "VARIANT", "QUANT", "SIZE", "MEMORY", "LICENCE", "INSTALLED")
     rows: list[tuple[str, ...]] = []
     for entry in cat:
         licence = entry.license if entry.commercial_use else f"{entry.license} (non-commercial)"
@@ -108,8 +153,8 @@ def _cmd_list(cat: Catalog, out: TextIO) -> int:
                 entry.params,
                 entry.variant,
                 entry.quant,
-                _fmt_size(entry.display_size_mb),
-                _fmt_size(entry.ram_mb),
+                ("" if entry.size_bytes else "~") + _fmt_size(entry.display_size_mb),
+                _fmt_size(entry.memory(n_ctx).total_mb),
                 licence,
                 quick_status(entry),
             )
@@ -122,24 +167,47 @@ def _cmd_list(cat: Catalog, out: TextIO) -> int:
     print("  ".join(header_cells).rstrip(), file=out)
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip(), file=out)
-    print("\n* default model. RAM is an estimate at a 4k context.", file=out)
+    print(f"\n* default model. MEMORY: RAM (or GPU memory) needed at a {n_ctx}-token context, estimated "
+          "(weights + KV cache + buffers). ~: approximate size.", file=out)
+    return 0
+
+
+def _cmd_advise(cat: Catalog, args: argparse.Namespace) -> int:
+    from hushcode.models import advise_cli
+    from hushcode.models.hardware import detect
+
+    hw = detect()
+    if args.probe:
+        print("measuring: loading a model and generating a few tokens...", file=sys.stderr, flush=True)
+    advice, probe = advise_cli.run(hw, cat, probe=args.probe, commercial_only=not args.any_licence,
+                                   n_ctx=args.context, budget_ms=args.budget_ms)
+    if args.json:
+        print(json.dumps(advise_cli.to_json(hw, advice, probe), indent=2))
+    else:
+        advise_cli.render(hw, advice, sys.stdout)
     return 0
 
 
 class _ProgressPrinter:
-    """Prints at most one line per 5 % of the transfer (or per 50 MB when the size is unknown).
+    """Progress on stderr: a redrawn bar on a terminal, else one line per 5 % (or per 50 MB).
 
-    A stage change (next chunk package) is shown too, but only if nothing was printed in the
-    last few seconds, so slow per-package downloads still show life without flooding the terminal.
+    On a terminal the bar is redrawn at most ten times a second. Elsewhere (a log, CI) a stage
+    change (next chunk package) is shown too, but only if nothing was printed in the last few
+    seconds, so slow per-package downloads still show life without flooding the output.
     """
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
+        self._tty = bool(getattr(stream, "isatty", lambda: False)())
         self._last_bucket = -1
         self._last_stage = ""
         self._last_time = 0.0
+        self._started = time.monotonic()
 
     def __call__(self, stage: str, done: int, total: int) -> None:
+        if self._tty:
+            self._bar(stage, done, total)
+            return
         bucket = done * 20 // total if total > 0 else done // 50_000_000
         now = time.monotonic()
         stage_news = stage != self._last_stage and now - self._last_time >= 5.0
@@ -153,6 +221,22 @@ class _ProgressPrinter:
         else:
             line = f"{done / 1e6:7.1f} MB  {stage}"
         print(line, file=self._stream, flush=True)
+
+    def _bar(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        finished = total > 0 and done >= total
+        if now - self._last_time < 0.1 and not finished and stage == self._last_stage:
+            return
+        self._last_time, self._last_stage = now, stage
+        rate = done / max(now - self._started, 1e-3) / 1e6
+        if total > 0:
+            filled = done * 30 // total
+            text = (f"[{'#' * filled}{'-' * (30 - filled)}] {done * 100 // total:3d}%  "
+                    f"{done / 1e6:.1f} / {total / 1e6:.1f} MB  {rate:.1f} MB/s  {stage}")
+        else:
+            text = f"{done / 1e6:.1f} MB  {rate:.1f} MB/s  {stage}"
+        self._stream.write("\r" + text[:150].ljust(150) + ("\n" if finished else ""))
+        self._stream.flush()
 
 
 def _cmd_pull(entry: ModelEntry, *, force: bool, allow_unverified: bool) -> int:

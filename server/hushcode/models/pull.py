@@ -87,6 +87,7 @@ def pull(
     _check_free_space(directory, entry)
 
     reasons: list[str] = []
+    unreachable = 0
     for index, source in enumerate(entry.sources, 1):
         label = f"source {index}/{len(entry.sources)} ({source.describe()})"
         try:
@@ -94,6 +95,7 @@ def pull(
         except SourceFailed as exc:
             reasons.append(f"{label}: {exc}")
             say(f"{label} failed: {exc}")
+            unreachable += exc.network
             continue
         except OSError as exc:  # disk full, permissions: still worth trying the next source
             reasons.append(f"{label}: {exc.strerror or exc}")
@@ -106,6 +108,12 @@ def pull(
         return dest
 
     listed = "\n".join(f"  - {reason}" for reason in reasons)
+    if unreachable == len(entry.sources):
+        raise PullError(
+            f"could not fetch {entry.id}: no source can be reached, this machine seems to be offline. "
+            f"`hushcode models pull` is the only hushcode command that needs the network; without it, "
+            f"copy {entry.file} from another machine into {dest.parent} (or anywhere, and set "
+            f"HUSHCODE_MODEL to its path).\n{listed}")
     raise PullError(f"could not fetch {entry.id} from any source:\n{listed}")
 
 
@@ -143,7 +151,7 @@ def _install_from(source: Source, entry: ModelEntry, dest: Path, progress: Progr
     committed = False
     try:
         with os.fdopen(fd, "wb") as fh:
-            sink = HashingSink(fh, entry.size_bytes, report)
+            sink = HashingSink(fh, _size_limit(entry), report)
             if source.kind == "huggingface":
                 _fetch_http(source.download_url, entry, sink)
             else:
@@ -169,6 +177,13 @@ def _install_from(source: Source, entry: ModelEntry, dest: Path, progress: Progr
             tmp.unlink(missing_ok=True)
 
 
+def _size_limit(entry: ModelEntry) -> int | None:
+    """The most a source may deliver: the exact size, else 10 % over the approximate one."""
+    if entry.size_bytes is not None:
+        return entry.size_bytes
+    return int(entry.approx_size_mb * 1_100_000) if entry.approx_size_mb else None
+
+
 def _fetch_http(url: str, entry: ModelEntry, sink: HashingSink) -> None:
     """Stream ``url`` into ``sink``. Any network problem becomes a one-line ``SourceFailed``."""
     request = urllib.request.Request(url, headers={"User-Agent": "hushcode-model-pull"})
@@ -177,9 +192,9 @@ def _fetch_http(url: str, entry: ModelEntry, sink: HashingSink) -> None:
     except urllib.error.HTTPError as exc:
         raise SourceFailed(f"HTTP {exc.code} {exc.reason} for {url}") from exc
     except urllib.error.URLError as exc:
-        raise SourceFailed(f"cannot reach {url}: {exc.reason}") from exc
+        raise SourceFailed(f"cannot reach {url}: {_reason(exc.reason)}", network=True) from exc
     except (TimeoutError, OSError) as exc:
-        raise SourceFailed(f"cannot reach {url}: {exc}") from exc
+        raise SourceFailed(f"cannot reach {url}: {_reason(exc)}", network=True) from exc
     with response:
         _widen_read_timeout(response)
         length = response.headers.get("Content-Length")
@@ -193,6 +208,12 @@ def _fetch_http(url: str, entry: ModelEntry, sink: HashingSink) -> None:
             if not chunk:
                 break
             sink.write(chunk)
+
+
+def _reason(error: object) -> str:
+    """"[Errno -3] Temporary failure in name resolution" -> "temporary failure in name resolution"."""
+    text = getattr(error, "strerror", None) or str(error)
+    return str(text).lower()
 
 
 def _widen_read_timeout(response: object) -> None:

@@ -15,7 +15,15 @@ _TEMP_MARK = ".hushcode-tmp-"
 
 
 class SourceFailed(Exception):
-    """One source could not deliver the file; the message is a one-line reason."""
+    """One source could not deliver the file; the message is a one-line reason.
+
+    ``network`` is true when the source could not be reached at all (no route, no name
+    resolution, connection refused): several of those in a row mean the machine is offline.
+    """
+
+    def __init__(self, message: str, *, network: bool = False) -> None:
+        super().__init__(message)
+        self.network = network
 
 
 class HashingSink:

