@@ -6,20 +6,37 @@ Handlers live in handlers/, one file per LSP feature; `build_server()` wires the
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
+import sys
+import threading
+from collections.abc import Coroutine, Generator
 from pathlib import Path
-from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
+from urllib.parse import unquote
 
+import cattrs
 from lsprotocol import types
+from pygls.io_ import StdinAsyncReader, StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
+from pygls.workspace import TextDocument
 
 from hushcode import __version__
 from hushcode.completions import CompletionService, DocumentSnapshot
 from hushcode.config.settings import Settings
+from hushcode.documents.store import DocumentStore
 from hushcode.engine.supervisor import EngineState, EngineSupervisor
+from hushcode.transport import (
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    PARSE_ERROR,
+    check_envelope,
+    error_reply,
+    is_request,
+    serve_stream,
+)
 
 if TYPE_CHECKING:
     from hushcode.workspace_context import WorkspaceContext
@@ -30,7 +47,11 @@ STATUS_NOTIFICATION = "hushcode/status"
 
 
 class HushcodeProtocol(LanguageServerProtocol):
-    """pygls's protocol, preferring UTF-8 positions whenever the client offers them."""
+    """pygls's protocol, preferring UTF-8 positions whenever the client offers them, keeping
+    documents with LSP's own edit rules (documents/store.py), and answering malformed messages
+    with JSON-RPC errors instead of dropping them (see `handle_body`)."""
+
+    _server: HushcodeServer
 
     @lsp_method(types.INITIALIZE)
     def lsp_initialize(self, params: types.InitializeParams) -> Any:
@@ -44,7 +65,66 @@ class HushcodeProtocol(LanguageServerProtocol):
             elif types.PositionEncodingKind.Utf16 in offered:
                 # UTF-16 is LSP's mandatory default; prefer it over UTF-32 for predictability.
                 general.position_encodings = [types.PositionEncodingKind.Utf16]
-        return (yield from super().lsp_initialize(params))
+        return (yield from self._with_document_store(super().lsp_initialize(params)))
+
+    def _with_document_store(self, inner: Generator[Any, Any, Any]) -> Generator[Any, Any, Any]:
+        """Run pygls's initialize, swapping the Workspace it creates (before it first yields, to
+        call our own initialize handler) for a DocumentStore."""
+        value = None
+        while True:
+            try:
+                step = inner.send(value)
+            except StopIteration as done:
+                self._adopt_store()
+                return done.value
+            self._adopt_store()
+            value = yield step
+
+    def _adopt_store(self) -> None:
+        if self._workspace is not None and not isinstance(self._workspace, DocumentStore):
+            self._workspace = DocumentStore.replacing(self._workspace, self._server._text_document_sync_kind)
+
+    # -- malformed input ---------------------------------------------------------------------
+    def handle_body(self, body: bytes) -> None:
+        """Parse one message body and handle it; answer what is malformed as JSON-RPC says:
+        not JSON -> Parse error (id null); not a request/notification/response -> Invalid
+        Request; a request whose params do not fit its method -> Invalid params. An unknown
+        method gets MethodNotFound (pygls); an unknown notification is ignored."""
+        try:
+            data = json.loads(body)
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+            self._server.report_bad_input("json", f"the editor sent a message that is not JSON ({exc})")
+            self._send_data(error_reply(None, PARSE_ERROR, f"Parse error: {exc}"))
+            return
+        problem = check_envelope(data)
+        if problem is not None:
+            self._server.report_bad_input("envelope", f"the editor sent an invalid JSON-RPC message: {problem}")
+            if not (isinstance(data, dict) and "method" not in data and "id" in data):  # never answer a response
+                self._send_data(error_reply(data.get("id") if isinstance(data, dict) else None,
+                                            INVALID_REQUEST, f"Invalid Request: {problem}"))
+            return
+        try:
+            message = self.structure_message(data)
+        except Exception as exc:  # noqa: BLE001 - cattrs raises many kinds; each becomes Invalid params
+            self._invalid_params(data, exc)
+            return
+        self.handle_message(message)
+
+    def _invalid_params(self, data: dict[str, Any], exc: Exception) -> None:
+        cause = exc.__cause__ if exc.__cause__ is not None else exc
+        try:
+            details = "; ".join(cattrs.transform_error(cause)[:3])  # type: ignore[arg-type]
+        except Exception:  # noqa: BLE001 - not a cattrs error: describe it plainly
+            details = str(cause) or type(cause).__name__
+        method = data.get("method")
+        if is_request(data):
+            log.warning("invalid params for request %s (%s): %s", data["id"], method, details)
+            self._send_data(error_reply(data["id"], INVALID_PARAMS, f"Invalid params for {method}: {details}"))
+        elif method is not None:
+            self._server.report_bad_input(f"params:{method}", f"the editor sent {method} with invalid "
+                                                              f"parameters, which were ignored: {details}")
+        else:
+            log.warning("could not read a response from the editor: %s", details)
 
 
 class HushcodeServer(LanguageServer):
@@ -59,6 +139,35 @@ class HushcodeServer(LanguageServer):
         self.editor_options: dict[str, Any] = {}  # the latest settings the editor sent
         self.context: WorkspaceContext | None = None  # the workspace index, when there is a workspace
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._bad_input_shown: set[str] = set()
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """Serve LSP over stdio with hushcode's own read loop (transport.py) instead of pygls's."""
+        self._stop_event = stop = threading.Event()
+        reader = StdinAsyncReader(stdin or sys.stdin.buffer, self.thread_pool)
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        assert isinstance(self.protocol, HushcodeProtocol)
+        try:
+            asyncio.run(serve_stream(reader, self.protocol.handle_body, stop, self.report_bad_input))
+        except BrokenPipeError:
+            log.error("the connection to the editor is lost; shutting down")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
+
+    def report_bad_input(self, kind: str, message: str) -> None:
+        """Malformed input from the editor: logged every time, shown to the user once per kind."""
+        if kind in self._bad_input_shown:
+            log.warning("bad input: %s", message)
+            return
+        self._bad_input_shown.add(kind)
+        self.notify_user("warning", f"{message} (an editor or plugin bug; hushcode keeps serving)")
+
+    def document(self, uri: str) -> TextDocument | None:
+        """The open document `uri` names, as the client spelled it (pygls keys documents by the
+        percent-decoded URI, so "a%20b.py" must be looked up as "a b.py")."""
+        return self.workspace.text_documents.get(unquote(uri))
 
     def run_task(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
         """Run a background task, keep a reference, and log its failure."""
@@ -74,7 +183,7 @@ class HushcodeServer(LanguageServer):
 
     def snapshot(self, uri: str) -> DocumentSnapshot | None:
         """A frozen copy of an open document, or None if the client never opened it."""
-        document = self.workspace.text_documents.get(uri)
+        document = self.document(uri)
         if document is None:
             return None
         relative = self.context.relative_path(uri) if self.context is not None else None
@@ -127,6 +236,10 @@ class HushcodeServer(LanguageServer):
             "indexReady": bool(self.context and self.context.ready),
             "contextSnippets": last.get("context_snippets"),
             "positionEncoding": self.position_encoding if self._workspace_ready() else None,
+            "inFlight": self.completions.stats.in_flight,  # completion requests being handled
+            "maxInFlight": self.completions.stats.max_in_flight,
+            "queueDepth": engine.waiting if engine else 0,  # generations waiting for the engine
+            "maxQueueDepth": engine.max_waiting if engine else 0,
             "pid": os.getpid(),
         }
 
