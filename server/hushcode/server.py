@@ -20,7 +20,13 @@ import cattrs
 from lsprotocol import types
 from pygls.io_ import StdinAsyncReader, StdoutWriter
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol, lsp_method
+from pygls.protocol import (
+    JsonRPCNotification,
+    JsonRPCRequestMessage,
+    JsonRPCResponseMessage,
+    LanguageServerProtocol,
+    lsp_method,
+)
 from pygls.workspace import TextDocument
 
 from hushcode import __version__
@@ -32,6 +38,7 @@ from hushcode.transport import (
     INVALID_PARAMS,
     INVALID_REQUEST,
     PARSE_ERROR,
+    SERVER_NOT_INITIALIZED,
     check_envelope,
     error_reply,
     is_request,
@@ -88,8 +95,9 @@ class HushcodeProtocol(LanguageServerProtocol):
     def handle_body(self, body: bytes) -> None:
         """Parse one message body and handle it; answer what is malformed as JSON-RPC says:
         not JSON -> Parse error (id null); not a request/notification/response -> Invalid
-        Request; a request whose params do not fit its method -> Invalid params. An unknown
-        method gets MethodNotFound (pygls); an unknown notification is ignored."""
+        Request; a request whose params do not fit its method -> Invalid params; a request before
+        initialize -> ServerNotInitialized, after shutdown -> Invalid Request. An unknown method
+        gets MethodNotFound (pygls); an unknown notification is ignored."""
         try:
             data = json.loads(body)
         except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
@@ -103,12 +111,38 @@ class HushcodeProtocol(LanguageServerProtocol):
                 self._send_data(error_reply(data.get("id") if isinstance(data, dict) else None,
                                             INVALID_REQUEST, f"Invalid Request: {problem}"))
             return
+        method = data.get("method")
+        if method is not None and method != "exit" and (self._shutdown or self._workspace is None
+                                                         and method != "initialize"):
+            # LSP: before initialize a request gets ServerNotInitialized, after shutdown InvalidRequest;
+            # notifications are dropped
+            if is_request(data):
+                code, why = ((INVALID_REQUEST, "the server is shutting down") if self._shutdown
+                             else (SERVER_NOT_INITIALIZED, "the server is not initialized yet"))
+                self._send_data(error_reply(data["id"], code, f"{method}: {why}"))
+            return
+        if "method" in data and "params" not in data:
+            data["params"] = None  # JSON-RPC lets a client leave params out; pygls's fallback types require them
         try:
             message = self.structure_message(data)
         except Exception as exc:  # noqa: BLE001 - cattrs raises many kinds; each becomes Invalid params
             self._invalid_params(data, exc)
             return
         self.handle_message(message)
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        """pygls's structure_message, minus its traceback in the log: a message that does not fit
+        its method's types raises here, and `handle_body` answers it (Invalid params)."""
+        if "jsonrpc" not in data:
+            return data
+        method = data.get("method")
+        if method is not None:
+            fallback = JsonRPCRequestMessage if "id" in data else JsonRPCNotification
+            return self._converter.structure(data, self.get_message_type(method) or fallback)
+        if "error" in data:
+            return self._converter.structure(data, types.ResponseErrorMessage)
+        response_type = self._result_types.pop(data["id"], None) or JsonRPCResponseMessage
+        return self._converter.structure(data, response_type)
 
     def _invalid_params(self, data: dict[str, Any], exc: Exception) -> None:
         cause = exc.__cause__ if exc.__cause__ is not None else exc

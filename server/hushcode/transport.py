@@ -95,6 +95,7 @@ async def serve_stream(reader: Reader, handle_body: Callable[[bytes], None], sto
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600
 INVALID_PARAMS = -32602
+SERVER_NOT_INITIALIZED = -32002  # LSP's own
 
 
 def valid_id(value: object) -> bool:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 from lsprotocol import types
+from pygls.workspace.position_codec import PositionCodec
 
 from hushcode.documents.edits import apply_change, chars_for_units, split_lines
 from hushcode.documents.store import SyncedDocument
-from pygls.workspace.position_codec import PositionCodec
 
 PYGLS_WRONG = [
     # (text, start, end, new text, encoding, expected)         pygls 2.1 gave
