@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-
 if TYPE_CHECKING:
     from hushcode.server import HushcodeServer
 
