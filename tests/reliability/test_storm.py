@@ -41,7 +41,7 @@ async def test_a_typing_storm_neither_crashes_nor_overlaps_nor_queues_nor_leaks(
         await driver.stop()
     s = summarize(rec, PLAN)
     lat, q, m, g = s["latency"], s["queue"], s["rss"], s["generations"]
-    report(f"storm (real model, {s['storm_s']} s): {s['keystrokes']} keystrokes, requests {s['requests']}, "
+    report(f"storm ({model_path.name}, {s['storm_s']} s): {s['keystrokes']} keystrokes, requests {s['requests']}, "
            f"crashes {s['crashes']['total']}, generations {g['run']} (max concurrent {g['max_concurrent']}), "
            f"max queue {q['max_depth']}, max in flight {q['max_in_flight']}, RSS {m['warmup_mb']} -> {m['end_mb']} MB "
            f"(growth {m['growth_mb']} MB), p95 quiet {lat['quiet']['p95_ms']} ms / storm {lat['storm']['p95_ms']} ms")
