@@ -146,8 +146,8 @@ class HushcodeServer(LanguageServer):
             "positionEncoding": self.position_encoding if self._workspace_ready() else None,
             "inFlight": self.completions.stats.in_flight,  # completion requests being handled
             "maxInFlight": self.completions.stats.max_in_flight,
-            "queueDepth": engine.waiting if engine else 0,  # generations waiting for the engine
-            "maxQueueDepth": engine.max_waiting if engine else 0,
+            "queueDepth": getattr(engine, "waiting", 0),  # generations waiting for the engine
+            "maxQueueDepth": getattr(engine, "max_waiting", 0),
             "protocolPending": len(self.protocol._request_futures),  # handlers not yet done, both ways
             "pid": os.getpid(),
         }
