@@ -67,6 +67,7 @@ class Sequence:
     encoding: str
     base_uri: str
     totals: Totals
+    big_lines: bool = True  # now and then a document with a 1 MB line (off for the slow real model)
     docs: dict[str, ModelDocument | None] = field(default_factory=dict)  # None: closed
     requests: list[tuple[Any, str]] = field(default_factory=list)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
@@ -102,7 +103,7 @@ class Sequence:
             op = "change"
         if op == "open" or not open_docs and op in ("change", "close"):
             uri = data.draw(st.sampled_from(closed), label="uri")
-            self.open(uri, data.draw(document_text, label="text"))
+            self.open(uri, data.draw(document_text if self.big_lines else small_text, label="text"))
         elif op == "change":
             self.change(data, data.draw(st.sampled_from(open_docs), label="uri"))
         elif op == "close":
@@ -145,7 +146,7 @@ class Sequence:
         changes = []
         for _ in range(data.draw(st.integers(1, 3), label="changes")):
             if data.draw(st.sampled_from([False] * 7 + [True]), label="full"):
-                text = data.draw(document_text, label="full text")
+                text = data.draw(document_text if self.big_lines else small_text, label="full text")
                 doc.set_text(text)
                 changes.append({"text": text})
                 continue

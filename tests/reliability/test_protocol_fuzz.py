@@ -31,9 +31,9 @@ class Fuzzed:
         self.totals = Totals()
         self.log_offset = 0
 
-    def run(self, data: st.DataObject, max_messages: int, timeout: float) -> None:
+    def run(self, data: st.DataObject, max_messages: int, timeout: float, big_lines: bool = True) -> None:
         case = next(_cases)
-        sequence = Sequence(self.server, self.encoding, f"{self.root.as_uri()}/case{case}", self.totals)
+        sequence = Sequence(self.server, self.encoding, f"{self.root.as_uri()}/case{case}", self.totals, big_lines)
         for _ in range(data.draw(st.integers(1, max_messages), label="messages")):
             sequence.step(data)
         sequence.check(timeout)
@@ -99,4 +99,4 @@ def test_random_sessions_keep_every_document_in_sync(tiny_server: Fuzzed, data: 
 @settings(max_examples=8, **_SETTINGS)
 @given(data=st.data())
 def test_random_sessions_with_the_real_model(real_server: Fuzzed, data: st.DataObject) -> None:
-    real_server.run(data, max_messages=20, timeout=120)
+    real_server.run(data, max_messages=20, timeout=120, big_lines=False)  # 1 MB lines: in the bulk
