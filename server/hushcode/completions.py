@@ -74,6 +74,8 @@ class CompletionStats:
     last: dict[str, float | int | str] = field(default_factory=dict)
     speculative: dict[str, float | int | str] = field(default_factory=dict)  # the last speculative request
     warmups: int = 0
+    in_flight: int = 0  # completion requests being handled now
+    max_in_flight: int = 0
 
 
 class CompletionService:
@@ -104,10 +106,13 @@ class CompletionService:
         """Up to `alternatives` distinct suggestions for this cursor, best first."""
         started = time.perf_counter()
         self.stats.requests += 1
+        self.stats.in_flight += 1
+        self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
         fields: dict[str, float | int | str] = {"req": str(request_id), "doc": PurePosixPath(doc.uri).name}
         try:
             return await self._suggest(doc, line, character, encoding, fields, alternatives)
         finally:
+            self.stats.in_flight -= 1
             fields["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
             self.stats.last = fields
             log.info("complete %s", " ".join(f"{k}={v}" for k, v in fields.items()))

@@ -8,18 +8,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from pathlib import Path
+import sys
+import threading
 from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+from urllib.parse import unquote
 
 from lsprotocol import types
+from pygls.io_ import StdinAsyncReader, StdoutWriter
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol, lsp_method
+from pygls.workspace import TextDocument
 
 from hushcode import __version__
 from hushcode.completions import CompletionService, DocumentSnapshot
 from hushcode.config.settings import Settings
 from hushcode.engine.supervisor import EngineState, EngineSupervisor
+from hushcode.protocol import HushcodeProtocol
+from hushcode.transport import serve_stream
 
 if TYPE_CHECKING:
     from hushcode.config.load import Effective
@@ -29,24 +35,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("hushcode.server")
 
 STATUS_NOTIFICATION = "hushcode/status"
-
-
-class HushcodeProtocol(LanguageServerProtocol):
-    """pygls's protocol, preferring UTF-8 positions whenever the client offers them."""
-
-    @lsp_method(types.INITIALIZE)
-    def lsp_initialize(self, params: types.InitializeParams) -> Any:
-        general = params.capabilities.general
-        if general is not None and general.position_encodings:
-            offered = list(general.position_encodings)
-            if types.PositionEncodingKind.Utf8 in offered:
-                general.position_encodings = [types.PositionEncodingKind.Utf8] + [
-                    e for e in offered if e != types.PositionEncodingKind.Utf8
-                ]
-            elif types.PositionEncodingKind.Utf16 in offered:
-                # UTF-16 is LSP's mandatory default; prefer it over UTF-32 for predictability.
-                general.position_encodings = [types.PositionEncodingKind.Utf16]
-        return (yield from super().lsp_initialize(params))
 
 
 class HushcodeServer(LanguageServer):
@@ -63,6 +51,35 @@ class HushcodeServer(LanguageServer):
         self.config_watcher: ConfigWatcher | None = None  # live reload of the settings files
         self.context: WorkspaceContext | None = None  # the workspace index, when there is a workspace
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._bad_input_shown: set[str] = set()
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """Serve LSP over stdio with hushcode's own read loop (transport.py) instead of pygls's."""
+        self._stop_event = stop = threading.Event()
+        reader = StdinAsyncReader(stdin or sys.stdin.buffer, self.thread_pool)
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        assert isinstance(self.protocol, HushcodeProtocol)
+        try:
+            asyncio.run(serve_stream(reader, self.protocol.handle_body, stop, self.report_bad_input))
+        except BrokenPipeError:
+            log.error("the connection to the editor is lost; shutting down")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
+
+    def report_bad_input(self, kind: str, message: str) -> None:
+        """Malformed input from the editor: logged every time, shown to the user once per kind."""
+        if kind in self._bad_input_shown:
+            log.warning("bad input: %s", message)
+            return
+        self._bad_input_shown.add(kind)
+        self.notify_user("warning", f"{message} (an editor or plugin bug; hushcode keeps serving)")
+
+    def document(self, uri: str) -> TextDocument | None:
+        """The open document `uri` names, as the client spelled it (pygls keys documents by the
+        percent-decoded URI, so "a%20b.py" must be looked up as "a b.py")."""
+        return self.workspace.text_documents.get(unquote(uri))
 
     def run_task(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
         """Run a background task, keep a reference, and log its failure."""
@@ -78,7 +95,7 @@ class HushcodeServer(LanguageServer):
 
     def snapshot(self, uri: str) -> DocumentSnapshot | None:
         """A frozen copy of an open document, or None if the client never opened it."""
-        document = self.workspace.text_documents.get(uri)
+        document = self.document(uri)
         if document is None:
             return None
         relative = self.context.relative_path(uri) if self.context is not None else None
@@ -133,6 +150,11 @@ class HushcodeServer(LanguageServer):
             "indexReady": bool(self.context and self.context.ready),
             "contextSnippets": last.get("context_snippets"),
             "positionEncoding": self.position_encoding if self._workspace_ready() else None,
+            "inFlight": self.completions.stats.in_flight,  # completion requests being handled
+            "maxInFlight": self.completions.stats.max_in_flight,
+            "queueDepth": getattr(engine, "waiting", 0),  # generations waiting for the engine
+            "maxQueueDepth": getattr(engine, "max_waiting", 0),
+            "protocolPending": len(self.protocol._request_futures),  # handlers not yet done, both ways
             "pid": os.getpid(),
         }
 

@@ -122,6 +122,9 @@ def _build_parser() -> _Parser:
     from hushcode.bench.context import add_parser as add_context_parser
 
     add_context_parser(sub)
+    from hushcode.bench.stress import add_parser as add_stress_parser
+
+    add_stress_parser(sub)
     return parser
 
 
@@ -201,6 +204,10 @@ def run(argv: list[str]) -> int:
             from hushcode.bench.context import run_context
 
             return run_context(args)
+        if args.command == "stress":
+            from hushcode.bench.stress import run_stress
+
+            return run_stress(args)
         return _quality(args)
     except _UsageError as exc:
         print(f"hushcode bench: {exc}", file=sys.stderr)

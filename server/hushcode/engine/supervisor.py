@@ -74,6 +74,8 @@ class EngineSupervisor:
         self._hung = False  # set when we kill an engine that stopped answering
         self._last_activity = 0.0  # loop time of the engine's last message
         self._ready = asyncio.Event()
+        self.waiting = 0  # generations waiting for the engine (the request queue)
+        self.max_waiting = 0
 
     # -- lifecycle -----------------------------------------------------------------
     def start(self) -> None:
@@ -337,7 +339,13 @@ class EngineSupervisor:
             running = self._running
             if running is not None and (running[1] == request.document or running[2]):
                 self._send({"op": "cancel", "id": running[0]})  # newest request wins; speculation yields
-        async with self._gen_lock:
+        self.waiting += 1
+        self.max_waiting = max(self.max_waiting, self.waiting)
+        try:
+            await self._gen_lock.acquire()
+        finally:
+            self.waiting -= 1
+        try:
             if not request.speculative and self._latest.get(request.document) != rid:
                 return None  # superseded while waiting
             if self.state is not EngineState.READY:
@@ -374,6 +382,8 @@ class EngineSupervisor:
                 self.generating = False
                 if self._latest.get(request.document) == rid:
                     del self._latest[request.document]
+        finally:
+            self._gen_lock.release()
         if msg.get("ev") != "done":
             log.warning("engine error for request %s: %s", rid, msg.get("message"))
             return None

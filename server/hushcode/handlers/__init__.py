@@ -11,7 +11,17 @@ if TYPE_CHECKING:
 
 def register_all(server: HushcodeServer) -> None:
     """Register every feature explicitly, in data-flow order."""
-    from hushcode.handlers import completion, configuration, inline, lifecycle, models, status, sync, workspace
+    from hushcode.handlers import (
+        completion,
+        configuration,
+        debug,
+        inline,
+        lifecycle,
+        models,
+        status,
+        sync,
+        workspace,
+    )
 
     lifecycle.register(server)
     sync.register(server)
@@ -21,3 +31,4 @@ def register_all(server: HushcodeServer) -> None:
     configuration.register(server)
     models.register(server)
     workspace.register(server)
+    debug.register(server)  # only with HUSHCODE_TEST_REQUESTS=1

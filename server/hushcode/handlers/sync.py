@@ -1,5 +1,5 @@
 """didOpen: warm the KV cache for the new document; didClose: forget per-document state.
-(pygls itself keeps the text in sync.)"""
+(The text itself is kept in sync by pygls's workspace with documents/store.py's edit rules.)"""
 
 from __future__ import annotations
 
@@ -22,6 +22,11 @@ def register(server: HushcodeServer) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: HushcodeServer, params: types.DidChangeTextDocumentParams) -> None:
+        if ls.document(params.text_document.uri) is None:
+            name = params.text_document.uri.rsplit("/", 1)[-1]
+            ls.report_bad_input("unopened", f"the editor changed {name} without opening it first; the change "
+                                            f"was ignored")
+            return
         if ls.context is not None:  # the buffer wins over the file on disk; edits feed retrieval
             snapshot = ls.snapshot(params.text_document.uri)
             if snapshot is not None:

@@ -28,7 +28,10 @@ STOP_WORDS = frozenset("""
 
 Window = tuple[int, int, frozenset[str]]  # first line, end line (exclusive), identifiers
 
-_cache: OrderedDict[tuple[Path, int, int, int, int], list[Window]] = OrderedDict()
+# One entry per file (and window shape): the newest version's windows. Keyed by content instead,
+# every keystroke in the file being typed added an entry, and 64 stale versions of it pushed the
+# other files out (and held megabytes).
+_cache: OrderedDict[tuple[Path, int, int], tuple[tuple[int, int], list[Window]]] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
@@ -45,16 +48,18 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 def windows(path: Path, text: str, size: int, stride: int) -> list[Window]:
     """The windows of a text, cached by content: unchanged files cost nothing on the next call."""
-    key = (path, len(text), hash(text), size, stride)
+    key, version = (path, size, stride), (len(text), hash(text))
     with _cache_lock:
-        if key in _cache:
+        hit = _cache.get(key)
+        if hit is not None and hit[0] == version:
             _cache.move_to_end(key)
-            return _cache[key]
+            return hit[1]
     lines = text.split("\n")
     result = [(start, min(start + size, len(lines)), tokens("\n".join(lines[start:start + size])))
               for start in range(0, max(1, len(lines) - size + stride), stride)]
     with _cache_lock:
-        _cache[key] = result
+        _cache[key] = (version, result)
+        _cache.move_to_end(key)
         while len(_cache) > CACHE_FILES:
             _cache.popitem(last=False)
     return result
