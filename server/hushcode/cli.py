@@ -13,6 +13,9 @@ from hushcode import __version__
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from hushcode import netguard
+
+    netguard.install_if_requested("the language server")  # before anything could open a socket
     from hushcode.logs import setup_logging
     from hushcode.stdio import claim_stdout
 

@@ -16,7 +16,7 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
-from hushcode import __version__
+from hushcode import __version__, netguard
 from hushcode.completions import CompletionService, DocumentSnapshot
 from hushcode.config.settings import Settings
 from hushcode.engine.supervisor import EngineState, EngineSupervisor
@@ -59,6 +59,15 @@ class HushcodeServer(LanguageServer):
         self.editor_options: dict[str, Any] = {}  # the latest settings the editor sent
         self.context: WorkspaceContext | None = None  # the workspace index, when there is a workspace
         self._tasks: set[asyncio.Task[Any]] = set()
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @settings.setter
+    def settings(self, value: Settings) -> None:
+        self._settings = value
+        netguard.allow_settings(value)  # a remote engine the user configured may be reached, nothing else
 
     def run_task(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
         """Run a background task, keep a reference, and log its failure."""
@@ -128,6 +137,8 @@ class HushcodeServer(LanguageServer):
             "contextSnippets": last.get("context_snippets"),
             "positionEncoding": self.position_encoding if self._workspace_ready() else None,
             "pid": os.getpid(),
+            # whether the network audit hook runs here and in the engine (HUSHCODE_AUDIT_NETWORK=1)
+            "networkAudit": {"server": netguard.installed(), "engine": engine.network_audit if engine else None},
         }
 
     def _workspace_ready(self) -> bool:

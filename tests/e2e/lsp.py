@@ -29,7 +29,9 @@ SERVER = [*NO_NETWORK, sys.executable, "-m", "hushcode", "serve", "--log-level",
 def config(**env: str) -> ClientServerConfig:
     """A server started with the test's environment plus `env`."""
     # Tests judge behaviour, not speed: a generous deadline keeps them green on slow machines.
-    base = {**os.environ, "HUSHCODE_COMPLETION_TIMEOUT_MS": "120000"}
+    # The audit hook refuses network access in the server and its engine (tests/conftest.py
+    # also sets it for every other process the tests start, and checks the report after each test).
+    base = {**os.environ, "HUSHCODE_COMPLETION_TIMEOUT_MS": "120000", "HUSHCODE_AUDIT_NETWORK": "1"}
     return ClientServerConfig(server_command=SERVER, server_env={**base, **env})
 
 

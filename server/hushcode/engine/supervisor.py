@@ -61,6 +61,7 @@ class EngineSupervisor:
         self.restarts = 0
         self.last_error: str | None = None
         self.generating = False  # True once the running generation has streamed a token
+        self.network_audit: bool | None = None  # the engine's audit hook, as it reported when loaded
         self._proc: asyncio.subprocess.Process | None = None
         self._ids = itertools.count(1)
         self._pending: dict[Any, asyncio.Future[Message]] = {}
@@ -203,6 +204,7 @@ class EngineSupervisor:
                                  repo=RepoMarkers(**(msg.get("repo") or {"repo_name": None, "file_sep": None})),
                                  variant=msg.get("variant", "base"),
                                  chat=ChatMarkers(**(msg.get("chat") or {"start": None, "end": None})))
+        self.network_audit = bool(msg.get("network_audit"))
         log.info("engine ready pid=%s model=%r template=%s load_ms=%s",
                  msg.get("pid"), msg["model"], msg["template"], msg["load_ms"])
         if self.restarts:

@@ -21,11 +21,8 @@ import threading
 import time
 from typing import Any, BinaryIO
 
+from hushcode.engine import faults
 from hushcode.engine.messages import Message, decode, encode
-
-# Fault injection for the crash tests (documented in docs/architecture.md).
-_FAULT = os.environ.get("HUSHCODE_ENGINE_FAULT", "")
-_TOKEN_DELAY_S = float(os.environ.get("HUSHCODE_ENGINE_TOKEN_DELAY_MS", "0") or 0) / 1000
 
 
 class Channel:
@@ -61,8 +58,13 @@ class Engine:
 
     # -- loading -------------------------------------------------------------------
     def load(self, msg: Message) -> None:
-        if _FAULT == "crash-on-load":
-            os.kill(os.getpid(), signal.SIGSEGV)
+        try:
+            self._load(msg)
+        except Exception as exc:  # whatever stops a load is reported: the server must never wait forever
+            self.channel.send({"ev": "load_failed", "kind": "unloadable", "message": f"{type(exc).__name__}: {exc}"})
+
+    def _load(self, msg: Message) -> None:
+        faults.before_load()
         from llama_cpp import Llama  # imported late: it is heavy, and stdout must be safe first
 
         from hushcode.prompt.templates import detect_markers
@@ -102,7 +104,7 @@ class Engine:
                         "order": markers.order, "texts": list(markers.marker_texts)},
             "bos": bos if bos is not None and bos >= 0 else None,
             "repo": self._repo_markers(markers.template),
-            "n_ctx": self.llm.n_ctx(), "pid": os.getpid(),
+            "n_ctx": self.llm.n_ctx(), "pid": os.getpid(), "network_audit": _network_audit(),
             "load_ms": round((time.perf_counter() - started) * 1000, 1),
         })
 
@@ -144,8 +146,7 @@ class Engine:
             self.timeline.append((msg["id"], started, time.monotonic()))
 
     def _generate(self, msg: Message) -> None:
-        if _FAULT == "hang-on-generate":
-            time.sleep(3600)  # fault injection: an engine that stops answering
+        faults.before_generate()
         from hushcode.engine.generation import Decoder, Limits
 
         request_id = msg["id"]
@@ -155,7 +156,7 @@ class Engine:
             max_tokens=int(msg.get("max_tokens", 64)), deadline=deadline,
             stop_at_newline=bool(msg.get("stop_at_newline", False)), stop_texts=tuple(msg.get("stop_texts", [])),
             stop_indent=msg.get("stop_indent"), stop_unmatched_close=bool(msg.get("stop_unmatched_close", False)),
-            token_delay_s=_TOKEN_DELAY_S,
+            token_delay_s=faults.TOKEN_DELAY_S,
         )
         decoder = Decoder(self.llm, self.stop_ids, self._is_eog, self.stop_flag.is_set)
         started = time.perf_counter()
@@ -208,6 +209,12 @@ class Engine:
         return {m.prefix, m.suffix} | ({m.middle} if m.middle is not None else set()) | self.stop_ids
 
 
+def _network_audit() -> bool:
+    from hushcode import netguard
+
+    return netguard.installed()
+
+
 def _reader(stdin: BinaryIO, inbox: queue.Queue[Message | None], engine: Engine) -> None:
     """Parse requests; a cancel takes effect at once, everything else is queued."""
     for line in stdin:
@@ -240,6 +247,9 @@ def _die_with_the_server() -> None:
 
 def main() -> int:
     """Run the engine until the server closes the pipe."""
+    from hushcode import netguard
+
+    netguard.install_if_requested("the engine")  # inherited from the server's environment
     _die_with_the_server()
     # 1. Keep the protocol on a private copy of stdout, and point fd 1 at stderr, so a
     #    native library that prints (or redirects fd 1 while loading) cannot corrupt it.
