@@ -69,6 +69,15 @@ class Engine:
 
         from hushcode.prompt.templates import detect_markers
 
+        import llama_cpp
+
+        from hushcode.engine import memory
+
+        too_big = memory.check_fits(msg["path"], on_gpu=bool(llama_cpp.llama_supports_gpu_offload()))
+        if too_big is not None:
+            self.channel.send({"ev": "load_failed", "kind": "no_memory", "message": too_big})
+            return
+        memory.apply_limit()
         started = time.perf_counter()
         try:
             self.llm = Llama(
@@ -81,7 +90,13 @@ class Engine:
                 verbose=bool(msg.get("verbose", False)),
             )
         except Exception as exc:  # llama-cpp-python raises ValueError on a file it cannot load
-            self.channel.send({"ev": "load_failed", "kind": "unloadable", "message": str(exc)})
+            if "llama_context" in str(exc):  # the weights loaded; the context's buffers could not be allocated
+                n_ctx = int(msg.get("n_ctx", 4096))
+                self.channel.send({"ev": "load_failed", "kind": "no_memory", "message": (
+                    f"The model {msg['path']} does not fit in memory with a context of {n_ctx} tokens: "
+                    f"llama.cpp could not create its context. Lower model.contextTokens or choose a smaller model.")})
+            else:
+                self.channel.send({"ev": "load_failed", "kind": "unloadable", "message": str(exc)})
             return
         markers = detect_markers(self._special_token)
         name = str(self.llm.metadata.get("general.name", os.path.basename(msg["path"])))
