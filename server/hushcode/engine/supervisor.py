@@ -83,6 +83,14 @@ class EngineSupervisor:
         """Start supervising in the background (returns at once)."""
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._supervise(), name="engine-supervisor")
+            self._task.add_done_callback(self._supervisor_ended)
+
+    def _supervisor_ended(self, task: asyncio.Task[None]) -> None:
+        """A bug in supervision must not leave the server "loading" forever: say so, and log it."""
+        if task.cancelled() or task.exception() is None:
+            return
+        log.error("engine supervision failed", exc_info=task.exception())
+        self._fail(f"hushcode's engine supervision failed: {task.exception()!r}. Restart hushcode.")
 
     async def wait_ready(self, timeout: float) -> bool:
         with contextlib.suppress(asyncio.TimeoutError):
@@ -160,11 +168,15 @@ class EngineSupervisor:
         self._allocation_failed = False
         # No gdb backtrace on a GGML_ASSERT: it takes seconds and hides the assertion in the log.
         env = {"GGML_NO_BACKTRACE": "1", **os.environ, **self.config.env}
-        self._proc = proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "hushcode.engine.worker",
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            env=env,
-        )
+        try:
+            self._proc = proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "hushcode.engine.worker",
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                env=env,
+            )
+        except OSError as exc:  # no permission to run Python, no memory or processes left, ...
+            self._fail(f"hushcode could not start its engine process ({sys.executable}): {exc.strerror or exc}.")
+            return "load_failed"
         self.pid = proc.pid
         log.info("engine started pid=%s model=%s", proc.pid, self.config.model_path)
         self._loaded = asyncio.get_running_loop().create_future()
