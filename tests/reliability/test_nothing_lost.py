@@ -4,6 +4,7 @@ the index cache and the model stamps survive a crash mid-write (atomic writes)."
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -114,7 +115,7 @@ async def test_an_editing_session_leaves_the_workspace_untouched(tmp_path: Path,
         for _ in range(300):
             if (await lsp.status(client))["indexReady"]:
                 break
-            time.sleep(0.05)
+            await asyncio.sleep(0.05)
         await _edit(client, (root / "src/app.py").as_uri(), (root / "src/app.py").read_text(), 5, 4, "total +")
         await _edit(client, (root / "web/index.js").as_uri(), (root / "web/index.js").read_text(), 1, 2, "ret")
         await _edit(client, (root / "go/main.go").as_uri(), (root / "go/main.go").read_text(), 3, 1, "fmt.")
