@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -83,7 +84,8 @@ class HushcodeServer(LanguageServer):
 
     def snapshot(self, uri: str) -> DocumentSnapshot | None:
         """A frozen copy of an open document, or None if the client never opened it."""
-        document = self.workspace.text_documents.get(uri)
+        # pygls keys open documents by the unquoted URI: "a%20b.py" and "%C3%A9.py" must be found too
+        document = self.workspace.text_documents.get(unquote(uri))
         if document is None:
             return None
         relative = self.context.relative_path(uri) if self.context is not None else None

@@ -208,3 +208,21 @@ async def test_unreadable_files_and_folders(shared_dir: Path) -> None:
         await _completes(client, (root / "secret.py").as_uri())  # the editor's buffer is fine to use
         assert lsp.error_messages(client) == []
     assert list(cache.rglob("index.json"))  # the cache was written where it may be
+
+
+@pytest.mark.parametrize("name", ["my file.py", "résumé.py", "100%.py", "a#b?.py"])
+async def test_file_names_that_need_percent_encoding(tmp_path: Path, name: str) -> None:
+    """Editors send such names percent-encoded (VS Code: `my%20file.py`); pygls keys open documents
+    by the decoded URI. The document must still be found (it was not: no suggestion at all)."""
+    root = tmp_path / "project dir"
+    root.mkdir()
+    path = root / name
+    path.write_text(FUNC)
+    async with session(_env(tmp_path), root=root) as client:
+        await lsp.wait_for_state(client, {"ready"})
+        uri = path.as_uri()
+        assert "%" in uri
+        lsp.open_document(client, uri, FUNC)
+        assert await lsp.inline(client, uri, 2, 4) is not None
+        status = await lsp.status(client)
+        assert status["requests"] == 1 and status["lastResult"] not in (None, "no_engine")

@@ -35,8 +35,8 @@ async def start_index(ls: HushcodeServer) -> None:
     context = WorkspaceContext(roots)
     ls.context = context
     ls.completions.context = context
-    for uri, doc in ls.workspace.text_documents.items():
-        context.opened(uri, doc.source)
+    for doc in list(ls.workspace.text_documents.values()):
+        context.opened(doc.uri, doc.source)
     token = str(uuid.uuid4())
     window = ls.client_capabilities.window if ls.client_capabilities else None
     progress = bool(window and window.work_done_progress)
