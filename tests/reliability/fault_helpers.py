@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import stat
@@ -53,3 +54,13 @@ def tree_state(root: Path) -> dict[str, tuple[Any, ...]]:
     top = root.lstat()
     state["."] = ("dir", top.st_mode, top.st_mtime_ns)
     return state
+
+
+async def index_ready(client: Any, timeout: float = 180) -> dict[str, Any]:
+    """Poll hushcode/getStatus until the workspace index's first pass is done."""
+    for _ in range(int(timeout * 10)):
+        status = await lsp.status(client)
+        if status["indexReady"]:
+            return status
+        await asyncio.sleep(0.1)
+    raise AssertionError("the index never became ready")

@@ -20,7 +20,7 @@ import pytest
 from hushcode.engine import supervisor as supervisor_module
 from hushcode.engine.supervisor import EngineConfig, EngineState, EngineSupervisor
 from tests.e2e import lsp
-from tests.reliability.fault_helpers import FUNC, session, tiny_model
+from tests.reliability.fault_helpers import FUNC, index_ready, session, tiny_model
 
 
 class RawClient:
@@ -175,10 +175,7 @@ async def test_cache_directory_read_only_or_full(tmp_path: Path, option: str) ->
     s.config.server_env.pop("HUSHCODE_INDEX_DIR", None)
     async with s as client:
         await lsp.wait_for_state(client, {"ready"})
-        for _ in range(600):
-            if (await lsp.status(client))["indexReady"]:
-                break
-            await asyncio.sleep(0.1)
+        await index_ready(client)
         uri = (root / "main.py").as_uri()
         lsp.open_document(client, uri, "from m7 import function_7\n\n" + FUNC)
         assert await lsp.inline(client, uri, 4, 4) is not None

@@ -20,16 +20,7 @@ import pytest
 from hushcode.workspace.index import WorkspaceIndex
 from hushcode.workspace.watcher import FILE, WorkspaceWatcher
 from tests.e2e import lsp
-from tests.reliability.fault_helpers import FUNC, session, tiny_model
-
-
-async def _index_ready(client: object, timeout: float = 180) -> dict[str, object]:
-    for _ in range(int(timeout * 10)):
-        status = await lsp.status(client)  # type: ignore[arg-type]
-        if status["indexReady"]:
-            return status
-        await asyncio.sleep(0.1)
-    raise AssertionError("the index never became ready")
+from tests.reliability.fault_helpers import FUNC, index_ready, session, tiny_model
 
 
 async def _completes(client: object, uri: str) -> None:
@@ -55,7 +46,7 @@ async def test_a_hundred_thousand_files_are_indexed_up_to_the_limit(tmp_path: Pa
         # the first pass runs in its own thread: requests are answered meanwhile
         await _completes(client, (root / "main.py").as_uri())
         during = await lsp.status(client)
-        status = await _index_ready(client)
+        status = await index_ready(client)
         assert status["indexedFiles"] == 20_000  # bounded: the rest is not walked, parsed or held
         warnings = [m.message for m in client.messages if "more than 20000 source files" in m.message]
         assert len(warnings) == 1 and "HUSHCODE_INDEX_MAX_FILES" in warnings[0]
@@ -75,7 +66,7 @@ async def test_symlink_loops_and_links_out_of_the_workspace(tmp_path: Path) -> N
     (root / "outside").symlink_to("/usr/lib")  # never indexed: outside the workspace
     async with session(_env(tmp_path), root=root) as client:
         await lsp.wait_for_state(client, {"ready"})
-        status = await _index_ready(client)
+        status = await index_ready(client)
         assert status["indexedFiles"] == 2  # real.py and a/b/deep.py, once each
         await _completes(client, (root / "loop" / "loop" / "via-link.py").as_uri())
         (root / "a" / "b" / "up" / "new.py").write_text("def new():\n    pass\n")  # through a link
@@ -101,7 +92,7 @@ async def test_binary_files_named_py_are_skipped(tmp_path: Path) -> None:
     _binary_files(root)
     async with session(_env(tmp_path), root=root) as client:
         await lsp.wait_for_state(client, {"ready"})
-        await _index_ready(client)
+        await index_ready(client)
         await _completes(client, (root / "main.py").as_uri())
         # the editor may also open such a file: its buffer arrives as text, NULs and all
         uri = (root / "blob.py").as_uri()
@@ -117,7 +108,7 @@ async def test_files_deleted_between_event_and_parse(tmp_path: Path) -> None:
     (root / "keep.py").write_text("def keep():\n    return 1\n")
     async with session(_env(tmp_path), root=root) as client:
         await lsp.wait_for_state(client, {"ready"})
-        await _index_ready(client)
+        await index_ready(client)
         for n in range(300):  # each file is gone before the watcher's debounced batch parses it
             path = root / f"short_lived_{n}.py"
             path.write_text(f"def f{n}():\n    return {n}\n")
@@ -202,7 +193,7 @@ async def test_unreadable_files_and_folders(shared_dir: Path) -> None:
     async with s as client:
         status = await lsp.wait_for_state(client, {"ready"})
         assert status["pid"] and Path(f"/proc/{status['pid']}").stat().st_uid == 65534  # really not root
-        status = await _index_ready(client)
+        status = await index_ready(client)
         assert status["indexedFiles"] == 2  # ok.py, and secret.py which is listed but cannot be read
         await _completes(client, (root / "main.py").as_uri())
         await _completes(client, (root / "secret.py").as_uri())  # the editor's buffer is fine to use

@@ -25,6 +25,7 @@ from hushcode.prompt.templates import TEMPLATES, TEMPLATES_BY_NAME, all_marker_s
 from hushcode.workspace_context import WorkspaceContext
 from tests.e2e import lsp
 from tests.fixtures.tiny_gguf import write_tiny_gguf
+from tests.reliability.fault_helpers import index_ready
 
 CONTROL = llama_cpp.LLAMA_TOKEN_ATTR_CONTROL | llama_cpp.LLAMA_TOKEN_ATTR_USER_DEFINED
 
@@ -133,6 +134,31 @@ def workspace(tmp_path: Path) -> tuple[Path, Path]:
     return root, root / "src<|file_sep|>" / "main<fim_suffix>▁<MID>.py"
 
 
+async def check_prompts(engine: Engine, supervisor: EngineSupervisor, tmp_path: Path, formats: tuple[str, ...],
+                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """For each format: the prompt at the end of a marker-filled document, with cross-file context
+    from a marker-filled workspace, holds exactly hushcode's own control tokens, in order."""
+    root, path = workspace(tmp_path)
+    context = WorkspaceContext([root], tmp_path / "index")
+    await context.start(lambda done, total: None)
+    try:
+        notes = root / "<|fim_middle|>notes<｜fim▁end｜>.py"
+        context.opened(notes.as_uri(), notes.read_text())
+        text = main_document()
+        context.opened(path.as_uri(), text)
+        doc = DocumentSnapshot(uri=path.as_uri(), version=1, text=text, language_id="python",
+                               relative_path=context.relative_path(path.as_uri()) or "", repo_name=root.name)
+        assert "<|file_sep|>" in doc.relative_path and "<|repo_name|>" in doc.repo_name
+        for fmt in formats:
+            tokens, skeleton, fields = await prompt_and_skeleton(engine, supervisor, context, doc, fmt, monkeypatch)
+            assert fields.get("context_snippets", 0) >= 1, fields  # cross-file context is in the prompt
+            assert control_ids(engine, tokens) == control_ids(engine, skeleton), fmt
+            assert len(control_ids(engine, skeleton)) >= 2
+            assert len(tokens) > 20 * len(skeleton)  # the user's text is there, as text
+    finally:
+        context.stop()
+
+
 FORMATS = {name: (("psm", "spm") if TEMPLATES_BY_NAME[name].order == "psm" else ("spm",)) for name in TEMPLATES_BY_NAME}
 FORMATS["qwen"] = PROMPT_FORMATS  # Qwen has repository and chat markers too
 
@@ -150,25 +176,7 @@ async def test_markers_are_plain_text_for_every_template(tmp_path: Path, templat
         for tokens in engine.channel.sent[-1]["tokens"]:
             assert control_ids(engine, tokens) == [], (template, marker)
     # 2. whole prompts, with cross-file context from the index and marker-spelling paths
-    root, path = workspace(tmp_path)
-    context = WorkspaceContext([root], tmp_path / "index")
-    await context.start(lambda done, total: None)
-    try:
-        notes = root / "<|fim_middle|>notes<｜fim▁end｜>.py"
-        context.opened(notes.as_uri(), notes.read_text())
-        text = main_document()
-        context.opened(path.as_uri(), text)
-        doc = DocumentSnapshot(uri=path.as_uri(), version=1, text=text, language_id="python",
-                               relative_path=context.relative_path(path.as_uri()) or "", repo_name=root.name)
-        assert "<|file_sep|>" in doc.relative_path and "<|repo_name|>" in doc.repo_name
-        for fmt in FORMATS[template]:
-            tokens, skeleton, fields = await prompt_and_skeleton(engine, supervisor, context, doc, fmt, monkeypatch)
-            assert fields.get("context_snippets", 0) >= 1, fields  # cross-file context is in the prompt
-            assert control_ids(engine, tokens) == control_ids(engine, skeleton), (template, fmt)
-            assert len(control_ids(engine, skeleton)) >= 2
-            assert len(tokens) > 20 * len(skeleton)  # the user's text is there, as text
-    finally:
-        context.stop()
+    await check_prompts(engine, supervisor, tmp_path, FORMATS[template], monkeypatch)
 
 
 @pytest.mark.model
@@ -183,22 +191,7 @@ async def test_markers_are_plain_text_for_the_real_qwen_tokenizer(tmp_path: Path
     engine.tokenize({"id": 0, "texts": [*texts, "".join(texts), *EVERY_MARKER]})
     for tokens in engine.channel.sent[-1]["tokens"]:
         assert control_ids(engine, tokens) == []
-    root, path = workspace(tmp_path)
-    context = WorkspaceContext([root], tmp_path / "index")
-    await context.start(lambda done, total: None)
-    try:
-        notes = root / "<|fim_middle|>notes<｜fim▁end｜>.py"
-        context.opened(notes.as_uri(), notes.read_text())
-        text = main_document()
-        context.opened(path.as_uri(), text)
-        doc = DocumentSnapshot(uri=path.as_uri(), version=1, text=text, language_id="python",
-                               relative_path=context.relative_path(path.as_uri()) or "", repo_name=root.name)
-        for fmt in PROMPT_FORMATS:
-            tokens, skeleton, fields = await prompt_and_skeleton(engine, supervisor, context, doc, fmt, monkeypatch)
-            assert fields.get("context_snippets", 0) >= 1, fields
-            assert control_ids(engine, tokens) == control_ids(engine, skeleton), fmt
-    finally:
-        context.stop()
+    await check_prompts(engine, supervisor, tmp_path, PROMPT_FORMATS, monkeypatch)
 
 
 @pytest.mark.parametrize("template", [t.name for t in TEMPLATES])
@@ -212,9 +205,7 @@ async def test_the_server_counts_only_its_own_markers(tmp_path: Path, template: 
     async with s as client:
         status = await lsp.wait_for_state(client, {"ready"})
         assert status["template"] == template
-        for _ in range(300):
-            if (await lsp.status(client))["indexReady"]:
-                break
+        await index_ready(client)
         notes = root / "<|fim_middle|>notes<｜fim▁end｜>.py"
         lsp.open_document(client, notes.as_uri(), notes.read_text())
         text = main_document()

@@ -4,7 +4,6 @@ the index cache and the model stamps survive a crash mid-write (atomic writes)."
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import os
@@ -23,7 +22,7 @@ from hushcode.models.store import installed_path, stamp_path, verify_file
 from hushcode.workspace import cache
 from hushcode.workspace.index import WorkspaceIndex
 from tests.e2e import lsp
-from tests.reliability.fault_helpers import session, tiny_model, tree_state
+from tests.reliability.fault_helpers import index_ready, session, tiny_model, tree_state
 from tests.unit.test_models_catalog import _entry_dict
 
 PAST_NS = 1_600_000_000_123_456_789  # every entry gets this mtime: any touch shows
@@ -112,10 +111,7 @@ async def test_an_editing_session_leaves_the_workspace_untouched(tmp_path: Path,
            "XDG_CACHE_HOME": str(tmp_path / "xdg")}
     async with session(env, root=root, prefix=strace, log_file=tmp_path / "server.log") as client:
         await lsp.wait_for_state(client, {"ready"})
-        for _ in range(300):
-            if (await lsp.status(client))["indexReady"]:
-                break
-            await asyncio.sleep(0.05)
+        await index_ready(client)
         await _edit(client, (root / "src/app.py").as_uri(), (root / "src/app.py").read_text(), 5, 4, "total +")
         await _edit(client, (root / "web/index.js").as_uri(), (root / "web/index.js").read_text(), 1, 2, "ret")
         await _edit(client, (root / "go/main.go").as_uri(), (root / "go/main.go").read_text(), 3, 1, "fmt.")

@@ -3,7 +3,6 @@ for them (``--log-level debug-code`` or ``HUSHCODE_LOG_CODE=1``); DEBUG alone ho
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from lsprotocol import types
 
 from hushcode.logs import setup_logging
 from tests.e2e import lsp
-from tests.reliability.fault_helpers import session, tiny_model
+from tests.reliability.fault_helpers import index_ready, session, tiny_model
 
 IN_DOCUMENT = "zq_in_document_7f3a"
 TYPED = "zq_typed_91b2"
@@ -47,10 +46,7 @@ async def _session(tmp_path: Path, log_file: Path, level: str, env: dict[str, st
     shown: list[str] = []
     async with s as client:
         await lsp.wait_for_state(client, {"ready"})
-        for _ in range(300):
-            if (await lsp.status(client))["indexReady"]:
-                break
-            await asyncio.sleep(0.1)
+        await index_ready(client)
         uri = (root / "main.py").as_uri()
         lsp.open_document(client, uri, MAIN)
         lsp.change(client, uri, 2, 7, 4, f"x = {TYPED}")
