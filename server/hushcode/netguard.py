@@ -70,9 +70,27 @@ def install_if_requested(who: str) -> bool:
 
 
 def allow(host: str, port: int) -> None:
-    """Allow connections to one endpoint the user configured (a remote engine)."""
+    """Allow connections to one endpoint the user configured (a remote engine). A host name is
+    resolved now (under the audit) so that a connection to one of its addresses is recognised."""
+    name = host.lower().strip("[]")
     with _lock:
-        _allowed.add((host.lower().strip("[]"), int(port)))
+        _allowed.add((name, int(port)))
+    if not _installed or _is_ip(name):
+        return
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(name, port, proto=socket.IPPROTO_TCP)}
+    except (OSError, UnicodeError):
+        return  # unresolvable now: connecting will fail anyway
+    with _lock:
+        _allowed.update((str(address).split("%", 1)[0], int(port)) for address in addresses)
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def allow_url(url: str) -> None:

@@ -39,6 +39,11 @@ attempt("udp sendto", lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM).s
 attempt("lookup localhost", lambda: socket.getaddrinfo("localhost", port))
 netguard.allow_url(f"http://127.0.0.1:{port}")  # what a configured remote engine does
 attempt("connect configured", lambda: socket.create_connection(("127.0.0.1", port), timeout=1))
+other = socket.socket(); other.bind(("127.0.0.1", 0)); other.listen()
+other_port = other.getsockname()[1]
+attempt("connect other port", lambda: socket.create_connection(("127.0.0.1", other_port), timeout=1))
+netguard.allow_url(f"http://localhost:{other_port}/v1")  # configured by name
+attempt("connect configured by name", lambda: socket.create_connection(("localhost", other_port), timeout=1))
 print(json.dumps(results))
 """
 
@@ -52,12 +57,13 @@ def test_the_hook_refuses_everything_but_loopback_and_configured_endpoints(tmp_p
     assert results == {
         "connect internet": "blocked", "dns lookup": "blocked", "bind all interfaces": "blocked",
         "connect loopback not configured": "blocked", "unix socket": "blocked", "udp sendto": "blocked",
-        "lookup localhost": "allowed", "connect configured": "allowed",
+        "lookup localhost": "allowed", "connect configured": "allowed", "connect other port": "blocked",
+        "connect configured by name": "allowed",
     }
     lines = report.read_text().splitlines()
-    assert len(lines) == 6 and all("network access blocked in the probe" in line for line in lines)
+    assert len(lines) == 7 and all("network access blocked in the probe" in line for line in lines)
     assert "192.0.2.1" in lines[0] and "example.org" in lines[1]
-    assert proc.stderr.count("network access blocked") == 6  # loud even when the caller swallows it
+    assert proc.stderr.count("network access blocked") == 7  # loud even when the caller swallows it
 
 
 def test_the_suite_starts_every_server_with_the_audit() -> None:
@@ -160,3 +166,21 @@ async def test_a_whole_session_opens_no_internet_socket(tmp_path: Path) -> None:
     assert any(line.split()[1].startswith("socketpair(AF_UNIX") for line in calls if len(line.split()) > 1)
     internet = [line for line in calls if re.search(r"AF_INET6?\b|AF_PACKET|AF_NETLINK", line)]
     assert internet == [], internet
+
+
+def test_only_a_configured_remote_engine_is_allowed() -> None:
+    from hushcode import netguard
+    from hushcode.config.settings import EngineSettings, Settings
+
+    sock = socket.socket()
+    try:
+        netguard.allow_settings(Settings(engine=EngineSettings(kind="local", url="http://198.51.100.7:8080")))
+        assert netguard._check("socket.connect", (sock, ("198.51.100.7", 8080))) is not None  # local: ignored
+        netguard.allow_settings(Settings(engine=EngineSettings(kind="llama-server", url="http://198.51.100.8:8080")))
+        assert netguard._check("socket.connect", (sock, ("198.51.100.8", 8080))) is None
+        assert netguard._check("socket.connect", (sock, ("198.51.100.8", 22))) is not None  # that port only
+        assert netguard._check("socket.getaddrinfo", ("198.51.100.8", 8080, 0, 0, 0)) is None
+        assert netguard._check("socket.getaddrinfo", ("telemetry.example.invalid", 443, 0, 0, 0)) is not None
+    finally:
+        sock.close()
+        netguard._allowed.clear()
