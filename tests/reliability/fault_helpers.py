@@ -9,6 +9,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.e2e import lsp
 from tests.fixtures.tiny_gguf import write_tiny_gguf
 
@@ -64,3 +66,11 @@ async def index_ready(client: Any, timeout: float = 180) -> dict[str, Any]:
             return status
         await asyncio.sleep(0.1)
     raise AssertionError("the index never became ready")
+
+
+@pytest.fixture(params=["tiny", "real"])
+def any_model(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """The tiny random GGUF (quick, gibberish), then the real default model (real suggestions)."""
+    if request.param == "tiny":
+        return tiny_model(tmp_path)
+    return Path(request.getfixturevalue("model_path"))

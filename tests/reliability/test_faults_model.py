@@ -6,6 +6,7 @@ and no FIM tokens: tests/e2e/test_engine_faults.py.)"""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import signal
@@ -128,3 +129,56 @@ async def test_context_that_does_not_fit_says_so_instead_of_crashing_in_a_loop(t
         assert status["restarts"] == 0
         assert any("does not fit in memory" in m for m in lsp.error_messages(client))
         await _answers_empty(client, "context")
+
+
+async def test_real_model_over_a_memory_limit_is_refused_by_name(model_path: Path) -> None:
+    async with session({"HUSHCODE_MODEL": str(model_path), LIMIT_ENV: "300"}) as client:
+        status = await lsp.wait_for_state(client, {"error"}, timeout=60)
+        assert status["message"] == (
+            f"The model {model_path} does not fit in memory: it needs at least 469 MB, and {LIMIT_ENV} "
+            f"allows 300 MB. Choose a smaller model or quantisation (run: hushcode models list).")
+
+
+def _catalog_copy(folder: Path, content: Path | None) -> Path:
+    """The default model's file in a models folder of its own: a link to `content`, or a file of
+    the right size and magic but the wrong bytes."""
+    from hushcode.models.catalog import load_catalog
+
+    entry = load_catalog().default()
+    target = folder / entry.file
+    if content is not None:
+        target.symlink_to(content)
+    else:
+        with target.open("wb") as fh:
+            fh.write(b"GGUF")
+            fh.truncate(entry.size_bytes or 0)
+    return target
+
+
+async def test_changed_file_with_an_old_stamp_is_hashed_and_refused(tmp_path: Path) -> None:
+    """The stamp says the file was verified, but the file changed since (its mtime): hash again."""
+    from hushcode.models.catalog import load_catalog
+    from hushcode.models.store import stamp_path
+
+    entry = load_catalog().default()
+    fake = _catalog_copy(tmp_path, None)
+    st = fake.stat()
+    stamp_path(fake).write_text(json.dumps({"size": st.st_size, "mtime_ns": st.st_mtime_ns - 10**9,
+                                            "sha256": entry.sha256}))
+    async with session({"HUSHCODE_MODELS_DIR": str(tmp_path), "HUSHCODE_MODEL": ""}) as client:
+        status = await lsp.wait_for_state(client, {"error"}, timeout=120)
+        assert f"wrong sha256: {fake} hashes to" in status["message"]
+        assert f"hushcode models pull --force {entry.id}" in status["message"]
+    assert not stamp_path(fake).exists()  # the lying stamp is gone
+
+
+@pytest.mark.parametrize("stamp", ["truncated", "garbage"])
+async def test_damaged_stamp_of_the_real_model_is_rebuilt(tmp_path: Path, model_path: Path, stamp: str) -> None:
+    from hushcode.models.store import stamp_path
+
+    linked = _catalog_copy(tmp_path, model_path)
+    stamp_path(linked).write_text('{"size": 491400064, "mtime' if stamp == "truncated" else "\x00\xff garbage")
+    async with session({"HUSHCODE_MODELS_DIR": str(tmp_path), "HUSHCODE_MODEL": ""}) as client:
+        status = await lsp.wait_for_state(client, {"ready"}, timeout=180)
+        assert status["modelPath"] == str(linked)
+    assert json.loads(stamp_path(linked).read_text())["size"] == 491_400_064

@@ -22,7 +22,7 @@ from hushcode.models.store import installed_path, stamp_path, verify_file
 from hushcode.workspace import cache
 from hushcode.workspace.index import WorkspaceIndex
 from tests.e2e import lsp
-from tests.reliability.fault_helpers import index_ready, session, tiny_model, tree_state
+from tests.reliability.fault_helpers import any_model, index_ready, session, tree_state  # noqa: F401
 from tests.unit.test_models_catalog import _entry_dict
 
 PAST_NS = 1_600_000_000_123_456_789  # every entry gets this mtime: any touch shows
@@ -94,20 +94,13 @@ async def _edit(client: object, uri: str, text: str, line: int, character: int, 
     return "\n".join(lines)
 
 
-@pytest.fixture(params=["tiny", "real"])
-def model(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
-    if request.param == "tiny":
-        return tiny_model(tmp_path)
-    return Path(request.getfixturevalue("model_path"))
-
-
-async def test_an_editing_session_leaves_the_workspace_untouched(tmp_path: Path, model: Path) -> None:
+async def test_an_editing_session_leaves_the_workspace_untouched(tmp_path: Path, any_model: Path) -> None:  # noqa: F811
     root = tmp_path / "project"
     _workspace(root)
     before = tree_state(root)
     trace = tmp_path / "writes.txt"
     strace = ["strace", "-f", "-qq", "-o", str(trace), "-e", WRITES]
-    env = {"HUSHCODE_MODEL": str(model), "HUSHCODE_INDEX_DIR": str(tmp_path / "index"),
+    env = {"HUSHCODE_MODEL": str(any_model), "HUSHCODE_INDEX_DIR": str(tmp_path / "index"),
            "XDG_CACHE_HOME": str(tmp_path / "xdg")}
     async with session(env, root=root, prefix=strace, log_file=tmp_path / "server.log") as client:
         await lsp.wait_for_state(client, {"ready"})

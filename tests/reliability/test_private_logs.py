@@ -11,7 +11,7 @@ from lsprotocol import types
 
 from hushcode.logs import setup_logging
 from tests.e2e import lsp
-from tests.reliability.fault_helpers import index_ready, session, tiny_model
+from tests.reliability.fault_helpers import any_model, index_ready, session, tiny_model  # noqa: F401
 
 IN_DOCUMENT = "zq_in_document_7f3a"
 TYPED = "zq_typed_91b2"
@@ -34,13 +34,14 @@ def report(values):
 '''
 
 
-async def _session(tmp_path: Path, log_file: Path, level: str, env: dict[str, str]) -> list[str]:
+async def _session(tmp_path: Path, log_file: Path, level: str, env: dict[str, str], model: Path | None = None
+                   ) -> list[str]:
     """Open, type, complete (automatic and invoked), close, with the index and watcher running;
     returns the suggestions the server sent."""
     root = tmp_path / "project"
     root.mkdir(exist_ok=True)
     (root / "helpers.py").write_text(HELPERS)
-    base = {"HUSHCODE_MODEL": str(tiny_model(tmp_path)), "HUSHCODE_INDEX_DIR": str(tmp_path / "index"), **env}
+    base = {"HUSHCODE_MODEL": str(model or tiny_model(tmp_path)), "HUSHCODE_INDEX_DIR": str(tmp_path / "index"), **env}
     s = session(base, root=root, log_file=log_file)
     s.config.server_command[s.config.server_command.index("--log-level") + 1] = level
     shown: list[str] = []
@@ -65,9 +66,10 @@ def _secrets(shown: list[str]) -> list[str]:
     return [IN_DOCUMENT, TYPED, IN_WORKSPACE] + [s.strip() for s in shown if len(s.strip()) >= 6]
 
 
-async def test_debug_log_holds_no_code(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+async def test_debug_log_holds_no_code(tmp_path: Path, capfd: pytest.CaptureFixture[str],
+                                       any_model: Path) -> None:  # noqa: F811
     log_file = tmp_path / "server.log"
-    shown = await _session(tmp_path, log_file, "DEBUG", {})
+    shown = await _session(tmp_path, log_file, "DEBUG", {}, any_model)
     log = log_file.read_text()
     stderr = capfd.readouterr().err  # the server's stderr (native output), forwarded by pytest-lsp
     assert "complete req=" in log and "indexed" in log  # the log did record the session
