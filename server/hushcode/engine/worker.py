@@ -65,13 +65,10 @@ class Engine:
 
     def _load(self, msg: Message) -> None:
         faults.before_load()
-        from llama_cpp import Llama  # imported late: it is heavy, and stdout must be safe first
-
-        from hushcode.prompt.templates import detect_markers
-
-        import llama_cpp
+        import llama_cpp  # imported late: it is heavy, and stdout must be safe first
 
         from hushcode.engine import memory
+        from hushcode.prompt.templates import detect_markers
 
         too_big = memory.check_fits(msg["path"], on_gpu=bool(llama_cpp.llama_supports_gpu_offload()))
         if too_big is not None:
@@ -80,7 +77,7 @@ class Engine:
         memory.apply_limit()
         started = time.perf_counter()
         try:
-            self.llm = Llama(
+            self.llm = llama_cpp.Llama(
                 model_path=msg["path"],
                 n_ctx=int(msg.get("n_ctx", 4096)),
                 # 0 means every core: llama-cpp-python's own default is half of them
