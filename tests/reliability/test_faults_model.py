@@ -182,3 +182,17 @@ async def test_damaged_stamp_of_the_real_model_is_rebuilt(tmp_path: Path, model_
         status = await lsp.wait_for_state(client, {"ready"}, timeout=180)
         assert status["modelPath"] == str(linked)
     assert json.loads(stamp_path(linked).read_text())["size"] == 491_400_064
+
+
+def test_memory_check_names_the_smallest_limit(tmp_path: Path) -> None:
+    from hushcode.engine import memory
+
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"GGUF" + bytes(3 << 20))  # 3 MB
+    assert memory.check_fits(str(model), environ={}) is None  # far below this machine's RAM
+    message = memory.check_fits(str(model), environ={LIMIT_ENV: "2"})
+    assert message == (f"The model {model} does not fit in memory: it needs at least 3 MB, and {LIMIT_ENV} "
+                       f"allows 2 MB. Choose a smaller model or quantisation (run: hushcode models list).")
+    assert memory.check_fits(str(tmp_path / "missing.gguf"), environ={LIMIT_ENV: "0"}) is None  # llama.cpp says
+    assert memory.allocation_failed(["ggml.c:1644: GGML_ASSERT(ctx->mem_buffer != NULL) failed"])
+    assert not memory.allocation_failed(["llama_context: n_ctx_seq (4096) > n_ctx_train (256)"])
