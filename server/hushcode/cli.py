@@ -116,5 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         if not path.is_file():
             print(f"hushcode: no such file: {path}", file=sys.stderr)
             return 1
+        from hushcode import netguard
+
+        netguard.install_if_requested("hushcode complete")
         return asyncio.run(_complete(path, line, col, verbose=False))
     return 1
