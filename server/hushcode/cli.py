@@ -13,6 +13,9 @@ from hushcode import __version__
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from hushcode import netguard
+
+    netguard.install_if_requested("the language server")  # before anything could open a socket
     from hushcode.logs import setup_logging
     from hushcode.stdio import claim_stdout
 
@@ -101,7 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="run the language server (LSP over stdio)")
     serve.add_argument("--tcp", type=int, metavar="PORT", help="listen on 127.0.0.1:PORT instead of stdio")
     serve.add_argument("--log-file", help="write the log here instead of stderr")
-    serve.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    serve.add_argument("--log-level", default="INFO", type=str.upper,
+                       choices=["DEBUG-CODE", "DEBUG", "INFO", "WARNING", "ERROR"],
+                       help="DEBUG-CODE also logs source code and suggestions (never logged otherwise)")
     complete = sub.add_parser("complete", help="print the suggestion at FILE:LINE:COL (1-based)")
     complete.add_argument("location")
     sub.add_parser("models", help="list, pull and verify models (see: hushcode models --help)")
@@ -118,5 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         if not path.is_file():
             print(f"hushcode: no such file: {path}", file=sys.stderr)
             return 1
+        from hushcode import netguard
+
+        netguard.install_if_requested("hushcode complete")
         return asyncio.run(_complete(path, line, col, verbose=False))
     return 1

@@ -18,6 +18,7 @@ from pathlib import PurePosixPath
 from hushcode.config.settings import Settings
 from hushcode.documents.positions import position_of, resolve_position
 from hushcode.engine.supervisor import EngineSupervisor, GenerateRequest, GenerateResult
+from hushcode.logs import code_logging
 from hushcode.postprocess.candidate import CompletionContext
 from hushcode.postprocess.pipeline import FILTERS, MINIMAL, postprocess
 from hushcode.prompt.formats import choose_format
@@ -189,6 +190,9 @@ class CompletionService:
             if candidate is not None and all(candidate.text != s.text for s in found):
                 found.append(Suggestion(text=candidate.text, replace_end=candidate.replace_end))
         fields["post_ms"] = round((time.perf_counter() - t1) * 1000, 2)
+        if code_logging():  # the user asked for code in the log (--log-level debug-code)
+            log.debug("code req=%s line=%r raw=%r shown=%r", fields["req"], before[before.rfind("\n") + 1:] + line_after,
+                      result.alternatives or (result.text,), [s.text for s in found])
         if not found:
             fields["result"] = "empty"
             return []

@@ -20,7 +20,7 @@ from pygls.io_ import StdinAsyncReader, StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.workspace import TextDocument
 
-from hushcode import __version__
+from hushcode import __version__, netguard
 from hushcode.completions import CompletionService, DocumentSnapshot
 from hushcode.config.settings import Settings
 from hushcode.engine.supervisor import EngineState, EngineSupervisor
@@ -80,6 +80,15 @@ class HushcodeServer(LanguageServer):
         """The open document `uri` names, as the client spelled it (pygls keys documents by the
         percent-decoded URI, so "a%20b.py" must be looked up as "a b.py")."""
         return self.workspace.text_documents.get(unquote(uri))
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @settings.setter
+    def settings(self, value: Settings) -> None:
+        self._settings = value
+        netguard.allow_settings(value)  # a remote engine the user configured may be reached, nothing else
 
     def run_task(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
         """Run a background task, keep a reference, and log its failure."""
@@ -156,6 +165,8 @@ class HushcodeServer(LanguageServer):
             "maxQueueDepth": getattr(engine, "max_waiting", 0),
             "protocolPending": len(self.protocol._request_futures),  # handlers not yet done, both ways
             "pid": os.getpid(),
+            # whether the network audit hook runs here and in the engine (HUSHCODE_AUDIT_NETWORK=1)
+            "networkAudit": {"server": netguard.installed(), "engine": engine.network_audit if engine else None},
         }
 
     def _workspace_ready(self) -> bool:

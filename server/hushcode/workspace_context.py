@@ -10,7 +10,9 @@ holding them stays warm.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +21,7 @@ from pathlib import Path
 
 from hushcode.workspace.cache import default_cache_dir
 from hushcode.workspace.edits import RecentEdits
+from hushcode.workspace.ignore import DEFAULT_SETTINGS, IgnoreSettings
 from hushcode.workspace.index import WorkspaceIndex, to_path
 from hushcode.workspace.retrieval import retrieve
 from hushcode.workspace.snippet import Snippet
@@ -26,7 +29,18 @@ from hushcode.workspace.watcher import WorkspaceWatcher
 
 log = logging.getLogger("hushcode.workspace")
 
+MAX_FILES_ENV = "HUSHCODE_INDEX_MAX_FILES"
 PAUSE_S = 1.5  # a request after this long a pause may refresh the ring
+
+
+def _ignore_settings() -> IgnoreSettings:
+    """The index's limits; ``HUSHCODE_INDEX_MAX_FILES`` changes how many files it holds."""
+    value = os.environ.get(MAX_FILES_ENV, "").strip()
+    if value.isdigit() and int(value) > 0:
+        return dataclasses.replace(DEFAULT_SETTINGS, max_files=int(value))
+    if value:
+        log.warning("%s=%r is not a positive whole number; using %d", MAX_FILES_ENV, value, DEFAULT_SETTINGS.max_files)
+    return DEFAULT_SETTINGS
 
 
 @dataclass
@@ -39,11 +53,13 @@ class WorkspaceContext:
     """Index, watcher, recent edits and snippet rings for one server."""
 
     def __init__(self, roots: list[Path], cache_dir: Path | None = None) -> None:
-        self.index = WorkspaceIndex(roots, cache_dir if cache_dir is not None else default_cache_dir())
+        self.index = WorkspaceIndex(roots, cache_dir if cache_dir is not None else default_cache_dir(),
+                                    _ignore_settings())
         self.edits = RecentEdits()
         self.watcher: WorkspaceWatcher | None = None
         self.ready = False
         self.files_indexed = 0
+        self.truncated = False  # the workspace has more files than the index holds
         self._rings: dict[str, _Ring] = {}
         self._last_uri: str | None = None
         self._last_request = 0.0
@@ -59,6 +75,7 @@ class WorkspaceContext:
         started = time.perf_counter()
         stats = await asyncio.get_running_loop().run_in_executor(self._indexer, self.index.build, progress, None, 10)
         self.files_indexed = stats.files
+        self.truncated = stats.truncated
         self.ready = True
         log.info("indexed %d files (%d parsed, %d from cache) in %.1f s", stats.files, stats.parsed, stats.reused,
                  time.perf_counter() - started)

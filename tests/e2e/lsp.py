@@ -34,7 +34,10 @@ def config(**env: str) -> ClientServerConfig:
     """A server started with the test's environment plus `env`."""
     # Tests judge behaviour, not speed: a generous deadline keeps them green on slow machines.
     # No user settings file unless a test writes one: a developer's own config.toml must not change results.
-    base = {**os.environ, "HUSHCODE_COMPLETION_TIMEOUT_MS": "120000", "XDG_CONFIG_HOME": NO_USER_CONFIG}
+    # The audit hook refuses network access in the server and its engine (tests/conftest.py
+    # also sets it for every other process the tests start, and checks the report after each test).
+    base = {**os.environ, "HUSHCODE_COMPLETION_TIMEOUT_MS": "120000", "XDG_CONFIG_HOME": NO_USER_CONFIG,
+            "HUSHCODE_AUDIT_NETWORK": "1"}
     return ClientServerConfig(server_command=SERVER, server_env={**base, **env})
 
 

@@ -23,6 +23,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from hushcode.engine import memory
 from hushcode.engine.contracts import (
     EngineConfig,
     EngineCrashed,
@@ -61,6 +62,7 @@ class EngineSupervisor:
         self.restarts = 0
         self.last_error: str | None = None
         self.generating = False  # True once the running generation has streamed a token
+        self.network_audit: bool | None = None  # the engine's audit hook, as it reported when loaded
         self._proc: asyncio.subprocess.Process | None = None
         self._ids = itertools.count(1)
         self._pending: dict[Any, asyncio.Future[Message]] = {}
@@ -69,6 +71,7 @@ class EngineSupervisor:
         self._latest: dict[str, int] = {}
         self._running: tuple[int, str, bool] | None = None  # (id, document, speculative)
         self._stderr_tail: collections.deque[str] = collections.deque(maxlen=20)
+        self._allocation_failed = False  # the engine said an allocation failed (llama.cpp's stderr)
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._hung = False  # set when we kill an engine that stopped answering
@@ -82,6 +85,14 @@ class EngineSupervisor:
         """Start supervising in the background (returns at once)."""
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._supervise(), name="engine-supervisor")
+            self._task.add_done_callback(self._supervisor_ended)
+
+    def _supervisor_ended(self, task: asyncio.Task[None]) -> None:
+        """A bug in supervision must not leave the server "loading" forever: say so, and log it."""
+        if task.cancelled() or task.exception() is None:
+            return
+        log.error("engine supervision failed", exc_info=task.exception())
+        self._fail(f"hushcode's engine supervision failed: {task.exception()!r}. Restart hushcode.")
 
     async def wait_ready(self, timeout: float) -> bool:
         with contextlib.suppress(asyncio.TimeoutError):
@@ -155,12 +166,19 @@ class EngineSupervisor:
     async def _run_once(self) -> str:
         """Run one engine process until it exits; return how it ended."""
         self._set_state(EngineState.LOADING)
-        env = {**os.environ, **self.config.env}
-        self._proc = proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "hushcode.engine.worker",
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            env=env,
-        )
+        self._stderr_tail.clear()  # the last words of this process only
+        self._allocation_failed = False
+        # No gdb backtrace on a GGML_ASSERT: it takes seconds and hides the assertion in the log.
+        env = {"GGML_NO_BACKTRACE": "1", **os.environ, **self.config.env}
+        try:
+            self._proc = proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "hushcode.engine.worker",
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                env=env,
+            )
+        except OSError as exc:  # no permission to run Python, no memory or processes left, ...
+            self._fail(f"hushcode could not start its engine process ({sys.executable}): {exc.strerror or exc}.")
+            return "load_failed"
         self.pid = proc.pid
         log.info("engine started pid=%s model=%s", proc.pid, self.config.model_path)
         self._loaded = asyncio.get_running_loop().create_future()
@@ -188,6 +206,12 @@ class EngineSupervisor:
             return "stopped"
         how = "stopped answering and was killed" if self._hung else describe_exit(returncode)
         self._hung = False
+        if not loaded and self._allocation_failed:
+            self._fail_pending(EngineCrashed(how))
+            self._fail(f"The model {self.config.model_path} does not fit in memory: llama.cpp could not allocate "
+                       f"it and the engine {how}. Choose a smaller model or quantisation, or a smaller "
+                       f"model.contextTokens (now {self.config.n_ctx}).")
+            return "load_failed"  # the same model would fail the same way: no restart
         tail = " | ".join(list(self._stderr_tail)[-3:])
         self.last_error = f"engine {how}" + (f": {tail}" if tail else "")
         log.error("engine pid=%s %s; last stderr: %s", proc.pid, how, tail or "(none)")
@@ -208,6 +232,7 @@ class EngineSupervisor:
                                  chat=ChatMarkers(**(msg.get("chat") or {"start": None, "end": None})),
                                  threads=(msg["threads"], msg["threads_batch"]) if "threads" in msg else None,
                                  gpu_layers=msg.get("gpu_layers"))
+        self.network_audit = bool(msg.get("network_audit"))
         log.info("engine ready pid=%s model=%r template=%s load_ms=%s threads=%s/%s gpu_layers=%s",
                  msg.get("pid"), msg["model"], msg["template"], msg["load_ms"], msg.get("threads"),
                  msg.get("threads_batch"), msg.get("gpu_layers"))
@@ -220,6 +245,11 @@ class EngineSupervisor:
             text = (f"The model {msg.get('model')} ({self.config.model_path}) has no fill-in-the-middle "
                     f"tokens, so it cannot complete code. Choose a code model with FIM support, such as "
                     f"Qwen2.5-Coder (run: hushcode models list).")
+        elif msg.get("kind") == "no_memory":
+            text = str(msg.get("message"))
+        elif not os.path.exists(self.config.model_path):
+            text = (f"The model file {self.config.model_path} no longer exists (deleted or moved while hushcode "
+                    f"was running). Put it back or choose another model (model.path), then restart hushcode.")
         else:
             text = (f"llama.cpp could not load the model file {self.config.model_path}: {msg.get('message')}. "
                     f"Is it a complete GGUF file? For the default model run: hushcode models pull")
@@ -268,6 +298,7 @@ class EngineSupervisor:
             text = line.decode("utf-8", "replace").rstrip()
             if text:
                 self._stderr_tail.append(text)
+                self._allocation_failed = self._allocation_failed or memory.allocation_failed([text])
                 log.debug("engine: %s", text)
 
     def _fail_pending(self, error: Exception) -> None:

@@ -21,11 +21,8 @@ import threading
 import time
 from typing import Any, BinaryIO
 
+from hushcode.engine import faults
 from hushcode.engine.messages import Message, decode, encode
-
-# Fault injection for the crash tests (documented in docs/architecture.md).
-_FAULT = os.environ.get("HUSHCODE_ENGINE_FAULT", "")
-_TOKEN_DELAY_S = float(os.environ.get("HUSHCODE_ENGINE_TOKEN_DELAY_MS", "0") or 0) / 1000
 
 
 class Channel:
@@ -62,25 +59,34 @@ class Engine:
 
     # -- loading -------------------------------------------------------------------
     def load(self, msg: Message) -> None:
-        if _FAULT == "crash-on-load":
-            os.kill(os.getpid(), signal.SIGSEGV)
-        from llama_cpp import Llama  # imported late: it is heavy, and stdout must be safe first
+        with self.model_lock:  # a tokenize request on the reader thread waits in the queue meanwhile
+            self.llm = self.markers = None
+            try:
+                self._load(msg)
+            except Exception as exc:  # noqa: BLE001 -- whatever stops a load is reported: the server must never wait
+                self.channel.send({"ev": "load_failed", "kind": "unloadable",
+                                   "message": f"{type(exc).__name__}: {exc}"})
 
+    def _load(self, msg: Message) -> None:
+        faults.before_load()
+        import llama_cpp  # imported late: it is heavy, and stdout must be safe first
+
+        from hushcode.engine import memory
         from hushcode.engine.resources import gpu_layers_for
         from hushcode.prompt.templates import detect_markers
 
+        too_big = memory.check_fits(msg["path"], on_gpu=bool(llama_cpp.llama_supports_gpu_offload()))
+        if too_big is not None:
+            self.channel.send({"ev": "load_failed", "kind": "no_memory", "message": too_big})
+            return
+        memory.apply_limit()
         started = time.perf_counter()
-        with self.model_lock:
-            self._load(msg, Llama, detect_markers, gpu_layers_for, started)
-
-    def _load(self, msg: Message, Llama: Any, detect_markers: Any, gpu_layers_for: Any, started: float) -> None:
-        self.llm = self.markers = None
         # 0 means every core: llama-cpp-python's own default is half of them
         threads = int(msg.get("threads") or 0) or (os.cpu_count() or 1)
         threads_batch = int(msg.get("threads_batch") or 0) or threads
         gpu_layers = gpu_layers_for(int(msg.get("gpu_layers", -1)))
         try:
-            self.llm = Llama(
+            self.llm = llama_cpp.Llama(
                 model_path=msg["path"],
                 n_ctx=int(msg.get("n_ctx", 4096)),
                 n_threads=threads,
@@ -90,7 +96,13 @@ class Engine:
                 verbose=bool(msg.get("verbose", False)),
             )
         except Exception as exc:  # noqa: BLE001 -- llama-cpp-python raises ValueError on a file it cannot load
-            self.channel.send({"ev": "load_failed", "kind": "unloadable", "message": str(exc)})
+            if "llama_context" in str(exc):  # the weights loaded; the context's buffers could not be allocated
+                n_ctx = int(msg.get("n_ctx", 4096))
+                self.channel.send({"ev": "load_failed", "kind": "no_memory", "message": (
+                    f"The model {msg['path']} does not fit in memory with a context of {n_ctx} tokens: "
+                    f"llama.cpp could not create its context. Lower model.contextTokens or choose a smaller model.")})
+            else:
+                self.channel.send({"ev": "load_failed", "kind": "unloadable", "message": str(exc)})
             return
         markers = detect_markers(self._special_token)
         name = str(self.llm.metadata.get("general.name", os.path.basename(msg["path"])))
@@ -113,7 +125,7 @@ class Engine:
                         "order": markers.order, "texts": list(markers.marker_texts)},
             "bos": bos if bos is not None and bos >= 0 else None,
             "repo": self._repo_markers(markers.template),
-            "n_ctx": self.llm.n_ctx(), "pid": os.getpid(),
+            "n_ctx": self.llm.n_ctx(), "pid": os.getpid(), "network_audit": _network_audit(),
             "threads": threads, "threads_batch": threads_batch, "gpu_layers": gpu_layers,
             "load_ms": round((time.perf_counter() - started) * 1000, 1),
         })
@@ -171,8 +183,7 @@ class Engine:
             self.timeline.append((msg["id"], started, time.monotonic()))
 
     def _generate(self, msg: Message) -> None:
-        if _FAULT == "hang-on-generate":
-            time.sleep(3600)  # fault injection: an engine that stops answering
+        faults.before_generate()
         from hushcode.engine.generation import Decoder, Limits
 
         request_id = msg["id"]
@@ -184,7 +195,7 @@ class Engine:
             max_tokens=int(msg.get("max_tokens", 64)), deadline=deadline,
             stop_at_newline=bool(msg.get("stop_at_newline", False)), stop_texts=tuple(msg.get("stop_texts", [])),
             stop_indent=msg.get("stop_indent"), stop_unmatched_close=bool(msg.get("stop_unmatched_close", False)),
-            token_delay_s=_TOKEN_DELAY_S, line_end_after=now + budget_s if budget_s > 0 else None,
+            token_delay_s=faults.TOKEN_DELAY_S, line_end_after=now + budget_s if budget_s > 0 else None,
         )
         decoder = Decoder(self.llm, self.stop_ids, self._is_eog, self.stop_flag.is_set)
         started = time.perf_counter()
@@ -237,6 +248,12 @@ class Engine:
         return {m.prefix, m.suffix} | ({m.middle} if m.middle is not None else set()) | self.stop_ids
 
 
+def _network_audit() -> bool:
+    from hushcode import netguard
+
+    return netguard.installed()
+
+
 def _reader(stdin: BinaryIO, inbox: queue.Queue[Message | None], engine: Engine) -> None:
     """Parse requests; a cancel takes effect at once, everything else is queued."""
     for line in stdin:
@@ -271,6 +288,9 @@ def _die_with_the_server() -> None:
 
 def main() -> int:
     """Run the engine until the server closes the pipe."""
+    from hushcode import netguard
+
+    netguard.install_if_requested("the engine")  # inherited from the server's environment
     _die_with_the_server()
     # 1. Keep the protocol on a private copy of stdout, and point fd 1 at stderr, so a
     #    native library that prints (or redirects fd 1 while loading) cannot corrupt it.

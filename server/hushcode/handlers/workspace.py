@@ -35,8 +35,8 @@ async def start_index(ls: HushcodeServer) -> None:
     context = WorkspaceContext(roots)
     ls.context = context
     ls.completions.context = context
-    for uri, doc in ls.workspace.text_documents.items():
-        context.opened(uri, doc.source)
+    for doc in list(ls.workspace.text_documents.values()):
+        context.opened(doc.uri, doc.source)
     token = str(uuid.uuid4())
     window = ls.client_capabilities.window if ls.client_capabilities else None
     progress = bool(window and window.work_done_progress)
@@ -59,6 +59,11 @@ async def start_index(ls: HushcodeServer) -> None:
 
     try:
         await context.start(report)
+        if context.truncated:
+            ls.notify_user("warning", f"The workspace has more than {context.files_indexed} source files: hushcode "
+                           f"indexed {context.files_indexed} of them and gives the others no cross-file context. "
+                           f"Leave generated or vendored folders out with .gitignore, or raise "
+                           f"HUSHCODE_INDEX_MAX_FILES.")
     finally:
         if progress:
             ls.work_done_progress.end(token, types.WorkDoneProgressEnd(

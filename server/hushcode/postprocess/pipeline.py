@@ -5,6 +5,7 @@ from __future__ import annotations
 from hushcode.postprocess.brackets import fix_brackets
 from hushcode.postprocess.candidate import Candidate, CompletionContext, Filter
 from hushcode.postprocess.chat_answer import unwrap_chat_answer
+from hushcode.postprocess.control_chars import cut_at_control_chars
 from hushcode.postprocess.indent_style import match_indent_style
 from hushcode.postprocess.indentation import cut_at_dedent
 from hushcode.postprocess.parse_check import keep_file_parsing
@@ -15,6 +16,7 @@ from hushcode.postprocess.suffix_repeat import drop_suffix_repeat
 from hushcode.postprocess.whitespace import trim_whitespace
 
 FILTERS: tuple[Filter, ...] = (
+    cut_at_control_chars,
     cut_at_stops,
     unwrap_chat_answer,
     limit_to_scope,
@@ -28,7 +30,7 @@ FILTERS: tuple[Filter, ...] = (
 )
 
 
-MINIMAL: tuple[Filter, ...] = (cut_at_stops, unwrap_chat_answer, limit_to_scope, trim_whitespace)
+MINIMAL: tuple[Filter, ...] = (cut_at_control_chars, cut_at_stops, unwrap_chat_answer, limit_to_scope, trim_whitespace)
 
 
 def postprocess(ctx: CompletionContext, raw: str, filters: tuple[Filter, ...] = FILTERS) -> Candidate | None:

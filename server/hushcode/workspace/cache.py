@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -83,6 +84,7 @@ def save(cache_dir: Path, root: Path, files: dict[str, CachedFile]) -> None:
     """Write atomically (a temporary file, then rename): a crash never leaves half a cache."""
     target = cache_file(cache_dir, root)
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(target.parent)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".index.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -97,6 +99,20 @@ def save(cache_dir: Path, root: Path, files: dict[str, CachedFile]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+STALE_S = 600  # a writer is done in seconds: a temporary this old was left by a process that died
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    """Delete what writers killed mid-write left behind (a crash never touches index.json itself)."""
+    now = time.time()
+    for leftover in folder.glob(".index.*.tmp"):
+        try:
+            if now - leftover.stat().st_mtime > STALE_S:
+                leftover.unlink()
+        except OSError:
+            pass
 
 
 def _encode(o: Outline) -> list[Any]:

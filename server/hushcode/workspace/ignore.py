@@ -40,6 +40,7 @@ HEAD_LINES = 5
 @dataclass(frozen=True)
 class IgnoreSettings:
     max_bytes: int = 512 * 1024
+    max_files: int = 20_000  # per server, all folders together: the index stays bounded in a huge tree
     sniff_bytes: int = 8192
     skip_dirs: frozenset[str] = SKIP_DIRS
     generated_names: tuple[str, ...] = GENERATED_NAMES

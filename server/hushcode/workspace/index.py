@@ -10,6 +10,8 @@ read never waits for a parse.
 
 from __future__ import annotations
 
+import itertools
+import logging
 import os
 import threading
 import time
@@ -22,6 +24,8 @@ from .ignore import DEFAULT_SETTINGS, IgnoreRules, IgnoreSettings, content_skip_
 from .outline import outline
 from .store import EntryStore, FileEntry, to_path
 
+log = logging.getLogger("hushcode.workspace")
+
 __all__ = ["BuildStats", "FileEntry", "Progress", "WorkspaceIndex", "to_path"]
 
 Progress = Callable[[int, int], None]  # (done, total)
@@ -33,6 +37,7 @@ class BuildStats:
     parsed: int
     reused: int  # taken from the persisted cache (mtime and size unchanged)
     seconds: float
+    truncated: bool = False  # the folders hold more than `max_files` files: the rest are not indexed
 
 
 class WorkspaceIndex(EntryStore):
@@ -43,9 +48,10 @@ class WorkspaceIndex(EntryStore):
         self.cache_dir = cache_dir
         self.settings = settings
         self.parses = 0  # files parsed so far (the persistence test counts them)
-        super().__init__()
+        super().__init__(settings.max_files)
         self._rules: dict[Path, IgnoreRules] = {}
         self._stop = threading.Event()
+        self._unsaved: set[Path] = set()  # folders whose cache could not be written (warned once)
         for root in roots:
             self._rules[Path(root).resolve()] = IgnoreRules(Path(root).resolve(), settings)
 
@@ -98,7 +104,14 @@ class WorkspaceIndex(EntryStore):
             except OSError:
                 pass
         started = time.perf_counter()
-        walks = [(root, self._walk(root, root)) for root in self.roots]
+        walks: list[tuple[Path, list[tuple[Path, os.stat_result]]]] = []
+        room = self.settings.max_files
+        truncated = False
+        for root in self.roots:  # stop walking at the limit: a huge tree costs no more than the limit
+            found = self._walk(root, root, room + 1)
+            truncated = truncated or len(found) > room
+            walks.append((root, found[:room]))
+            room -= len(walks[-1][1])
         total = sum(len(found) for _, found in walks)
         reporter = _Reporter(progress, total)
         parsed = reused = 0
@@ -106,7 +119,7 @@ class WorkspaceIndex(EntryStore):
             p, r = self._index_found(root, root, found, reporter, pause)
             parsed, reused = parsed + p, reused + r
         reporter.finish()
-        return BuildStats(total, parsed, reused, time.perf_counter() - started)
+        return BuildStats(total, parsed, reused, time.perf_counter() - started, truncated)
 
     def add_root(self, root: Path, progress: Progress | None = None) -> BuildStats:
         """A new workspace folder (`workspace/didChangeWorkspaceFolders`): index it."""
@@ -133,12 +146,14 @@ class WorkspaceIndex(EntryStore):
         """Stop a running first pass at the next file (server shutdown)."""
         self._stop.set()
 
-    def _walk(self, root: Path, top: Path) -> list[tuple[Path, os.stat_result]]:
-        """The files to index under `top`, leaving out other workspace folders nested inside
-        (they index their own files)."""
+    def _walk(self, root: Path, top: Path, limit: int | None = None) -> list[tuple[Path, os.stat_result]]:
+        """The files to index under `top` (at most `limit`), leaving out other workspace folders
+        nested inside (they index their own files)."""
         rules = self._rules.get(root)
         nested = frozenset(r for r in self.roots if r != root and root in r.parents)
-        return list(rules.walk(top, skip=nested)) if rules is not None else []
+        if rules is None:
+            return []
+        return list(itertools.islice(rules.walk(top, skip=nested), limit if limit is not None else self.settings.max_files))
 
     def _index_found(self, root: Path, top: Path, found: list[tuple[Path, os.stat_result]],
                      reporter: _Reporter | None, pause: Callable[[], None] | None) -> tuple[int, int]:
@@ -269,8 +284,11 @@ class WorkspaceIndex(EntryStore):
                        for p, e in self._files.items() if e.root == root and e.mtime_ns >= 0}
         try:
             cache.save(self.cache_dir, root, entries)
-        except OSError:
-            pass  # a read-only or full cache directory costs a slower restart, nothing more
+        except OSError as exc:  # a read-only or full cache directory costs a slower restart, nothing more
+            if root not in self._unsaved:
+                self._unsaved.add(root)
+                log.warning("cannot save the index of %s in %s (%s): the next start parses it again",
+                            root, self.cache_dir, exc.strerror or exc)
 
     # ---- internals ----------------------------------------------------------------------------
 

@@ -37,7 +37,8 @@ def to_path(uri_or_path: str | Path) -> Path:
 class EntryStore:
     """Outlines by path, definitions by name, and the editor's buffers by path."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_files: int = 1 << 62) -> None:
+        self.max_files = max_files
         self._lock = threading.RLock()
         self._files: dict[Path, FileEntry] = {}
         self._symbols: dict[str, dict[Path, tuple[Definition, ...]]] = {}
@@ -71,9 +72,12 @@ class EntryStore:
             return dict(self._open)
 
     def _put(self, entry: FileEntry) -> bool:
-        """Swap in an entry read from disk, unless the document is open (its buffer wins)."""
+        """Swap in an entry read from disk, unless the document is open (its buffer wins) or the
+        index is full (`max_files`: files created later in a huge tree are left out)."""
         with self._lock:
             if entry.path in self._open:
+                return False
+            if entry.path not in self._files and len(self._files) >= self.max_files:
                 return False
             self._swap(entry.path, entry)
         return True
