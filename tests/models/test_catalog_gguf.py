@@ -102,3 +102,15 @@ def test_memory_estimate_matches_what_llama_cpp_reserves(tmp_path: Path, n_ctx: 
     assert estimate.kv_cache / 2**20 == pytest.approx(kv_mib, abs=0.006)  # printed to 0.01
     # The attention scores dominate; llama.cpp adds well under 1 MiB of small tensors here.
     assert estimate.compute / 2**20 <= compute_mib <= estimate.compute / 2**20 + 1
+
+
+@pytest.mark.parametrize("n_ctx", [4096, 16384])
+def test_memory_estimate_of_the_default_model(model_path: Path, n_ctx: int) -> None:
+    """The real default model: KV cache exact, compute buffers within 5 % of llama.cpp's report."""
+    entry = CATALOG.default()
+    estimate = entry.memory(n_ctx)
+    kv_mib, compute_mib = _llama_report(model_path, n_ctx)
+    print(f"n_ctx={n_ctx}: llama.cpp KV {kv_mib} MiB, compute {compute_mib} MiB; estimated "
+          f"{estimate.kv_cache / 2**20:.2f} and {estimate.compute / 2**20:.2f} MiB")
+    assert estimate.kv_cache / 2**20 == pytest.approx(kv_mib, abs=0.006)
+    assert estimate.compute / 2**20 == pytest.approx(compute_mib, rel=0.05)

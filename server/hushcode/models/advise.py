@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from hushcode.models.catalog import Catalog, ModelEntry, SpeedRow
 from hushcode.models.hardware import Hardware
-from hushcode.models.memory import MB, MemoryEstimate, Shape, estimate_memory
+from hushcode.models.memory import MemoryEstimate, Shape, estimate_memory
 
 TYPICAL_PROMPT_TOKENS = 32
 TYPICAL_GEN_TOKENS = 16
@@ -183,17 +183,16 @@ def advise(hw: Hardware, catalog: Catalog, *, speed: SpeedRef | None, n_ctx: int
 
     where = (f"{gpu.name} ({gpu.free_mb / 1000:.1f} GB free)" if gpu is not None
              else f"RAM ({hw.available_ram_mb / 1000:.1f} GB available)")
-    reasons = _reasons(choice, candidates, where, budget_mb, n_ctx, threads, device, speed, commercial_only)
+    reasons = _reasons(choice, candidates, where, budget_mb, n_ctx, threads, device, commercial_only)
     if configured is not None:
-        warnings.extend(_configured_warnings(configured, device, budget_mb, where))
+        warnings.extend(_configured_warnings(configured, budget_mb, where))
     ordered = sorted(candidates, key=lambda c: (c.entry.model.params_b, c.entry.variant, c.entry.quant))
     return Advice(device, budget_mb, threads, choice, reasons, ordered, warnings,
                   speed.source if speed is not None and speed.device == device else None)
 
 
 def _reasons(choice: Candidate | None, candidates: list[Candidate], where: str, budget_mb: int,
-             n_ctx: int, threads: int, device: str, speed: SpeedRef | None,
-             commercial_only: bool) -> list[str]:
+             n_ctx: int, threads: int, device: str, commercial_only: bool) -> list[str]:
     if choice is None:
         smallest = min(candidates, key=lambda c: c.memory.total, default=None)
         need = f" (the smallest needs {_gb(smallest.memory.total)})" if smallest else ""
@@ -237,7 +236,7 @@ def _hardware_warnings(hw: Hardware) -> list[str]:
     return warnings
 
 
-def _configured_warnings(conf: Configured, device: str, budget_mb: int, where: str) -> list[str]:
+def _configured_warnings(conf: Configured, budget_mb: int, where: str) -> list[str]:
     if conf.shape is None:
         return [f"The configured model {conf.label} could not be read, so its size is unknown."]
     need = estimate_memory(conf.weights_bytes, conf.shape, conf.n_ctx)
@@ -250,12 +249,3 @@ def _configured_warnings(conf: Configured, device: str, budget_mb: int, where: s
         out.append(f"The configured model {conf.label} has no fill-in-the-middle tokens: hushcode "
                    "will refuse to load it.")
     return out
-
-
-def configured_from(label: str, weights_bytes: int, shape: Shape | None, n_ctx: int,
-                    fim: bool) -> Configured:
-    """Build a ``Configured`` (kept here so callers need not know the dataclass)."""
-    return Configured(label, weights_bytes, shape, n_ctx, fim)
-
-
-__all__ = ["MB", "Advice", "Candidate", "Configured", "SpeedRef", "advise", "table_speed"]
