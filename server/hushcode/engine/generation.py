@@ -29,9 +29,9 @@ class Limits:
     stop_indent: int | None = None
     stop_unmatched_close: bool = False
     token_delay_s: float = 0.0  # fault injection for tests
-    # the first-suggestion budget: past this time.monotonic(), stop at the next line end (a block
-    # then shows its complete lines now; the rest is the next request's, computed as if accepted)
-    line_end_after: float | None = None
+    # the first-suggestion budget: after this many seconds of generation, stop at the next line end
+    # (a block then shows its complete lines now; the rest is the next request's, as if accepted)
+    line_budget_s: float | None = None
 
 
 @dataclass
@@ -142,6 +142,7 @@ class Decoder:
         generated = 0
         reason = "length"
         llm._sampler = llm._init_sampler(temp=0.0, repeat_penalty=1.0)
+        line_end_after = None if limits.line_budget_s is None else time.monotonic() + limits.line_budget_s
         try:
             while generated < limits.max_tokens:
                 if self.stopped():
@@ -168,8 +169,8 @@ class Decoder:
                 if rule.met(text):
                     reason = "scope_end"
                     break
-                if limits.line_end_after is not None and "\n" in piece and text.strip() \
-                        and time.monotonic() > limits.line_end_after:
+                if line_end_after is not None and "\n" in piece and text.strip() \
+                        and time.monotonic() > line_end_after:
                     reason = "budget"
                     break
                 llm.eval([token])

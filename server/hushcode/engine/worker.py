@@ -188,14 +188,13 @@ class Engine:
 
         request_id = msg["id"]
         tokens: list[int] = list(msg["tokens"])
-        now = time.monotonic()
-        deadline = now + float(msg.get("timeout_ms", 10000)) / 1000
+        deadline = time.monotonic() + float(msg.get("timeout_ms", 10000)) / 1000
         budget_s = float(msg.get("budget_ms") or 0) / 1000
         limits = Limits(
             max_tokens=int(msg.get("max_tokens", 64)), deadline=deadline,
             stop_at_newline=bool(msg.get("stop_at_newline", False)), stop_texts=tuple(msg.get("stop_texts", [])),
             stop_indent=msg.get("stop_indent"), stop_unmatched_close=bool(msg.get("stop_unmatched_close", False)),
-            token_delay_s=faults.TOKEN_DELAY_S, line_end_after=now + budget_s if budget_s > 0 else None,
+            token_delay_s=faults.TOKEN_DELAY_S, line_budget_s=budget_s if budget_s > 0 else None,
         )
         decoder = Decoder(self.llm, self.stop_ids, self._is_eog, self.stop_flag.is_set)
         started = time.perf_counter()
