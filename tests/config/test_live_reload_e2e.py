@@ -52,8 +52,8 @@ async def test_editing_the_project_file_changes_the_next_completion(model_path: 
 
         # a smaller budget for blocks: the next completion stops after 2 tokens
         save(project, "# team settings\n[completion]\nmax_tokens = 2\n")
-        result, status = await complete_until(client, uri, lambda s: s["generatedTokens"] <= 2 and s["lastResult"]
-                                              in ("ok", "empty"), "max_tokens = 2 was not applied")
+        result, status = await complete_until(client, uri, lambda s: s["lastResult"] in ("ok", "empty")
+                                              and s["generatedTokens"] <= 2, "max_tokens = 2 was not applied")
         if result is not None and result.items:
             short_text = str(result.items[0].insert_text)
             assert len(short_text) < len(long_text) and long_text.startswith(short_text.rstrip()), (short_text,
