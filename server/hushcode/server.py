@@ -19,7 +19,8 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 from hushcode import __version__
 from hushcode.completions import CompletionService, DocumentSnapshot
 from hushcode.config.settings import Settings
-from hushcode.engine.supervisor import EngineState, EngineSupervisor
+from hushcode.engine.contracts import EngineState
+from hushcode.engine.interface import CompletionEngine
 
 if TYPE_CHECKING:
     from hushcode.workspace_context import WorkspaceContext
@@ -53,7 +54,7 @@ class HushcodeServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("hushcode", __version__, protocol_cls=HushcodeProtocol)
         self.settings = Settings()
-        self.engine: EngineSupervisor | None = None
+        self.engine: CompletionEngine | None = None
         self.completions = CompletionService(self.settings, None)
         self.model_error: str | None = None
         self.editor_options: dict[str, Any] = {}  # the latest settings the editor sent
@@ -107,7 +108,9 @@ class HushcodeServer(LanguageServer):
             "state": state,
             "model": engine.model.name if engine and engine.model else None,
             "template": engine.model.markers.template if engine and engine.model else None,
-            "modelPath": engine.config.model_path if engine else None,
+            "modelPath": engine.model_path if engine else None,
+            "engineKind": engine.kind if engine else self.settings.engine.kind,
+            "engineUrl": engine.url if engine else None,
             "message": self.model_error or (engine.last_error if engine else None),
             "enginePid": engine.pid if engine else None,
             "generating": bool(engine and engine.generating),
@@ -144,27 +147,21 @@ class HushcodeServer(LanguageServer):
             log.debug("could not send status", exc_info=True)
 
     async def load_model(self) -> None:
-        """(Re)start the engine for the model the settings choose; stops the previous engine first."""
-        from hushcode.engine.supervisor import EngineConfig, EngineSupervisor
-        from hushcode.model_choice import choose_model
+        """(Re)start the engine the settings choose (engine.kind: the local process for the model,
+        or a shared server); stops the previous engine first."""
+        from hushcode.engine.factory import create_engine
 
         if self.engine is not None:
             old, self.engine = self.engine, None
             self.completions.engine = None
             await old.stop()
-        choice = await asyncio.to_thread(choose_model, self.settings)
-        if choice.error or choice.path is None:
-            self.model_error = choice.error
-            self.notify_user("error", choice.error or "no model configured")
+        engine, error = await create_engine(self.settings, self.notify_user, self.send_status)
+        if engine is None:
+            self.model_error = error
+            self.notify_user("error", error or "no model configured")
             self.send_status()
             return
         self.model_error = None
-        engine = EngineSupervisor(
-            EngineConfig(model_path=choice.path, n_ctx=self.settings.model.context_tokens,
-                         threads=self.settings.model.threads),
-            notify=self.notify_user,
-            on_state=self.send_status,
-        )
         self.engine = engine
         self.completions.engine = engine
         engine.start()

@@ -17,6 +17,7 @@ class EngineState(enum.Enum):
     READY = "ready"
     RESTARTING = "restarting"
     FAILED = "error"
+    UNREACHABLE = "unreachable"  # a remote engine that does not answer; completions are off until it does
 
 
 class EngineCrashed(RuntimeError):
@@ -30,6 +31,7 @@ class EngineConfig:
     threads: int = 0
     n_batch: int = 512
     env: dict[str, str] = field(default_factory=dict)
+    vocab_only: bool = False  # load only the vocabulary: a tokenizer for a remote engine
 
 
 @dataclass(frozen=True)

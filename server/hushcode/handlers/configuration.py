@@ -55,7 +55,7 @@ def register(server: HushcodeServer) -> None:
         settings, warnings = load_settings(options, os.environ)
         for warning in warnings:
             ls.notify_user("warning", warning)
-        model_changed = settings.model != ls.settings.model
+        model_changed = settings.model != ls.settings.model or settings.engine != ls.settings.engine
         ls.settings = settings
         ls.completions.settings = settings
         log.info("settings changed%s", " (model: reloading)" if model_changed else "")
