@@ -275,9 +275,9 @@ class RemoteEngine:
                 path, body = await self._body(request)
                 async with self.http.stream(path, body, budget) as response:
                     async for line in response.aiter_lines():
-                        read = self._read(line, state)
+                        read = self._read(line, state) if not final else None
                         if read is None:
-                            continue
+                            continue  # after the last chunk: read on to the end, the connection stays reusable
                         piece, end = read
                         if piece:
                             if first_piece is None:
@@ -285,14 +285,12 @@ class RemoteEngine:
                             self.generating = True
                             reason = stops.feed(piece)
                         if end is not None:
-                            final = end
+                            final = end or {"reason": "stop"}
                             reason = reason or str(end.get("reason") or "stop")
-                            break
-                        if reason is not None:
+                        elif reason is not None:
                             self.counters["closed_early"] += 1
                             break  # leaving the block closes the stream: the server stops
-                    else:
-                        reason = reason or "stop"
+                    reason = reason or "stop"
         except TimeoutError:
             reason = "deadline"
             self.counters["deadline"] += 1
