@@ -61,6 +61,7 @@ class Config:
     model: str = "qwen2.5-coder-test"
     log: Path | None = None
     replay: dict[str, list[str]] | None = None  # path -> recorded answer lines, sent as they are
+    slots: int = 0  # >0: at most this many streams generate at once, the rest wait (a busy GPU box)
 
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -73,6 +74,7 @@ class FakeServer:
         self.requests: list[dict[str, Any]] = []
         self.open_streams = 0
         self.max_open_streams = 0
+        self.slots = asyncio.Semaphore(config.slots) if config.slots > 0 else None
 
     def record(self, entry: dict[str, Any]) -> None:
         self.requests.append(entry)
@@ -184,7 +186,19 @@ class FakeServer:
         outcome = "complete"
         if self.config.replay and path in self.config.replay:
             pieces, chunk, tail = self.config.replay[path], _line, b""
+        holding = False
         try:
+            if self.slots is not None:  # wait for a free slot, unless the client goes first
+                acquire = asyncio.ensure_future(self.slots.acquire())
+                left = asyncio.ensure_future(gone.wait())
+                await asyncio.wait({acquire, left}, return_when=asyncio.FIRST_COMPLETED)
+                left.cancel()
+                if not acquire.done() or acquire.cancelled():
+                    acquire.cancel()
+                    outcome = "closed_early"
+                    return
+                holding = True
+                entry["waited"] = round(time.time() - entry["started"], 3)
             if self.config.first_delay and await _wait(gone, self.config.first_delay):
                 outcome = "closed_early"
                 return
@@ -202,6 +216,8 @@ class FakeServer:
         except OSError:
             outcome = "closed_early"
         finally:
+            if holding and self.slots is not None:
+                self.slots.release()
             self.open_streams -= 1
             watcher.cancel()
             entry.update(outcome=outcome, ended=time.time())
@@ -269,9 +285,10 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=Config.delay)
     parser.add_argument("--first-delay", type=float, default=0.0)
     parser.add_argument("--api-key")
+    parser.add_argument("--slots", type=int, default=0)
     args = parser.parse_args()
     fake = FakeServer(Config(reply=args.reply, delay=args.delay, first_delay=args.first_delay,
-                             api_key=args.api_key, log=args.log))
+                             api_key=args.api_key, log=args.log, slots=args.slots))
 
     async def run() -> None:
         await serve(fake, args.port)

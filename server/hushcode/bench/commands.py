@@ -122,6 +122,9 @@ def _build_parser() -> _Parser:
     from hushcode.bench.context import add_parser as add_context_parser
 
     add_context_parser(sub)
+    from hushcode.bench.team import add_parser as add_team_parser
+
+    add_team_parser(sub)
     return parser
 
 
@@ -197,6 +200,10 @@ def run(argv: list[str]) -> int:
             from hushcode.bench.latency import run_latency
 
             return run_latency(args)
+        if args.command == "team":
+            from hushcode.bench.team import run_team
+
+            return run_team(args)
         if args.command == "context":
             from hushcode.bench.context import run_context
 

@@ -204,7 +204,7 @@ class RemoteEngine:
             running.task.cancel()  # real work first
         try:
             found = await asyncio.wait_for(tokenizer.tokenize(self._prepare(texts)), _TOKENIZE_TIMEOUT_S)
-        except (Unreachable, asyncio.TimeoutError) as exc:
+        except (TimeoutError, Unreachable) as exc:
             self._lost(str(exc) or "tokenizing timed out")
             return None
         except BadAnswer as exc:

@@ -21,7 +21,12 @@ from hushcode.engine.remote.base import RemoteEngine
 from hushcode.engine.remote.http import BadAnswer
 from hushcode.engine.remote.streaming import json_object, server_stops, sse_data
 from hushcode.engine.remote.text_prompt import infill_parts
-from hushcode.engine.remote.tokenizers import LlamaServerTokenizer, LocalVocabTokenizer, control_texts, discover
+from hushcode.engine.remote.tokenizers import (
+    LlamaServerTokenizer,
+    LocalVocabTokenizer,
+    control_texts,
+    discover,
+)
 
 _STOP_TYPES = {"eos": "stop", "limit": "length", "word": "stop_text"}
 

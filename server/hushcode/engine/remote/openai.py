@@ -19,13 +19,21 @@ from hushcode.engine.remote.base import RemoteEngine
 from hushcode.engine.remote.http import BadAnswer, Refused
 from hushcode.engine.remote.streaming import json_object, server_stops, sse_data
 from hushcode.engine.remote.text_prompt import defuse
-from hushcode.engine.remote.tokenizers import (ExtrasTokenizer, LocalVocabTokenizer, control_texts, discover,
-                                               probe_openai_tokenizer)
+from hushcode.engine.remote.tokenizers import (
+    ExtrasTokenizer,
+    LocalVocabTokenizer,
+    control_texts,
+    discover,
+    probe_openai_tokenizer,
+)
 
 
 class OpenAIEngine(RemoteEngine):
     kind = "openai"
-    served: list[str] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.served: list[str] = []  # the model names the server lists
 
     async def _health(self) -> None:
         listing = await self.http.get_json("/v1/models", self.options.connect_timeout_s + 3)

@@ -99,9 +99,9 @@ class LlamaServerTokenizer(_HttpTokenizer):
         answer = await self.http.post_json("/tokenize", {"content": spelling, "add_special": False,
                                                          "parse_special": True, "with_pieces": True})
         tokens = answer.get("tokens") if isinstance(answer, dict) else None
-        if isinstance(tokens, list) and len(tokens) == 1 and isinstance(tokens[0], dict):
-            if tokens[0].get("piece") == spelling and isinstance(tokens[0].get("id"), int):
-                return int(tokens[0]["id"])
+        if isinstance(tokens, list) and len(tokens) == 1 and isinstance(tokens[0], dict) \
+                and tokens[0].get("piece") == spelling and isinstance(tokens[0].get("id"), int):
+            return int(tokens[0]["id"])
         return None
 
     async def bos(self) -> int | None:
