@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import IO
+from typing import IO, Self
 
 from tests.e2e.lsp import NO_NETWORK
 
@@ -43,7 +43,7 @@ class Loopback:
     def isolated(self) -> bool:
         return self.holder is not None
 
-    def __enter__(self) -> Loopback:
+    def __enter__(self) -> Self:
         if NO_NETWORK:
             self.holder = subprocess.Popen(["unshare", "-n", "sh", "-c", "ip link set lo up && exec sleep 3600"])
             self.prefix = ["nsenter", "-t", str(self.holder.pid), "-n"]

@@ -19,7 +19,6 @@ import contextlib
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -89,7 +88,7 @@ async def simulate(driver: Any, name: str, head: str, lines: Sequence[str], cps:
         _, future, started = pending
         try:
             answer = await asyncio.wait_for(asyncio.wrap_future(future), cap_s)
-        except Exception:  # no answer within the cap (or an error): counted as empty
+        except Exception:  # noqa: BLE001 - no answer within the cap (or an error): counted as empty
             answer = None
         result.pause_ms.append(round((time.perf_counter() - started) * 1000, 1))
         if not getattr(answer, "items", None):
