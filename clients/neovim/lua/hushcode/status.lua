@@ -86,7 +86,7 @@ function M.statusline()
     return 'hushcode: off'
   end
   if status.state == 'ready' then
-    local text = 'hushcode: ' .. (status.model or 'ready')
+    local text = 'hushcode: ' .. (status.model or 'ready') .. (status.engineUrl and (' @ ' .. status.engineUrl) or '')
     if type(status.lastLatencyMs) == 'number' then
       text = text .. (' %dms'):format(math.floor(status.lastLatencyMs + 0.5))
     end
