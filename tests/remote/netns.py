@@ -8,6 +8,7 @@ Without the rights to make a namespace (not root), everything runs on the host's
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -56,10 +57,11 @@ class Loopback:
         return self
 
     def popen(self, argv: list[str], log: Path) -> subprocess.Popen[bytes]:
-        """Start a process in the namespace, its output going to `log`."""
+        """Start a process in the namespace, its output going to `log` (unbuffered)."""
         out = log.open("wb")
         self._logs.append(out)
-        proc = subprocess.Popen([*self.prefix, *argv], stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([*self.prefix, *argv], stdout=out, stderr=subprocess.STDOUT,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
         self.started.append(proc)
         return proc
 

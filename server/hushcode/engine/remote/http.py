@@ -2,8 +2,8 @@
 retries of new connections, and errors sorted into what the user must be told.
 
 - One `httpx.AsyncClient` per engine: keep-alive connections are reused between keystrokes.
-- No proxy or netrc from the environment (`trust_env=False`): code goes to the configured URL
-  and nowhere else.
+- No proxy, netrc or certificate file from the environment (`trust_env=False`): code goes to the
+  configured URL and nowhere else; TLS is verified against the system's trust store.
 - Retries: only a connection that could not be opened is tried again (a few times, with a short
   backoff); a request whose answer had started is never sent twice.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -57,8 +58,9 @@ class Http:
         self.retries = retries
         self.connect_timeout_s = connect_timeout_s
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        # the system's trust store (where a team's internal CA is installed), not a bundled one
         self.client = httpx.AsyncClient(
-            base_url=self.url, headers=headers, trust_env=False,
+            base_url=self.url, headers=headers, trust_env=False, verify=ssl.create_default_context(),
             timeout=httpx.Timeout(10.0, connect=connect_timeout_s),
             limits=httpx.Limits(max_connections=16, max_keepalive_connections=8, keepalive_expiry=60))
         self.retried = 0  # connections tried again after a connect error
