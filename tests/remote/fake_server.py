@@ -144,6 +144,7 @@ class FakeServer:
         await _json(send, {"tokens": tokenize(body["input"], True)})
 
     async def r_extras_detokenize(self, body: Any, receive: Receive, send: Send) -> None:
+        self.record({"path": "/extras/detokenize", "body": body})
         await _json(send, {"text": detokenize(body["tokens"], special=False)})
 
     async def r_v1_completions(self, body: Any, receive: Receive, send: Send) -> None:

@@ -268,3 +268,26 @@ async def wait_port(port: int, timeout: float = 20) -> None:
             if asyncio.get_running_loop().time() > deadline:
                 raise
             await asyncio.sleep(0.05)
+
+
+async def test_repeated_texts_are_not_tokenized_again_nor_detokenized(fake: tuple[FakeServer, int]) -> None:
+    server, port = fake
+    engine, _ = make("openai", port)
+    engine.start()
+    try:
+        assert await engine.wait_ready(10)
+        suffix = "\n\nprint(add(1, 2))\n"
+        first = await fim_request(engine, "def add(a, b):\n    ", suffix)
+        asked = len([r for r in server.requests if r["path"] == "/extras/tokenize"])
+        second = await fim_request(engine, "def add(a, b):\n    r", suffix)
+        again = [r["body"]["input"] for r in server.requests if r["path"] == "/extras/tokenize"][asked:]
+        assert again == ["def add(a, b):\n    r"]  # the suffix came from the cache
+        assert first.tokens[-len(suffix) - 1:] == second.tokens[-len(suffix) - 1:]
+        assert await engine.generate(second) is not None
+        assert not [r for r in server.requests if r["path"] == "/extras/detokenize"]  # rebuilt from our texts
+        cut = second.__class__(tokens=[second.tokens[0], *second.tokens[3:]], document="file:///a.py", max_tokens=8)
+        assert await engine.generate(cut) is not None  # a prefix cut by the budget: detokenized
+        assert len([r for r in server.requests if r["path"] == "/extras/detokenize"]) == 1
+        assert server.streams()[-1]["body"]["prompt"].startswith("<|fim_prefix|>f add(a, b):\n    r<|fim_suffix|>")
+    finally:
+        await engine.stop()

@@ -13,6 +13,7 @@ Guarantees (the same as the local engine's, over HTTP):
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import itertools
 import logging
@@ -30,6 +31,7 @@ from hushcode.engine.remote.tokenizers import Tokenizer
 log = logging.getLogger("hushcode.engine.remote")
 
 _TOKENIZE_TIMEOUT_S = 10.0
+_KNOWN_TEXTS = 256  # recent tokenizations kept
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,8 @@ class RemoteEngine:
         self.generating = False
         self.tokenizer: Tokenizer | None = None
         self.control: dict[int, str] = {}  # control token id -> its spelling
+        self._tokens: collections.OrderedDict[str, list[int]] = collections.OrderedDict()  # text -> ids
+        self._texts: dict[tuple[int, ...], str] = {}  # ids -> text, for the same recent texts
         self._ids = itertools.count(1)
         self._lock = asyncio.Lock()
         self._latest: dict[str, int] = {}
@@ -202,18 +206,34 @@ class RemoteEngine:
         running = self._running
         if not speculative and running is not None and running.speculative:
             running.task.cancel()  # real work first
+        prepared = self._prepare(texts)
+        for text in prepared:
+            if text in self._tokens:
+                self._tokens.move_to_end(text)
+        missing = list(dict.fromkeys(t for t in prepared if t not in self._tokens))
         try:
-            found = await asyncio.wait_for(tokenizer.tokenize(self._prepare(texts)), _TOKENIZE_TIMEOUT_S)
+            fresh = await asyncio.wait_for(tokenizer.tokenize(missing), _TOKENIZE_TIMEOUT_S) if missing else []
         except (TimeoutError, Unreachable) as exc:
             self._lost(str(exc) or "tokenizing timed out")
             return None
         except BadAnswer as exc:
             log.warning("tokenize failed: %s", exc)
             return None
-        if tokenizer.parses_special and any(t in self.control for ids in found for t in ids):
+        if tokenizer.parses_special and any(t in self.control for ids in fresh for t in ids):
             log.warning("tokenize: the user's text produced a control token; request dropped")
             return None
-        return found
+        for text, ids in zip(missing, fresh):
+            self._remember(text, ids)
+        return [list(self._tokens[t]) for t in prepared]
+
+    def _remember(self, text: str, ids: list[int]) -> None:
+        """Keep recent tokenizations: the suffix, the context and the repository lines repeat from
+        keystroke to keystroke (fewer requests), and a text prompt is rebuilt from the texts."""
+        self._tokens[text] = ids
+        self._texts[tuple(ids)] = text
+        while len(self._tokens) > _KNOWN_TEXTS:
+            old_text, old_ids = self._tokens.popitem(last=False)
+            self._texts.pop(tuple(old_ids), None)
 
     def _prepare(self, texts: list[str]) -> list[str]:
         """The texts as they are tokenized (the text-prompt engines defuse special spellings)."""
@@ -335,14 +355,17 @@ class RemoteEngine:
     async def prompt_text(self, tokens: list[int]) -> str:
         """A token-id prompt as text, for servers that take only text: control tokens spelled
         from the vocabulary, the user's runs detokenized (and defused when tokenized)."""
-        from hushcode.engine.remote.text_prompt import join_runs, prompt_runs
+        from hushcode.engine.remote.text_prompt import join_runs, known_pieces, prompt_runs
 
         assert self.tokenizer is not None and self.model is not None
         bos = self.model.bos
         ids = tokens[1:] if bos is not None and tokens[:1] == [bos] else tokens  # the server adds its own
         runs = prompt_runs(ids, self.control)
-        texts = await self.tokenizer.detokenize([r for r in runs if isinstance(r, list)])
-        return join_runs(runs, self.control, texts)
+        pieces = [known_pieces(r, self._texts) if isinstance(r, list) else [] for r in runs]
+        unknown = [p for run in pieces for p in run if isinstance(p, list)]
+        found = iter(await self.tokenizer.detokenize(unknown) if unknown else [])
+        texts = ["".join(p if isinstance(p, str) else next(found) for p in run) for run in pieces]
+        return join_runs(runs, self.control, [t for t, r in zip(texts, runs) if isinstance(r, list)])
 
     async def stats(self) -> dict[str, Any] | None:
         return {**self.counters, "retries": self.http.retried, "kind": self.kind, "url": self.url,

@@ -105,3 +105,29 @@ def infill_parts(tokens: Sequence[int], markers: FimMarkers, repo: RepoMarkers, 
     if suf < pre < mid:  # SPM
         return InfillParts(files, ids[pre + 1: mid], ids[suf + 1: pre], ids[mid + 1:])
     return None
+
+
+def known_pieces(run: Sequence[int], known: Mapping[tuple[int, ...], str]) -> list[str | list[int]]:
+    """A run of user tokens as texts we tokenized ourselves (so no detokenize round trip is
+    needed), longest match first; what matches nothing stays as token ids (e.g. a prefix whose
+    start the token budget cut off)."""
+    by_first: dict[int, list[tuple[int, ...]]] = {}
+    for ids in known:
+        if ids:
+            by_first.setdefault(ids[0], []).append(ids)
+    for candidates in by_first.values():
+        candidates.sort(key=len, reverse=True)
+    out: list[str | list[int]] = []
+    i = 0
+    while i < len(run):
+        match = next((c for c in by_first.get(run[i], ()) if tuple(run[i:i + len(c)]) == c), None)
+        if match is not None:
+            out.append(known[match])
+            i += len(match)
+            continue
+        if out and isinstance(out[-1], list):
+            out[-1].append(run[i])
+        else:
+            out.append([run[i]])
+        i += 1
+    return out
