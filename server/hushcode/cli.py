@@ -39,24 +39,21 @@ def _parse_location(spec: str) -> tuple[Path, int, int]:
 async def _complete(path: Path, line: int, col: int, verbose: bool) -> int:
     from hushcode.completions import CompletionService, DocumentSnapshot
     from hushcode.config.settings import load_settings
-    from hushcode.engine.supervisor import EngineConfig, EngineSupervisor
-    from hushcode.model_choice import choose_model
+    from hushcode.engine.factory import create_engine
 
     settings, warnings = load_settings(None, os.environ)
     for warning in warnings:
         print(f"hushcode: warning: {warning}", file=sys.stderr)
-    choice = choose_model(settings)
-    if choice.error or choice.path is None:
-        print(f"hushcode: {choice.error}", file=sys.stderr)
-        return 1
     text = path.read_text(encoding="utf-8")
 
     def notify(level: str, message: str) -> None:
         print(f"hushcode: {level}: {message}", file=sys.stderr)
 
     started = time.perf_counter()
-    engine = EngineSupervisor(EngineConfig(model_path=choice.path, n_ctx=settings.model.context_tokens,
-                                           threads=settings.model.threads), notify)
+    engine, error = await create_engine(settings, notify, lambda: None)  # local, or HUSHCODE_ENGINE_*
+    if engine is None:
+        print(f"hushcode: {error}", file=sys.stderr)
+        return 1
     engine.start()
     try:
         if not await engine.wait_ready(120):

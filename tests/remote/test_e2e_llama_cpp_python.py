@@ -102,7 +102,7 @@ async def test_cancel_mid_stream_closes_it_at_the_server(served: tuple[Loopback,
 
 
 async def test_slow_server_past_the_deadline(served: tuple[Loopback, int, Path], tmp_path: Path) -> None:
-    net, port, log = served
+    net, port, _ = served
     proxy_port = 18091 if net.isolated else free_port()
     proxy_log = tmp_path / "proxy.jsonl"
     net.popen([sys.executable, str(Path(delay_proxy.__file__)), "--listen", str(proxy_port), "--upstream",

@@ -2,8 +2,10 @@
 local M = {}
 
 ---@class hushcode.Status
----@field state 'loading'|'ready'|'restarting'|'error'|'stopped'
+---@field state 'loading'|'ready'|'restarting'|'error'|'stopped'|'unreachable'
 ---@field model string?
+---@field engineKind string? 'local', or the protocol of a shared server
+---@field engineUrl string? where code is sent, for a shared server
 ---@field template string?
 ---@field message string?
 ---@field lastLatencyMs number?

@@ -113,7 +113,8 @@ class RemoteEngine:
     # -- lifecycle -------------------------------------------------------------------------
     @property
     def model_path(self) -> str | None:
-        return self.options.local_model_path if self.options.tokenizer != "server" else None
+        """The local GGUF whose vocabulary is in use, if any (the weights are on the server)."""
+        return getattr(self.tokenizer, "model_path", None)
 
     def start(self) -> None:
         if self._task is None:
