@@ -34,10 +34,13 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_tiny_gguf(tmp_path_factory.mktemp("gguf") / "tiny-fim.gguf", fim=True)
 
 
-async def test_llama_server_sends_our_token_ids_to_completion(fake: tuple[FakeServer, int]) -> None:
+async def test_llama_server_sends_our_token_ids_to_completion(fake: tuple[FakeServer, int],
+                                                            caplog: pytest.LogCaptureFixture) -> None:
     server, port = fake
     engine, _ = make("llama-server", port)
-    engine.start()
+    with caplog.at_level("INFO", logger="hushcode.engine.remote"):
+        engine.start()
+    assert f"llama-server server at http://127.0.0.1:{port}; the code around the cursor" in caplog.text
     try:
         assert await engine.wait_ready(10)
         assert engine.model is not None and engine.model.markers.template == "qwen"

@@ -97,6 +97,10 @@ async def test_factory_picks_the_engine_and_reads_the_key_by_name(monkeypatch: p
     assert engine.http.client.headers["authorization"] == "Bearer k-123"
     assert (engine.kind, engine.url, engine.pid) == ("openai", "https://box:8443", None)
     await engine.stop()  # never started: nothing was connected
+    settings, _ = load_settings({"engine": {"kind": "openai", "url": "http://box:8000/v1/", "tokenizer": "server"}}, {})
+    engine, _ = await create_engine(settings, lambda level, text: None, lambda: None)
+    assert engine is not None and engine.url == "http://box:8000"  # /v1 is ours to add
+    await engine.stop()  # never started: nothing was connected
 
     settings, _ = load_settings({"engine": {"kind": "ollama", "url": "http://box:11434", "apiKeyEnv": "NO_SUCH_VAR",
                                             "tokenizer": "server"}}, {})

@@ -48,6 +48,8 @@ async def _remote(settings: Settings, notify: Notify,
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None, (f"engine.kind is {engine.kind!r} but engine.url is {url or 'not set'}: give the server's "
                       f"address, e.g. http://gpu-box:8080")
+    if engine.kind == "openai" and parts.path.rstrip("/").endswith("/v1"):
+        url = url.rstrip("/")[: -len("/v1")]  # the routes are added here: /v1/models, /v1/completions
     key = None
     if engine.api_key_env:
         key = os.environ.get(engine.api_key_env) or None
