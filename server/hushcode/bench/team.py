@@ -207,6 +207,10 @@ def run_team(args: argparse.Namespace) -> int:
         print(f"[team] {args.users} users against {args.kind} at {url}; logs in {log_dir}", file=sys.stderr)
         results = asyncio.run(run_users(url, args.kind, args.users, options, args.cps, args.cap, log_dir=log_dir))
     print(report(results))
+    server_log = log_dir / "llama-server.log"
+    if server_log.exists():  # llama-cpp-python's server logs each stream its client closed
+        closed = server_log.read_text(errors="replace").count("Disconnected from client")
+        print(f"server: {closed} streams closed by their client (llama-cpp-python's own log)")
     for r in results:
         for message in r.messages:
             print(f"[team] {r.name}: {message}", file=sys.stderr)
