@@ -6,10 +6,11 @@ import socket
 from typing import Any
 
 from hushcode.engine.contracts import GenerateRequest
-from hushcode.engine.remote.base import RemoteEngine, RemoteOptions
+from hushcode.engine.remote.base import RemoteEngine
 from hushcode.engine.remote.llama_server import LlamaServerEngine
 from hushcode.engine.remote.ollama import OllamaEngine
 from hushcode.engine.remote.openai import OpenAIEngine
+from hushcode.engine.remote.options import RemoteOptions
 
 CLASSES: dict[str, type[RemoteEngine]] = {"llama-server": LlamaServerEngine, "openai": OpenAIEngine,
                                           "ollama": OllamaEngine}

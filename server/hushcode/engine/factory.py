@@ -36,10 +36,10 @@ async def create_engine(settings: Settings, notify: Notify,
 
 async def _remote(settings: Settings, notify: Notify,
                   on_state: Callable[[], None]) -> tuple[CompletionEngine | None, str | None]:
-    from hushcode.engine.remote.base import RemoteOptions
     from hushcode.engine.remote.llama_server import LlamaServerEngine
     from hushcode.engine.remote.ollama import OllamaEngine
     from hushcode.engine.remote.openai import OpenAIEngine
+    from hushcode.engine.remote.options import RemoteOptions
     from hushcode.model_choice import choose_model
 
     engine = settings.engine

@@ -13,7 +13,6 @@ Guarantees (the same as the local engine's, over HTTP):
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import itertools
 import logging
@@ -25,29 +24,14 @@ import httpx
 
 from hushcode.engine.contracts import EngineState, GenerateRequest, GenerateResult, LoadedModel, Notify
 from hushcode.engine.remote.http import BadAnswer, Http, Refused, Unreachable, describe
+from hushcode.engine.remote.options import RemoteOptions
 from hushcode.engine.remote.streaming import StreamStop
 from hushcode.engine.remote.tokenizers import Tokenizer
+from hushcode.engine.remote.vocabulary import ControlTokenInText, Vocabulary
 
 log = logging.getLogger("hushcode.engine.remote")
 
 _TOKENIZE_TIMEOUT_S = 10.0
-_KNOWN_TEXTS = 256  # recent tokenizations kept
-
-
-@dataclass(frozen=True)
-class RemoteOptions:
-    """Everything a remote engine needs from the settings (the key already read from its variable)."""
-
-    url: str
-    model: str | None = None
-    api_key: str | None = None
-    connect_timeout_s: float = 2.0
-    retries: int = 2
-    probe_max_s: float = 30.0
-    n_ctx: int = 4096
-    local_model_path: str | None = None  # a GGUF of the same model, for its vocabulary
-    tokenizer: str = "auto"  # "auto", "server" or "local"
-    endpoint: str = "completion"  # llama-server: "completion" or "infill"
 
 
 @dataclass
@@ -63,6 +47,7 @@ class RemoteEngine:
 
     kind = "remote"
     pid: int | None = None  # no local process
+    text_prompts = False  # True: the server takes text (and parses special tokens in it)
 
     def __init__(self, options: RemoteOptions, notify: Notify, on_state: Callable[[], None] = lambda: None) -> None:
         self.options = options
@@ -77,8 +62,7 @@ class RemoteEngine:
         self.generating = False
         self.tokenizer: Tokenizer | None = None
         self.control: dict[int, str] = {}  # control token id -> its spelling
-        self._tokens: collections.OrderedDict[str, list[int]] = collections.OrderedDict()  # text -> ids
-        self._texts: dict[tuple[int, ...], str] = {}  # ids -> text, for the same recent texts
+        self.vocab: Vocabulary | None = None
         self._ids = itertools.count(1)
         self._lock = asyncio.Lock()
         self._latest: dict[str, int] = {}
@@ -161,6 +145,8 @@ class RemoteEngine:
                 await self._health()
                 if self.model is None:
                     await self._setup()
+                    assert self.tokenizer is not None and self.model is not None
+                    self.vocab = Vocabulary(self.tokenizer, self.control, self.model.bos, self.text_prompts)
             except Refused as exc:
                 self.last_error = f"The engine at {self.url} cannot be used: {exc}"
                 self._set_state(EngineState.FAILED)
@@ -201,44 +187,21 @@ class RemoteEngine:
 
     # -- requests --------------------------------------------------------------------------
     async def tokenize(self, texts: list[str], speculative: bool = False) -> list[list[int]] | None:
-        tokenizer = self.tokenizer
-        if self.state is not EngineState.READY or tokenizer is None:
+        vocab = self.vocab
+        if self.state is not EngineState.READY or vocab is None:
             return None
         running = self._running
         if not speculative and running is not None and running.speculative:
             running.task.cancel()  # real work first
-        prepared = self._prepare(texts)
-        for text in prepared:
-            if text in self._tokens:
-                self._tokens.move_to_end(text)
-        missing = list(dict.fromkeys(t for t in prepared if t not in self._tokens))
         try:
-            fresh = await asyncio.wait_for(tokenizer.tokenize(missing), _TOKENIZE_TIMEOUT_S) if missing else []
+            return await asyncio.wait_for(vocab.tokenize(texts), _TOKENIZE_TIMEOUT_S)
         except (TimeoutError, Unreachable) as exc:
             self._lost(str(exc) or "tokenizing timed out")
-            return None
         except BadAnswer as exc:
             log.warning("tokenize failed: %s", exc)
-            return None
-        if tokenizer.parses_special and any(t in self.control for ids in fresh for t in ids):
+        except ControlTokenInText:
             log.warning("tokenize: the user's text produced a control token; request dropped")
-            return None
-        for text, ids in zip(missing, fresh):
-            self._remember(text, ids)
-        return [list(self._tokens[t]) for t in prepared]
-
-    def _remember(self, text: str, ids: list[int]) -> None:
-        """Keep recent tokenizations: the suffix, the context and the repository lines repeat from
-        keystroke to keystroke (fewer requests), and a text prompt is rebuilt from the texts."""
-        self._tokens[text] = ids
-        self._texts[tuple(ids)] = text
-        while len(self._tokens) > _KNOWN_TEXTS:
-            old_text, old_ids = self._tokens.popitem(last=False)
-            self._texts.pop(tuple(old_ids), None)
-
-    def _prepare(self, texts: list[str]) -> list[str]:
-        """The texts as they are tokenized (the text-prompt engines defuse special spellings)."""
-        return texts
+        return None
 
     async def generate(self, request: GenerateRequest) -> GenerateResult | None:
         if request.max_tokens <= 0 or self.state is not EngineState.READY:
@@ -349,24 +312,14 @@ class RemoteEngine:
             evaluated=int(final.get("evaluated") or max(len(request.tokens) - reused, 0)),
             generated=int(final.get("generated") or stops.pieces),
             prompt_ms=round((prompt_end - started) * 1000, 2), gen_ms=round((ended - prompt_end) * 1000, 2),
-            control_tokens=sum(1 for t in request.tokens if t in self.control),
+            control_tokens=self.vocab.count_control(request.tokens) if self.vocab else 0,
             alternatives=(stops.text,),
         )
 
     async def prompt_text(self, tokens: list[int]) -> str:
-        """A token-id prompt as text, for servers that take only text: control tokens spelled
-        from the vocabulary, the user's runs detokenized (and defused when tokenized)."""
-        from hushcode.engine.remote.text_prompt import join_runs, known_pieces, prompt_runs
-
-        assert self.tokenizer is not None and self.model is not None
-        bos = self.model.bos
-        ids = tokens[1:] if bos is not None and tokens[:1] == [bos] else tokens  # the server adds its own
-        runs = prompt_runs(ids, self.control)
-        pieces = [known_pieces(r, self._texts) if isinstance(r, list) else [] for r in runs]
-        unknown = [p for run in pieces for p in run if isinstance(p, list)]
-        found = iter(await self.tokenizer.detokenize(unknown) if unknown else [])
-        texts = ["".join(p if isinstance(p, str) else next(found) for p in run) for run in pieces]
-        return join_runs(runs, self.control, [t for t, r in zip(texts, runs) if isinstance(r, list)])
+        """A token-id prompt as text, for the servers that take only text."""
+        assert self.vocab is not None
+        return await self.vocab.prompt_text(tokens)
 
     async def stats(self) -> dict[str, Any] | None:
         return {**self.counters, "retries": self.http.retried, "kind": self.kind, "url": self.url,

@@ -15,12 +15,12 @@ from hushcode.engine.contracts import GenerateRequest
 from hushcode.engine.remote.base import RemoteEngine
 from hushcode.engine.remote.http import BadAnswer, Refused
 from hushcode.engine.remote.streaming import json_object, server_stops
-from hushcode.engine.remote.text_prompt import defuse
 from hushcode.engine.remote.tokenizers import LocalVocabTokenizer, control_texts
 
 
 class OllamaEngine(RemoteEngine):
     kind = "ollama"
+    text_prompts = True
 
     async def _health(self) -> None:
         wanted = self.options.model
@@ -41,9 +41,6 @@ class OllamaEngine(RemoteEngine):
         self.model = loaded
         self.control = await control_texts(local, loaded)
         self.tokenizer = local
-
-    def _prepare(self, texts: list[str]) -> list[str]:
-        return [defuse(t) for t in texts]
 
     async def _body(self, request: GenerateRequest) -> tuple[str, dict[str, Any]]:
         assert self.model is not None

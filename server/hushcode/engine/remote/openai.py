@@ -18,7 +18,6 @@ from hushcode.engine.contracts import GenerateRequest
 from hushcode.engine.remote.base import RemoteEngine
 from hushcode.engine.remote.http import BadAnswer, Refused
 from hushcode.engine.remote.streaming import json_object, server_stops, sse_data
-from hushcode.engine.remote.text_prompt import defuse
 from hushcode.engine.remote.tokenizers import (
     ExtrasTokenizer,
     LocalVocabTokenizer,
@@ -30,6 +29,7 @@ from hushcode.engine.remote.tokenizers import (
 
 class OpenAIEngine(RemoteEngine):
     kind = "openai"
+    text_prompts = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -63,9 +63,6 @@ class OpenAIEngine(RemoteEngine):
         self.model = loaded
         self.control = await control_texts(local, loaded)
         self.tokenizer = local
-
-    def _prepare(self, texts: list[str]) -> list[str]:
-        return [defuse(t) for t in texts]
 
     async def _body(self, request: GenerateRequest) -> tuple[str, dict[str, Any]]:
         assert self.model is not None
