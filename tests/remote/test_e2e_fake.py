@@ -203,3 +203,17 @@ async def test_four_users_on_one_busy_engine_none_starves(tmp_path: Path) -> Non
         assert len(early) >= sum(r.cancelled for r in results) // 4
         print("p50/p90 per user:", [(r.name, percentile(r.pause_ms, 50), percentile(r.pause_ms, 90)) for r in results],
               f"streams {len(found)}, closed early {len(early)}")
+
+
+def test_the_loopback_namespace_has_no_route_out() -> None:
+    """The remote-engine tests keep the suite's isolation: loopback, and nothing else."""
+    import subprocess
+
+    assert lsp.NO_NETWORK, "run the tests as root (as CI does) so servers get a private network"
+    with Loopback() as net:
+        assert net.isolated
+        probe = subprocess.run(
+            [*net.prefix, sys.executable, "-c",
+             "import socket; s = socket.socket(); s.settimeout(3); print(s.connect_ex(('1.1.1.1', 443)))"],
+            capture_output=True, text=True, timeout=30, check=False)
+        assert probe.returncode == 0 and probe.stdout.strip() not in ("", "0")
