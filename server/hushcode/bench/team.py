@@ -195,27 +195,43 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--cap", type=float, default=30.0, help="longest wait at a pause, s (default: %(default)s)")
     p.add_argument("--config", default="{}", help="initializationOptions for every user's server, as JSON")
     p.add_argument("--threads", type=int, default=0, help="--serve-model: threads (default: llama.cpp's)")
+    p.add_argument("--no-baseline", action="store_true", help="skip the round with one user alone")
     p.add_argument("--json", type=Path, help="also write the figures here")
 
 
 def run_team(args: argparse.Namespace) -> int:
+    """A baseline first (one user alone on the server), then all users at once, in one run."""
     options = json.loads(args.config)
     log_dir = Path(tempfile.mkdtemp(prefix="hushcode-team-"))
     started = time.perf_counter()
+    rounds: dict[str, list[UserResult]] = {}
     with contextlib.ExitStack() as stack:
         url = args.url or stack.enter_context(serve_model(args.serve_model, log_dir / "llama-server.log", args.threads))
         print(f"[team] {args.users} users against {args.kind} at {url}; logs in {log_dir}", file=sys.stderr)
-        results = asyncio.run(run_users(url, args.kind, args.users, options, args.cps, args.cap, log_dir=log_dir))
-    print(report(results))
+        plan = ([("alone", 1)] if not args.no_baseline and args.users > 1 else []) + [("together", args.users)]
+        for name, users in plan:
+            (log_dir / name).mkdir()
+            rounds[name] = asyncio.run(run_users(url, args.kind, users, options, args.cps, args.cap,
+                                                 log_dir=log_dir / name))
+    for name, results in rounds.items():
+        print(f"{name}: {len(results)} user{'s' if len(results) > 1 else ''}")
+        print(report(results))
+    if "alone" in rounds:
+        alone = percentile([ms for r in rounds["alone"] for ms in r.pause_ms], 50) or 0
+        together = percentile([ms for r in rounds["together"] for ms in r.pause_ms], 50) or 0
+        print(f"p50 at pauses: {together:.0f} ms with {args.users} users against {alone:.0f} ms alone "
+              f"(x{together / alone:.2f})" if alone else "no baseline figure")
     server_log = log_dir / "llama-server.log"
     if server_log.exists():  # llama-cpp-python's server logs each stream its client closed
         closed = server_log.read_text(errors="replace").count("Disconnected from client")
         print(f"server: {closed} streams closed by their client (llama-cpp-python's own log)")
-    for r in results:
-        for message in r.messages:
-            print(f"[team] {r.name}: {message}", file=sys.stderr)
+    for results in rounds.values():
+        for r in results:
+            for message in r.messages:
+                print(f"[team] {r.name}: {message}", file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps({"url": args.url or "serve-model", "kind": args.kind,
                                          "seconds": round(time.perf_counter() - started, 1),
-                                         "users": [r.__dict__ for r in results]}, indent=2))
+                                         "rounds": {k: [r.__dict__ for r in v] for k, v in rounds.items()}},
+                                        indent=2))
     return 0
