@@ -24,7 +24,9 @@ from tests.remote.netns import Loopback
 pytestmark = [pytest.mark.model, pytest.mark.timeout(300)]
 
 FUNC = 'def add(a: int, b: int) -> int:\n    """Return the sum of a and b."""\n    \n'
-LONG = "SQUARES = [\n    0,\n    1,\n    4,\n    9,\n    16,\n    \n"  # a long block to generate
+# a long block to generate: the rest of the alphabet, one line each (about 90 tokens)
+LONG = "def letters():\n    return [\n        'a',\n        'b',\n        'c',\n        \n"
+LONG_AT = (5, 8)
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +51,13 @@ def options(port: int, **completion: Any) -> dict[str, Any]:
             "completion": {"speculative": False, "warmUp": False, **completion}}
 
 
-async def until_generating(client: Any) -> None:
-    for _ in range(600):
+async def until_generating(client: Any, request: asyncio.Future[Any]) -> None:
+    """Until the answer is streaming (the model writes the rest of the alphabet, ~90 tokens)."""
+    for _ in range(1200):
         if (await lsp.status(client))["generating"]:
             return
+        if request.done():
+            raise AssertionError(f"the generation ended before it could be interrupted: {request.result()}")
         await asyncio.sleep(0.05)
     raise AssertionError("the server never started streaming")
 
@@ -83,8 +88,8 @@ async def test_cancel_mid_stream_closes_it_at_the_server(served: tuple[Loopback,
         await lsp.wait_for_state(client, {"ready"}, timeout=60)
         uri = "file:///tmp/hushcode-remote/squares.py"
         lsp.open_document(client, uri, LONG)
-        future = lsp.inline_request(client, uri, 6, 4, "long-1")
-        await until_generating(client)
+        future = lsp.inline_request(client, uri, *LONG_AT, "long-1")
+        await until_generating(client, future)
         lsp.cancel(client, "long-1")
         with pytest.raises(Exception):  # noqa: B017 - the client sees RequestCancelled
             await asyncio.wait_for(future, 60)
@@ -133,8 +138,8 @@ async def test_server_killed_mid_request(model_path: Path, tmp_path: Path) -> No
             await lsp.wait_for_state(client, {"ready"}, timeout=60)
             uri = "file:///tmp/hushcode-remote/squares.py"
             lsp.open_document(client, uri, LONG)
-            request = asyncio.ensure_future(lsp.inline(client, uri, 6, 4))
-            await until_generating(client)
+            request = asyncio.ensure_future(lsp.inline(client, uri, *LONG_AT))
+            await until_generating(client, request)
             server.kill()
             result = await asyncio.wait_for(request, 60)
             assert result is None or not result.items

@@ -20,6 +20,10 @@ from typing import Any
 import httpx
 
 log = logging.getLogger("hushcode.engine.remote")
+# httpx logs every request at INFO and httpcore every socket step at DEBUG: one completion is
+# several requests, so keep them to warnings (our own log line per request has the figures).
+for _name in ("httpx", "httpcore"):
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 _CONNECT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout)
 
