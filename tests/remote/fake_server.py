@@ -62,6 +62,7 @@ class Config:
     log: Path | None = None
     replay: dict[str, list[str]] | None = None  # path -> recorded answer lines, sent as they are
     slots: int = 0  # >0: at most this many streams generate at once, the rest wait (a busy GPU box)
+    drop_after: int = 0  # >0: break the connection after this many pieces (a server dying mid-answer)
 
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -102,6 +103,7 @@ class FakeServer:
             self.record({"path": path, "status": 401})
             await _json(send, {"error": {"code": 401, "message": "Invalid API Key"}}, 401)
             return
+        self.client = tuple(scope.get("client") or ())
         handler = getattr(self, "r_" + path.strip("/").replace("/", "_").replace("-", "_"), None)
         if handler is None:
             self.record({"path": path, "status": 404})
@@ -163,7 +165,8 @@ class FakeServer:
     # -- streaming -------------------------------------------------------------------------
     async def _stream(self, path: str, body: Any, limit: int, receive: Receive, send: Send,
                       chunk: Callable[[str, bool, str, int], bytes], tail: bytes | None) -> None:
-        entry: dict[str, Any] = {"path": path, "body": body, "started": time.time(), "pieces": 0}
+        entry: dict[str, Any] = {"path": path, "body": body, "started": time.time(), "pieces": 0,
+                                 "client": list(self.client)}
         media = "application/x-ndjson" if path == "/api/generate" else "text/event-stream"
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-type", media.encode()), (b"cache-control", b"no-cache")]})
@@ -210,6 +213,9 @@ class FakeServer:
                 await send({"type": "http.response.body", "body": chunk(piece, False, reason, len(pieces)),
                             "more_body": True})
                 entry["pieces"] += 1
+                if self.config.drop_after and entry["pieces"] >= self.config.drop_after:
+                    outcome = "dropped"
+                    raise RuntimeError("fake server: connection dropped mid-answer")
             if chunk is not _line:
                 await send({"type": "http.response.body", "body": chunk("", True, reason, len(pieces)),
                             "more_body": True})

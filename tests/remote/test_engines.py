@@ -294,3 +294,38 @@ async def test_repeated_texts_are_not_tokenized_again_nor_detokenized(fake: tupl
         assert server.streams()[-1]["body"]["prompt"].startswith("<|fim_prefix|>f add(a, b):\n    r<|fim_suffix|>")
     finally:
         await engine.stop()
+
+
+async def test_connections_are_reused_between_requests(fake: tuple[FakeServer, int]) -> None:
+    server, port = fake
+    engine, _ = make("openai", port)
+    engine.start()
+    try:
+        assert await engine.wait_ready(10)
+        for i in range(8):
+            assert await engine.generate(await fim_request(engine, f"x{i} = ", "\n")) is not None
+        for _ in range(100):
+            if len(server.streams()) == 8:
+                break
+            await asyncio.sleep(0.02)
+        ports = {tuple(s["client"]) for s in server.streams()}
+        assert len(ports) <= 2, ports  # keep-alive: not one connection per request
+    finally:
+        await engine.stop()
+
+
+async def test_a_stream_broken_after_text_is_not_sent_again(fake: tuple[FakeServer, int]) -> None:
+    server, port = fake
+    server.config.drop_after = 2
+    server.config.reply = "z" * 40
+    engine, messages = make("openai", port, retries=3)
+    engine.start()
+    try:
+        assert await engine.wait_ready(10)
+        assert await engine.generate(await fim_request(engine, "c = ", "\n")) is None
+        await asyncio.sleep(0.5)  # the quiet probe that follows finds the server well
+        sent = [r for r in server.requests if r["path"] == "/v1/completions"]
+        assert len(sent) == 1 and sent[0]["outcome"] == "dropped"  # never sent twice
+        assert engine.state is EngineState.READY and not messages.of("error")
+    finally:
+        await engine.stop()
