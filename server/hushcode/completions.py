@@ -168,6 +168,8 @@ class CompletionService:
             stop_indent=decision.min_indent if scope is Scope.BLOCK else None,
             stop_unmatched_close=scope is Scope.BLOCK and language is not None and not language.indentation_scoped,
             alternatives=alternatives, reuse_min_chunk=cfg.reuse_chunk_tokens, timeout_ms=cfg.timeout_ms,
+            # typing (not a manual trigger, not background work): show the first lines fast
+            budget_ms=cfg.first_suggestion_ms if scope is Scope.BLOCK and alternatives == 1 and not speculative else 0,
         ))
         if result is None:
             fields["result"] = "cancelled_or_unavailable"

@@ -61,6 +61,9 @@ def test_stream_stop_uses_the_local_rules() -> None:
     assert line.feed("return") is None and line.feed(" a\n") == "newline"
     block = StreamStop(GenerateRequest(tokens=[], document="d", stop_indent=4))
     assert block.feed("x = 1\n    y = 2\n") is None and block.feed("z") == "scope_end"
+    budget = StreamStop(GenerateRequest(tokens=[], document="d", stop_indent=4, budget_ms=600), started=10.0)
+    assert budget.feed("x = 1\n", now=10.5) is None  # within the first-suggestion budget
+    assert budget.feed("    y = 2\n", now=10.7) == "budget"  # past it: the next line end ends it
     short = StreamStop(GenerateRequest(tokens=[], document="d", max_tokens=2))
     assert short.feed("a") is None and short.feed("b") == "length"
     assert server_stops(GenerateRequest(tokens=[], document="d", stop_at_newline=True), QWEN.marker_texts,

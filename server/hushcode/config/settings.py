@@ -33,6 +33,9 @@ class CompletionSettings:
     context_tokens: int = 384  # cross-file context from the workspace index; 0 turns it off
     suffix_lines: int = 30
     timeout_ms: int = 10000
+    # a block typed automatically stops at the first line end after this many ms in the engine
+    # (prompt included), so a suggestion shows fast; the rest follows as if accepted. 0: off
+    first_suggestion_ms: int = 600
     # "auto" picks the measured best format for the model's family (see prompt/formats.py)
     prompt_format: str = field(default="auto", metadata={"choices": ("auto", "psm", "psm-typed", "spm", "spm-typed", "repo", "chat")})
     alternatives: int = field(default=3, metadata={"choices": (1, 2, 3)})  # on a manual trigger

@@ -47,6 +47,7 @@ class GenerateRequest:
     alternatives: int = 1  # >1: also greedy continuations of the next most likely first tokens
     reuse_min_chunk: int = 16  # shift cached chunks of at least this many tokens (0: prefix reuse only)
     timeout_ms: int = 10000
+    budget_ms: int = 0  # > 0: past this many ms in the engine, stop at the next line end
 
 
 @dataclass(frozen=True)

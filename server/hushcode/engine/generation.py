@@ -29,6 +29,9 @@ class Limits:
     stop_indent: int | None = None
     stop_unmatched_close: bool = False
     token_delay_s: float = 0.0  # fault injection for tests
+    # the first-suggestion budget: past this time.monotonic(), stop at the next line end (a block
+    # then shows its complete lines now; the rest is the next request's, computed as if accepted)
+    line_end_after: float | None = None
 
 
 @dataclass
@@ -164,6 +167,10 @@ class Decoder:
                     break
                 if rule.met(text):
                     reason = "scope_end"
+                    break
+                if limits.line_end_after is not None and "\n" in piece and text.strip() \
+                        and time.monotonic() > limits.line_end_after:
+                    reason = "budget"
                     break
                 llm.eval([token])
                 if limits.token_delay_s:

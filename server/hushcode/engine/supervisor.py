@@ -365,7 +365,7 @@ class EngineSupervisor:
                 "stop_at_newline": request.stop_at_newline, "stop_texts": list(request.stop_texts),
                 "stop_indent": request.stop_indent, "stop_unmatched_close": request.stop_unmatched_close,
                 "alternatives": request.alternatives, "reuse_min_chunk": request.reuse_min_chunk,
-                "timeout_ms": request.timeout_ms,
+                "timeout_ms": request.timeout_ms, "budget_ms": request.budget_ms,
             })
             self._running = (rid, request.document, request.speculative)
             self.generating = False

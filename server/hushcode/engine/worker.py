@@ -53,6 +53,7 @@ class Engine:
         self.current_id: Any = None
         self.stop_flag = threading.Event()
         self.lock = threading.Lock()  # guards current_id and cancelled_ids between the two threads
+        self.model_lock = threading.Lock()  # held while a model loads; tokenizing on the reader needs it
         self.cancelled_ids: collections.deque[Any] = collections.deque(maxlen=256)
         self.active = 0
         self.timeline: collections.deque[tuple[Any, float, float]] = collections.deque(maxlen=1000)
@@ -68,6 +69,11 @@ class Engine:
         from hushcode.prompt.templates import detect_markers
 
         started = time.perf_counter()
+        with self.model_lock:
+            self._load(msg, Llama, detect_markers, started)
+
+    def _load(self, msg: Message, Llama: Any, detect_markers: Any, started: float) -> None:
+        self.llm = self.markers = None
         vocab_only = bool(msg.get("vocab_only", False))  # a remote engine's tokenizer: no weights
         try:
             self.llm = Llama(
@@ -80,7 +86,7 @@ class Engine:
                 n_batch=int(msg.get("n_batch", 512)),
                 verbose=bool(msg.get("verbose", False)),
             )
-        except Exception as exc:  # llama-cpp-python raises ValueError on a file it cannot load
+        except Exception as exc:  # noqa: BLE001 -- llama-cpp-python raises ValueError on a file it cannot load
             self.channel.send({"ev": "load_failed", "kind": "unloadable", "message": str(exc)})
             return
         markers = detect_markers(self._special_token)
@@ -129,6 +135,21 @@ class Engine:
         return tokens[0] if piece == text else None
 
     # -- requests ------------------------------------------------------------------
+    def tokenize_now(self, msg: Message) -> bool:
+        """Answer a tokenize request on the reader thread, at once, even while a generation
+        runs: the vocabulary is read-only (llama.cpp releases the GIL in both), and a keystroke's
+        prompt must not wait behind a generation that its own cancel is still stopping. False
+        while no model is ready (a load in progress): the request then waits in the queue."""
+        if not self.model_lock.acquire(blocking=False):
+            return False
+        try:
+            if self.llm is None or self.markers is None:
+                return False
+            self.tokenize(msg)
+            return True
+        finally:
+            self.model_lock.release()
+
     def tokenize(self, msg: Message) -> None:
         # special=False: markers typed by the user stay text and cannot steer the model.
         out = [self.llm.tokenize(t.encode("utf-8"), add_bos=False, special=False) for t in msg["texts"]]
@@ -172,12 +193,14 @@ class Engine:
 
         request_id = msg["id"]
         tokens: list[int] = list(msg["tokens"])
-        deadline = time.monotonic() + float(msg.get("timeout_ms", 10000)) / 1000
+        now = time.monotonic()
+        deadline = now + float(msg.get("timeout_ms", 10000)) / 1000
+        budget_s = float(msg.get("budget_ms") or 0) / 1000
         limits = Limits(
             max_tokens=int(msg.get("max_tokens", 64)), deadline=deadline,
             stop_at_newline=bool(msg.get("stop_at_newline", False)), stop_texts=tuple(msg.get("stop_texts", [])),
             stop_indent=msg.get("stop_indent"), stop_unmatched_close=bool(msg.get("stop_unmatched_close", False)),
-            token_delay_s=_TOKEN_DELAY_S,
+            token_delay_s=_TOKEN_DELAY_S, line_end_after=now + budget_s if budget_s > 0 else None,
         )
         decoder = Decoder(self.llm, self.stop_ids, self._is_eog, self.stop_flag.is_set)
         started = time.perf_counter()
@@ -236,6 +259,8 @@ def _reader(stdin: BinaryIO, inbox: queue.Queue[Message | None], engine: Engine)
         try:
             msg = decode(line)
         except ValueError:
+            continue
+        if msg.get("op") == "tokenize" and engine.tokenize_now(msg):
             continue
         if msg.get("op") == "cancel":
             with engine.lock:
@@ -305,7 +330,7 @@ def main() -> int:
                 channel.send({"ev": "stats", "id": msg.get("id"), "stats": dict(engine.stats),
                               "timeline": list(engine.timeline),
                               "active": engine.active})
-        except Exception as exc:  # a bad request must not kill the engine
+        except Exception as exc:  # noqa: BLE001 -- a bad request must not kill the engine
             channel.send({"ev": "error", "id": msg.get("id"), "message": f"{type(exc).__name__}: {exc}"})
 
 

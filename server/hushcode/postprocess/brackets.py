@@ -1,10 +1,13 @@
 """Brackets: never double an auto-closed bracket, and stop at one that closes an outer scope.
 
-- One line: closers the completion leaves unmatched at its end that the rest of the line
-  already has (the editor auto-closed them) are *replaced*: the suggestion's range extends
-  over them instead of doubling them. Any other unmatched closer cuts the suggestion.
+- One line: a closer may close a bracket opened earlier on the cursor line that the rest of the
+  line does not close (`print(len(x` completed with `))`). Closers the completion leaves
+  unmatched at its end that the rest of the line already has (the editor auto-closed them) are
+  *replaced*: the suggestion's range extends over them instead of doubling them. Any other
+  unmatched closer cuts the suggestion.
 - A block: the first unmatched closer ends the block (it closes the enclosing scope, which
-  the code below the cursor already does).
+  the code below the cursor already does), except one that closes a bracket the cursor line
+  opened and leaves open (a block after `foo(` may end with its `)`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,15 @@ _OPENERS = set(_PAIRS.values())
 
 def unmatched_closers(text: str) -> list[int]:
     """Offsets of closers with no opener before them in `text` (quotes skipped roughly)."""
+    return _scan(text)[1]
+
+
+def open_brackets(text: str) -> list[str]:
+    """The openers `text` leaves unclosed, outermost first (quotes skipped roughly)."""
+    return _scan(text)[0]
+
+
+def _scan(text: str) -> tuple[list[str], list[int]]:
     stack: list[str] = []
     found: list[int] = []
     quote: str | None = None
@@ -39,15 +51,28 @@ def unmatched_closers(text: str) -> list[int]:
             if stack and stack[-1] == _PAIRS[ch]:
                 stack.pop()
             elif stack:
-                return found + [i]  # mismatched: treat as the end of what we can trust
+                return stack, found + [i]  # mismatched: treat as the end of what we can trust
             else:
                 found.append(i)
-    return found
+    return stack, found
+
+
+def _closing_line_openers(ctx: CompletionContext, text: str, closers: list[int]) -> list[int]:
+    """`closers` without those that close a bracket the cursor line opened and its rest leaves open."""
+    waiting = open_brackets(ctx.line_before)
+    del waiting[max(0, len(waiting) - len(unmatched_closers(ctx.line_after))):]  # the rest closes these
+    kept = []
+    for i in closers:
+        if waiting and waiting[-1] == _PAIRS[text[i]]:
+            waiting.pop()
+        else:
+            kept.append(i)
+    return kept
 
 
 def fix_brackets(ctx: CompletionContext, candidate: Candidate) -> Candidate | None:
     text = candidate.text
-    closers = unmatched_closers(text)
+    closers = _closing_line_openers(ctx, text, unmatched_closers(text))
     if ctx.scope is Scope.BLOCK:
         return candidate.with_text(text[: closers[0]]) if closers else candidate
     if ctx.scope is not Scope.LINE:

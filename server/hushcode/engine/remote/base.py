@@ -246,7 +246,7 @@ class RemoteEngine:
         self.counters["generations"] += 1
         loop = asyncio.get_running_loop()
         started = loop.time()
-        stops = StreamStop(request)
+        stops = StreamStop(request, started)
         first_piece: float | None = None
         final: dict[str, Any] = {}
         reason: str | None = None
@@ -267,7 +267,7 @@ class RemoteEngine:
                             if first_piece is None:
                                 first_piece = loop.time()
                             self.generating = True
-                            reason = stops.feed(piece)
+                            reason = stops.feed(piece, loop.time())
                         if end is not None:
                             final = end or {"reason": "stop"}
                             reason = reason or str(end.get("reason") or "stop")

@@ -17,15 +17,17 @@ from hushcode.engine.generation import StopRule
 class StreamStop:
     """Accumulates streamed pieces and says when to stop, and why."""
 
-    def __init__(self, request: GenerateRequest) -> None:
+    def __init__(self, request: GenerateRequest, started: float = 0.0) -> None:
         self.request = request
         self.rule = StopRule(request.stop_indent, request.stop_unmatched_close)
         self.text = ""
         self.pieces = 0
+        # the first-suggestion budget: past this moment, stop at the next line end
+        self.line_end_after = started + request.budget_ms / 1000 if request.budget_ms > 0 else None
 
-    def feed(self, piece: str) -> str | None:
-        """Add one piece; the reason to stop now ("newline", "stop_text", "scope_end", "length")
-        or None to go on. As in the local engine, the piece that meets a rule is kept."""
+    def feed(self, piece: str, now: float = 0.0) -> str | None:
+        """Add one piece; the reason to stop now ("newline", "stop_text", "scope_end", "budget",
+        "length") or None to go on. As in the local engine, the piece that meets a rule is kept."""
         self.text += piece
         self.pieces += 1
         if self.request.stop_at_newline and "\n" in self.text:
@@ -34,6 +36,8 @@ class StreamStop:
             return "stop_text"
         if self.rule.met(self.text):
             return "scope_end"
+        if self.line_end_after is not None and "\n" in piece and self.text.strip() and now > self.line_end_after:
+            return "budget"
         if self.pieces >= self.request.max_tokens:
             return "length"
         return None
