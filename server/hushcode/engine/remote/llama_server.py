@@ -20,7 +20,7 @@ from hushcode.engine.contracts import GenerateRequest
 from hushcode.engine.remote.base import RemoteEngine
 from hushcode.engine.remote.http import BadAnswer
 from hushcode.engine.remote.streaming import json_object, server_stops, sse_data
-from hushcode.engine.remote.text_prompt import infill_parts
+from hushcode.engine.remote.text_prompt import defuse, infill_parts
 from hushcode.engine.remote.tokenizers import (
     LlamaServerTokenizer,
     LocalVocabTokenizer,
@@ -70,7 +70,8 @@ class LlamaServerEngine(RemoteEngine):
         texts = await self.tokenizer.detokenize([*parts.files, parts.prefix, parts.suffix, parts.typed])
         files = [text.partition("\n") for text in texts[: len(parts.files)]]
         prefix, suffix, typed = texts[len(parts.files):]
-        return "/infill", {**body, "input_prefix": prefix, "input_suffix": suffix, "prompt": typed,
+        # the server parses special tokens in `prompt` (the typed part after the middle marker) only
+        return "/infill", {**body, "input_prefix": prefix, "input_suffix": suffix, "prompt": defuse(typed),
                            "input_extra": [{"filename": name, "text": text} for name, _, text in files]}
 
     def _read(self, line: str, state: dict[str, Any]) -> tuple[str, dict[str, Any] | None] | None:
