@@ -5,7 +5,8 @@
   `cache_prompt` lets the server's slot reuse the common prefix, as the local engine does.
 - /infill (`engine.endpoint = "infill"`): the server lays out the FIM prompt itself from
   `input_prefix`, `input_suffix` and `input_extra` (the cross-file context, one entry per file),
-  tokenizing them with special tokens off. The pieces are cut from our token prompt at the
+  tokenizing them with special tokens off (the typed part, `prompt`, with them on: it is
+  defused). The pieces are cut from our token prompt at the
   markers and detokenized; a prompt of another shape (the chat format) goes to /completion.
 Streams are server-sent events: `data: {"content": ..., "stop": false}`, then a last one with
 `"stop": true`, its `stop_type` and `timings`.
