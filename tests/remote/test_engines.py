@@ -329,3 +329,20 @@ async def test_a_stream_broken_after_text_is_not_sent_again(fake: tuple[FakeServ
         assert engine.state is EngineState.READY and not messages.of("error")
     finally:
         await engine.stop()
+
+
+async def test_llama_server_with_the_local_vocabulary(fake: tuple[FakeServer, int], tiny_model: Path) -> None:
+    server, port = fake
+    engine, messages = make("llama-server", port, tokenizer="local", local_model_path=str(tiny_model))
+    engine.start()
+    try:
+        assert await engine.wait_ready(30), messages
+        assert engine.tokenizer is not None and engine.tokenizer.name == "local vocabulary"
+        assert engine.model_path == str(tiny_model)  # shown in the status: the vocabulary's file
+        request = await fim_request(engine, "def f(x):\n    ", "\n")
+        assert await engine.generate(request) is not None
+        sent = server.streams()[-1]["body"]
+        assert sent["prompt"] == request.tokens  # the local vocabulary's ids, as they are
+        assert not [r for r in server.requests if r["path"] == "/tokenize"]  # the server's tokenizer unused
+    finally:
+        await engine.stop()
