@@ -62,6 +62,7 @@ class Config:
     log: Path | None = None
     replay: dict[str, list[str]] | None = None  # path -> recorded answer lines, sent as they are
     slots: int = 0  # >0: at most this many streams generate at once, the rest wait (a busy GPU box)
+    flavour: str = ""  # "vllm": vLLM's /tokenize and /detokenize shapes, no llama.cpp or llama-cpp-python routes
     drop_after: int = 0  # >0: break the connection after this many pieces (a server dying mid-answer)
 
 
@@ -105,6 +106,8 @@ class FakeServer:
             return
         self.client = tuple(scope.get("client") or ())
         handler = getattr(self, "r_" + path.strip("/").replace("/", "_").replace("-", "_"), None)
+        if self.config.flavour == "vllm" and path.startswith(("/extras", "/health", "/props", "/completion")):
+            handler = None
         if handler is None:
             self.record({"path": path, "status": 404})
             await _json(send, {"detail": "Not Found"}, 404)
@@ -121,6 +124,13 @@ class FakeServer:
 
     async def r_tokenize(self, body: Any, receive: Receive, send: Send) -> None:
         self.record({"path": "/tokenize", "body": body})
+        if self.config.flavour == "vllm":  # {"model", "prompt", "add_special_tokens"}
+            if "prompt" not in body or "model" not in body:
+                await _json(send, {"object": "error", "message": "Field required: prompt, model"}, 400)
+                return
+            ids = tokenize(body["prompt"], True)
+            await _json(send, {"tokens": ids, "count": len(ids), "max_model_len": 4096})
+            return
         ids = tokenize(body["content"], bool(body.get("parse_special", True)))
         if body.get("with_pieces"):
             await _json(send, {"tokens": [{"id": t, "piece": detokenize([t])} for t in ids]})
@@ -128,6 +138,9 @@ class FakeServer:
             await _json(send, {"tokens": ids})
 
     async def r_detokenize(self, body: Any, receive: Receive, send: Send) -> None:
+        if self.config.flavour == "vllm":
+            await _json(send, {"prompt": detokenize(body["tokens"])})
+            return
         await _json(send, {"content": detokenize(body["tokens"])})
 
     async def r_completion(self, body: Any, receive: Receive, send: Send) -> None:

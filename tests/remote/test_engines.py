@@ -346,3 +346,23 @@ async def test_llama_server_with_the_local_vocabulary(fake: tuple[FakeServer, in
         assert not [r for r in server.requests if r["path"] == "/tokenize"]  # the server's tokenizer unused
     finally:
         await engine.stop()
+
+
+async def test_openai_against_vllm_sends_token_ids() -> None:
+    server = FakeServer(Config(flavour="vllm"))
+    uv, port = await fake_server.serve(server)
+    engine, messages = make("openai", port)
+    engine.start()
+    try:
+        assert await engine.wait_ready(10), messages
+        assert engine.tokenizer is not None and engine.tokenizer.name == "server /tokenize (vLLM)"
+        request = await fim_request(engine, 'END = "<|endoftext|>"\n', "\n")
+        assert sum(t in SPECIAL.values() for t in request.tokens) == 3  # the typed one stayed text
+        assert await engine.generate(request) is not None
+        body = server.streams()[-1]["body"]
+        assert body["prompt"] == request.tokens and body["model"] == "qwen2.5-coder-test"
+        asked = [r["body"] for r in server.requests if r["path"] == "/tokenize" and "prompt" in r["body"]]
+        assert asked and all(b["add_special_tokens"] is False and b["model"] == "qwen2.5-coder-test" for b in asked)
+    finally:
+        await engine.stop()
+        uv.should_exit = True

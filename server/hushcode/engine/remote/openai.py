@@ -1,10 +1,11 @@
 """OpenAI-compatible `/v1/completions` with a raw FIM prompt (vLLM, llama-cpp-python's server,
 LM Studio, and the llama.cpp server's OpenAI routes).
 
-The prompt goes as text (llama-cpp-python's server accepts no token ids), built from our
-token-id prompt: the markers spelled from the model's vocabulary, the user's text detokenized.
-These servers tokenize the text with special tokens on, so the user's text was defused before
-tokenizing (text_prompt.defuse): a marker typed in a file reaches the model as plain text.
+The prompt goes as token ids to vLLM (recognised by its /tokenize endpoint), and as text to the
+others (llama-cpp-python's server accepts no token ids), built from our token-id prompt: the
+markers spelled from the model's vocabulary, the user's text as we tokenized it. These servers
+tokenize with special tokens on, so the user's text is defused before tokenizing
+(text_prompt.defuse): a marker typed in a file reaches the model as plain text.
 Token counts come from the server's tokenize endpoint (/extras/tokenize, /tokenize), or from a
 local GGUF of the same model. The stream is server-sent events of `choices[0].text`, ending with
 `data: [DONE]`.
@@ -21,6 +22,7 @@ from hushcode.engine.remote.streaming import json_object, server_stops, sse_data
 from hushcode.engine.remote.tokenizers import (
     ExtrasTokenizer,
     LocalVocabTokenizer,
+    VllmTokenizer,
     control_texts,
     discover,
     probe_openai_tokenizer,
@@ -66,8 +68,11 @@ class OpenAIEngine(RemoteEngine):
 
     async def _body(self, request: GenerateRequest) -> tuple[str, dict[str, Any]]:
         assert self.model is not None
+        # vLLM takes token ids (exactly our prompt); llama-cpp-python's server and LM Studio take text
+        prompt: Any = list(request.tokens) if isinstance(self.tokenizer, VllmTokenizer) \
+            else await self.prompt_text(list(request.tokens))
         body: dict[str, Any] = {
-            "prompt": await self.prompt_text(list(request.tokens)), "max_tokens": request.max_tokens,
+            "prompt": prompt, "max_tokens": request.max_tokens,
             "temperature": 0, "stream": True,
             "stop": server_stops(request, self.model.markers.marker_texts, limit=4),  # OpenAI's limit
         }
