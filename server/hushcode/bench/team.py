@@ -30,11 +30,14 @@ from typing import Any
 
 # (file name, text before the cursor, the lines the user types; an Enter and the indentation after each)
 SCRIPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("geometry.py", "import math\n\n\ndef circle_area(radius):\n    ", ("area = math.pi * radius ** 2", "return area")),
-    ("words.py", "def shout(text):\n    ", ("upper = text.upper()", "return upper + '!'")),
-    ("stats.py", "def mean(values):\n    ", ("total = sum(values)", "return total / len(values)")),
+    ("geometry.py", "import math\n\n\ndef circle_area(radius):\n    ",
+     ("if radius < 0:", "    raise ValueError(radius)", "area = math.pi * radius ** 2", "return area")),
+    ("words.py", "def shout(text):\n    ",
+     ("text = text.strip()", "upper = text.upper()", "mark = '!' * 3", "return upper + mark")),
+    ("stats.py", "def mean(values):\n    ",
+     ("values = list(values)", "total = sum(values)", "count = len(values)", "return total / count")),
     ("lines.py", "from pathlib import Path\n\n\ndef read_lines(path):\n    ",
-     ("text = Path(path).read_text()", "return text.splitlines()")),
+     ("path = Path(path)", "text = path.read_text()", "lines = text.splitlines()", "return lines")),
 )
 
 
@@ -208,11 +211,14 @@ def run_team(args: argparse.Namespace) -> int:
     with contextlib.ExitStack() as stack:
         url = args.url or stack.enter_context(serve_model(args.serve_model, log_dir / "llama-server.log", args.threads))
         print(f"[team] {args.users} users against {args.kind} at {url}; logs in {log_dir}", file=sys.stderr)
-        plan = ([("alone", 1)] if not args.no_baseline and args.users > 1 else []) + [("together", args.users)]
+        # a warm-up round first (not reported): the server's first requests pay for its cold start
+        plan = [("warm-up", 1)] + ([("alone", 1)] if not args.no_baseline and args.users > 1 else []) \
+            + [("together", args.users)]
         for name, users in plan:
             (log_dir / name).mkdir()
             rounds[name] = asyncio.run(run_users(url, args.kind, users, options, args.cps, args.cap,
                                                  log_dir=log_dir / name))
+        rounds.pop("warm-up")
     for name, results in rounds.items():
         print(f"{name}: {len(results)} user{'s' if len(results) > 1 else ''}")
         print(report(results))
