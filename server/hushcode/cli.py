@@ -42,26 +42,23 @@ def _parse_location(spec: str) -> tuple[Path, int, int]:
 async def _complete(path: Path, line: int, col: int, verbose: bool) -> int:
     from hushcode.completions import CompletionService, DocumentSnapshot
     from hushcode.config.load import load_effective
-    from hushcode.engine.resources import engine_config
-    from hushcode.engine.supervisor import EngineSupervisor
-    from hushcode.model_choice import choose_model
+    from hushcode.engine.factory import create_engine
 
     # the user file, the current folder's project files and the environment, as `hushcode config` shows
     effective = load_effective([Path.cwd()], None, os.environ)
     settings, warnings = effective.settings, effective.warnings
     for warning in warnings:
         print(f"hushcode: warning: {warning}", file=sys.stderr)
-    choice = choose_model(settings)
-    if choice.error or choice.path is None:
-        print(f"hushcode: {choice.error}", file=sys.stderr)
-        return 1
     text = path.read_text(encoding="utf-8")
 
     def notify(level: str, message: str) -> None:
         print(f"hushcode: {level}: {message}", file=sys.stderr)
 
     started = time.perf_counter()
-    engine = EngineSupervisor(engine_config(choice.path, settings), notify)
+    engine, error = await create_engine(settings, notify, lambda: None)  # local, or HUSHCODE_ENGINE_*
+    if engine is None:
+        print(f"hushcode: {error}", file=sys.stderr)
+        return 1
     engine.start()
     try:
         if not await engine.wait_ready(120):

@@ -17,7 +17,8 @@ from pathlib import PurePosixPath
 
 from hushcode.config.settings import Settings
 from hushcode.documents.positions import position_of, resolve_position
-from hushcode.engine.supervisor import EngineSupervisor, GenerateRequest, GenerateResult
+from hushcode.engine.contracts import GenerateRequest, GenerateResult
+from hushcode.engine.interface import CompletionEngine
 from hushcode.logs import code_logging
 from hushcode.postprocess.candidate import CompletionContext
 from hushcode.postprocess.pipeline import FILTERS, MINIMAL, postprocess
@@ -82,7 +83,7 @@ class CompletionStats:
 class CompletionService:
     """Turns a cursor in a document into at most one suggestion."""
 
-    def __init__(self, settings: Settings, engine: EngineSupervisor | None) -> None:
+    def __init__(self, settings: Settings, engine: CompletionEngine | None) -> None:
         self.settings = settings
         self.engine = engine
         self.stats = CompletionStats()
@@ -204,7 +205,7 @@ class CompletionService:
             fields["alternatives"] = len(found)
         return found
 
-    async def _prompt(self, engine: EngineSupervisor, doc: DocumentSnapshot, offset: int,
+    async def _prompt(self, engine: CompletionEngine, doc: DocumentSnapshot, offset: int,
                       fields: dict[str, float | int | str], speculative: bool = False) -> list[int] | None:
         """Cut the window, tokenize it (special tokens off) and lay it out as token ids."""
         cfg = self.settings.completion

@@ -23,7 +23,8 @@ from pygls.workspace import TextDocument
 from hushcode import __version__, netguard
 from hushcode.completions import CompletionService, DocumentSnapshot
 from hushcode.config.settings import Settings
-from hushcode.engine.supervisor import EngineState, EngineSupervisor
+from hushcode.engine.contracts import EngineState
+from hushcode.engine.interface import CompletionEngine
 from hushcode.protocol import HushcodeProtocol
 from hushcode.transport import serve_stream
 
@@ -43,7 +44,7 @@ class HushcodeServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("hushcode", __version__, protocol_cls=HushcodeProtocol)
         self.settings = Settings()
-        self.engine: EngineSupervisor | None = None
+        self.engine: CompletionEngine | None = None
         self.completions = CompletionService(self.settings, None)
         self.model_error: str | None = None
         self.editor_options: dict[str, Any] = {}  # the latest settings the editor sent
@@ -137,7 +138,9 @@ class HushcodeServer(LanguageServer):
             "state": state,
             "model": engine.model.name if engine and engine.model else None,
             "template": engine.model.markers.template if engine and engine.model else None,
-            "modelPath": engine.config.model_path if engine else None,
+            "modelPath": engine.model_path if engine else None,
+            "engineKind": engine.kind if engine else self.settings.engine.kind,
+            "engineUrl": engine.url if engine else None,
             "threads": list(engine.model.threads) if engine and engine.model and engine.model.threads else None,
             "gpuLayers": engine.model.gpu_layers if engine and engine.model else None,
             "message": self.model_error or (engine.last_error if engine else None),
@@ -183,27 +186,21 @@ class HushcodeServer(LanguageServer):
             log.debug("could not send status", exc_info=True)
 
     async def load_model(self) -> None:
-        """(Re)start the engine for the model the settings choose; stops the previous engine first."""
-        from hushcode.engine.resources import engine_config
-        from hushcode.engine.supervisor import EngineSupervisor
-        from hushcode.model_choice import choose_model
+        """(Re)start the engine the settings choose (engine.kind: the local process for the model,
+        or a shared server); stops the previous engine first."""
+        from hushcode.engine.factory import create_engine
 
         if self.engine is not None:
             old, self.engine = self.engine, None
             self.completions.engine = None
             await old.stop()
-        choice = await asyncio.to_thread(choose_model, self.settings)
-        if choice.error or choice.path is None:
-            self.model_error = choice.error
-            self.notify_user("error", choice.error or "no model configured")
+        engine, error = await create_engine(self.settings, self.notify_user, self.send_status)
+        if engine is None:
+            self.model_error = error
+            self.notify_user("error", error or "no model configured")
             self.send_status()
             return
         self.model_error = None
-        engine = EngineSupervisor(
-            engine_config(choice.path, self.settings),
-            notify=self.notify_user,
-            on_state=self.send_status,
-        )
         self.engine = engine
         self.completions.engine = engine
         engine.start()

@@ -30,15 +30,16 @@ os.makedirs(NO_USER_CONFIG, exist_ok=True)
 SERVER = [*NO_NETWORK, sys.executable, "-m", "hushcode", "serve", "--log-level", "DEBUG"]
 
 
-def config(**env: str) -> ClientServerConfig:
-    """A server started with the test's environment plus `env`."""
+def config(command: list[str] | None = None, **env: str) -> ClientServerConfig:
+    """A server started with the test's environment plus `env`. `command` replaces the usual one:
+    the remote-engine tests start it inside a namespace whose loopback is up (tests/remote/netns.py)."""
     # Tests judge behaviour, not speed: a generous deadline keeps them green on slow machines.
     # No user settings file unless a test writes one: a developer's own config.toml must not change results.
     # The audit hook refuses network access in the server and its engine (tests/conftest.py
     # also sets it for every other process the tests start, and checks the report after each test).
     base = {**os.environ, "HUSHCODE_COMPLETION_TIMEOUT_MS": "120000", "XDG_CONFIG_HOME": NO_USER_CONFIG,
             "HUSHCODE_AUDIT_NETWORK": "1"}
-    return ClientServerConfig(server_command=SERVER, server_env={**base, **env})
+    return ClientServerConfig(server_command=command or SERVER, server_env={**base, **env})
 
 
 def capabilities(client: str = "visual-studio-code", encodings: list[str] | None = None) -> types.ClientCapabilities:
@@ -144,8 +145,8 @@ class Session:
     """A started, initialized server; `async with Session(env) as client`."""
 
     def __init__(self, env: dict[str, str] | None = None, encodings: list[str] | None = None,
-                 options: Any = None) -> None:
-        self.config = config(**(env or {}))
+                 options: Any = None, command: list[str] | None = None) -> None:
+        self.config = config(command, **(env or {}))
         self.encodings = encodings
         self.options = options
         self.client: LanguageClient | None = None

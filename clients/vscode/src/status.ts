@@ -19,6 +19,8 @@ export interface ServerStatus {
   requests?: number;
   answered?: number;
   restarts?: number;
+  engineKind?: string | null; // "local", or the protocol of a shared server
+  engineUrl?: string | null; // where code is sent, for a shared server
 }
 
 /** The client's side: is the server process running, and are completions turned on. */
@@ -35,7 +37,8 @@ function basename(file: string): string {
 }
 
 function modelName(status: ServerStatus | undefined): string {
-  return status?.model || (status?.modelPath ? basename(status.modelPath) : '') || 'model';
+  const where = status?.engineUrl ? ` @ ${status.engineUrl}` : ''; // a shared server: always in sight
+  return (status?.model || (status?.modelPath ? basename(status.modelPath) : '') || 'model') + where;
 }
 
 function figures(status: ServerStatus): string[] {

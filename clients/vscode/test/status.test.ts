@@ -35,3 +35,11 @@ test('server log lines keep their level and lose their timestamp', () => {
   assert.deepEqual(logLine('2026-01-02 03:04:05,678 DEBUG hushcode.x: d'), { level: 'info', text: 'DEBUG hushcode.x: d' });
   assert.deepEqual(logLine('llama_model_loader: loaded'), { level: 'info', text: 'llama_model_loader: loaded' });
 });
+
+test('a shared server: its URL in the status bar; unreachable is a warning', () => {
+  const remote: ServerStatus = { ...ready, engineKind: 'openai', engineUrl: 'http://gpu-box:8080' };
+  assert.match(statusView(remote, 'running', true).text, /@ http:\/\/gpu-box:8080/);
+  const down = statusView({ ...remote, state: 'unreachable' }, 'running', true);
+  assert.equal(down.level, 'warning');
+  assert.match(down.text, /unreachable/);
+});

@@ -125,6 +125,9 @@ def _build_parser() -> _Parser:
     from hushcode.bench.stress import add_parser as add_stress_parser
 
     add_stress_parser(sub)
+    from hushcode.bench.team import add_parser as add_team_parser
+
+    add_team_parser(sub)
     return parser
 
 
@@ -200,6 +203,10 @@ def run(argv: list[str]) -> int:
             from hushcode.bench.latency import run_latency
 
             return run_latency(args)
+        if args.command == "team":
+            from hushcode.bench.team import run_team
+
+            return run_team(args)
         if args.command == "context":
             from hushcode.bench.context import run_context
 

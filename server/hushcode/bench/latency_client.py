@@ -33,8 +33,10 @@ class ReplayError(Exception):
 class Driver:
     """One ``hushcode serve`` process and the client side of its protocol."""
 
-    def __init__(self, options: dict[str, Any], env: dict[str, str], log_file: Path) -> None:
+    def __init__(self, options: dict[str, Any], env: dict[str, str], log_file: Path,
+                 prefix: list[str] | None = None) -> None:
         self.options, self.env, self.log_file = options, env, log_file
+        self.prefix = prefix or []  # e.g. nsenter into a test's network namespace
         self.encoding = "utf-16"
         self.messages: list[str] = []
         self.client = LanguageClient("hushcode-bench-latency", __version__)
@@ -63,6 +65,7 @@ class Driver:
     async def start(self, root: Path, ready_timeout: float) -> dict[str, Any]:
         """Start the server, initialize it, and wait until its engine is ready."""
         await self.client.start_io(
+            *self.prefix,
             sys.executable,
             "-m",
             "hushcode",

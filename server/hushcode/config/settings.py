@@ -60,6 +60,13 @@ class EngineSettings:
     url: str | None = None  # the remote server's base URL, e.g. http://gpu-box:8080
     model: str | None = None  # the model name the remote server knows
     api_key_env: str | None = None  # the NAME of an environment variable holding the API key, never the key
+    # llama-server only: "completion" sends our token ids; "infill" lets the server lay out the FIM prompt
+    endpoint: str = field(default="completion", metadata={"choices": ("completion", "infill")})
+    # "auto": the server's own tokenize endpoint where it has one, else the model.path GGUF's vocabulary
+    tokenizer: str = field(default="auto", metadata={"choices": ("auto", "server", "local")})
+    connect_timeout_ms: int = 2000
+    retries: int = 2  # new connections tried again after a connect error (never once text has arrived)
+    probe_max_ms: int = 30000  # the longest wait between health probes of an unreachable server
 
 
 @dataclass(frozen=True)

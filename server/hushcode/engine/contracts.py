@@ -17,6 +17,7 @@ class EngineState(enum.Enum):
     READY = "ready"
     RESTARTING = "restarting"
     FAILED = "error"
+    UNREACHABLE = "unreachable"  # a remote engine that does not answer; completions are off until it does
 
 
 class EngineCrashed(RuntimeError):
@@ -32,6 +33,7 @@ class EngineConfig:
     gpu_layers: int = -1  # -1: all layers when the llama.cpp build has a GPU, else 0
     n_batch: int = 512
     env: dict[str, str] = field(default_factory=dict)
+    vocab_only: bool = False  # load only the vocabulary: a tokenizer for a remote engine
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The pipe protocol between the server and its engine process: one JSON object per line.
 
-Server to engine (`op`): load, tokenize, generate, cancel, stats, shutdown.
-Engine to server (`ev`): loaded, load_failed, tokens, token, done, stats, error.
+Server to engine (`op`): load, tokenize, detokenize, generate, cancel, stats, shutdown.
+Engine to server (`ev`): loaded, load_failed, tokens, texts, token, done, stats, error.
 Messages carry token ids and small settings, never whole files.
 """
 

@@ -50,7 +50,11 @@ _SILENCE_S = 60.0  # ...and this long without a word from the engine, it is cons
 
 
 class EngineSupervisor:
-    """Owns the engine process for one model."""
+    """Owns the engine process for one model (a `CompletionEngine`; with `config.vocab_only`, a
+    tokenizer only: the isolated vocabulary of a remote engine's model)."""
+
+    kind = "local"
+    url: str | None = None
 
     def __init__(self, config: EngineConfig, notify: Notify, on_state: Callable[[], None] = lambda: None):
         self.config = config
@@ -79,6 +83,10 @@ class EngineSupervisor:
         self._ready = asyncio.Event()
         self.waiting = 0  # generations waiting for the engine (the request queue)
         self.max_waiting = 0
+
+    @property
+    def model_path(self) -> str | None:
+        return self.config.model_path
 
     # -- lifecycle -----------------------------------------------------------------
     def start(self) -> None:
@@ -185,7 +193,8 @@ class EngineSupervisor:
         readers = [asyncio.create_task(self._read_stdout(proc)), asyncio.create_task(self._read_stderr(proc))]
         self._send({"op": "load", "path": self.config.model_path, "n_ctx": self.config.n_ctx,
                     "threads": self.config.threads, "threads_batch": self.config.threads_batch,
-                    "gpu_layers": self.config.gpu_layers, "n_batch": self.config.n_batch})
+                    "gpu_layers": self.config.gpu_layers, "n_batch": self.config.n_batch,
+                    "vocab_only": self.config.vocab_only})
         loaded = False
         wait_exit = asyncio.create_task(proc.wait())
         done, _ = await asyncio.wait({self._loaded, wait_exit}, return_when=asyncio.FIRST_COMPLETED)
@@ -332,6 +341,17 @@ class EngineSupervisor:
             return None
         return msg.get("tokens") if msg.get("ev") == "tokens" else None
 
+    async def detokenize(self, token_lists: list[list[int]]) -> list[str] | None:
+        """The text of each list of token ids (control tokens as their text); None if not ready."""
+        if self.state is not EngineState.READY:
+            return None
+        try:
+            msg = await asyncio.wait_for(
+                self._request({"op": "detokenize", "id": next(self._ids), "tokens": token_lists}), _HARD_GRACE_S + 30)
+        except (EngineCrashed, TimeoutError):
+            return None
+        return msg.get("texts") if msg.get("ev") == "texts" else None
+
     async def stats(self) -> dict[str, Any] | None:
         """The engine's own counters (generations, max concurrent generations, ...)."""
         if self.state is not EngineState.READY:
@@ -361,6 +381,8 @@ class EngineSupervisor:
 
     async def generate(self, request: GenerateRequest) -> GenerateResult | None:
         """Run one generation; None when superseded, cancelled or the engine is unavailable."""
+        if self.config.vocab_only:
+            return None  # a tokenizer has no weights to generate with
         rid = next(self._ids)
         if request.speculative:
             if self._gen_lock.locked():

@@ -85,10 +85,12 @@ class Engine:
         threads = int(msg.get("threads") or 0) or (os.cpu_count() or 1)
         threads_batch = int(msg.get("threads_batch") or 0) or threads
         gpu_layers = gpu_layers_for(int(msg.get("gpu_layers", -1)))
+        vocab_only = bool(msg.get("vocab_only", False))  # a remote engine's tokenizer: no weights
         try:
             self.llm = llama_cpp.Llama(
                 model_path=msg["path"],
-                n_ctx=int(msg.get("n_ctx", 4096)),
+                vocab_only=vocab_only,
+                n_ctx=64 if vocab_only else int(msg.get("n_ctx", 4096)),
                 n_threads=threads,
                 n_threads_batch=threads_batch,
                 n_gpu_layers=gpu_layers,
@@ -113,7 +115,7 @@ class Engine:
         self.markers = markers
         from hushcode.engine.kv_reuse import can_shift
 
-        self.can_shift = can_shift(self.llm)
+        self.can_shift = False if vocab_only else can_shift(self.llm)
         model = self.llm._model
         self.stop_ids = set(markers.stop_ids) | {t for t in (model.token_eos(), model.token_eot()) if t >= 0}
         bos = model.token_bos() if model.add_bos_token() else None
@@ -170,6 +172,26 @@ class Engine:
         # special=False: markers typed by the user stay text and cannot steer the model.
         out = [self.llm.tokenize(t.encode("utf-8"), add_bos=False, special=False) for t in msg["texts"]]
         self.channel.send({"ev": "tokens", "id": msg["id"], "tokens": out})
+
+    def detokenize(self, msg: Message) -> None:
+        # special=True: a control token comes back as its text (a remote engine's text prompt)
+        texts = [b"".join(self._piece(int(t)) for t in ids).decode("utf-8", "replace") for ids in msg["tokens"]]
+        self.channel.send({"ev": "texts", "id": msg["id"], "texts": texts})
+
+    def _piece(self, token: int) -> bytes:
+        """One token's bytes, control tokens spelled out (llama-cpp-python's own helper has a
+        32-byte buffer, too small for long whitespace tokens)."""
+        import ctypes
+
+        import llama_cpp
+
+        size = 256
+        while True:
+            buffer = ctypes.create_string_buffer(size)
+            n = llama_cpp.llama_token_to_piece(self.llm._model.vocab, token, buffer, size, 0, True)
+            if n >= 0:
+                return buffer.raw[:n]
+            size = -n
 
     def generate(self, msg: Message) -> None:
         self.active += 1
@@ -311,6 +333,8 @@ def main() -> int:
                 channel.send({"ev": "error", "id": msg.get("id"), "message": "no model loaded"})
             elif op == "tokenize":
                 engine.tokenize(msg)
+            elif op == "detokenize":
+                engine.detokenize(msg)
             elif op == "generate":
                 with engine.lock:
                     skip = msg["id"] in engine.cancelled_ids

@@ -82,7 +82,8 @@ async def _progress(ls: HushcodeServer) -> None:
     if engine is None or not (window and window.work_done_progress):
         return
     token = str(uuid.uuid4())
-    name = os.path.basename(engine.config.model_path)
+    config = getattr(engine, "config", None)  # a remote engine has a URL instead
+    name = os.path.basename(config.model_path) if config is not None else str(getattr(engine, "url", "engine"))
     try:
         await ls.work_done_progress.create_async(token)
         ls.work_done_progress.begin(token, types.WorkDoneProgressBegin(title="hushcode: loading model",

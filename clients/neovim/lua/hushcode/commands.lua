@@ -22,6 +22,7 @@ function M.describe(status, client)
   local lines = {
     ('state: %s%s'):format(status.state, status.message and (' (' .. status.message .. ')') or ''),
     ('model: %s (template %s)'):format(status.model or '-', status.template or '-'),
+    ('engine: %s%s'):format(status.engineKind or 'local', status.engineUrl and (' at ' .. status.engineUrl) or ''),
     ('server: %s %s, pid %s'):format(info.name or 'hushcode', info.version or '?', status.pid or '?'),
     ('completions: %s, %s answered of %s requests'):format(
       require('hushcode.status').enabled and 'on' or 'off', status.answered or 0, status.requests or 0),

@@ -23,6 +23,9 @@ M.defaults = {
   model = nil,
   --- initializationOptions `completion`, camelCase: { maxTokens = 64, timeoutMs = 5000, ... }.
   completion = {},
+  --- initializationOptions `engine`: a shared server, e.g. { kind = 'openai', url = 'http://gpu-box:8000',
+  --- apiKeyEnv = 'HUSHCODE_TEAM_KEY' } (docs/team.md). Empty: the local engine.
+  engine = {},
   --- Insert-mode keys; set one to false to leave it unmapped, or `keymaps = false` for none.
   keymaps = {
     accept = '<M-l>',
@@ -46,6 +49,9 @@ local function init_options(opts)
   end
   if opts.completion and next(opts.completion) then
     init.completion = opts.completion
+  end
+  if opts.engine and next(opts.engine) then
+    init.engine = opts.engine -- a shared server (docs/team.md)
   end
   return next(init) and init or nil
 end

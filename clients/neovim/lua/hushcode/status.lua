@@ -2,8 +2,10 @@
 local M = {}
 
 ---@class hushcode.Status
----@field state 'loading'|'ready'|'restarting'|'error'|'stopped'
+---@field state 'loading'|'ready'|'restarting'|'error'|'stopped'|'unreachable'
 ---@field model string?
+---@field engineKind string? 'local', or the protocol of a shared server
+---@field engineUrl string? where code is sent, for a shared server
 ---@field template string?
 ---@field message string?
 ---@field lastLatencyMs number?
@@ -86,7 +88,7 @@ function M.statusline()
     return 'hushcode: off'
   end
   if status.state == 'ready' then
-    local text = 'hushcode: ' .. (status.model or 'ready')
+    local text = 'hushcode: ' .. (status.model or 'ready') .. (status.engineUrl and (' @ ' .. status.engineUrl) or '')
     if type(status.lastLatencyMs) == 'number' then
       text = text .. (' %dms'):format(math.floor(status.lastLatencyMs + 0.5))
     end

@@ -1,0 +1,6 @@
+"""Remote engines: the same completions from a shared inference server (opt-in, see docs/team.md).
+
+One module per protocol (`llama_server`, `openai`, `ollama`) on a shared base (`base`: state,
+health probes, newest-request-wins, deadline, retries; `http`: one connection pool per engine).
+Nothing in here opens a connection unless `engine.kind` names a remote engine.
+"""
