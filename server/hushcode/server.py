@@ -169,7 +169,7 @@ class HushcodeServer(LanguageServer):
             "protocolPending": len(self.protocol._request_futures),  # handlers not yet done, both ways
             "pid": os.getpid(),
             # whether the network audit hook runs here and in the engine (HUSHCODE_AUDIT_NETWORK=1)
-            "networkAudit": {"server": netguard.installed(), "engine": engine.network_audit if engine else None},
+            "networkAudit": {"server": netguard.installed(), "engine": getattr(engine, "network_audit", None)},
         }
 
     def _workspace_ready(self) -> bool:

@@ -5,6 +5,7 @@ the index cache and the model stamps survive a crash mid-write (atomic writes)."
 from __future__ import annotations
 
 import hashlib
+import tomllib
 import json
 import os
 import re
@@ -23,7 +24,7 @@ from hushcode.workspace import cache
 from hushcode.workspace.index import WorkspaceIndex
 from tests.e2e import lsp
 from tests.reliability.fault_helpers import any_model, index_ready, session, tree_state  # noqa: F401
-from tests.unit.test_models_catalog import _entry_dict
+from tests.models.helpers import catalog_toml
 
 PAST_NS = 1_600_000_000_123_456_789  # every entry gets this mtime: any touch shows
 
@@ -197,8 +198,9 @@ def test_damaged_model_stamp_means_hashing_again(tmp_path: Path, monkeypatch: py
                                                  damage: str) -> None:
     monkeypatch.setenv("HUSHCODE_MODELS_DIR", str(tmp_path))
     data = b"GGUF" + os.urandom(100_000)
-    entry = parse_catalog({"models": [_entry_dict(size_bytes=len(data),
-                                                  sha256=hashlib.sha256(data).hexdigest())]}).default()
+    source = '[[models.files.sources]]\nkind = "huggingface"\nrepo = "o/r"\n'
+    entry = parse_catalog(tomllib.loads(catalog_toml("m", len(data), hashlib.sha256(data).hexdigest(),
+                                                     source))).default()
     path = installed_path(entry)
     path.write_bytes(data)
     assert verify_file(path, entry).ok

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from hushcode.config.settings import Settings
-from hushcode.engine.contracts import EngineConfig, Notify
+from hushcode.engine.contracts import Notify
 from hushcode.engine.interface import CompletionEngine
 
 REMOTE_KINDS = ("llama-server", "openai", "ollama")
