@@ -27,7 +27,9 @@ from tests.e2e import lsp
 from tests.fixtures.tiny_gguf import write_tiny_gguf
 from tests.reliability.fault_helpers import index_ready
 
-CONTROL = llama_cpp.LLAMA_TOKEN_ATTR_CONTROL | llama_cpp.LLAMA_TOKEN_ATTR_USER_DEFINED
+# Control tokens shape the prompt. (User-defined tokens, such as Qwen's `<tool_call>`, are added
+# words that the model's own tokenizer also makes from that text: they are not markers.)
+CONTROL = llama_cpp.LLAMA_TOKEN_ATTR_CONTROL
 
 
 def template_tokens(name: str) -> tuple[str, ...]:
