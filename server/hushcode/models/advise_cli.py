@@ -24,11 +24,14 @@ def configured_path(catalog: Catalog) -> tuple[Path, int, bool]:
     n_ctx = 4096
     path: Path | None = None
     try:
-        from hushcode.config.settings import load_settings
+        from hushcode.config.load import load_effective
 
-        settings, _warnings = load_settings(None, os.environ)
+        # every layer, as the server would see this folder: the user file, the project files, the environment
+        settings = load_effective([Path.cwd()], None, os.environ).settings
         n_ctx = settings.model.context_tokens
-        if settings.model.path:
+        if settings.model.path in catalog.ids():  # `hushcode models use ID` writes a catalog id
+            path = installed_path(catalog.get(settings.model.path))
+        elif settings.model.path:
             path = Path(settings.model.path).expanduser()
     except (ImportError, AttributeError, TypeError, ValueError):
         pass  # settings are another module's business: advise still works without them
