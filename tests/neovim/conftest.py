@@ -53,7 +53,10 @@ def nvim_011() -> str:
 def _editor(nvim: str, tmp_path: Path, model_path: Path) -> Iterator[Editor]:
     # Tests judge behaviour, not speed: a generous deadline keeps them green on slow machines.
     editor = Editor(nvim, tmp_path, {"HUSHCODE_MODEL": str(model_path),
-                                     "HUSHCODE_COMPLETION_TIMEOUT_MS": "120000"})
+                                     "HUSHCODE_COMPLETION_TIMEOUT_MS": "120000",
+                                     # whole blocks while typing: the tests accept and cycle multi-line
+                                     # suggestions (the first-suggestion budget is the server's business)
+                                     "HUSHCODE_COMPLETION_FIRST_SUGGESTION_MS": "0"})
     try:
         yield editor
     finally:
