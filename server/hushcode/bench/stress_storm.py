@@ -9,7 +9,8 @@ One ``hushcode serve`` (driven like an editor by latency_client.Driver) is measu
    keystroke the previous request, if still unanswered, is cancelled with $/cancelRequest
    (as VS Code does) with probability `cancel_fraction`; the rest are left to the server's
    own "newest request wins". At every `settle_every`-th line start the typist waits (at most
-   `cap_s`) for the answer before typing on, as a person glancing at the suggestion.
+   `cap_s`, never past the end of the storm) for the answer before typing on, as a person
+   glancing at the suggestion.
 
 Meanwhile, every `sample_s`: the RSS of the server and of its engine, and the server's
 queue figures (hushcode/getStatus: generations waiting for the engine, requests in flight).
@@ -40,8 +41,8 @@ class StormPlan:
     duration_s: float = 600.0
     cps: float = 30.0
     cancel_fraction: float = 0.8
-    settle_every: int = 3
-    cap_s: float = 20.0
+    settle_every: int = 5
+    cap_s: float = 10.0
     quiet_requests: int = 12
     warmup_s: float = 15.0
     sample_s: float = 1.0
@@ -174,7 +175,7 @@ async def _type(driver: Driver, tasks: list[TypingTask], plan: StormPlan, root: 
                 if pause_count % plan.settle_every == 0:
                     entry["settle"] = True
                     waited = time.perf_counter()
-                    await _settle(future, plan.cap_s)
+                    await _settle(future, max(0.0, min(plan.cap_s, deadline - waited)))
                     rec.typing_s -= time.perf_counter() - waited
                     tick = time.perf_counter()
         driver.close(uri)
