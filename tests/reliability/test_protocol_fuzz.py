@@ -96,7 +96,7 @@ def test_random_sessions_keep_every_document_in_sync(tiny_server: Fuzzed, data: 
 
 @pytest.mark.model
 @pytest.mark.timeout(600)
-@settings(max_examples=5, **_SETTINGS)
+@settings(max_examples=8, **_SETTINGS)
 @given(data=st.data())
 def test_random_sessions_with_the_real_model(real_server: Fuzzed, data: st.DataObject) -> None:
     real_server.run(data, max_messages=20, timeout=120, big_lines=False)  # 1 MB lines: in the bulk
