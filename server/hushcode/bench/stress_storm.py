@@ -3,7 +3,8 @@
 One ``hushcode serve`` (driven like an editor by latency_client.Driver) is measured twice:
 
 1. **quiet**: at `quiet_requests` line starts, the document is brought to that point in one
-   edit, the server is left idle for a second, and one inlineCompletion request is timed;
+   edit, the server is left idle for a second, and one inlineCompletion request is timed (each
+   answer is awaited, up to QUIET_CAP_S, before the next);
 2. **storm**: function bodies of real files are re-typed (latency_script's typist) at `cps`
    keystrokes per second, each keystroke a didChange plus an inlineCompletion request. At a
    keystroke the previous request, if still unanswered, is cancelled with $/cancelRequest
@@ -34,6 +35,7 @@ from hushcode.bench.latency_script import TypingTask, apply_keystrokes, keystrok
 from hushcode.bench.latency_session import read_rss_kb
 
 CANCELLED = -32800
+QUIET_CAP_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ async def _quiet(driver: Driver, tasks: list[TypingTask], plan: StormPlan, root:
         sent = time.perf_counter()
         future = driver.request(uri, driver.position(document, cursor), entry["id"])
         _track(future, entry, sent)
-        await _settle(future, plan.cap_s)
+        await _settle(future, QUIET_CAP_S)  # quiet means one request at a time: wait for it
         entry.setdefault("outcome", "unanswered")
         rec.quiet.append(entry)
         driver.close(uri)
