@@ -2,9 +2,9 @@
 
 One ``hushcode serve`` (driven like an editor by latency_client.Driver) is measured twice:
 
-1. **quiet**: at `quiet_requests` line starts, the document is brought to that point in one
-   edit, the server is left idle for a second, and one inlineCompletion request is timed (each
-   answer is awaited, up to QUIET_CAP_S, before the next);
+1. **quiet**: the same typist re-types function bodies without the storm: keystrokes without
+   requests and, at each line start, a second of idle time and one inlineCompletion request
+   whose answer is awaited (up to QUIET_CAP_S), `quiet_requests` times;
 2. **storm**: function bodies of real files are re-typed (latency_script's typist) at `cps`
    keystrokes per second, each keystroke a didChange plus an inlineCompletion request. At a
    keystroke the previous request, if still unanswered, is cancelled with $/cancelRequest
@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from hushcode.bench.latency_client import Driver
-from hushcode.bench.latency_script import TypingTask, apply_keystrokes, keystrokes
+from hushcode.bench.latency_script import TypingTask, keystrokes
 from hushcode.bench.latency_session import read_rss_kb
 
 CANCELLED = -32800
@@ -99,25 +99,32 @@ async def _settle(future: Future[Any], cap_s: float) -> None:
 
 async def _quiet(driver: Driver, tasks: list[TypingTask], plan: StormPlan, root: Path,
                  rec: StormRecord, say: Callable[[str], None]) -> None:
-    rng = random.Random(plan.seed + 1)
-    for n in range(plan.quiet_requests):
-        task = tasks[n % len(tasks)]
-        strokes = keystrokes(task.body, task.body_start)
-        pauses = [i for i, s in enumerate(strokes) if s.pause]
-        upto = rng.choice(pauses)
-        document = apply_keystrokes(task.document, strokes[: upto + 1])
-        cursor = strokes[upto].offset + len(strokes[upto].text)
+    """The same typist without the storm: keystrokes without requests, and at each line start a
+    second of idle time, then one request whose answer is awaited (the storm's settle points,
+    alone on the machine)."""
+    for n, task in enumerate(cycle(tasks[::-1])):  # from the other end: the storm starts on fresh files
         uri = (root / f"quiet_{n}.py").as_uri()
+        document, version = task.document, 1
         driver.open(uri, document)
-        await asyncio.sleep(1.0)  # idle: warm-up done, nothing queued
-        entry: dict[str, Any] = {"id": f"q{n}"}
-        sent = time.perf_counter()
-        future = driver.request(uri, driver.position(document, cursor), entry["id"])
-        _track(future, entry, sent)
-        await _settle(future, QUIET_CAP_S)  # quiet means one request at a time: wait for it
-        entry.setdefault("outcome", "unanswered")
-        rec.quiet.append(entry)
+        for stroke in keystrokes(task.body, task.body_start):
+            version += 1
+            driver.insert(uri, version, driver.position(document, stroke.offset), stroke.text)
+            document = document[: stroke.offset] + stroke.text + document[stroke.offset :]
+            if not stroke.pause:
+                continue
+            await asyncio.sleep(1.0)  # idle: nothing else queued
+            entry: dict[str, Any] = {"id": f"q{len(rec.quiet) + 1}"}
+            sent = time.perf_counter()
+            future = driver.request(uri, driver.position(document, stroke.offset + len(stroke.text)), entry["id"])
+            _track(future, entry, sent)
+            await _settle(future, QUIET_CAP_S)  # quiet means one request at a time: wait for it
+            entry.setdefault("outcome", "unanswered")
+            rec.quiet.append(entry)
+            if len(rec.quiet) >= plan.quiet_requests:
+                break
         driver.close(uri)
+        if len(rec.quiet) >= plan.quiet_requests:
+            break
     answered = [q["latency_ms"] for q in rec.quiet if q["outcome"] == "answered"]
     say(f"quiet: {len(answered)}/{len(rec.quiet)} answered, times {answered} ms")
 
