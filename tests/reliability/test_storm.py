@@ -19,7 +19,7 @@ from hushcode.bench.stress import GROWTH_LIMIT_MB, summarize
 from hushcode.bench.stress_storm import StormPlan, run_storm
 from tests.reliability.conftest import report
 
-PLAN = StormPlan(duration_s=60, cps=30, cancel_fraction=0.8, settle_every=3, cap_s=30, quiet_requests=4,
+PLAN = StormPlan(duration_s=60, cps=30, cancel_fraction=0.8, settle_every=5, cap_s=10, quiet_requests=3,
                  warmup_s=15)
 
 
@@ -47,7 +47,7 @@ async def test_a_typing_storm_neither_crashes_nor_overlaps_nor_queues_nor_leaks(
            f"(growth {m['growth_mb']} MB), p95 quiet {lat['quiet']['p95_ms']} ms / storm {lat['storm']['p95_ms']} ms")
 
     assert s["crashes"] == {"server_exit": None, "engine_restarts": 0, "total": 0}
-    assert s["keystrokes"] >= 0.5 * PLAN.cps * PLAN.duration_s * 0.5  # it really stormed (settling included)
+    assert s["keystrokes"] >= 300  # it really stormed: 10 s of typing at least, whatever the settle waits
     requests = s["requests"]
     assert requests["unanswered"] == 0 and requests["errors"] == 0, [r for r in rec.requests if r["outcome"]
                                                                        in ("unanswered", "error")][:5]

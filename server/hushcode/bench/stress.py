@@ -47,9 +47,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--cps", type=float, default=30.0, help="keystrokes per second (default: %(default)s)")
     p.add_argument("--cancel-fraction", type=float, default=0.8,
                    help="share of keystrokes that cancel the previous unanswered request (default: %(default)s)")
-    p.add_argument("--settle-every", type=int, default=3,
+    p.add_argument("--settle-every", type=int, default=5,
                    help="wait for the answer at every Nth line start (default: %(default)s)")
-    p.add_argument("--cap", type=float, default=20.0, help="longest wait for such an answer, s (default: %(default)s)")
+    p.add_argument("--cap", type=float, default=10.0, help="longest wait for such an answer, s (default: %(default)s)")
     p.add_argument("--quiet-requests", type=int, default=12, help="requests timed before the storm (default: %(default)s)")
     p.add_argument("--warmup-s", type=float, default=15.0,
                    help="seconds of storm before the memory baseline is taken (default: %(default)s)")

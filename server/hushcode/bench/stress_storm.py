@@ -2,14 +2,16 @@
 
 One ``hushcode serve`` (driven like an editor by latency_client.Driver) is measured twice:
 
-1. **quiet**: at `quiet_requests` line starts, the document is brought to that point in one
-   edit, the server is left idle for a second, and one inlineCompletion request is timed;
+1. **quiet**: the same typist re-types function bodies without the storm: keystrokes without
+   requests and, at each line start, a second of idle time and one inlineCompletion request
+   whose answer is awaited (up to QUIET_CAP_S), `quiet_requests` times;
 2. **storm**: function bodies of real files are re-typed (latency_script's typist) at `cps`
    keystrokes per second, each keystroke a didChange plus an inlineCompletion request. At a
    keystroke the previous request, if still unanswered, is cancelled with $/cancelRequest
    (as VS Code does) with probability `cancel_fraction`; the rest are left to the server's
    own "newest request wins". At every `settle_every`-th line start the typist waits (at most
-   `cap_s`) for the answer before typing on, as a person glancing at the suggestion.
+   `cap_s`, never past the end of the storm) for the answer before typing on, as a person
+   glancing at the suggestion.
 
 Meanwhile, every `sample_s`: the RSS of the server and of its engine, and the server's
 queue figures (hushcode/getStatus: generations waiting for the engine, requests in flight).
@@ -29,10 +31,11 @@ from pathlib import Path
 from typing import Any
 
 from hushcode.bench.latency_client import Driver
-from hushcode.bench.latency_script import TypingTask, apply_keystrokes, keystrokes
+from hushcode.bench.latency_script import TypingTask, keystrokes
 from hushcode.bench.latency_session import read_rss_kb
 
 CANCELLED = -32800
+QUIET_CAP_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -40,8 +43,8 @@ class StormPlan:
     duration_s: float = 600.0
     cps: float = 30.0
     cancel_fraction: float = 0.8
-    settle_every: int = 3
-    cap_s: float = 20.0
+    settle_every: int = 5
+    cap_s: float = 10.0
     quiet_requests: int = 12
     warmup_s: float = 15.0
     sample_s: float = 1.0
@@ -96,25 +99,32 @@ async def _settle(future: Future[Any], cap_s: float) -> None:
 
 async def _quiet(driver: Driver, tasks: list[TypingTask], plan: StormPlan, root: Path,
                  rec: StormRecord, say: Callable[[str], None]) -> None:
-    rng = random.Random(plan.seed + 1)
-    for n in range(plan.quiet_requests):
-        task = tasks[n % len(tasks)]
-        strokes = keystrokes(task.body, task.body_start)
-        pauses = [i for i, s in enumerate(strokes) if s.pause]
-        upto = rng.choice(pauses)
-        document = apply_keystrokes(task.document, strokes[: upto + 1])
-        cursor = strokes[upto].offset + len(strokes[upto].text)
+    """The same typist without the storm: keystrokes without requests, and at each line start a
+    second of idle time, then one request whose answer is awaited (the storm's settle points,
+    alone on the machine)."""
+    for n, task in enumerate(cycle(tasks[::-1])):  # from the other end: the storm starts on fresh files
         uri = (root / f"quiet_{n}.py").as_uri()
+        document, version = task.document, 1
         driver.open(uri, document)
-        await asyncio.sleep(1.0)  # idle: warm-up done, nothing queued
-        entry: dict[str, Any] = {"id": f"q{n}"}
-        sent = time.perf_counter()
-        future = driver.request(uri, driver.position(document, cursor), entry["id"])
-        _track(future, entry, sent)
-        await _settle(future, plan.cap_s)
-        entry.setdefault("outcome", "unanswered")
-        rec.quiet.append(entry)
+        for stroke in keystrokes(task.body, task.body_start):
+            version += 1
+            driver.insert(uri, version, driver.position(document, stroke.offset), stroke.text)
+            document = document[: stroke.offset] + stroke.text + document[stroke.offset :]
+            if not stroke.pause:
+                continue
+            await asyncio.sleep(1.0)  # idle: nothing else queued
+            entry: dict[str, Any] = {"id": f"q{len(rec.quiet) + 1}"}
+            sent = time.perf_counter()
+            future = driver.request(uri, driver.position(document, stroke.offset + len(stroke.text)), entry["id"])
+            _track(future, entry, sent)
+            await _settle(future, QUIET_CAP_S)  # quiet means one request at a time: wait for it
+            entry.setdefault("outcome", "unanswered")
+            rec.quiet.append(entry)
+            if len(rec.quiet) >= plan.quiet_requests:
+                break
         driver.close(uri)
+        if len(rec.quiet) >= plan.quiet_requests:
+            break
     answered = [q["latency_ms"] for q in rec.quiet if q["outcome"] == "answered"]
     say(f"quiet: {len(answered)}/{len(rec.quiet)} answered, times {answered} ms")
 
@@ -174,7 +184,7 @@ async def _type(driver: Driver, tasks: list[TypingTask], plan: StormPlan, root: 
                 if pause_count % plan.settle_every == 0:
                     entry["settle"] = True
                     waited = time.perf_counter()
-                    await _settle(future, plan.cap_s)
+                    await _settle(future, max(0.0, min(plan.cap_s, deadline - waited)))
                     rec.typing_s -= time.perf_counter() - waited
                     tick = time.perf_counter()
         driver.close(uri)

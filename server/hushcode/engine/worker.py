@@ -276,7 +276,14 @@ def _network_audit() -> bool:
 
 
 def _reader(stdin: BinaryIO, inbox: queue.Queue[Message | None], engine: Engine) -> None:
-    """Parse requests; a cancel takes effect at once, everything else is queued."""
+    """Parse requests; a cancel takes effect at once, and so does a tokenize once the model is
+    loaded; everything else is queued.
+
+    Tokenizing here, not behind a running generation, matters while the user types: the newer
+    request must reach `generate` (where the server cancels the obsolete generation of its
+    document) without waiting for that generation to end. llama.cpp's tokenizer only reads the
+    vocabulary, so it can run beside a decode (llama-server tokenizes in its HTTP threads too).
+    """
     for line in stdin:
         try:
             msg = decode(line)
@@ -289,6 +296,12 @@ def _reader(stdin: BinaryIO, inbox: queue.Queue[Message | None], engine: Engine)
                 engine.cancelled_ids.append(msg.get("id"))
                 if msg.get("id") == engine.current_id:
                     engine.stop_flag.set()
+            continue
+        if msg.get("op") == "tokenize" and engine.llm is not None:
+            try:
+                engine.tokenize(msg)
+            except Exception as exc:  # noqa: BLE001 - a bad request must not kill the reader
+                engine.channel.send({"ev": "error", "id": msg.get("id"), "message": f"{type(exc).__name__}: {exc}"})
             continue
         inbox.put(msg)
     inbox.put(None)  # the server closed the pipe: exit
