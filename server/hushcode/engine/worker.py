@@ -163,7 +163,10 @@ class Engine:
         try:
             if self.llm is None or self.markers is None:
                 return False
-            self.tokenize(msg)
+            try:
+                self.tokenize(msg)
+            except Exception as exc:  # noqa: BLE001 - a bad request must not kill the reader
+                self.channel.send({"ev": "error", "id": msg.get("id"), "message": f"{type(exc).__name__}: {exc}"})
             return True
         finally:
             self.model_lock.release()
@@ -296,12 +299,6 @@ def _reader(stdin: BinaryIO, inbox: queue.Queue[Message | None], engine: Engine)
                 engine.cancelled_ids.append(msg.get("id"))
                 if msg.get("id") == engine.current_id:
                     engine.stop_flag.set()
-            continue
-        if msg.get("op") == "tokenize" and engine.llm is not None:
-            try:
-                engine.tokenize(msg)
-            except Exception as exc:  # noqa: BLE001 - a bad request must not kill the reader
-                engine.channel.send({"ev": "error", "id": msg.get("id"), "message": f"{type(exc).__name__}: {exc}"})
             continue
         inbox.put(msg)
     inbox.put(None)  # the server closed the pipe: exit
