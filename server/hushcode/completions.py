@@ -12,29 +12,32 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from hushcode.config.settings import Settings
 from hushcode.documents.positions import position_of, resolve_position
 from hushcode.engine.contracts import GenerateRequest, GenerateResult
 from hushcode.engine.interface import CompletionEngine
+from hushcode.engine.kv_reuse import plan_reuse
 from hushcode.logs import code_logging
 from hushcode.postprocess.candidate import CompletionContext
 from hushcode.postprocess.pipeline import FILTERS, MINIMAL, postprocess
-from hushcode.prompt.formats import choose_format
-from hushcode.prompt.layout import (CHAT_HOLE, CHAT_SYSTEM, Budget, PromptPieces, build_prompt, fit_budget,
-                                    typed_after_middle)
 from hushcode.prompt.context import ContextSnippet, comment_text, repo_texts
+from hushcode.prompt.formats import choose_format
+from hushcode.prompt.layout import (
+    CHAT_HOLE,
+    CHAT_SYSTEM,
+    Budget,
+    PromptPieces,
+    build_prompt,
+    fit_budget,
+    typed_after_middle,
+)
 from hushcode.prompt.window import Window, cut_window
-from hushcode.syntax.decide import Scope, decide
 from hushcode.suggestion_cache import CachedText, SuggestionCache
+from hushcode.syntax.decide import Scope, decide
 from hushcode.syntax.languages import detect_language
-
-
-def language_name(doc: DocumentSnapshot) -> str | None:
-    info = detect_language(doc.language_id, doc.uri)
-    return info.name if info else None
 from hushcode.typing_rhythm import TypingRhythm
 
 if TYPE_CHECKING:
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("hushcode.completion")
 
 _CHARS_PER_TOKEN = 3  # a conservative estimate for code; the token budget is enforced after tokenizing
+_COLD_SUFFIX_TOKENS = 32  # the short prompt's suffix (see completion.cold_prompt_tokens)
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,20 @@ class DocumentSnapshot:
     def __post_init__(self) -> None:
         if not self.relative_path:
             object.__setattr__(self, "relative_path", PurePosixPath(self.uri).name)
+
+
+def language_name(doc: DocumentSnapshot) -> str | None:
+    info = detect_language(doc.language_id, doc.uri)
+    return info.name if info else None
+
+
+@dataclass(frozen=True)
+class PromptTokens:
+    """A request's prompt as token ids: the full one, and the short one for a cold cache (the end
+    of the prefix and the start of the suffix only: no cross-file context)."""
+
+    full: list[int]
+    short: list[int]
 
 
 @dataclass(frozen=True)
@@ -93,6 +111,9 @@ class CompletionService:
         self.cache = SuggestionCache()
         self.context: WorkspaceContext | None = None  # cross-file context, when the server has a workspace
         self._cursors: dict[str, int] = {}  # per document: where the user last asked (for warm-up)
+        # the prompt the engine's KV cache is expected to hold (the last one sent), and its document
+        self._cached_prompt: tuple[str, list[int]] | None = None
+        self._background: set[asyncio.Task[None]] = set()
 
     async def suggest(
         self, doc: DocumentSnapshot, line: int, character: int, encoding: str, request_id: object
@@ -152,7 +173,8 @@ class CompletionService:
         if decision.scope is Scope.SKIP:
             fields["result"] = f"skip_{decision.reason}"
             return []
-        if not speculative and (delay := rhythm.delay_ms()) > 0:
+        at_line_start = not before[cursor.line_start:].strip()  # just after an Enter: no debounce
+        if not speculative and (delay := rhythm.delay_ms(at_line_start)) > 0:
             await asyncio.sleep(delay / 1000)  # debounce: a newer keystroke makes this one moot
             if self._latest.get(doc.uri) != ticket:
                 fields["result"] = "superseded"
@@ -161,10 +183,16 @@ class CompletionService:
         if engine is None or engine.model is None:
             fields["result"] = "no_engine"
             return []
-        tokens = await self._prompt(engine, doc, cursor.offset, fields, speculative)
-        if tokens is None:
+        prompt = await self._prompt(engine, doc, cursor.offset, fields, speculative)
+        if prompt is None:
             fields["result"] = "engine_unavailable"
             return []
+        tokens = prompt.full
+        cold = not speculative and self._cold(engine, doc.uri, prompt.full)
+        if cold:  # answer from the short prompt now; the full one is evaluated in the background next
+            tokens = prompt.short
+            fields["cold"] = 1
+        self._cached_prompt = (doc.uri, prompt.full)
         scope = decision.scope
         result = await engine.generate(GenerateRequest(
             tokens=tokens, document=doc.uri, speculative=speculative,
@@ -177,6 +205,8 @@ class CompletionService:
             # typing (not a manual trigger, not background work): show the first lines fast
             budget_ms=cfg.first_suggestion_ms if scope is Scope.BLOCK and alternatives == 1 and not speculative else 0,
         ))
+        if cold:
+            self._evaluate_later(engine, doc.uri, prompt.full)
         if result is None:
             fields["result"] = "cancelled_or_unavailable"
             return []
@@ -206,7 +236,7 @@ class CompletionService:
         return found
 
     async def _prompt(self, engine: CompletionEngine, doc: DocumentSnapshot, offset: int,
-                      fields: dict[str, float | int | str], speculative: bool = False) -> list[int] | None:
+                      fields: dict[str, float | int | str], speculative: bool = False) -> PromptTokens | None:
         """Cut the window, tokenize it (special tokens off) and lay it out as token ids."""
         cfg = self.settings.completion
         model = engine.model
@@ -241,7 +271,43 @@ class CompletionService:
                               files=parts[4:4 + len(files)],
                               repo=extra[0] if fmt == "repo" else (), path=extra[1] if fmt == "repo" else (),
                               chat=extra[:5] if fmt == "chat" else ())
-        return build_prompt(fmt, model.markers, pieces, bos=model.bos, repo=model.repo, chat=model.chat)
+        full = build_prompt(fmt, model.markers, pieces, bos=model.bos, repo=model.repo, chat=model.chat)
+        short_suffix = min(cfg.suffix_tokens, _COLD_SUFFIX_TOKENS)
+        short_prefix = max(cfg.cold_prompt_tokens - short_suffix - len(parts[2]) - len(extra), 0)
+        short_pieces = PromptPieces(prefix=prefix[len(prefix) - min(short_prefix, len(prefix)):],
+                                    suffix=suffix[:short_suffix], typed=parts[2],
+                                    repo=pieces.repo, path=pieces.path, chat=pieces.chat)
+        short = build_prompt(fmt, model.markers, short_pieces, bos=model.bos, repo=model.repo, chat=model.chat)
+        return PromptTokens(full=full, short=short)
+
+    def _cold(self, engine: CompletionEngine, uri: str, tokens: list[int]) -> bool:
+        """Would this prompt evaluate more than `completion.cold_prompt_tokens` new tokens? Only
+        for the local engine on a CPU, where prompt evaluation is what a suggestion costs."""
+        limit = self.settings.completion.cold_prompt_tokens
+        model = engine.model
+        if limit <= 0 or engine.kind != "local" or model is None or (model.gpu_layers or 0) != 0:
+            return False
+        cached = self._cached_prompt[1] if self._cached_prompt and self._cached_prompt[0] == uri else []
+        plan = plan_reuse(cached, tokens, self.settings.completion.reuse_chunk_tokens)
+        return len(tokens) - plan.evaluate_from > limit
+
+    def _evaluate_later(self, engine: CompletionEngine, uri: str, tokens: list[int]) -> None:
+        """Evaluate a full prompt in the background (lowest priority; any request pre-empts it, and
+        what it evaluated before that stays in the cache for the next keystroke)."""
+        async def evaluate() -> None:
+            fields: dict[str, float | int | str] = {"req": "warm_full", "doc": PurePosixPath(uri).name}
+            started = time.perf_counter()
+            result = await engine.generate(GenerateRequest(tokens=tokens, document=uri, speculative=True, max_tokens=0,
+                                                           timeout_ms=self.settings.completion.timeout_ms))
+            fields["result"] = "cancelled" if result is None else "warmed"
+            if result is not None:
+                self._record(result, fields)
+            fields["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
+            log.info("complete %s", " ".join(f"{k}={v}" for k, v in fields.items()))
+
+        task = asyncio.get_running_loop().create_task(evaluate())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _context_snippets(self, doc: DocumentSnapshot, offset: int, window: Window,
                                 fields: dict[str, float | int | str]) -> list[ContextSnippet]:
@@ -307,9 +373,10 @@ class CompletionService:
             offset = len(doc.text) if len(doc.text) <= budget else max(end, 0)
         fields: dict[str, float | int | str] = {"req": "warmup", "doc": PurePosixPath(doc.uri).name}
         started = time.perf_counter()
-        tokens = await self._prompt(engine, doc, offset, fields, speculative=True)
-        if tokens is not None:
-            result = await engine.generate(GenerateRequest(tokens=tokens, document=doc.uri, speculative=True,
+        prompt = await self._prompt(engine, doc, offset, fields, speculative=True)
+        if prompt is not None:
+            self._cached_prompt = (doc.uri, prompt.full)
+            result = await engine.generate(GenerateRequest(tokens=prompt.full, document=doc.uri, speculative=True,
                                                            max_tokens=0, timeout_ms=self.settings.completion.timeout_ms))
             fields["result"] = "cancelled" if result is None else "warmed"
             if result is not None:

@@ -2,7 +2,8 @@
 
 Neovim's client does not debounce at all and VS Code's does little: a request per keystroke
 would start work that the next keystroke cancels. While the user types steadily we wait a
-little less than their usual gap between keystrokes; after a pause we answer at once.
+little less than their usual gap between keystrokes; after a pause we answer at once, and at the
+start of a line (just after an Enter, where people stop to read a suggestion) we never wait.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ class TypingRhythm:
                 self.average_gap_ms = gap if self.average_gap_ms is None else 0.7 * self.average_gap_ms + 0.3 * gap
         self._last = now_ms
 
-    def delay_ms(self) -> float:
-        """How long to wait before starting model work for the request just observed."""
-        if self.average_gap_ms is None:
+    def delay_ms(self, at_line_start: bool = False) -> float:
+        """How long to wait before starting model work for the request just observed; none when
+        the cursor is at the start of a line (only indentation before it)."""
+        if self.average_gap_ms is None or at_line_start:
             return 0.0
         return min(self.max_delay_ms, 0.8 * self.average_gap_ms)

@@ -109,7 +109,8 @@ async def prompt_and_skeleton(engine: Engine, supervisor: EngineSupervisor, cont
     captured: dict[str, Any] = {}
 
     def spy(fmt_: str, markers: Any, pieces: PromptPieces, bos: Any = None, repo: Any = None, chat: Any = None) -> Any:
-        captured.update(fmt=fmt_, markers=markers, pieces=pieces, bos=bos, repo=repo, chat=chat)
+        if "pieces" not in captured:  # the full prompt (the short one for a cold cache comes second)
+            captured.update(fmt=fmt_, markers=markers, pieces=pieces, bos=bos, repo=repo, chat=chat)
         return build_prompt(fmt_, markers, pieces, bos, repo, chat)
 
     monkeypatch.setattr(completions_module, "build_prompt", spy)
@@ -118,8 +119,9 @@ async def prompt_and_skeleton(engine: Engine, supervisor: EngineSupervisor, cont
     service = CompletionService(settings, supervisor)
     service.context = context
     fields: dict[str, Any] = {}
-    tokens = await service._prompt(supervisor, doc, len(doc.text) - 2, fields)
-    assert tokens is not None
+    prompt = await service._prompt(supervisor, doc, len(doc.text) - 2, fields)
+    assert prompt is not None
+    tokens = prompt.full
     p: PromptPieces = captured["pieces"]
     empty = PromptPieces(prefix=[], suffix=[], files=[[] for _ in p.files], chat=[[] for _ in p.chat])
     skeleton = build_prompt(captured["fmt"], captured["markers"], empty, captured["bos"], captured["repo"],

@@ -52,6 +52,7 @@ def test_rhythm() -> None:
     for t in range(100, 1100, 100):
         rhythm.observe(t)
     assert 75 <= rhythm.delay_ms() <= 85  # 0.8 x a 100 ms rhythm
+    assert rhythm.delay_ms(at_line_start=True) == 0  # just after an Enter: answer at once
     rhythm.observe(5000)  # after a pause the rhythm is kept, the pause is not averaged in
     assert rhythm.delay_ms() < 100
     slow = TypingRhythm(max_delay_ms=150)

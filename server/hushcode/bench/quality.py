@@ -60,7 +60,8 @@ class QualityOptions:
 
 
 def server_env(config: Config, environ: dict[str, str]) -> dict[str, str]:
-    """The server's environment: ours, the configuration's model, and a generous default deadline.
+    """The server's environment: ours, the configuration's model, a generous default deadline, and
+    the full prompt even on a cold cache (every task is a jump; docs/completion.md).
 
     Slow machines must not turn quality into timeouts, so the completion deadline is 60 s unless
     the user's environment or the configuration's options set one.
@@ -73,6 +74,10 @@ def server_env(config: Config, environ: dict[str, str]) -> dict[str, str]:
         isinstance(completion, dict) and "timeoutMs" in completion
     ):
         env["HUSHCODE_COMPLETION_TIMEOUT_MS"] = str(DEFAULT_TIMEOUT_MS)
+    if "HUSHCODE_COMPLETION_COLD_PROMPT_TOKENS" not in env and not (
+        isinstance(completion, dict) and ("coldPromptTokens" in completion or "cold_prompt_tokens" in completion)
+    ):
+        env["HUSHCODE_COMPLETION_COLD_PROMPT_TOKENS"] = "0"  # each task is a jump: measure the full prompt
     return env
 
 

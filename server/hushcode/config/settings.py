@@ -40,6 +40,10 @@ class CompletionSettings:
     # a block asked for while typing stops at the first line end after this many ms of generation,
     # so a suggestion shows fast; the rest follows as if accepted. 0: off
     first_suggestion_ms: int = 400
+    # on a CPU, a prompt that would evaluate more than this many new tokens (a file just opened, a
+    # jump elsewhere) is answered from a short prompt of this size, and the full prompt is evaluated
+    # in the background for the next keystrokes. 0: off
+    cold_prompt_tokens: int = 160
     # "auto" picks the measured best format for the model's family (see prompt/formats.py)
     prompt_format: str = field(default="auto", metadata={"choices": ("auto", "psm", "psm-typed", "spm", "spm-typed", "repo", "chat")})
     alternatives: int = field(default=3, metadata={"choices": (1, 2, 3)})  # on a manual trigger

@@ -107,10 +107,6 @@ def build_prompt(fmt: str, markers: FimMarkers, pieces: PromptPieces, bos: int |
         system, newline, user, hole, assistant = pieces.chat
         return [*head, chat.start, *system, chat.end, *newline, chat.start, *user, *pieces.prefix, *hole,
                 *pieces.suffix, chat.end, *newline, chat.start, *assistant]
-    if fmt == "chat" and chat is not None and chat.start is not None and chat.end is not None and pieces.chat:
-        system, newline, user, hole, assistant = pieces.chat
-        return [*head, chat.start, *system, chat.end, *newline, chat.start, *user, *pieces.prefix, *hole,
-                *pieces.suffix, chat.end, *newline, chat.start, *assistant]
     middle = [markers.middle] if markers.middle is not None else []
     has_repo = repo is not None and repo.repo_name is not None and repo.file_sep is not None
     if pieces.files and has_repo:
