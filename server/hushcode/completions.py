@@ -25,6 +25,7 @@ from hushcode.postprocess.candidate import CompletionContext
 from hushcode.postprocess.pipeline import FILTERS, MINIMAL, postprocess
 from hushcode.prompt.context import ContextSnippet, comment_text, repo_texts
 from hushcode.prompt.formats import choose_format
+from hushcode.prompt.healing import hold_back_space, restore
 from hushcode.prompt.layout import (
     CHAT_HOLE,
     CHAT_SYSTEM,
@@ -77,6 +78,7 @@ class PromptTokens:
 
     full: list[int]
     short: list[int]
+    held: str = ""  # text before the cursor left out of the prompt (see prompt/healing.py)
 
 
 @dataclass(frozen=True)
@@ -217,6 +219,7 @@ class CompletionService:
                                 chat=fields.get("format") == "chat")
         found: list[Suggestion] = []
         for raw in result.alternatives or (result.text,):
+            raw = restore(raw, prompt.held)
             candidate = postprocess(ctx, raw, MINIMAL if cfg.postprocess == "minimal" else FILTERS)
             if candidate is not None and all(candidate.text != s.text for s in found):
                 found.append(Suggestion(text=candidate.text, replace_end=candidate.replace_end))
@@ -250,6 +253,9 @@ class CompletionService:
                             cfg.suffix_tokens * _CHARS_PER_TOKEN, cfg.suffix_lines, typed_after_middle(fmt))
         self._anchors[doc.uri] = window.anchor
         snippets = await self._context_snippets(doc, offset, window, fields)
+        held = ""
+        if cfg.token_healing and fmt != "chat":
+            window, held = hold_back_space(window)
         use_repo = bool(snippets) and model.repo.repo_name is not None and fmt != "chat"
         files = repo_texts(doc.repo_name, snippets, doc.relative_path) if use_repo else []
         head = comment_text(snippets, language_name(doc)) if snippets and not use_repo and fmt != "chat" else ""
@@ -278,7 +284,7 @@ class CompletionService:
                                     suffix=suffix[:short_suffix], typed=parts[2],
                                     repo=pieces.repo, path=pieces.path, chat=pieces.chat)
         short = build_prompt(fmt, model.markers, short_pieces, bos=model.bos, repo=model.repo, chat=model.chat)
-        return PromptTokens(full=full, short=short)
+        return PromptTokens(full=full, short=short, held=held)
 
     def _cold(self, engine: CompletionEngine, uri: str, tokens: list[int]) -> bool:
         """Would this prompt evaluate more than `completion.cold_prompt_tokens` new tokens? Only
