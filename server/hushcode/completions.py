@@ -190,6 +190,8 @@ class CompletionService:
             fields["result"] = "engine_unavailable"
             return []
         tokens = prompt.full
+        if prompt.held:
+            fields["held"] = len(prompt.held)
         cold = not speculative and self._cold(engine, doc.uri, prompt.full)
         if cold:  # answer from the short prompt now; the full one is evaluated in the background next
             tokens = prompt.short
@@ -309,6 +311,7 @@ class CompletionService:
             if result is not None:
                 self._record(result, fields)
             fields["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
+            self.stats.warmups += 1
             log.info("complete %s", " ".join(f"{k}={v}" for k, v in fields.items()))
 
         task = asyncio.get_running_loop().create_task(evaluate())

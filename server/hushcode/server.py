@@ -155,6 +155,8 @@ class HushcodeServer(LanguageServer):
             "generatedTokens": last.get("generated"),
             "controlTokens": last.get("control"),
             "lastResult": last.get("result"),
+            "lastColdPrompt": bool(last.get("cold")),  # answered from the short prompt (a cold KV cache)
+            "lastHeldBack": last.get("held", 0),  # characters before the cursor left out of the prompt (healing)
             "lastSpeculativeResult": self.completions.stats.speculative.get("result"),
             "shiftedTokens": last.get("shifted"),
             "warmups": self.completions.stats.warmups,
