@@ -185,7 +185,10 @@ class CompletionService:
         if engine is None or engine.model is None:
             fields["result"] = "no_engine"
             return []
-        prompt = await self._prompt(engine, doc, cursor.offset, fields, speculative)
+        # within a line, what follows the line matters little to finishing it, and every token of
+        # the suffix is evaluated again at each keystroke: a shorter suffix there
+        suffix_budget = cfg.line_suffix_tokens if decision.scope is Scope.LINE and cfg.line_suffix_tokens > 0 else None
+        prompt = await self._prompt(engine, doc, cursor.offset, fields, speculative, suffix_budget)
         if prompt is None:
             fields["result"] = "engine_unavailable"
             return []
@@ -241,9 +244,11 @@ class CompletionService:
         return found
 
     async def _prompt(self, engine: CompletionEngine, doc: DocumentSnapshot, offset: int,
-                      fields: dict[str, float | int | str], speculative: bool = False) -> PromptTokens | None:
+                      fields: dict[str, float | int | str], speculative: bool = False,
+                      suffix_tokens: int | None = None) -> PromptTokens | None:
         """Cut the window, tokenize it (special tokens off) and lay it out as token ids."""
         cfg = self.settings.completion
+        suffix_tokens = cfg.suffix_tokens if suffix_tokens is None else min(suffix_tokens, cfg.suffix_tokens)
         model = engine.model
         assert model is not None
         fmt = choose_format(cfg.prompt_format, model.markers.template, model.variant)
@@ -252,7 +257,7 @@ class CompletionService:
         fields["format"] = fmt
         t0 = time.perf_counter()
         window = cut_window(doc.text, offset, self._anchors.get(doc.uri), cfg.prefix_tokens * _CHARS_PER_TOKEN,
-                            cfg.suffix_tokens * _CHARS_PER_TOKEN, cfg.suffix_lines, typed_after_middle(fmt))
+                            suffix_tokens * _CHARS_PER_TOKEN, cfg.suffix_lines, typed_after_middle(fmt))
         self._anchors[doc.uri] = window.anchor
         snippets = await self._context_snippets(doc, offset, window, fields)
         held = ""
@@ -271,7 +276,7 @@ class CompletionService:
         if parts is None:
             return None
         prefix, suffix = fit_budget(parts[0], parts[1],
-                                    Budget(max(cfg.prefix_tokens - len(parts[2]), 0), cfg.suffix_tokens))
+                                    Budget(max(cfg.prefix_tokens - len(parts[2]), 0), suffix_tokens))
         extra = parts[4 + len(files):]
         if snippets:
             fields["context_tokens"] = len(parts[3]) + sum(len(f) for f in parts[4:4 + len(files)])
@@ -280,7 +285,7 @@ class CompletionService:
                               repo=extra[0] if fmt == "repo" else (), path=extra[1] if fmt == "repo" else (),
                               chat=extra[:5] if fmt == "chat" else ())
         full = build_prompt(fmt, model.markers, pieces, bos=model.bos, repo=model.repo, chat=model.chat)
-        short_suffix = min(cfg.suffix_tokens, _COLD_SUFFIX_TOKENS)
+        short_suffix = min(suffix_tokens, _COLD_SUFFIX_TOKENS)
         short_prefix = max(cfg.cold_prompt_tokens - short_suffix - len(parts[2]) - len(extra), 0)
         short_pieces = PromptPieces(prefix=prefix[len(prefix) - min(short_prefix, len(prefix)):],
                                     suffix=suffix[:short_suffix], typed=parts[2],

@@ -36,6 +36,9 @@ class CompletionSettings:
     suffix_tokens: int = 128
     context_tokens: int = 384  # cross-file context from the workspace index; 0 turns it off
     suffix_lines: int = 30
+    # the suffix of a single-line completion within a line (every suffix token is evaluated again at
+    # each keystroke, and the lines below matter little to finishing the line); 0: suffix_tokens
+    line_suffix_tokens: int = 0
     timeout_ms: int = 10000
     # a block asked for while typing stops at the first line end after this many ms of generation,
     # so a suggestion shows fast; the rest follows as if accepted. 0: off
