@@ -307,21 +307,22 @@ class CompletionService:
     def _evaluate_later(self, engine: CompletionEngine, uri: str, tokens: list[int]) -> None:
         """Evaluate a full prompt in the background (lowest priority; any request pre-empts it, and
         what it evaluated before that stays in the cache for the next keystroke)."""
-        async def evaluate() -> None:
-            fields: dict[str, float | int | str] = {"req": "warm_full", "doc": PurePosixPath(uri).name}
-            started = time.perf_counter()
-            result = await engine.generate(GenerateRequest(tokens=tokens, document=uri, speculative=True, max_tokens=0,
-                                                           timeout_ms=self.settings.completion.timeout_ms))
-            fields["result"] = "cancelled" if result is None else "warmed"
-            if result is not None:
-                self._record(result, fields)
-            fields["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
-            self.stats.warmups += 1
-            log.info("complete %s", " ".join(f"{k}={v}" for k, v in fields.items()))
-
-        task = asyncio.get_running_loop().create_task(evaluate())
+        fields: dict[str, float | int | str] = {"req": "warm_full", "doc": PurePosixPath(uri).name}
+        task = asyncio.get_running_loop().create_task(self._evaluate(engine, uri, tokens, fields, time.perf_counter()))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+    async def _evaluate(self, engine: CompletionEngine, uri: str, tokens: list[int],
+                        fields: dict[str, float | int | str], started: float) -> None:
+        """Evaluate a prompt at the lowest priority (no generation) and log it as a warm-up."""
+        result = await engine.generate(GenerateRequest(tokens=tokens, document=uri, speculative=True, max_tokens=0,
+                                                       timeout_ms=self.settings.completion.timeout_ms))
+        fields["result"] = "cancelled" if result is None else "warmed"
+        if result is not None:
+            self._record(result, fields)
+        fields["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
+        self.stats.warmups += 1
+        log.info("complete %s", " ".join(f"{k}={v}" for k, v in fields.items()))
 
     async def _context_snippets(self, doc: DocumentSnapshot, offset: int, window: Window,
                                 fields: dict[str, float | int | str]) -> list[ContextSnippet]:
@@ -390,14 +391,7 @@ class CompletionService:
         prompt = await self._prompt(engine, doc, offset, fields, speculative=True)
         if prompt is not None:
             self._cached_prompt = (doc.uri, prompt.full)
-            result = await engine.generate(GenerateRequest(tokens=prompt.full, document=doc.uri, speculative=True,
-                                                           max_tokens=0, timeout_ms=self.settings.completion.timeout_ms))
-            fields["result"] = "cancelled" if result is None else "warmed"
-            if result is not None:
-                self._record(result, fields)
-        fields["total_ms"] = round((time.perf_counter() - started) * 1000, 1)
-        self.stats.warmups += 1
-        log.info("complete %s", " ".join(f"{k}={v}" for k, v in fields.items()))
+            await self._evaluate(engine, doc.uri, prompt.full, fields, started)
 
     def forget(self, uri: str) -> None:
         """The document was closed."""
