@@ -12,18 +12,21 @@ def test_the_last_space_of_an_indentation_is_held_back() -> None:
     assert restore(" return 1", held) == "return 1"
 
 
-def test_a_space_after_an_operator_is_held_back() -> None:
-    window, held = hold_back_space(Window(prefix="x = ", typed="", suffix="", anchor=0))
-    assert window.prefix == "x =" and held == " "
+def test_a_space_within_a_line_is_left_as_typed() -> None:
+    for prefix in ("x = ", "def f():\n    x = "):
+        window, held = hold_back_space(Window(prefix=prefix, typed="", suffix="", anchor=0))
+        assert window.prefix == prefix and held == ""
 
 
 def test_typed_formats_hold_back_from_the_typed_part() -> None:
+    window, held = hold_back_space(Window(prefix="def f():\n", typed="        ", suffix="", anchor=0))
+    assert window.typed == "       " and window.prefix == "def f():\n" and held == " "
     window, held = hold_back_space(Window(prefix="def f():\n", typed="    y = ", suffix="", anchor=0))
-    assert window.typed == "    y =" and window.prefix == "def f():\n" and held == " "
+    assert window.typed == "    y = " and held == ""
 
 
 def test_nothing_to_hold_back() -> None:
-    for prefix in ("x = f(", "def f():\n", "\t\t", ""):
+    for prefix in ("x = f(", "def f():\n", "\t\t", "", "    return "):
         window, held = hold_back_space(Window(prefix=prefix, typed="", suffix="", anchor=0))
         assert window.prefix == prefix and held == ""
 

@@ -47,8 +47,8 @@ class CompletionSettings:
     # jump elsewhere) is answered from a short prompt of this size, and the full prompt is evaluated
     # in the background for the next keystrokes. 0: off
     cold_prompt_tokens: int = 160
-    # the prompt ends before a space at the cursor, which the model's tokenizer joins to the next
-    # word; the suggestion's own leading space is dropped (prompt/healing.py)
+    # the prompt ends before the last space of an indentation at the cursor, which the model's
+    # tokenizer joins to the next word; the suggestion's own leading space is dropped (prompt/healing.py)
     token_healing: bool = True
     # "auto" picks the measured best format for the model's family (see prompt/formats.py)
     prompt_format: str = field(default="auto", metadata={"choices": ("auto", "psm", "psm-typed", "spm", "spm-typed", "repo", "chat")})
