@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -286,11 +286,13 @@ class CompletionService:
                               chat=extra[:5] if fmt == "chat" else ())
         full = build_prompt(fmt, model.markers, pieces, bos=model.bos, repo=model.repo, chat=model.chat)
         short_suffix = min(suffix_tokens, _COLD_SUFFIX_TOKENS)
-        short_prefix = max(cfg.cold_prompt_tokens - short_suffix - len(parts[2]) - len(extra), 0)
-        short_pieces = PromptPieces(prefix=prefix[len(prefix) - min(short_prefix, len(prefix)):],
-                                    suffix=suffix[:short_suffix], typed=parts[2],
-                                    repo=pieces.repo, path=pieces.path, chat=pieces.chat)
-        short = build_prompt(fmt, model.markers, short_pieces, bos=model.bos, repo=model.repo, chat=model.chat)
+        skeleton = PromptPieces(prefix=(), suffix=(), typed=parts[2], repo=pieces.repo, path=pieces.path,
+                                chat=pieces.chat)  # markers, the typed part and the format's own text
+        fixed = len(build_prompt(fmt, model.markers, skeleton, bos=model.bos, repo=model.repo, chat=model.chat))
+        short_prefix = min(max(cfg.cold_prompt_tokens - short_suffix - fixed, 0), len(prefix))
+        short = build_prompt(fmt, model.markers, replace(skeleton, prefix=prefix[len(prefix) - short_prefix:],
+                                                         suffix=suffix[:short_suffix]),
+                             bos=model.bos, repo=model.repo, chat=model.chat)
         return PromptTokens(full=full, short=short, held=held)
 
     def _cold(self, engine: CompletionEngine, uri: str, tokens: list[int]) -> bool:

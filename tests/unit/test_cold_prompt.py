@@ -92,7 +92,7 @@ async def test_a_jump_elsewhere_in_the_file_is_cold_again() -> None:
     svc = service(engine)
     doc = document()
     await ask(svc, doc)
-    await svc.suggest(doc, 3, 4, "utf-32", "top")  # the top of the file: another window
+    await svc.suggest(doc, 602, 0, "utf-32", "middle")  # the middle of the file: another window
     assert svc.stats.last["cold"] == 1 and len(engine.requests[-1].tokens) <= 100
 
 

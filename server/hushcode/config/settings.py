@@ -33,7 +33,7 @@ class CompletionSettings:
     max_tokens: int = 96  # block completions
     max_line_tokens: int = 32  # single-line completions
     prefix_tokens: int = 512
-    suffix_tokens: int = 128
+    suffix_tokens: int = 48  # re-evaluated after every edit before it: the cost of an Enter (docs/latency.md)
     context_tokens: int = 384  # cross-file context from the workspace index; 0 turns it off
     suffix_lines: int = 30
     # the suffix of a single-line completion within a line (every suffix token is evaluated again at
