@@ -37,8 +37,10 @@ def config(command: list[str] | None = None, **env: str) -> ClientServerConfig:
     # No user settings file unless a test writes one: a developer's own config.toml must not change results.
     # The audit hook refuses network access in the server and its engine (tests/conftest.py
     # also sets it for every other process the tests start, and checks the report after each test).
+    # The full prompt even on a cold KV cache: tests of the prompt's layout and context ask once per
+    # document; the short cold prompt has its own tests (test_cold_prompt.py), which turn it on.
     base = {**os.environ, "HUSHCODE_COMPLETION_TIMEOUT_MS": "120000", "XDG_CONFIG_HOME": NO_USER_CONFIG,
-            "HUSHCODE_AUDIT_NETWORK": "1"}
+            "HUSHCODE_AUDIT_NETWORK": "1", "HUSHCODE_COMPLETION_COLD_PROMPT_TOKENS": "0"}
     return ClientServerConfig(server_command=command or SERVER, server_env={**base, **env})
 
 

@@ -23,7 +23,7 @@ async def _warmed(client) -> None:  # type: ignore[no-untyped-def]
 
 async def test_a_cold_cache_answers_from_the_short_prompt_then_warms_the_full_one(model_path: Path) -> None:
     env = {"HUSHCODE_MODEL": str(model_path), "HUSHCODE_COMPLETION_WARM_UP": "false",
-           "HUSHCODE_COMPLETION_SPECULATIVE": "false"}
+           "HUSHCODE_COMPLETION_SPECULATIVE": "false", "HUSHCODE_COMPLETION_COLD_PROMPT_TOKENS": "160"}
     async with lsp.Session(env) as client:
         await lsp.wait_for_state(client, {"ready"})
         uri = "file:///tmp/hushcode-e2e/cold.py"
