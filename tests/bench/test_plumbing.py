@@ -75,7 +75,13 @@ def test_no_tasks_is_an_error(capsys: pytest.CaptureFixture[str], tmp_path: Path
 
 def test_server_env_deadline() -> None:
     env = server_env(Config("a", {}, "/m.gguf"), {"PATH": "/bin"})
-    assert env == {"PATH": "/bin", "HUSHCODE_MODEL": "/m.gguf", "HUSHCODE_COMPLETION_TIMEOUT_MS": "60000"}
+    assert env == {"PATH": "/bin", "HUSHCODE_MODEL": "/m.gguf", "HUSHCODE_COMPLETION_TIMEOUT_MS": "60000",
+                   "HUSHCODE_COMPLETION_COLD_PROMPT_TOKENS": "0"}  # every task is a jump: the full prompt
+    assert server_env(Config("a"), {"HUSHCODE_COMPLETION_COLD_PROMPT_TOKENS": "160"})[
+        "HUSHCODE_COMPLETION_COLD_PROMPT_TOKENS"] == "160"  # the user's own setting wins
+    assert "HUSHCODE_COMPLETION_COLD_PROMPT_TOKENS" not in server_env(
+        Config("a", {"completion": {"coldPromptTokens": 160}}), {}
+    )
     assert (
         server_env(Config("a"), {"HUSHCODE_COMPLETION_TIMEOUT_MS": "5"})["HUSHCODE_COMPLETION_TIMEOUT_MS"]
         == "5"
