@@ -1,4 +1,5 @@
-"""Whitespace: no doubled space at the cursor, no trailing whitespace, nothing if blank."""
+"""Whitespace: no doubled space at the cursor, no blank first line on a blank cursor line, no
+trailing whitespace, nothing if blank."""
 
 from __future__ import annotations
 
@@ -8,6 +9,13 @@ from hushcode.postprocess.candidate import Candidate, CompletionContext
 def trim_whitespace(ctx: CompletionContext, candidate: Candidate) -> Candidate | None:
     text = candidate.text
     before = ctx.line_before
+    if not before.strip():
+        # the cursor's line is still blank (an Enter was just pressed): a suggestion that starts by
+        # ending it would leave that line empty and start the code on the next one
+        lines = text.split("\n")
+        while len(lines) > 1 and not lines[0].strip():
+            lines.pop(0)
+        text = "\n".join(lines)
     if before and before[-1] in " \t":
         # "return |" + " x" would give two spaces; on an indented blank line the editor already
         # chose the indentation, and more would push the line too deep
