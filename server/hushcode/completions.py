@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
@@ -77,7 +78,7 @@ class PromptTokens:
     of the prefix and the start of the suffix only: no cross-file context)."""
 
     full: list[int]
-    short: list[int]
+    short: Callable[[], list[int]]  # built only when the cache is cold
     held: str = ""  # text before the cursor left out of the prompt (see prompt/healing.py)
 
 
@@ -197,7 +198,7 @@ class CompletionService:
             fields["held"] = len(prompt.held)
         cold = not speculative and self._cold(engine, doc.uri, prompt.full)
         if cold:  # answer from the short prompt now; the full one is evaluated in the background next
-            tokens = prompt.short
+            tokens = prompt.short()
             fields["cold"] = 1
         self._cached_prompt = (doc.uri, prompt.full)
         scope = decision.scope
@@ -285,14 +286,17 @@ class CompletionService:
                               repo=extra[0] if fmt == "repo" else (), path=extra[1] if fmt == "repo" else (),
                               chat=extra[:5] if fmt == "chat" else ())
         full = build_prompt(fmt, model.markers, pieces, bos=model.bos, repo=model.repo, chat=model.chat)
-        short_suffix = min(suffix_tokens, _COLD_SUFFIX_TOKENS)
-        skeleton = PromptPieces(prefix=(), suffix=(), typed=parts[2], repo=pieces.repo, path=pieces.path,
-                                chat=pieces.chat)  # markers, the typed part and the format's own text
-        fixed = len(build_prompt(fmt, model.markers, skeleton, bos=model.bos, repo=model.repo, chat=model.chat))
-        short_prefix = min(max(cfg.cold_prompt_tokens - short_suffix - fixed, 0), len(prefix))
-        short = build_prompt(fmt, model.markers, replace(skeleton, prefix=prefix[len(prefix) - short_prefix:],
-                                                         suffix=suffix[:short_suffix]),
-                             bos=model.bos, repo=model.repo, chat=model.chat)
+
+        def short() -> list[int]:
+            short_suffix = min(suffix_tokens, _COLD_SUFFIX_TOKENS)
+            skeleton = PromptPieces(prefix=(), suffix=(), typed=parts[2], repo=pieces.repo, path=pieces.path,
+                                    chat=pieces.chat)  # markers, the typed part and the format's own text
+            fixed = len(build_prompt(fmt, model.markers, skeleton, bos=model.bos, repo=model.repo, chat=model.chat))
+            short_prefix = min(max(cfg.cold_prompt_tokens - short_suffix - fixed, 0), len(prefix))
+            return build_prompt(fmt, model.markers, replace(skeleton, prefix=prefix[len(prefix) - short_prefix:],
+                                                            suffix=suffix[:short_suffix]),
+                                bos=model.bos, repo=model.repo, chat=model.chat)
+
         return PromptTokens(full=full, short=short, held=held)
 
     def _cold(self, engine: CompletionEngine, uri: str, tokens: list[int]) -> bool:
@@ -319,7 +323,7 @@ class CompletionService:
         """Evaluate a prompt at the lowest priority (no generation) and log it as a warm-up."""
         result = await engine.generate(GenerateRequest(tokens=tokens, document=uri, speculative=True, max_tokens=0,
                                                        timeout_ms=self.settings.completion.timeout_ms))
-        fields["result"] = "cancelled" if result is None else "warmed"
+        fields["result"] = "cancelled" if result is None or result.reason == "cancelled" else "warmed"
         if result is not None:
             self._record(result, fields)
         fields["total_ms"] = round((time.perf_counter() - started) * 1000, 1)

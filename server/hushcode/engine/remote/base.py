@@ -26,7 +26,7 @@ from hushcode.engine.contracts import EngineState, GenerateRequest, GenerateResu
 from hushcode.engine.remote.http import BadAnswer, Http, Refused, Unreachable, describe
 from hushcode.engine.remote.options import RemoteOptions
 from hushcode.engine.remote.streaming import StreamStop
-from hushcode.engine.remote.tokenizers import Tokenizer
+from hushcode.engine.remote.tokenizers import LocalVocabTokenizer, Tokenizer, control_texts
 from hushcode.engine.remote.vocabulary import ControlTokenInText, Vocabulary
 
 log = logging.getLogger("hushcode.engine.remote")
@@ -111,6 +111,13 @@ class RemoteEngine:
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._ready.wait(), timeout)
         return self.state is EngineState.READY
+
+    async def _use_local_vocabulary(self, path: str) -> None:
+        """Count tokens and find the FIM markers with the vocabulary of a local GGUF (model.path)."""
+        local = LocalVocabTokenizer(path, self._notify)
+        self.model = await local.start()
+        self.control = await control_texts(local, self.model)
+        self.tokenizer = local
 
     async def stop(self) -> None:
         self._stopping = True

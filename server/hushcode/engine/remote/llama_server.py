@@ -24,8 +24,6 @@ from hushcode.engine.remote.streaming import json_object, server_stops, sse_data
 from hushcode.engine.remote.text_prompt import defuse, infill_parts
 from hushcode.engine.remote.tokenizers import (
     LlamaServerTokenizer,
-    LocalVocabTokenizer,
-    control_texts,
     discover,
 )
 
@@ -47,10 +45,7 @@ class LlamaServerEngine(RemoteEngine):
         name = self.options.model or os.path.basename(path) or "llama-server model"
         n_ctx = int(settings.get("n_ctx") or self.options.n_ctx) if isinstance(settings, dict) else self.options.n_ctx
         if self.options.tokenizer == "local" and self.options.local_model_path:
-            local = LocalVocabTokenizer(self.options.local_model_path, self._notify)
-            self.model = await local.start()
-            self.control = await control_texts(local, self.model)
-            self.tokenizer = local
+            await self._use_local_vocabulary(self.options.local_model_path)
             return
         tokenizer = LlamaServerTokenizer(self.http, self.options.model)
         self.model, self.control = await discover(tokenizer, name, n_ctx)

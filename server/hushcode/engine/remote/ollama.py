@@ -15,7 +15,6 @@ from hushcode.engine.contracts import GenerateRequest
 from hushcode.engine.remote.base import RemoteEngine
 from hushcode.engine.remote.http import BadAnswer, Refused
 from hushcode.engine.remote.streaming import json_object, server_stops
-from hushcode.engine.remote.tokenizers import LocalVocabTokenizer, control_texts
 
 
 class OllamaEngine(RemoteEngine):
@@ -36,11 +35,7 @@ class OllamaEngine(RemoteEngine):
         if not self.options.local_model_path:
             raise Refused("Ollama has no tokenize endpoint: set model.path to a GGUF of the same model, "
                           "for token counts and the FIM markers")
-        local = LocalVocabTokenizer(self.options.local_model_path, self._notify)
-        loaded = await local.start()
-        self.model = loaded
-        self.control = await control_texts(local, loaded)
-        self.tokenizer = local
+        await self._use_local_vocabulary(self.options.local_model_path)
 
     async def _body(self, request: GenerateRequest) -> tuple[str, dict[str, Any]]:
         assert self.model is not None

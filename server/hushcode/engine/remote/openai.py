@@ -21,9 +21,7 @@ from hushcode.engine.remote.http import BadAnswer, Refused
 from hushcode.engine.remote.streaming import json_object, server_stops, sse_data
 from hushcode.engine.remote.tokenizers import (
     ExtrasTokenizer,
-    LocalVocabTokenizer,
     VllmTokenizer,
-    control_texts,
     discover,
     probe_openai_tokenizer,
 )
@@ -60,11 +58,7 @@ class OpenAIEngine(RemoteEngine):
         if self.options.tokenizer == "server" or not self.options.local_model_path:
             raise Refused("it offers no tokenize endpoint (/extras/tokenize or /tokenize); set model.path to a "
                           "GGUF of the same model so hushcode can count tokens locally")
-        local = LocalVocabTokenizer(self.options.local_model_path, self._notify)
-        loaded = await local.start()
-        self.model = loaded
-        self.control = await control_texts(local, loaded)
-        self.tokenizer = local
+        await self._use_local_vocabulary(self.options.local_model_path)
 
     async def _body(self, request: GenerateRequest) -> tuple[str, dict[str, Any]]:
         assert self.model is not None
