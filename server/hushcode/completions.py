@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
@@ -22,7 +22,7 @@ from hushcode.engine.contracts import GenerateRequest, GenerateResult
 from hushcode.engine.interface import CompletionEngine
 from hushcode.engine.kv_reuse import plan_reuse
 from hushcode.logs import code_logging
-from hushcode.postprocess.candidate import CompletionContext
+from hushcode.postprocess.candidate import CompletionContext, Filter
 from hushcode.postprocess.pipeline import FILTERS, MINIMAL, postprocess
 from hushcode.prompt.context import ContextSnippet, comment_text, repo_texts
 from hushcode.prompt.formats import choose_format
@@ -47,6 +47,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("hushcode.completion")
 
+# the next choices asked for when post-processing rejects the model's first (see _suggest)
+_FALLBACK_ALTERNATIVES = 3
 _CHARS_PER_TOKEN = 3  # a conservative estimate for code; the token budget is enforced after tokenizing
 _COLD_SUFFIX_TOKENS = 32  # the short prompt's suffix (see completion.cold_prompt_tokens)
 
@@ -202,7 +204,7 @@ class CompletionService:
             fields["cold"] = 1
         self._cached_prompt = (doc.uri, prompt.full)
         scope = decision.scope
-        result = await engine.generate(GenerateRequest(
+        request = GenerateRequest(
             tokens=tokens, document=doc.uri, speculative=speculative,
             max_tokens=cfg.max_line_tokens if scope is Scope.LINE else cfg.max_tokens,
             stop_at_newline=scope is Scope.LINE,
@@ -212,27 +214,38 @@ class CompletionService:
             alternatives=alternatives, reuse_min_chunk=cfg.reuse_chunk_tokens, timeout_ms=cfg.timeout_ms,
             # typing (not a manual trigger, not background work): show the first lines fast
             budget_ms=cfg.first_suggestion_ms if scope is Scope.BLOCK and alternatives == 1 and not speculative else 0,
-        ))
-        if cold:
-            self._evaluate_later(engine, doc.uri, prompt.full)
-        if result is None:
-            fields["result"] = "cancelled_or_unavailable"
-            return []
-        self._record(result, fields)
-        t1 = time.perf_counter()
+        )
         ctx = CompletionContext(prefix=before, suffix=doc.text[cursor.offset:], decision=decision,
                                 language=language, stop_texts=engine.model.markers.marker_texts + ("<|im_end|>",),
                                 chat=fields.get("format") == "chat")
-        found: list[Suggestion] = []
-        for raw in result.alternatives or (result.text,):
-            raw = restore(raw, prompt.held)
-            candidate = postprocess(ctx, raw, MINIMAL if cfg.postprocess == "minimal" else FILTERS)
-            if candidate is not None and all(candidate.text != s.text for s in found):
-                found.append(Suggestion(text=candidate.text, replace_end=candidate.replace_end))
-        fields["post_ms"] = round((time.perf_counter() - t1) * 1000, 2)
+        filters = MINIMAL if cfg.postprocess == "minimal" else FILTERS
+        try:
+            result = await engine.generate(request)
+            if result is None:
+                fields["result"] = "cancelled_or_unavailable"
+                return []
+            self._record(result, fields)
+            t1 = time.perf_counter()
+            raws = result.alternatives or (result.text,)
+            found = _clean(ctx, raws, prompt.held, filters)
+            fields["post_ms"] = round((time.perf_counter() - t1) * 1000, 2)
+            if not found and not speculative and alternatives == 1 and filters is FILTERS and result.text.strip() \
+                    and self._latest.get(doc.uri) == ticket:
+                # the model's first choice was rejected (it repeats the next line, breaks the parse,
+                # ...): its next choices, from the same prompt, rather than nothing
+                retry = await engine.generate(replace(request, alternatives=_FALLBACK_ALTERNATIVES, budget_ms=0))
+                if retry is not None:
+                    others = tuple(r for r in retry.alternatives if r != result.text)
+                    raws = (*raws, *others)
+                    found = _clean(ctx, others, prompt.held, filters)
+                    fields["fallback"] = len(found)
+                    fields["gen_ms"] = round(float(fields.get("gen_ms", 0)) + retry.gen_ms, 1)
+        finally:
+            if cold:
+                self._evaluate_later(engine, doc.uri, prompt.full)
         if code_logging():  # the user asked for code in the log (--log-level debug-code)
             log.debug("code req=%s line=%r raw=%r shown=%r", fields["req"], before[before.rfind("\n") + 1:] + line_after,
-                      result.alternatives or (result.text,), [s.text for s in found])
+                      raws, [s.text for s in found])
         if not found:
             fields["result"] = "empty"
             return []
@@ -339,7 +352,9 @@ class CompletionService:
         start = offset - len(window.typed) - len(window.prefix)
         found = await self.context.snippets(doc.uri, doc.text, offset, (start, offset + len(window.suffix)), budget)
         fields["context_snippets"] = len(found)
-        return [ContextSnippet(s.path, s.text) for s in found]
+        # retrieval ranks best first; the prompt puts the best last, right before the current file,
+        # where the model reads it as the code just seen (docs/workspace.md, "Prompt order")
+        return [ContextSnippet(s.path, s.text) for s in reversed(found)]
 
     async def speculate(self, doc: DocumentSnapshot, line: int, character: int, encoding: str,
                         suggestion: Suggestion) -> None:
@@ -412,3 +427,13 @@ class CompletionService:
             generated=result.generated, control=result.control_tokens, stop=result.reason,
             prompt_ms=result.prompt_ms, gen_ms=result.gen_ms,
         )
+
+
+def _clean(ctx: CompletionContext, raws: Sequence[str], held: str, filters: tuple[Filter, ...]) -> list[Suggestion]:
+    """The model's texts through post-processing: the distinct survivors, in order."""
+    found: list[Suggestion] = []
+    for raw in raws:
+        candidate = postprocess(ctx, restore(raw, held), filters)
+        if candidate is not None and all(candidate.text != s.text for s in found):
+            found.append(Suggestion(text=candidate.text, replace_end=candidate.replace_end))
+    return found

@@ -9,7 +9,9 @@ import pytest
 
 from hushcode.workspace.edits import RecentEdits
 from hushcode.workspace.index import WorkspaceIndex
-from hushcode.workspace.retrieval import Snippet, fit, retrieve, used_names
+from hushcode.workspace.related import related_files
+from hushcode.workspace.retrieval import STRONG_SIMILAR, Snippet, current_outline, fit, retrieve, used_names
+from hushcode.workspace.snippet import RetrievalSettings
 
 GEOMETRY = '''\
 """Geometry helpers."""
@@ -90,7 +92,9 @@ def test_the_imported_definition_comes_first(workspace: tuple[Path, WorkspaceInd
     snippets = retrieve(index, root / "app/report.py", REPORT, len(REPORT), 4000, window_of(REPORT, 6))
     definitions = [s for s in snippets if s.kind == "definition"]
     assert [s.path for s in definitions][:2] == ["app/shapes.py", "app/geometry.py"]  # Poly is nearer
-    assert snippets[0].kind == "definition"
+    # only a strongly similar window (the sibling module app/other.py) may come before them
+    ahead = snippets[:snippets.index(definitions[0])]
+    assert all(s.kind == "similar" and s.score >= STRONG_SIMILAR for s in ahead)
     polygon, area = definitions[0].text, definitions[1].text
     assert polygon.startswith("class Polygon:") and '"""A polygon with equal sides."""' in polygon
     assert "def perimeter(self) -> float: ..." in polygon and "return self.sides" not in polygon  # big: elided
@@ -183,11 +187,92 @@ def test_go_finds_definitions_in_the_same_package(tmp_path: Path) -> None:
     assert snippets[0].path == "geo.go" and snippets[0].text.startswith("// Abs is |x|.\nfunc Abs(x int) int")
 
 
-def test_fit_prefers_definitions_then_similar_then_edits() -> None:
-    candidates = [Snippet("b", "edit text", "edit", 1.0), Snippet("a", "similar text", "similar", 0.9),
-                  Snippet("c", "def f(): ...", "definition", 3.0), Snippet("d", "def g(): ...", "definition", 4.0)]
-    assert [s.path for s in fit(candidates, 1000)] == ["d", "c", "a", "b"]
-    assert [s.path for s in fit(candidates, 30)] == ["d"]
+COPIED = "if self._loop.get_debug():\n    logger.debug('%r pauses reading', self._pipe, self._fileno)"
+
+
+def test_fit_prefers_strong_similar_then_definitions_then_similar_then_edits() -> None:
+    candidates = [Snippet("b", "edit text", "edit", 1.0), Snippet("a", "similar text", "similar", 0.2),
+                  Snippet("c", "def f(): ...", "definition", 3.0), Snippet("d", "def g(): ...", "definition", 4.0),
+                  Snippet("e", COPIED, "similar", 0.6), Snippet("f", "from x import y", "similar", 0.9)]
+    # a strongly similar window goes first; one with few identifiers (an import line) does not
+    assert [s.path for s in fit(candidates, 1000)] == ["e", "d", "c", "f", "a", "b"]
+    assert [s.path for s in fit(candidates, 130)] == ["e"]
+
+
+LOG = "import logging\n\nlogger = logging.getLogger('net')\n"
+UNIX = """from .log import logger
+from . import transports
+
+
+class PipeReader(transports.ReadTransport):
+    def pause_reading(self):
+        if self._closing or self._paused:
+            return
+        self._paused = True
+        self._loop._remove_reader(self._fileno)
+        if self._loop.get_debug():
+            logger.debug("%r pauses reading", self)
+
+    def resume_reading(self):
+        if self._closing or not self._paused:
+            return
+        self._paused = False
+        self._loop._add_reader(self._fileno, self._read_ready)
+        if self._loop.get_debug():
+            logger.debug("%r resumes reading", self)
+"""
+PROACTOR = """from .log import logger
+from . import transports
+
+
+class ReadPipe(transports.ReadTransport):
+    def pause_reading(self):
+        if self._closing or self._paused:
+            return
+        self._paused = True
+        if self._loop.get_debug():
+            """
+
+
+@pytest.fixture
+def siblings(tmp_path: Path) -> tuple[Path, WorkspaceIndex]:
+    root = tmp_path.resolve()
+    files = {"net/__init__.py": "", "net/log.py": LOG, "net/transports.py": "class ReadTransport:\n    pass\n",
+             "net/unix.py": UNIX, "net/proactor.py": PROACTOR, "net/notes.md": UNIX,
+             "other/unix_copy.py": UNIX}
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    index = WorkspaceIndex([root])
+    index.build()
+    return root, index
+
+
+def test_similar_code_from_a_sibling_module_that_is_not_open(siblings: tuple[Path, WorkspaceIndex]) -> None:
+    """The line being written is the sibling module's: retrieval finds it without the user having
+    opened that module, and puts it ahead of the imported definitions."""
+    root, index = siblings
+    here = root / "net/proactor.py"
+    snippets = retrieve(index, here, PROACTOR, len(PROACTOR), 1200, window_of(PROACTOR, 4))
+    assert snippets[0].kind == "similar" and snippets[0].path == "net/unix.py"
+    assert 'logger.debug("%r pauses reading", self)' in snippets[0].text
+    # without the related files, nothing but the imported definitions (no file is open)
+    alone = retrieve(index, here, PROACTOR, len(PROACTOR), 1200, window_of(PROACTOR, 4),
+                     settings=RetrievalSettings(related_files=0))
+    assert alone and all(s.kind == "definition" for s in alone)
+
+
+def test_related_files_are_imports_then_neighbours(siblings: tuple[Path, WorkspaceIndex]) -> None:
+    root, index = siblings
+    here = root / "net/proactor.py"
+    outline = current_outline(index, here, PROACTOR)
+    related = related_files(index, index.files(), here, outline, 10)
+    # imported modules first, in import order; then the same folder's Python files, those that
+    # share the most imports first; never the file itself, another folder, or another language
+    assert related[:2] == [root / "net/log.py", root / "net/transports.py"]
+    assert related[2:] == [root / "net/unix.py", root / "net/__init__.py"]
+    assert related_files(index, index.files(), here, outline, 3) == related[:3]
+    assert related_files(index, index.files(), here, None, 10) == []
 
 
 def test_used_names_nearest_first() -> None:

@@ -4,8 +4,9 @@
    workspace files, followed through the index (re-exports included), shown as signature, doc
    and (when small) body; then names found through wildcard imports (C/C++ includes count as
    such) and, for Go and Java, in the same folder (one package).
-2. similar: windows of lines from open and recently edited files (and the current file, outside
-   the local window), ranked by the Jaccard similarity of their identifiers to the lines before
+2. similar: windows of lines from open and recently edited files, the files related to the
+   current one (those it imports, those beside it: workspace/related.py) and the current file
+   outside the local window, ranked by the Jaccard similarity of their identifiers to the lines before
    the cursor, as Copilot and Cody do.
 3. edit: the regions the user edited last, in other files.
 
@@ -24,7 +25,8 @@ from .ignore import language_of
 from .index import WorkspaceIndex, to_path
 from .lookup import Binding, bindings, find_definition, find_module, render, resolve
 from .outline import Definition, Import, Outline, outline
-from .similar import similar_windows
+from .related import related_files
+from .similar import similar_windows, tokens
 from .snippet import DEFAULT_RETRIEVAL, RetrievalSettings, Snippet
 
 __all__ = ["RetrievalSettings", "Snippet", "current_outline", "fit", "retrieve", "used_names"]
@@ -33,6 +35,11 @@ __all__ = ["RetrievalSettings", "Snippet", "current_outline", "fit", "retrieve",
 # a Java package): there a used name is also looked up beside the current file.
 FOLDER_NAMESPACES = frozenset({"go", "java"})
 KIND_ORDER = {"definition": 0, "similar": 1, "edit": 2}
+# A window this similar to the lines before the cursor is most often the code being imitated (a
+# sibling module's same logging call or guard): it goes before the definitions, which otherwise
+# fill a small budget first. Measured with `hushcode bench context` (docs/workspace.md).
+STRONG_SIMILAR = 0.25
+STRONG_MIN_WORDS = 8  # ... when it has this many distinct identifiers (a short import block is not)
 SNIPPET_OVERHEAD = 16  # what the prompt adds around each snippet (file marker, path line)
 
 
@@ -45,18 +52,21 @@ def retrieve(index: WorkspaceIndex, uri_or_path: str | Path, text: str, offset: 
     path = to_path(uri_or_path)
     window_text = text[local_window[0]:local_window[1]]
     window_lines = (text.count("\n", 0, local_window[0]), text.count("\n", 0, local_window[1]))
+    current = current_outline(index, path, text)
+    related = related_files(index, index.files(), path, current, settings.related_files)
     candidates = [
-        *_definition_snippets(index, path, text, offset, settings),
-        *similar_windows(index, path, text, offset, window_lines, recent_edits, settings),
+        *_definition_snippets(index, path, current, text, offset, settings),
+        *similar_windows(index, path, text, offset, window_lines, recent_edits, settings, related),
         *_edit_snippets(index, path, recent_edits, settings),
     ]
     return fit(candidates, budget_chars, window_text)
 
 
 def fit(candidates: Sequence[Snippet], budget_chars: int, window_text: str = "") -> list[Snippet]:
-    """Best first (by kind, then score, then path and line); skip what is already in the local
+    """Best first (strongly similar windows, then by kind; within those by score, then path and
+    line); skip what is already in the local
     window or in a chosen snippet, and what does not fit the remaining budget."""
-    ranked = sorted(candidates, key=lambda s: (KIND_ORDER[s.kind], -s.score, s.path, s.line))
+    ranked = sorted(candidates, key=_rank)
     chosen: list[Snippet] = []
     used = 0
     for snippet in ranked:
@@ -69,6 +79,12 @@ def fit(candidates: Sequence[Snippet], budget_chars: int, window_text: str = "")
         chosen.append(snippet)
         used += cost
     return chosen
+
+
+def _rank(snippet: Snippet) -> tuple[int, float, str, int]:
+    strong = (snippet.kind == "similar" and snippet.score >= STRONG_SIMILAR
+              and len(tokens(snippet.text)) >= STRONG_MIN_WORDS)
+    return (-1 if strong else KIND_ORDER[snippet.kind], -snippet.score, snippet.path, snippet.line)
 
 
 def used_names(text: str, offset: int, lines: int) -> list[str]:
@@ -92,9 +108,8 @@ def current_outline(index: WorkspaceIndex, path: Path, text: str) -> Outline | N
     return outline(str(path), text, language) if language else None
 
 
-def _definition_snippets(index: WorkspaceIndex, path: Path, text: str, offset: int,
+def _definition_snippets(index: WorkspaceIndex, path: Path, current: Outline | None, text: str, offset: int,
                          settings: RetrievalSettings) -> list[Snippet]:
-    current = current_outline(index, path, text)
     if current is None:
         return []
     bound, wildcards = bindings(current)

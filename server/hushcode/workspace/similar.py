@@ -1,6 +1,7 @@
 """Code similar to the text before the cursor: sliding windows of lines from the open and
-recently edited files, ranked by the Jaccard similarity of their identifier sets (the "neighboring
-tabs" retrieval of Copilot and Cody: cheap, and good at finding the code the user is imitating).
+recently edited files and the files related to the current one (workspace/related.py), ranked by
+the Jaccard similarity of their identifier sets (the "neighboring tabs" retrieval of Copilot and
+Cody, widened to the neighbouring modules: cheap, and good at finding the code the user imitates).
 """
 
 from __future__ import annotations
@@ -66,15 +67,17 @@ def windows(path: Path, text: str, size: int, stride: int) -> list[Window]:
 
 
 def similar_windows(index: WorkspaceIndex, path: Path, text: str, offset: int, local_lines: tuple[int, int],
-                    recent_edits: Sequence[EditRegion], settings: RetrievalSettings) -> list[Snippet]:
+                    recent_edits: Sequence[EditRegion], settings: RetrievalSettings,
+                    related: Sequence[Path] = ()) -> list[Snippet]:
     """The best windows, at most `settings.max_similar`, none overlapping another or (in the
-    current file) the local window `local_lines` (first and last line)."""
+    current file) the local window `local_lines` (first and last line). The windows come from the
+    current file, the open documents, the recently edited files and the `related` files."""
     before = text[:offset].split("\n")[-settings.query_lines:]
     query = tokens("\n".join(before))
     if not query:
         return []
     open_docs = index.open_documents()
-    sources = list(dict.fromkeys([path, *sorted(open_docs), *(r.path for r in recent_edits)]))
+    sources = list(dict.fromkeys([path, *sorted(open_docs), *(r.path for r in recent_edits), *related]))
     scored: list[tuple[float, Path, int, int]] = []
     texts: dict[Path, str] = {}
     for source in sources:

@@ -13,6 +13,7 @@ class RetrievalSettings:
     window_stride: int = 10
     min_similarity: float = 0.1
     max_similar: int = 6
+    related_files: int = 16  # files searched for similar code besides the open and edited ones
     max_edits: int = 4
     edit_context: int = 2  # lines shown around an edited region
     max_edit_lines: int = 12
