@@ -93,6 +93,9 @@ def test_bench_context_end_to_end(tmp_path: Path, model_path: Path) -> None:
     assert summary["no_context"]["context_tokens_mean"] == 0 and summary["context"]["context_tokens_mean"] > 0
     assert set(summary["ratio"]) >= {"exact", "edit_similarity"}
     assert data["targets"][0]["goal"] == ">= 1.5x"
+    recall = data["retrieval"]
+    assert recall["tasks"] == 2 and 0 <= recall["line_in_context"] <= 2 and recall["context_tokens"] > 0
+    assert all(isinstance(t["line_in_context"], bool) for t in tasks)
 
     (index,) = data["index"]
     assert index["files"] == 3 and index["files_per_s"] > 0 and index["changed_file_p50_ms"] >= 0

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from hushcode.bench.context_report import WITH, WITHOUT, format_table, summarize, targets
 from hushcode.bench.context_run import ContextServer
-from hushcode.bench.context_tasks import cross_file_tasks
+from hushcode.bench.context_recall import line_in_context
+from hushcode.bench.context_tasks import build_index, cross_file_tasks
 
 # A tiny project: three files, one defining, two importing (a relative import of names and an
 # absolute import of the module under an alias).
@@ -102,6 +103,21 @@ def test_the_selection_is_reproducible_with_a_seed(tmp_path: Path) -> None:
     # another seed draws another order: over a few seeds, more than one pair comes out
     pairs = {tuple(t.task.id for t in cross_file_tasks(root, limit=2, seed=s)[0]) for s in range(8)}
     assert len(pairs) > 1
+
+
+def test_line_in_context_finds_a_line_that_a_sibling_module_already_writes(tmp_path: Path) -> None:
+    """The recall figure: `shop/refund.py` repeats cart.py's lines, so retrieval at a hole in it
+    (searching its folder's modules) brings the hole's own line; with no budget, nothing does."""
+    root = write_project(tmp_path)
+    (root / "shop/refund.py").write_text(PROJECT["shop/cart.py"].replace("def total(", "def refund_total("))
+    index = build_index(root)
+    tasks = [t.task for t in cross_file_tasks(root, limit=100, seed=0, index=index)[0]]
+    texts = {**PROJECT, "shop/refund.py": (root / "shop/refund.py").read_text()}
+    mine = [t for t in tasks if t.path == "shop/refund.py"]
+    assert mine and all(line_in_context(index, root, mine, texts, 384))
+    assert not any(line_in_context(index, root, mine, texts, 0))
+    checkout = [t for t in tasks if t.path == "shop/checkout.py"]  # no other module writes these lines
+    assert checkout and not any(line_in_context(index, root, checkout, texts, 384))
 
 
 def test_nothing_is_written_into_the_project(tmp_path: Path) -> None:

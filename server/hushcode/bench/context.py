@@ -33,6 +33,7 @@ from typing import Any
 
 from hushcode import __version__
 from hushcode.bench.client import BenchError
+from hushcode.bench.context_recall import line_in_context
 from hushcode.bench.context_report import WITH, WITHOUT, format_table, summarize, targets
 from hushcode.bench.context_run import index_figures, run_config, run_first_pass
 from hushcode.bench.context_tasks import build_index, cross_file_tasks
@@ -170,6 +171,9 @@ def run_context(args: argparse.Namespace) -> int:
         print(f"hushcode bench context: {exc}", file=sys.stderr)
         return 1
     print(format_table(data["summary"], data["targets"]))
+    recall = data["retrieval"]
+    print(f"\nretrieval: the hole's own line is in the retrieved context for {recall['line_in_context']} of "
+          f"{recall['tasks']} tasks ({recall['context_tokens']} context tokens; model-independent)")
     print(
         f"\nresults: {out / 'results.json'}\ntasks:   {out / 'tasks.json'}\n"
         f"load average before/after: {data['machine']['loadavg_before']} / {data['machine']['loadavg_after']}\n"
@@ -192,7 +196,8 @@ def _run(
     model = str(Path(args.model).expanduser().resolve()) if args.model else None
 
     sources = list_sources(root)
-    tasks, candidates = cross_file_tasks(root, args.limit, args.seed, sources, build_index(root))
+    repo_index = build_index(root)
+    tasks, candidates = cross_file_tasks(root, args.limit, args.seed, sources, repo_index)
     say(f"{len(sources)} source files, {candidates} cross-file line candidates, {len(tasks)} tasks")
     if not tasks:
         raise BenchError(
@@ -201,6 +206,9 @@ def _run(
     texts = {s.path: s.text for s in sources}
     plain_tasks = [t.task for t in tasks]
     save_tasks(out / "tasks.json", plain_tasks, texts, args.seed)
+    in_context = line_in_context(repo_index, root, plain_tasks, texts, args.context_tokens)
+    say(f"retrieval: the hole's own line is in the retrieved context for {sum(in_context)} of {len(in_context)} "
+        f"tasks ({args.context_tokens} context tokens)")
 
     index = []
     for folder in [root, *extra]:
@@ -278,6 +286,8 @@ def _run(
         },
         "configs": configs,
         "summary": summary,
+        "retrieval": {"line_in_context": sum(in_context), "tasks": len(in_context),
+                      "context_tokens": args.context_tokens},
         "targets": targets(summary, index),
         "index": index,
         "first_pass_latency": first_pass,
@@ -291,6 +301,7 @@ def _run(
                 "column": t.task.column + 1,
                 "expected": t.task.expected,
                 "uses": [dataclasses.asdict(u) for u in t.uses],
+                "line_in_context": in_context[i],
                 "results": {name: items[i] for name, items in results.items()},
             }
             for i, t in enumerate(tasks)
