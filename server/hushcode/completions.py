@@ -230,9 +230,10 @@ class CompletionService:
             found = _clean(ctx, raws, prompt.held, filters)
             fields["post_ms"] = round((time.perf_counter() - t1) * 1000, 2)
             if not found and not speculative and alternatives == 1 and filters is FILTERS and result.text.strip() \
-                    and self._latest.get(doc.uri) == ticket:
+                    and engine.kind == "local" and self._latest.get(doc.uri) == ticket:
                 # the model's first choice was rejected (it repeats the next line, breaks the parse,
-                # ...): its next choices, from the same prompt, rather than nothing
+                # ...): its next choices, from the same prompt, rather than nothing (the local engine
+                # computes alternatives; a remote server answers one text)
                 retry = await engine.generate(replace(request, alternatives=_FALLBACK_ALTERNATIVES, budget_ms=0))
                 if retry is not None:
                     others = tuple(r for r in retry.alternatives if r != result.text)
