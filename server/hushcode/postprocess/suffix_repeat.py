@@ -2,7 +2,9 @@
 
 Instruct models often ignore the suffix and write it out again. A trailing run of completion
 lines equal to the lines that follow the cursor is cut; a one-line completion that only
-repeats the rest of the line or the next line is dropped.
+repeats the rest of the line or the next line is dropped. On a blank line, a block whose first
+line is the next line below restates the code below instead of inserting before it (the
+small models' "skip ahead"): it is dropped too.
 """
 
 from __future__ import annotations
@@ -33,4 +35,7 @@ def drop_suffix_repeat(ctx: CompletionContext, candidate: Candidate) -> Candidat
         tail = [_norm(x) for x in lines[i:] if x.strip()]
         if tail and tail == next_lines[: len(tail)] and (len(tail) >= 2 or len(tail[0]) > 3):
             return candidate.with_text("\n".join(lines[:i]))
+    first = next((_norm(x) for x in lines if x.strip()), "")
+    if not ctx.line_before.strip() and first == next_lines[0]:
+        return None
     return candidate
