@@ -6,8 +6,8 @@
    such) and, for Go and Java, in the same folder (one package).
 2. similar: windows of lines from open and recently edited files, the files related to the
    current one (those it imports, those beside it: workspace/related.py) and the current file
-   outside the local window, ranked by the Jaccard similarity of their identifiers to the lines before
-   the cursor, as Copilot and Cody do.
+   outside the local window, ranked by the Jaccard similarity of their identifiers to the lines
+   before the cursor, as Copilot and Cody do. A strongly similar window goes first of all.
 3. edit: the regions the user edited last, in other files.
 
 Nothing that already stands in the local window is returned. The order is deterministic, so the
@@ -63,9 +63,9 @@ def retrieve(index: WorkspaceIndex, uri_or_path: str | Path, text: str, offset: 
 
 
 def fit(candidates: Sequence[Snippet], budget_chars: int, window_text: str = "") -> list[Snippet]:
-    """Best first (strongly similar windows, then by kind; within those by score, then path and
-    line); skip what is already in the local
-    window or in a chosen snippet, and what does not fit the remaining budget."""
+    """Best first (strongly similar windows, then by kind; within each by score, then path and
+    line); skip what is already in the local window or in a chosen snippet, and what does not
+    fit the remaining budget."""
     ranked = sorted(candidates, key=_rank)
     chosen: list[Snippet] = []
     used = 0
