@@ -23,7 +23,8 @@ def build_default():
     return make_widget('''
 
 
-async def _complete(model_path: Path, root: Path, context_tokens: int) -> tuple[str, dict]:
+async def _complete(model_path: Path, root: Path, context_tokens: int, name: str = "main.py",
+                    text: str = MAIN) -> tuple[str, dict]:
     options = {"completion": {"contextTokens": context_tokens}}
     session = lsp.Session({"HUSHCODE_MODEL": str(model_path)}, options=options)
     session.root = root
@@ -36,9 +37,9 @@ async def _complete(model_path: Path, root: Path, context_tokens: int) -> tuple[
                 await asyncio.sleep(0.1)
             else:
                 raise AssertionError("the index never became ready")
-        uri = (root / "main.py").as_uri()
-        lsp.open_document(client, uri, MAIN)
-        lines = MAIN.split("\n")
+        uri = (root / name).as_uri()
+        lsp.open_document(client, uri, text)
+        lines = text.split("\n")
         result = await lsp.inline(client, uri, len(lines) - 1, len(lines[-1]))
         status = await lsp.status(client)
         text = str(result.items[0].insert_text) if result and result.items else ""
@@ -71,3 +72,40 @@ async def test_index_reports_progress(model_path: Path, tmp_path: Path) -> None:
         reports = [v for values in client.progress_reports.values() for v in values]
         kinds = [type(v) for v in reports]
         assert types.WorkDoneProgressBegin in kinds and types.WorkDoneProgressEnd in kinds, kinds
+
+
+# A sibling module, never opened, already writes the line the user is about to write: the same
+# audit call, with this project's own event-name scheme and arguments.
+REFUNDS = '''from .audit import journal
+from .money import to_cents
+
+
+def refund(order, amount, clerk):
+    cents = to_cents(amount)
+    order.balance -= cents
+    journal.append_entry("ledger.refund.v2", order.number, cents, by=clerk.badge, channel="till")
+    return order.balance
+'''
+CAPTURES = '''from .audit import journal
+from .money import to_cents
+
+
+def capture(order, amount, clerk):
+    cents = to_cents(amount)
+    order.balance += cents
+    '''
+
+
+async def test_a_line_that_a_sibling_module_writes_is_found_without_opening_it(model_path: Path,
+                                                                             tmp_path: Path) -> None:
+    shop = tmp_path / "shop"
+    shop.mkdir()
+    for name, text in {"__init__.py": "", "audit.py": "journal = []\n",
+                       "money.py": "def to_cents(amount):\n    return round(amount * 100)\n",
+                       "refunds.py": REFUNDS, "captures.py": CAPTURES}.items():
+        (shop / name).write_text(text)
+    with_context, status = await _complete(model_path, tmp_path, 384, "shop/captures.py", CAPTURES)
+    assert status["contextSnippets"] >= 1
+    without, _ = await _complete(model_path, tmp_path, 0, "shop/captures.py", CAPTURES)
+    assert 'journal.append_entry("ledger.' in with_context, with_context
+    assert "ledger." not in without, without
