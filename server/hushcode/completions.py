@@ -234,7 +234,8 @@ class CompletionService:
                 # the model's first choice was rejected (it repeats the next line, breaks the parse,
                 # ...): its next choices, from the same prompt, rather than nothing (the local engine
                 # computes alternatives; a remote server answers one text)
-                retry = await engine.generate(replace(request, alternatives=_FALLBACK_ALTERNATIVES, budget_ms=0))
+                # (a block keeps the first-suggestion budget: each choice stops at a line end soon)
+                retry = await engine.generate(replace(request, alternatives=_FALLBACK_ALTERNATIVES))
                 if retry is not None:
                     others = tuple(r for r in retry.alternatives if r != result.text)
                     raws = (*raws, *others)

@@ -62,6 +62,7 @@ async def test_a_rejected_first_choice_falls_back_to_the_next_one() -> None:
     assert found is not None and found.text == "result = width * height"
     first, retry = engine.requests
     assert first.alternatives == 1 and retry.alternatives == 3 and retry.tokens == first.tokens
+    assert retry.budget_ms == first.budget_ms > 0  # a block's choices stop at a line end soon
     assert svc.stats.last["fallback"] == 2 and svc.stats.last["result"] == "ok"
 
 
