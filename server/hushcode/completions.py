@@ -232,9 +232,9 @@ class CompletionService:
             if not found and not speculative and alternatives == 1 and filters is FILTERS and result.text.strip() \
                     and engine.kind == "local" and self._latest.get(doc.uri) == ticket:
                 # the model's first choice was rejected (it repeats the next line, breaks the parse,
-                # ...): its next choices, from the same prompt, rather than nothing (the local engine
-                # computes alternatives; a remote server answers one text)
-                # (a block keeps the first-suggestion budget: each choice stops at a line end soon)
+                # ...): its next choices from the same prompt rather than nothing. Only the local
+                # engine computes alternatives (a remote server answers one text); a block keeps the
+                # first-suggestion budget, so each choice stops at a line end soon.
                 retry = await engine.generate(replace(request, alternatives=_FALLBACK_ALTERNATIVES))
                 if retry is not None:
                     others = tuple(r for r in retry.alternatives if r != result.text)
