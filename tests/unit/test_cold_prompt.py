@@ -5,31 +5,18 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from typing import Any
 
 from hushcode.completions import CompletionService, DocumentSnapshot
 from hushcode.config.settings import CompletionSettings, Settings
-from hushcode.engine.contracts import EngineState, GenerateRequest, GenerateResult, LoadedModel
-from hushcode.prompt.templates import FimMarkers
-
-MARKERS = FimMarkers(template="qwen", prefix=1, suffix=2, middle=3, order="psm", stop_ids=(4,),
-                     marker_texts=("<P>", "<S>", "<M>", "<E>"))
+from hushcode.engine.contracts import GenerateRequest, GenerateResult
+from tests.unit.fake_engine import FakeLocalEngine
 
 
-class RecordingEngine:
+class RecordingEngine(FakeLocalEngine):
     """Tokenizes four characters to a token; every generation answers `value = 1`."""
 
-    kind = "local"
-    url = None
-    state = EngineState.READY
-    last_error = None
-    pid = None
-    restarts = 0
-    generating = False
-    model_path = None
-
     def __init__(self, gpu_layers: int = 0) -> None:
-        self.model = LoadedModel(name="fake", markers=MARKERS, bos=None, n_ctx=8192, load_ms=0.0, gpu_layers=gpu_layers)
+        super().__init__(gpu_layers)
         self.requests: list[GenerateRequest] = []
         self.cached: list[int] = []
 
@@ -46,8 +33,6 @@ class RecordingEngine:
                               evaluated=len(request.tokens) - common, generated=len(text), prompt_ms=0.0,
                               gen_ms=0.0, control_tokens=3)
 
-    async def stats(self) -> dict[str, Any]:
-        return {}
 
 
 def document(lines: int = 400) -> DocumentSnapshot:

@@ -3,32 +3,19 @@ service asks the same prompt for the next choices instead of showing nothing."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from hushcode.completions import CompletionService, DocumentSnapshot
 from hushcode.config.settings import CompletionSettings, Settings
-from hushcode.engine.contracts import EngineState, GenerateRequest, GenerateResult, LoadedModel
-from hushcode.prompt.templates import FimMarkers
+from hushcode.engine.contracts import GenerateRequest, GenerateResult
+from tests.unit.fake_engine import FakeLocalEngine
 
-MARKERS = FimMarkers(template="qwen", prefix=1, suffix=2, middle=3, order="psm", stop_ids=(4,),
-                     marker_texts=("<P>", "<S>", "<M>", "<E>"))
 TEXT = "def area(width, height):\n    \n    return result\n"
 
 
-class ChoosingEngine:
+class ChoosingEngine(FakeLocalEngine):
     """Answers with `choices[0]` alone, or with every choice when asked for alternatives."""
 
-    kind = "local"
-    url = None
-    state = EngineState.READY
-    last_error = None
-    pid = None
-    restarts = 0
-    generating = False
-    model_path = None
-
     def __init__(self, choices: list[str]) -> None:
-        self.model = LoadedModel(name="fake", markers=MARKERS, bos=None, n_ctx=8192, load_ms=0.0, gpu_layers=0)
+        super().__init__()
         self.choices = choices
         self.requests: list[GenerateRequest] = []
 
@@ -42,8 +29,6 @@ class ChoosingEngine:
                               evaluated=len(request.tokens), generated=3, prompt_ms=0.0, gen_ms=1.0,
                               control_tokens=3, alternatives=texts if request.alternatives > 1 else ())
 
-    async def stats(self) -> dict[str, Any]:
-        return {}
 
 
 def service(engine: ChoosingEngine, postprocess: str = "full") -> CompletionService:
