@@ -49,7 +49,7 @@ log = logging.getLogger("hushcode.completion")
 
 # the next choices asked for when post-processing rejects the model's first (see _suggest)
 _FALLBACK_ALTERNATIVES = 3
-_CHARS_PER_TOKEN = 3  # a conservative estimate for code; the token budget is enforced after tokenizing
+CHARS_PER_TOKEN = 3  # a conservative estimate for code; the token budget is enforced after tokenizing
 _COLD_SUFFIX_TOKENS = 32  # the short prompt's suffix (see completion.cold_prompt_tokens)
 
 
@@ -272,8 +272,8 @@ class CompletionService:
             fmt = "psm"  # no chat template in this model
         fields["format"] = fmt
         t0 = time.perf_counter()
-        window = cut_window(doc.text, offset, self._anchors.get(doc.uri), cfg.prefix_tokens * _CHARS_PER_TOKEN,
-                            suffix_tokens * _CHARS_PER_TOKEN, cfg.suffix_lines, typed_after_middle(fmt))
+        window = cut_window(doc.text, offset, self._anchors.get(doc.uri), cfg.prefix_tokens * CHARS_PER_TOKEN,
+                            suffix_tokens * CHARS_PER_TOKEN, cfg.suffix_lines, typed_after_middle(fmt))
         self._anchors[doc.uri] = window.anchor
         snippets = await self._context_snippets(doc, offset, window, fields)
         held = ""
@@ -348,7 +348,7 @@ class CompletionService:
     async def _context_snippets(self, doc: DocumentSnapshot, offset: int, window: Window,
                                 fields: dict[str, float | int | str]) -> list[ContextSnippet]:
         """Cross-file snippets for this prompt (the document's ring; see workspace_context.py)."""
-        budget = self.settings.completion.context_tokens * _CHARS_PER_TOKEN
+        budget = self.settings.completion.context_tokens * CHARS_PER_TOKEN
         if self.context is None or budget <= 0:
             return []
         start = offset - len(window.typed) - len(window.prefix)
@@ -406,7 +406,7 @@ class CompletionService:
                 return  # the prompt starts with the text below the cursor: nothing is stable yet
             # PSM prompts start at the window's first line: from the top of the file, that part is
             # the same for every cursor in its first screens.
-            budget = self.settings.completion.prefix_tokens * _CHARS_PER_TOKEN
+            budget = self.settings.completion.prefix_tokens * CHARS_PER_TOKEN
             end = doc.text.rfind("\n", 0, budget)
             offset = len(doc.text) if len(doc.text) <= budget else max(end, 0)
         fields: dict[str, float | int | str] = {"req": "warmup", "doc": PurePosixPath(doc.uri).name}

@@ -34,7 +34,6 @@ class RecordingEngine(FakeLocalEngine):
                               gen_ms=0.0, control_tokens=3)
 
 
-
 def document(lines: int = 400) -> DocumentSnapshot:
     body = "".join(f"def function_{i}(argument):\n    return argument + {i}\n\n" for i in range(lines))
     return DocumentSnapshot(uri="file:///w/long.py", version=1, text=body + "def last():\n    \n", language_id="python")

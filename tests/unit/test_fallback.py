@@ -30,7 +30,6 @@ class ChoosingEngine(FakeLocalEngine):
                               control_tokens=3, alternatives=texts if request.alternatives > 1 else ())
 
 
-
 def service(engine: ChoosingEngine, postprocess: str = "full") -> CompletionService:
     settings = Settings(completion=CompletionSettings(cold_prompt_tokens=0, speculative=False, debounce_ms=0,
                                                       context_tokens=0, token_healing=False, postprocess=postprocess))

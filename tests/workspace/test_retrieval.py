@@ -10,7 +10,8 @@ import pytest
 from hushcode.workspace.edits import RecentEdits
 from hushcode.workspace.index import WorkspaceIndex
 from hushcode.workspace.related import related_files
-from hushcode.workspace.retrieval import STRONG_SIMILAR, Snippet, current_outline, fit, retrieve, used_names
+from hushcode.workspace.retrieval import Snippet, current_outline, fit, retrieve, used_names
+from hushcode.workspace.similar import STRONG_SIMILAR
 from hushcode.workspace.snippet import RetrievalSettings
 
 GEOMETRY = '''\
@@ -193,8 +194,9 @@ COPIED = "if self._loop.get_debug():\n    logger.debug('%r pauses reading', self
 def test_fit_prefers_strong_similar_then_definitions_then_similar_then_edits() -> None:
     candidates = [Snippet("b", "edit text", "edit", 1.0), Snippet("a", "similar text", "similar", 0.2),
                   Snippet("c", "def f(): ...", "definition", 3.0), Snippet("d", "def g(): ...", "definition", 4.0),
-                  Snippet("e", COPIED, "similar", 0.6), Snippet("f", "from x import y", "similar", 0.9)]
-    # a strongly similar window goes first; one with few identifiers (an import line) does not
+                  Snippet("e", COPIED, "similar", 0.6, strong=True), Snippet("f", "from x import y", "similar", 0.9)]
+    # a strong window goes first; a close one that similar.py did not call strong (few identifiers:
+    # an import line, see the TypeScript test) keeps its kind's place
     assert [s.path for s in fit(candidates, 1000)] == ["e", "d", "c", "f", "a", "b"]
     assert [s.path for s in fit(candidates, 130)] == ["e"]
 
@@ -221,17 +223,9 @@ class PipeReader(transports.ReadTransport):
         if self._loop.get_debug():
             logger.debug("%r resumes reading", self)
 """
-PROACTOR = """from .log import logger
-from . import transports
-
-
-class ReadPipe(transports.ReadTransport):
-    def pause_reading(self):
-        if self._closing or self._paused:
-            return
-        self._paused = True
-        if self._loop.get_debug():
-            """
+# the sibling module being written: the same start, and the cursor where unix.py logs the pause
+PROACTOR = (UNIX[:UNIX.index("        self._loop._remove_reader")].replace("PipeReader", "ReadPipe")
+            + "        if self._loop.get_debug():\n            ")
 
 
 @pytest.fixture
@@ -266,13 +260,13 @@ def test_related_files_are_imports_then_neighbours(siblings: tuple[Path, Workspa
     root, index = siblings
     here = root / "net/proactor.py"
     outline = current_outline(index, here, PROACTOR)
-    related = related_files(index, index.files(), here, outline, 10)
+    related = related_files(index, index.files_in(here.parent), here, outline, 10)
     # imported modules first, in import order; then the same folder's Python files, those that
     # share the most imports first; never the file itself, another folder, or another language
     assert related[:2] == [root / "net/log.py", root / "net/transports.py"]
     assert related[2:] == [root / "net/unix.py", root / "net/__init__.py"]
-    assert related_files(index, index.files(), here, outline, 3) == related[:3]
-    assert related_files(index, index.files(), here, None, 10) == []
+    assert related_files(index, index.files_in(here.parent), here, outline, 3) == related[:3]
+    assert related_files(index, index.files_in(here.parent), here, None, 10) == []
 
 
 def test_used_names_nearest_first() -> None:

@@ -4,8 +4,7 @@ For each task, the snippets that retrieval returns for the hole at the run's con
 (computed in this process from the benchmark's own index: no model, no server), and whether the
 expected line stands in one of them. It does not depend on the model or on timing, so it shows
 what a retrieval change did where exact match on a few dozen tasks is mostly noise. The local
-window is estimated as the server cuts it (its prefix and suffix budgets at 3 characters a
-token); the server's own snippets may differ from these where the estimate does.
+window is cut as the server cuts it for a document just opened, in the PSM layout.
 """
 
 from __future__ import annotations
@@ -14,11 +13,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from hushcode.bench.holes import Task
+from hushcode.completions import CHARS_PER_TOKEN
 from hushcode.config.settings import CompletionSettings
+from hushcode.prompt.window import cut_window
 from hushcode.workspace.index import WorkspaceIndex
 from hushcode.workspace.retrieval import retrieve
-
-CHARS_PER_TOKEN = 3  # the server's estimate (completions.py) for its character budgets
 
 
 def line_in_context(index: WorkspaceIndex, root: Path, tasks: Sequence[Task], texts: Mapping[str, str],
@@ -29,8 +28,9 @@ def line_in_context(index: WorkspaceIndex, root: Path, tasks: Sequence[Task], te
     for task in tasks:
         original = texts[task.path]
         text = original[:task.start] + original[task.end:]
-        local = (max(0, task.start - cfg.prefix_tokens * CHARS_PER_TOKEN),
-                 min(len(text), task.start + cfg.suffix_tokens * CHARS_PER_TOKEN))
+        window = cut_window(text, task.start, None, cfg.prefix_tokens * CHARS_PER_TOKEN,
+                            cfg.suffix_tokens * CHARS_PER_TOKEN, cfg.suffix_lines, typed_after_middle=False)
+        local = (task.start - len(window.prefix), task.start + len(window.suffix))
         snippets = retrieve(index, root / task.path, text, task.start, context_tokens * CHARS_PER_TOKEN, local)
         expected = task.expected.strip()
         found.append(bool(expected) and any(expected in s.text for s in snippets))

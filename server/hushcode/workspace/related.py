@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .ignore import language_of
 from .lookup import Binding, IndexView, find_module, resolve
 from .outline import Outline
 
@@ -23,11 +22,11 @@ def imported_modules(outline: Outline) -> frozenset[tuple[int, str]]:
     return frozenset((imp.level, imp.module) for imp in outline.imports)
 
 
-def related_files(index: IndexView, files: list[Path], path: Path, outline: Outline | None,
+def related_files(index: IndexView, folder_files: list[Path], path: Path, outline: Outline | None,
                   limit: int) -> list[Path]:
     """At most `limit` indexed files related to `path`, most related first: the workspace files
     it imports (in import order), then its same-language neighbours in its folder by the number
-    of imports they share with it, then by name. `files` is every indexed file."""
+    of imports they share with it, then by name. `folder_files` are the indexed files of its folder."""
     if limit <= 0 or outline is None:
         return []
     chosen: dict[Path, None] = {}
@@ -40,12 +39,11 @@ def related_files(index: IndexView, files: list[Path], path: Path, outline: Outl
                 chosen.setdefault(target, None)
     mine = imported_modules(outline)
     neighbours: list[tuple[int, str, Path]] = []
-    for other in files:
-        if other.parent != path.parent or other == path or other in chosen or language_of(other) != outline.language:
-            continue
+    for other in folder_files:
         theirs = index.outline_of(other)
-        shared = len(mine & imported_modules(theirs)) if theirs is not None else 0
-        neighbours.append((-shared, other.name, other))
+        if other == path or other in chosen or theirs is None or theirs.language != outline.language:
+            continue
+        neighbours.append((-len(mine & imported_modules(theirs)), other.name, other))
     neighbours.sort()
     for _, _, other in neighbours:
         chosen.setdefault(other, None)

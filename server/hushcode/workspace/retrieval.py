@@ -26,7 +26,7 @@ from .index import WorkspaceIndex, to_path
 from .lookup import Binding, bindings, find_definition, find_module, render, resolve
 from .outline import Definition, Import, Outline, outline
 from .related import related_files
-from .similar import similar_windows, tokens
+from .similar import similar_windows
 from .snippet import DEFAULT_RETRIEVAL, RetrievalSettings, Snippet
 
 __all__ = ["RetrievalSettings", "Snippet", "current_outline", "fit", "retrieve", "used_names"]
@@ -35,11 +35,6 @@ __all__ = ["RetrievalSettings", "Snippet", "current_outline", "fit", "retrieve",
 # a Java package): there a used name is also looked up beside the current file.
 FOLDER_NAMESPACES = frozenset({"go", "java"})
 KIND_ORDER = {"definition": 0, "similar": 1, "edit": 2}
-# A window this similar to the lines before the cursor is most often the code being imitated (a
-# sibling module's same logging call or guard): it goes before the definitions, which otherwise
-# fill a small budget first. Measured with `hushcode bench context` (docs/workspace.md).
-STRONG_SIMILAR = 0.25
-STRONG_MIN_WORDS = 8  # ... when it has this many distinct identifiers (a short import block is not)
 SNIPPET_OVERHEAD = 16  # what the prompt adds around each snippet (file marker, path line)
 
 
@@ -53,7 +48,7 @@ def retrieve(index: WorkspaceIndex, uri_or_path: str | Path, text: str, offset: 
     window_text = text[local_window[0]:local_window[1]]
     window_lines = (text.count("\n", 0, local_window[0]), text.count("\n", 0, local_window[1]))
     current = current_outline(index, path, text)
-    related = related_files(index, index.files(), path, current, settings.related_files)
+    related = related_files(index, index.files_in(path.parent), path, current, settings.related_files)
     candidates = [
         *_definition_snippets(index, path, current, text, offset, settings),
         *similar_windows(index, path, text, offset, window_lines, recent_edits, settings, related),
@@ -82,9 +77,7 @@ def fit(candidates: Sequence[Snippet], budget_chars: int, window_text: str = "")
 
 
 def _rank(snippet: Snippet) -> tuple[int, float, str, int]:
-    strong = (snippet.kind == "similar" and snippet.score >= STRONG_SIMILAR
-              and len(tokens(snippet.text)) >= STRONG_MIN_WORDS)
-    return (-1 if strong else KIND_ORDER[snippet.kind], -snippet.score, snippet.path, snippet.line)
+    return (-1 if snippet.strong else KIND_ORDER[snippet.kind], -snippet.score, snippet.path, snippet.line)
 
 
 def used_names(text: str, offset: int, lines: int) -> list[str]:

@@ -27,6 +27,12 @@ STOP_WORDS = frozenset("""
     use impl struct enum type interface package go defer select case switch default do extends
 """.split())  # noqa: SIM905 - one word list reads better than 80 quoted strings
 
+# A window this similar to the lines before the cursor is most often the code being imitated (a
+# sibling module's same logging call or guard): retrieval puts it before the definitions, which
+# otherwise fill a small budget first (docs/workspace.md) ...
+STRONG_SIMILAR = 0.25
+STRONG_MIN_WORDS = 8  # ... when it has this many distinct identifiers (a short import block is not)
+
 Window = tuple[int, int, frozenset[str]]  # first line, end line (exclusive), identifiers
 
 # One entry per file (and window shape): the newest version's windows. Keyed by content instead,
@@ -78,7 +84,7 @@ def similar_windows(index: WorkspaceIndex, path: Path, text: str, offset: int, l
         return []
     open_docs = index.open_documents()
     sources = list(dict.fromkeys([path, *sorted(open_docs), *(r.path for r in recent_edits), *related]))
-    scored: list[tuple[float, Path, int, int]] = []
+    scored: list[tuple[float, Path, int, int, bool]] = []
     texts: dict[Path, str] = {}
     for source in sources:
         body = text if source == path else open_docs.get(source) or index.text(source)
@@ -90,14 +96,16 @@ def similar_windows(index: WorkspaceIndex, path: Path, text: str, offset: int, l
                 continue
             score = jaccard(query, words)
             if score >= settings.min_similarity:
-                scored.append((score, source, start, end))
+                strong = score >= STRONG_SIMILAR and len(words) >= STRONG_MIN_WORDS
+                scored.append((score, source, start, end, strong))
     scored.sort(key=lambda s: (-s[0], s[1], s[2]))
-    chosen: list[tuple[float, Path, int, int]] = []
-    for score, source, start, end in scored:
+    chosen: list[tuple[float, Path, int, int, bool]] = []
+    for candidate in scored:
         if len(chosen) >= settings.max_similar:
             break
+        _, source, start, end, _ = candidate
         if any(c[1] == source and start < c[3] and c[2] < end for c in chosen):
             continue
-        chosen.append((score, source, start, end))
+        chosen.append(candidate)
     return [Snippet(index.relative(source), "\n".join(texts[source].split("\n")[start:end]), "similar",
-                    round(score, 6), start) for score, source, start, end in chosen]
+                    round(score, 6), start, strong) for score, source, start, end, strong in chosen]

@@ -30,3 +30,4 @@ class Snippet:
     kind: str  # "definition" | "similar" | "edit"
     score: float
     line: int = 0  # first line in its file (0-based), for a stable order
+    strong: bool = False  # a similar window close enough to go before the definitions (similar.py)

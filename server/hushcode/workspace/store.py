@@ -61,6 +61,11 @@ class EntryStore:
         with self._lock:
             return sorted(self._files)
 
+    def files_in(self, folder: Path) -> list[Path]:
+        """The indexed files directly in `folder` (not in its subfolders), in no set order."""
+        with self._lock:
+            return [p for p in self._files if p.parent == folder]
+
     def definitions(self, name: str) -> list[tuple[Path, Definition]]:
         """Every definition of `name` in the workspace, in a stable order (by path, then line)."""
         with self._lock:
