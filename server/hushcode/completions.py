@@ -23,7 +23,7 @@ from hushcode.engine.interface import CompletionEngine
 from hushcode.engine.kv_reuse import plan_reuse
 from hushcode.logs import code_logging
 from hushcode.postprocess.candidate import CompletionContext, Filter
-from hushcode.postprocess.pipeline import FILTERS, MINIMAL, postprocess
+from hushcode.postprocess.pipeline import FILTERS, PIPELINES, postprocess
 from hushcode.prompt.context import ContextSnippet, comment_text, repo_texts
 from hushcode.prompt.formats import choose_format
 from hushcode.prompt.healing import hold_back_space, restore
@@ -51,6 +51,7 @@ log = logging.getLogger("hushcode.completion")
 _FALLBACK_ALTERNATIVES = 3
 CHARS_PER_TOKEN = 3  # a conservative estimate for code; the token budget is enforced after tokenizing
 _COLD_SUFFIX_TOKENS = 32  # the short prompt's suffix (see completion.cold_prompt_tokens)
+_RANK_AFTER_LINES = 2  # the lines below a blank line that its candidates are ranked on (engine/ranking.py)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class PromptTokens:
     full: list[int]
     short: Callable[[], list[int]]  # built only when the cache is cold
     held: str = ""  # text before the cursor left out of the prompt (see prompt/healing.py)
+    after: list[int] = field(default_factory=list)  # the lines below the cursor's (for ranking)
 
 
 @dataclass(frozen=True)
@@ -214,17 +216,20 @@ class CompletionService:
             alternatives=alternatives, reuse_min_chunk=cfg.reuse_chunk_tokens, timeout_ms=cfg.timeout_ms,
             # typing (not a manual trigger, not background work): show the first lines fast
             budget_ms=cfg.first_suggestion_ms if scope is Scope.BLOCK and alternatives == 1 and not speculative else 0,
+            rank=self._rank_spec(engine, decision.reason, tokens, prompt, str(fields.get("format")), alternatives),
         )
         ctx = CompletionContext(prefix=before, suffix=doc.text[cursor.offset:], decision=decision,
                                 language=language, stop_texts=engine.model.markers.marker_texts + ("<|im_end|>",),
                                 chat=fields.get("format") == "chat")
-        filters = MINIMAL if cfg.postprocess == "minimal" else FILTERS
+        filters = PIPELINES.get(cfg.postprocess, FILTERS)
         try:
             result = await engine.generate(request)
             if result is None:
                 fields["result"] = "cancelled_or_unavailable"
                 return []
             self._record(result, fields)
+            if result.ranked:
+                fields["ranked"] = result.ranked
             t1 = time.perf_counter()
             raws = result.alternatives or (result.text,)
             found = _clean(ctx, raws, prompt.held, filters)
@@ -287,10 +292,12 @@ class CompletionService:
             texts += [f"{doc.repo_name}\n", f"{doc.relative_path}\n"]
         elif fmt == "chat":
             texts += ["system\n" + CHAT_SYSTEM, "\n", "user\n", CHAT_HOLE, "assistant\n"]
+        texts.append(lines_below(doc.text, offset))
         parts = await engine.tokenize(texts, speculative=speculative)
         fields["tokenize_ms"] = round((time.perf_counter() - t0) * 1000, 1)
         if parts is None:
             return None
+        after = parts.pop()
         prefix, suffix = fit_budget(parts[0], parts[1],
                                     Budget(max(cfg.prefix_tokens - len(parts[2]), 0), suffix_tokens))
         extra = parts[4 + len(files):]
@@ -312,7 +319,19 @@ class CompletionService:
                                                             suffix=suffix[:short_suffix]),
                                 bos=model.bos, repo=model.repo, chat=model.chat)
 
-        return PromptTokens(full=full, short=short, held=held)
+        return PromptTokens(full=full, short=short, held=held, after=after)
+
+    def _rank_spec(self, engine: CompletionEngine, reason: str, tokens: list[int], prompt: PromptTokens, fmt: str,
+                   alternatives: int) -> dict[str, object] | None:
+        """Ask the engine to rank a blank line's candidates (engine/ranking.py): a prompt whose
+        start, up to the suffix marker, is the prefix read left to right (PSM and the repository
+        format; not SPM, typed-after-middle or chat), one suggestion, the local engine."""
+        candidates = self.settings.completion.blank_line_candidates
+        model = engine.model
+        if candidates < 2 or reason != "empty_line" or alternatives != 1 or engine.kind != "local" or model is None \
+                or fmt not in ("psm", "repo") or model.markers.order != "psm" or model.markers.suffix not in tokens:
+            return None
+        return {"candidates": candidates, "context": tokens.index(model.markers.suffix), "after": prompt.after}
 
     def _cold(self, engine: CompletionEngine, uri: str, tokens: list[int]) -> bool:
         """Would this prompt evaluate more than `completion.cold_prompt_tokens` new tokens? Only
@@ -429,6 +448,13 @@ class CompletionService:
             generated=result.generated, control=result.control_tokens, stop=result.reason,
             prompt_ms=result.prompt_ms, gen_ms=result.gen_ms,
         )
+
+
+def lines_below(text: str, offset: int) -> str:
+    """The lines after the cursor's line that a blank line's candidates are ranked on ("\n" when
+    none): what a candidate must lead into."""
+    below = text[offset:].split("\n")[1:1 + _RANK_AFTER_LINES]
+    return "\n" + "\n".join(below) if "".join(below).strip() else "\n"
 
 
 def _clean(ctx: CompletionContext, raws: Sequence[str], held: str, filters: tuple[Filter, ...]) -> list[Suggestion]:

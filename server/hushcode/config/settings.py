@@ -53,8 +53,12 @@ class CompletionSettings:
     # "auto" picks the measured best format for the model's family (see prompt/formats.py)
     prompt_format: str = field(default="auto", metadata={"choices": ("auto", "psm", "psm-typed", "spm", "spm-typed", "repo", "chat")})
     alternatives: int = field(default=3, metadata={"choices": (1, 2, 3)})  # on a manual trigger
-    # "full": every post-processing filter; "minimal": stop tokens and whitespace only (a baseline)
-    postprocess: str = field(default="full", metadata={"choices": ("full", "minimal")})
+    # on a blank line, when the model is unsure of its line: this many candidate lines, the one that
+    # best leads into the code below shown (engine/ranking.py; local engine). 0 or 1: off
+    blank_line_candidates: int = 3
+    # "full": every post-processing filter; "minimal": stop tokens and whitespace only; "off": the
+    # model's text as it came, cut at its stop markers only (baselines for the benchmark)
+    postprocess: str = field(default="full", metadata={"choices": ("full", "minimal", "off")})
     debounce_ms: int = 150  # the most the server waits for the next keystroke (adapts to the rhythm)
     speculative: bool = True  # compute the next suggestion "as if accepted" while the user reads
     speculate_after_ms: int = 120

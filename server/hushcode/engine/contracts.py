@@ -50,6 +50,9 @@ class GenerateRequest:
     reuse_min_chunk: int = 16  # shift cached chunks of at least this many tokens (0: prefix reuse only)
     timeout_ms: int = 10000
     budget_ms: int = 0  # > 0: after this many ms of generation, stop at the next line end
+    # a blank line: compare the greedy line with other candidates when the model is unsure (local
+    # engine only; see engine/ranking.py): {"candidates": n, "context": tokens, "after": [ids]}
+    rank: dict[str, object] | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class GenerateResult:
     control_tokens: int
     alternatives: tuple[str, ...] = ()
     shifted: int = 0
+    ranked: int = 0  # candidate lines compared (engine/ranking.py); 0: the greedy line was kept unranked
 
 
 @dataclass(frozen=True)

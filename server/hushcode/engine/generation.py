@@ -47,6 +47,9 @@ class Output:
     text: str
     generated: int
     reason: str
+    # the model's log-probability of the text's first line (its tokens before the first newline),
+    # when asked for (see engine/ranking.py)
+    line_logprob: float | None = None
 
 
 class StopRule:
@@ -109,18 +112,32 @@ class Decoder:
             on_chunk(result.evaluated)
         return result
 
-    def first_tokens(self, n: int) -> list[int]:
-        """The n most likely next tokens after the prompt that start *different* suggestions (for
-        alternatives): stop tokens, bare indentation, and spellings that differ only in leading
-        whitespace are skipped, so three alternatives are three different ideas."""
+    def _logprobs(self, index: int = -1) -> Any:
+        """Log-softmax of the logits at output `index` of the last decode (numpy, float64)."""
         import llama_cpp
         import numpy as np
 
         n_vocab = llama_cpp.llama_vocab_n_tokens(self.llm._model.vocab)
-        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.llm.ctx, -1), shape=(n_vocab,))
-        chosen: list[int] = []
+        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.llm.ctx, index), shape=(n_vocab,))
+        logits = logits.astype(np.float64)
+        top = logits.max()
+        return logits - (top + np.log(np.exp(logits - top).sum()))
+
+    def first_tokens(self, n: int) -> list[int]:
+        """The n most likely next tokens after the prompt that start *different* suggestions."""
+        return [token for token, _ in self.first_choices(n)]
+
+    def first_choices(self, n: int) -> list[tuple[int, float]]:
+        """The n most likely next tokens after the prompt that start *different* suggestions (for
+        alternatives), with their log-probabilities: stop tokens, bare indentation, and spellings
+        that differ only in leading whitespace are skipped, so three alternatives are three
+        different ideas."""
+        import numpy as np
+
+        logprobs = self._logprobs()
+        chosen: list[tuple[int, float]] = []
         seen: set[str] = set()
-        for token in (int(t) for t in np.argsort(-logits)[: 40 + len(self.stop_ids)]):
+        for token in (int(t) for t in np.argsort(-logprobs)[: 40 + len(self.stop_ids)]):
             if token in self.stop_ids or self.is_eog(token):
                 continue
             piece = self.llm.detokenize([token]).decode("utf-8", "replace")
@@ -128,14 +145,36 @@ class Decoder:
             if not key or key in seen:
                 continue
             seen.add(key)
-            chosen.append(token)
+            chosen.append((token, float(logprobs[token])))
             if len(chosen) == n:
                 break
         return chosen
 
-    def generate(self, limits: Limits, on_piece: Callable[[str], None], first: int | None = None) -> Output:
-        """Greedy generation from the current KV state (optionally forcing the first token)."""
+    def score(self, context: int, tokens: list[int]) -> list[float] | None:
+        """The log-probability of each of `tokens` right after the first `context` tokens of the
+        current KV state (what followed them is dropped), evaluated as one batch; None when the
+        stop flag is set. The state afterwards holds the context plus `tokens`."""
         llm = self.llm
+        if self.stopped() or not tokens or context < 1:
+            return None
+        batch = [int(llm.input_ids[context - 1]), *tokens]  # the last context token again: its logits
+        start = context - 1
+        llm._ctx.kv_cache_seq_rm(-1, start, -1)
+        llm._batch.set_batch(batch=batch, n_past=start, logits_all=True)
+        llm._ctx.decode(llm._batch)
+        llm.input_ids[start:start + len(batch)] = batch
+        llm.n_tokens = start + len(batch)
+        return [float(self._logprobs(i)[token]) for i, token in enumerate(tokens)]
+
+    def generate(self, limits: Limits, on_piece: Callable[[str], None], first: int | None = None,
+                 first_logprob: float = 0.0, track_line: bool = False, unsure_below: float | None = None) -> Output:
+        """Greedy generation from the current KV state (optionally forcing the first token, whose
+        log-probability the caller knows). With `track_line`, the first line's log-probability is
+        summed on the way; with `unsure_below` too, a first line less likely than that ends the
+        generation there (reason "unsure": its candidates are ranked, engine/ranking.py)."""
+        llm = self.llm
+        line_logprob: float | None = 0.0 if track_line else None
+        in_first_line = True
         rule = StopRule(limits.stop_indent, limits.stop_unmatched_close)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         text = ""
@@ -157,6 +196,18 @@ class Decoder:
                     break
                 generated += 1
                 piece = decoder.decode(llm.detokenize([token]))
+                if line_logprob is not None and in_first_line:
+                    # a token that ends the line counts when it also carries text of it
+                    if "\n" not in piece or piece.split("\n", 1)[0].strip():
+                        forced = first is not None and generated == 1
+                        line_logprob += first_logprob if forced else float(self._logprobs()[token])
+                    in_first_line = "\n" not in piece
+                    if not in_first_line and unsure_below is not None and line_logprob < unsure_below \
+                            and (text + piece).split("\n", 1)[0].strip():
+                        text += piece
+                        on_piece(piece)
+                        reason = "unsure"
+                        break
                 text += piece
                 if piece:
                     on_piece(piece)
@@ -178,4 +229,5 @@ class Decoder:
                     time.sleep(limits.token_delay_s)
         finally:
             llm._sampler = None
-        return Output(text=text + decoder.decode(b"", final=True), generated=generated, reason=reason)
+        return Output(text=text + decoder.decode(b"", final=True), generated=generated, reason=reason,
+                      line_logprob=line_logprob)

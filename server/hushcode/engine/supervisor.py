@@ -409,6 +409,7 @@ class EngineSupervisor:
                 "stop_indent": request.stop_indent, "stop_unmatched_close": request.stop_unmatched_close,
                 "alternatives": request.alternatives, "reuse_min_chunk": request.reuse_min_chunk,
                 "timeout_ms": request.timeout_ms, "budget_ms": request.budget_ms,
+                **({"rank": request.rank} if request.rank else {}),
             })
             self._running = (rid, request.document, request.speculative)
             self.generating = False
@@ -445,4 +446,5 @@ class EngineSupervisor:
             evaluated=msg["evaluated"], generated=msg["generated"], prompt_ms=msg["prompt_ms"],
             gen_ms=msg["gen_ms"], control_tokens=msg["control_tokens"],
             alternatives=tuple(msg.get("texts") or [msg["text"]]), shifted=msg.get("shifted", 0),
+            ranked=msg.get("ranked", 0),
         )

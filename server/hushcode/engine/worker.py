@@ -210,6 +210,7 @@ class Engine:
     def _generate(self, msg: Message) -> None:
         faults.before_generate()
         from hushcode.engine.generation import Decoder, Limits
+        from hushcode.engine.ranking import RankSpec, rank
 
         request_id = msg["id"]
         tokens: list[int] = list(msg["tokens"])
@@ -238,26 +239,40 @@ class Engine:
         gen_started = time.perf_counter()
         texts: list[str] = []
         generated = 0
+        ranked = 0
         reason = interrupted or "stop"
         if interrupted is None:
             n = max(1, int(msg.get("alternatives", 1)))
+            asked = msg.get("rank")
+            spec = RankSpec(candidates=int(asked["candidates"]), context=int(asked["context"]),
+                            after=tuple(asked["after"])) if asked and n == 1 else None
+            # a blank line's other candidates start from the prompt's next most likely first tokens,
+            # read now, while the logits at the end of the prompt are still there
+            ranking_firsts = decoder.first_choices(spec.candidates + 1) if spec else []
             firsts: list[int | None] = list(decoder.first_tokens(n)) if n > 1 else [None]
             for k, first in enumerate(firsts or [None]):
                 if k:
                     self.llm.n_tokens = len(tokens)  # rewind to the end of the prompt for the next one
-                out = decoder.generate(limits, stream if k == 0 else (lambda piece: None), first)
+                out = decoder.generate(limits, stream if k == 0 else (lambda piece: None), first,
+                                       track_line=spec is not None,
+                                       unsure_below=spec.sure_logprob if spec is not None else None)
                 texts.append(out.text)
                 generated += out.generated
                 reason = out.reason if k == 0 else reason
                 if out.reason in ("cancelled", "deadline"):
                     break
+            if spec is not None and reason not in ("cancelled", "deadline"):
+                ranking = rank(decoder, len(tokens), spec, limits, out, ranking_firsts,
+                               lambda text: self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+                texts, ranked = ranking.texts, ranking.compared
+                generated += ranking.generated
         if reason == "cancelled":
             self.stats["cancelled"] += 1
         self.stats["tokens_generated"] += generated
         self.channel.send({
             "ev": "done", "id": request_id, "text": texts[0] if texts else "", "texts": texts, "reason": reason,
             "prompt_tokens": len(tokens), "reused": reused, "shifted": evaluation.shifted, "evaluated": evaluated,
-            "generated": generated,
+            "generated": generated, "ranked": ranked,
             "prompt_ms": round(prompt_ms, 2), "gen_ms": round((time.perf_counter() - gen_started) * 1000, 2),
             "control_tokens": sum(1 for t in tokens if t in self._marker_ids()),
         })

@@ -32,6 +32,11 @@ FILTERS: tuple[Filter, ...] = (
 
 MINIMAL: tuple[Filter, ...] = (cut_at_control_chars, cut_at_stops, unwrap_chat_answer, limit_to_scope, trim_whitespace)
 
+# the model's text as it came (a plain baseline): only cut where a marker or control character ends it
+RAW: tuple[Filter, ...] = (cut_at_control_chars, cut_at_stops)
+
+PIPELINES: dict[str, tuple[Filter, ...]] = {"full": FILTERS, "minimal": MINIMAL, "off": RAW}
+
 
 def postprocess(ctx: CompletionContext, raw: str, filters: tuple[Filter, ...] = FILTERS) -> Candidate | None:
     """Run `raw` model output through every filter; None means "show nothing"."""
