@@ -157,6 +157,7 @@ class HushcodeServer(LanguageServer):
             "lastResult": last.get("result"),
             "lastColdPrompt": bool(last.get("cold")),  # answered from the short prompt (a cold KV cache)
             "lastHeldBack": last.get("held", 0),  # characters before the cursor left out of the prompt (healing)
+            "lastRanked": last.get("ranked", 0),  # candidate lines compared on a blank line (engine/ranking.py)
             "lastSpeculativeResult": self.completions.stats.speculative.get("result"),
             "shiftedTokens": last.get("shifted"),
             "warmups": self.completions.stats.warmups,
