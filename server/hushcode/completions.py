@@ -232,7 +232,8 @@ class CompletionService:
                 fields["ranked"] = result.ranked
             t1 = time.perf_counter()
             raws = result.alternatives or (result.text,)
-            found = _clean(ctx, raws, prompt.held, filters)
+            # a ranked blank line's texts come best first: one suggestion unless alternatives were asked for
+            found = _clean(ctx, raws, prompt.held, filters)[:alternatives]
             fields["post_ms"] = round((time.perf_counter() - t1) * 1000, 2)
             if not found and not speculative and alternatives == 1 and filters is FILTERS and result.text.strip() \
                     and engine.kind == "local" and self._latest.get(doc.uri) == ticket:

@@ -156,3 +156,18 @@ async def test_ranking_is_off_when_set_to_one_candidate_or_for_spm_prompts() -> 
     await _service(engine, blank_line_candidates=1).suggest(DOC, 1, 4, "utf-32", "r")
     await _service(engine, prompt_format="spm").suggest(DOC, 1, 4, "utf-32", "r")
     assert [r.rank for r in engine.requests] == [None, None]
+
+
+class RankedEngine(RecordingEngine):
+    async def generate(self, request: GenerateRequest) -> GenerateResult:
+        self.requests.append(request)
+        texts = ("width = 2", "height = 3", "return width")
+        return GenerateResult(text=texts[0], reason="unsure", prompt_tokens=len(request.tokens), reused=0,
+                              evaluated=len(request.tokens), generated=9, prompt_ms=0.0, gen_ms=1.0,
+                              control_tokens=3, alternatives=texts, ranked=3)
+
+
+async def test_a_ranked_blank_line_shows_its_best_line_alone_while_typing() -> None:
+    engine = RankedEngine()
+    found = await _service(engine).suggest_all(DOC, 1, 4, "utf-32", "r", alternatives=1)
+    assert [s.text for s in found] == ["width = 2"]  # the engine's best first; the others are not shown
