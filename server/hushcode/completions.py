@@ -52,6 +52,7 @@ _FALLBACK_ALTERNATIVES = 3
 CHARS_PER_TOKEN = 3  # a conservative estimate for code; the token budget is enforced after tokenizing
 _COLD_SUFFIX_TOKENS = 32  # the short prompt's suffix (see completion.cold_prompt_tokens)
 _RANK_AFTER_LINES = 2  # the lines below a blank line that its candidates are ranked on (engine/ranking.py)
+_RANK_AFTER_TOKENS = 64  # ...at most this many of their tokens (a minified line is not scored whole)
 
 
 @dataclass(frozen=True)
@@ -332,7 +333,8 @@ class CompletionService:
         if candidates < 2 or reason != "empty_line" or alternatives != 1 or engine.kind != "local" or model is None \
                 or fmt not in ("psm", "repo") or model.markers.order != "psm" or model.markers.suffix not in tokens:
             return None
-        return {"candidates": candidates, "context": tokens.index(model.markers.suffix), "after": prompt.after}
+        return {"candidates": candidates, "context": tokens.index(model.markers.suffix),
+                "after": prompt.after[:_RANK_AFTER_TOKENS]}
 
     def _cold(self, engine: CompletionEngine, uri: str, tokens: list[int]) -> bool:
         """Would this prompt evaluate more than `completion.cold_prompt_tokens` new tokens? Only

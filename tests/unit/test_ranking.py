@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from hushcode.completions import CompletionService, DocumentSnapshot, lines_below
 from hushcode.config.settings import CompletionSettings, Settings
 from hushcode.engine.contracts import GenerateRequest, GenerateResult
-from hushcode.engine.generation import Limits, Output
+from hushcode.engine.generation import Decoder, Limits, Output
 from hushcode.engine.ranking import SURE_LOGPROB, RankSpec, Scored, order, rank
 from tests.unit.fake_engine import MARKERS, FakeLocalEngine
 
@@ -36,6 +36,9 @@ class ScriptedDecoder:
         self.rewinds.append(self.llm.n_tokens)
         line, logprob = self.lines[first]
         return Output(text=line + "\n", generated=3, reason="newline", line_logprob=logprob)
+
+    def stopped(self) -> bool:
+        return self.stop_after is not None and len(self.scored) >= self.stop_after
 
     def score(self, context: int, tokens: list[int]) -> list[float] | None:
         if self.stop_after is not None and len(self.scored) >= self.stop_after:
@@ -92,6 +95,19 @@ def test_a_stop_while_scoring_keeps_the_greedy_output() -> None:
                               ltr={"a = 1": -20.0, "b = 2": -1.0}, stop_after=1)
     ranking = rank(decoder, 50, SPEC, LIMITS, greedy("a = 1\n", -3.0), [(7, -1.0), (8, -1.0)], tokenize)
     assert ranking.texts == ["a = 1\n"] and ranking.reason == "cancelled"
+
+
+def test_the_real_decoder_scores_one_batch_at_most_and_within_the_context() -> None:
+    class TinyLlm:  # llama.cpp's batch buffer has n_batch slots: more would write past it
+        n_batch = 8
+        input_ids = list(range(100))
+
+        def n_ctx(self) -> int:
+            return 64
+
+    decoder = Decoder(TinyLlm(), set(), lambda t: False, lambda: False)
+    assert decoder.score(40, list(range(8))) is None  # 1 + 8 tokens > n_batch
+    assert decoder.score(60, list(range(6))) is None  # past the context's end
 
 
 def test_order_is_best_total_first_and_stable_on_ties() -> None:

@@ -159,6 +159,8 @@ class Decoder:
             return None
         batch = [int(llm.input_ids[context - 1]), *tokens]  # the last context token again: its logits
         start = context - 1
+        if len(batch) > llm.n_batch or start + len(batch) > llm.n_ctx():
+            return None  # one batch only (llama.cpp's batch buffer has n_batch slots), within the context
         llm._ctx.kv_cache_seq_rm(-1, start, -1)
         llm._batch.set_batch(batch=batch, n_past=start, logits_all=True)
         llm._ctx.decode(llm._batch)

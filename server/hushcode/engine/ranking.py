@@ -104,7 +104,7 @@ def rank(decoder: Decoder, prompt_len: int, spec: RankSpec, limits: Limits, gree
             return Ranking([greedy.text], 0, generated, "deadline")
         ids = tokenize(candidate)
         logprobs = decoder.score(spec.context, [*ids, *spec.after])
-        if logprobs is None:
-            return Ranking([greedy.text], 0, generated, "cancelled")
+        if logprobs is None:  # stopped, or more than one batch
+            return Ranking([greedy.text], 0, generated, "cancelled" if decoder.stopped() else None)
         scored.append(Scored(text=text, line=candidate, fim=fim, ltr=sum(logprobs)))
     return Ranking([c.text for c in order(scored)], len(scored), generated)
