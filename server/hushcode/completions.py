@@ -38,7 +38,7 @@ from hushcode.prompt.layout import (
 )
 from hushcode.prompt.window import Window, cut_window
 from hushcode.suggestion_cache import CachedText, SuggestionCache
-from hushcode.syntax.decide import Scope, decide
+from hushcode.syntax.decide import Scope, decide, opens_empty_body
 from hushcode.syntax.languages import detect_language
 from hushcode.typing_rhythm import TypingRhythm
 
@@ -217,7 +217,8 @@ class CompletionService:
             alternatives=alternatives, reuse_min_chunk=cfg.reuse_chunk_tokens, timeout_ms=cfg.timeout_ms,
             # typing (not a manual trigger, not background work): show the first lines fast
             budget_ms=cfg.first_suggestion_ms if scope is Scope.BLOCK and alternatives == 1 and not speculative else 0,
-            rank=self._rank_spec(engine, decision.reason, tokens, prompt, str(fields.get("format")), alternatives),
+            rank=self._rank_spec(engine, decision.reason, tokens, prompt, str(fields.get("format")), alternatives)
+            if not opens_empty_body(doc.text, cursor.line_start, cursor.line_end) else None,
         )
         ctx = CompletionContext(prefix=before, suffix=doc.text[cursor.offset:], decision=decision,
                                 language=language, stop_texts=engine.model.markers.marker_texts + ("<|im_end|>",),
@@ -325,9 +326,10 @@ class CompletionService:
 
     def _rank_spec(self, engine: CompletionEngine, reason: str, tokens: list[int], prompt: PromptTokens, fmt: str,
                    alternatives: int) -> dict[str, object] | None:
-        """Ask the engine to rank a blank line's candidates (engine/ranking.py): a prompt whose
-        start, up to the suffix marker, is the prefix read left to right (PSM and the repository
-        format; not SPM, typed-after-middle or chat), one suggestion, the local engine."""
+        """Ask the engine to rank a blank line's candidates (engine/ranking.py): a blank line between
+        lines of code (not the first line of an empty body, where a whole block is wanted), a prompt
+        whose start, up to the suffix marker, is the prefix read left to right (PSM and the
+        repository format; not SPM, typed-after-middle or chat), one suggestion, the local engine."""
         candidates = self.settings.completion.blank_line_candidates
         model = engine.model
         if candidates < 2 or reason != "empty_line" or alternatives != 1 or engine.kind != "local" or model is None \

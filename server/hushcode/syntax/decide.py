@@ -60,6 +60,16 @@ def _decide_by_line(before: str, after: str) -> Decision:
     return Decision(Scope.LINE, "end_of_line")
 
 
+def opens_empty_body(text: str, line_start: int, line_end: int) -> bool:
+    """Is the blank cursor line [line_start, line_end) the first line of a body that is still empty:
+    the line above opens a block (`:`, `{`, ...) and no line below is indented as deep as the cursor?
+    There a whole block is wanted; between lines of a block, one line that leads into the next."""
+    indent = indent_width(text[line_start:line_end])
+    above = text[:line_start].rstrip("\n").rsplit("\n", 1)[-1].rstrip()
+    below = next((line for line in text[line_end:].split("\n") if line.strip()), None)
+    return above.endswith(_BLOCK_OPENERS) and (below is None or indent_width(below) < indent)
+
+
 def _inside(node_start: int, node_end: int, cursor: int, inclusive_end: bool) -> bool:
     return node_start < cursor < node_end or (inclusive_end and node_start < cursor == node_end)
 
