@@ -2,7 +2,7 @@
 
 The quality effect is measured by `hushcode bench quality` (docs/benchmarks.md); here: the real
 engine ranks when the model is unsure, shows one line then, keeps serving afterwards, and does
-nothing of the kind when ranking is off."""
+nothing of the kind when ranking is off (the default)."""
 
 from __future__ import annotations
 
@@ -31,13 +31,13 @@ async def _ask(env: dict[str, str], uri: str) -> tuple[list[str], dict[str, obje
 
 
 async def test_an_unsure_blank_line_is_ranked_and_shows_one_line(model_path: Path) -> None:
-    texts, status = await _ask({"HUSHCODE_MODEL": str(model_path)}, "file:///tmp/hushcode-e2e/rank/in_base.py")
+    texts, status = await _ask({"HUSHCODE_MODEL": str(model_path), "HUSHCODE_COMPLETION_BLANK_LINE_CANDIDATES": "3"},
+                               "file:///tmp/hushcode-e2e/rank/in_base.py")
     assert status["lastRanked"] == 3, status
     assert len(texts) == 1 and texts[0].strip() and "\n" not in texts[0], texts
 
 
-async def test_no_ranking_when_it_is_turned_off(model_path: Path) -> None:
-    texts, status = await _ask({"HUSHCODE_MODEL": str(model_path), "HUSHCODE_COMPLETION_BLANK_LINE_CANDIDATES": "0"},
-                               "file:///tmp/hushcode-e2e/rank/in_base_off.py")
+async def test_no_ranking_by_default(model_path: Path) -> None:
+    texts, status = await _ask({"HUSHCODE_MODEL": str(model_path)}, "file:///tmp/hushcode-e2e/rank/in_base_off.py")
     assert status["lastRanked"] == 0 and status["lastResult"] == "ok", status
     assert len(texts) == 1 and texts[0].strip()

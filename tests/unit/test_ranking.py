@@ -150,7 +150,7 @@ DOC = DocumentSnapshot(uri="file:///w/area.py", version=1, text=TEXT, language_i
 
 async def test_the_service_asks_for_ranking_on_a_blank_line_only() -> None:
     engine = RecordingEngine()
-    svc = _service(engine)
+    svc = _service(engine, blank_line_candidates=3)
     assert await svc.suggest(DOC, 1, 4, "utf-32", "r") is not None
     rank_spec = engine.requests[-1].rank
     assert rank_spec is not None and rank_spec["candidates"] == 3
@@ -167,11 +167,12 @@ async def test_the_service_asks_for_ranking_on_a_blank_line_only() -> None:
     assert engine.requests[-1].rank is None  # a manual trigger's alternatives are their own ranking
 
 
-async def test_ranking_is_off_when_set_to_one_candidate_or_for_spm_prompts() -> None:
+async def test_ranking_is_off_by_default_when_set_to_one_candidate_or_for_spm_prompts() -> None:
     engine = RecordingEngine()
+    await _service(engine).suggest(DOC, 1, 4, "utf-32", "r")
     await _service(engine, blank_line_candidates=1).suggest(DOC, 1, 4, "utf-32", "r")
-    await _service(engine, prompt_format="spm").suggest(DOC, 1, 4, "utf-32", "r")
-    assert [r.rank for r in engine.requests] == [None, None]
+    await _service(engine, prompt_format="spm", blank_line_candidates=3).suggest(DOC, 1, 4, "utf-32", "r")
+    assert [r.rank for r in engine.requests] == [None, None, None]
 
 
 class RankedEngine(RecordingEngine):
@@ -185,5 +186,5 @@ class RankedEngine(RecordingEngine):
 
 async def test_a_ranked_blank_line_shows_its_best_line_alone_while_typing() -> None:
     engine = RankedEngine()
-    found = await _service(engine).suggest_all(DOC, 1, 4, "utf-32", "r", alternatives=1)
+    found = await _service(engine, blank_line_candidates=3).suggest_all(DOC, 1, 4, "utf-32", "r", alternatives=1)
     assert [s.text for s in found] == ["width = 2"]  # the engine's best first; the others are not shown
