@@ -4,7 +4,7 @@ completion service asks for it. The real model's path: tests/e2e/test_ranking.py
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from hushcode.completions import CompletionService, DocumentSnapshot, lines_below
 from hushcode.config.settings import CompletionSettings, Settings
@@ -53,7 +53,11 @@ def tokenize(text: str) -> list[int]:
     return [ord(c) for c in text]
 
 
-LIMITS = Limits(max_tokens=96, deadline=time.monotonic() + 60, stop_indent=4, line_budget_s=0.4)
+def limits() -> Limits:
+    """A block request's limits, with a deadline a minute from now (not from the module's import)."""
+    return Limits(max_tokens=96, deadline=time.monotonic() + 60, stop_indent=4, line_budget_s=0.4)
+
+
 AFTER = (10, 1, 2)  # "\n" and two ids below 32: never part of a candidate's text in this fake
 SPEC = RankSpec(candidates=3, context=40, after=AFTER)
 
@@ -65,7 +69,7 @@ def greedy(text: str, logprob: float) -> Output:
 def test_an_unsure_line_loses_to_one_that_leads_into_the_code_below() -> None:
     decoder = ScriptedDecoder(lines={7: ("if base < 2:", -5.8), 8: ("ret = ''", -3.2), 9: ("return ret", -2.7)},
                               ltr={"if base < 2:": -26.0, "ret = ''": -8.8, "return ret": -10.2})
-    ranking = rank(decoder, 50, SPEC, LIMITS, greedy("if base < 2:\n", -5.8), [(7, -0.5), (8, -1.0), (9, -1.2)],
+    ranking = rank(decoder, 50, SPEC, limits(), greedy("if base < 2:\n", -5.8), [(7, -0.5), (8, -1.0), (9, -1.2)],
                    tokenize)
     assert ranking.texts[0] == "ret = ''" and ranking.compared == 3
     assert set(ranking.texts) == {"if base < 2:\n", "ret = ''", "return ret"}
@@ -78,14 +82,14 @@ def test_the_greedy_output_keeps_its_whole_block_when_it_wins() -> None:
     decoder = ScriptedDecoder(lines={7: ("for x in xs:", -3.0), 8: ("total = 0", -4.0)},
                               ltr={"for x in xs:": -5.0, "total = 0": -9.0})
     block = "for x in xs:\n        total += x\n"
-    ranking = rank(decoder, 50, SPEC, LIMITS, greedy(block, -3.0), [(7, -0.3), (8, -1.5)], tokenize)
+    ranking = rank(decoder, 50, SPEC, limits(), greedy(block, -3.0), [(7, -0.3), (8, -1.5)], tokenize)
     assert ranking.texts[0] == block  # the same line as the greedy one is not a second candidate
     assert ranking.compared == 2 and len(decoder.rewinds) == 2
 
 
 def test_a_sure_line_is_kept_without_generating_anything() -> None:
     decoder = ScriptedDecoder(lines={8: ("ret = ''", -3.2)}, ltr={"ret = ''": -1.0})
-    ranking = rank(decoder, 50, SPEC, LIMITS, greedy("return ret\n", SURE_LOGPROB + 0.5), [(8, -1.0)], tokenize)
+    ranking = rank(decoder, 50, SPEC, limits(), greedy("return ret\n", SURE_LOGPROB + 0.5), [(8, -1.0)], tokenize)
     assert ranking.texts == ["return ret\n"] and ranking.compared == 0 and ranking.generated == 0
     assert decoder.rewinds == [] and decoder.scored == []
 
@@ -93,8 +97,15 @@ def test_a_sure_line_is_kept_without_generating_anything() -> None:
 def test_a_stop_while_scoring_keeps_the_greedy_output() -> None:
     decoder = ScriptedDecoder(lines={7: ("a = 1", -3.0), 8: ("b = 2", -3.0)},
                               ltr={"a = 1": -20.0, "b = 2": -1.0}, stop_after=1)
-    ranking = rank(decoder, 50, SPEC, LIMITS, greedy("a = 1\n", -3.0), [(7, -1.0), (8, -1.0)], tokenize)
+    ranking = rank(decoder, 50, SPEC, limits(), greedy("a = 1\n", -3.0), [(7, -1.0), (8, -1.0)], tokenize)
     assert ranking.texts == ["a = 1\n"] and ranking.reason == "cancelled"
+
+
+def test_a_passed_deadline_keeps_the_greedy_output() -> None:
+    decoder = ScriptedDecoder(lines={7: ("a = 1", -3.0)}, ltr={"a = 1": -1.0})
+    late = replace(limits(), deadline=time.monotonic() - 1)
+    ranking = rank(decoder, 50, SPEC, late, greedy("b = 2\n", -3.0), [(7, -1.0)], tokenize)
+    assert ranking.texts == ["b = 2\n"] and ranking.reason == "deadline" and decoder.scored == []
 
 
 def test_the_real_decoder_scores_one_batch_at_most_and_within_the_context() -> None:
