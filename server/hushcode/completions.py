@@ -217,8 +217,8 @@ class CompletionService:
             alternatives=alternatives, reuse_min_chunk=cfg.reuse_chunk_tokens, timeout_ms=cfg.timeout_ms,
             # typing (not a manual trigger, not background work): show the first lines fast
             budget_ms=cfg.first_suggestion_ms if scope is Scope.BLOCK and alternatives == 1 and not speculative else 0,
-            rank=self._rank_spec(engine, decision.reason, tokens, prompt, str(fields.get("format")), alternatives)
-            if not opens_empty_body(doc.text, cursor.line_start, cursor.line_end) else None,
+            rank=self._rank_spec(engine, doc.text, (cursor.line_start, cursor.line_end), decision.reason, tokens,
+                                 prompt, str(fields.get("format")), alternatives),
         )
         ctx = CompletionContext(prefix=before, suffix=doc.text[cursor.offset:], decision=decision,
                                 language=language, stop_texts=engine.model.markers.marker_texts + ("<|im_end|>",),
@@ -295,12 +295,14 @@ class CompletionService:
             texts += [f"{doc.repo_name}\n", f"{doc.relative_path}\n"]
         elif fmt == "chat":
             texts += ["system\n" + CHAT_SYSTEM, "\n", "user\n", CHAT_HOLE, "assistant\n"]
-        texts.append(lines_below(doc.text, offset))
+        ranking = cfg.blank_line_candidates >= 2
+        if ranking:  # the lines a blank line's candidates must lead into (see _rank_spec)
+            texts.append(lines_below(doc.text, offset))
         parts = await engine.tokenize(texts, speculative=speculative)
         fields["tokenize_ms"] = round((time.perf_counter() - t0) * 1000, 1)
         if parts is None:
             return None
-        after = parts.pop()
+        after = parts.pop() if ranking else []
         prefix, suffix = fit_budget(parts[0], parts[1],
                                     Budget(max(cfg.prefix_tokens - len(parts[2]), 0), suffix_tokens))
         extra = parts[4 + len(files):]
@@ -324,8 +326,8 @@ class CompletionService:
 
         return PromptTokens(full=full, short=short, held=held, after=after)
 
-    def _rank_spec(self, engine: CompletionEngine, reason: str, tokens: list[int], prompt: PromptTokens, fmt: str,
-                   alternatives: int) -> dict[str, object] | None:
+    def _rank_spec(self, engine: CompletionEngine, text: str, line: tuple[int, int], reason: str, tokens: list[int],
+                   prompt: PromptTokens, fmt: str, alternatives: int) -> dict[str, object] | None:
         """Ask the engine to rank a blank line's candidates (engine/ranking.py): a blank line between
         lines of code (not the first line of an empty body, where a whole block is wanted), a prompt
         whose start, up to the suffix marker, is the prefix read left to right (PSM and the
@@ -333,7 +335,8 @@ class CompletionService:
         candidates = self.settings.completion.blank_line_candidates
         model = engine.model
         if candidates < 2 or reason != "empty_line" or alternatives != 1 or engine.kind != "local" or model is None \
-                or fmt not in ("psm", "repo") or model.markers.order != "psm" or model.markers.suffix not in tokens:
+                or fmt not in ("psm", "repo") or model.markers.order != "psm" or model.markers.suffix not in tokens \
+                or opens_empty_body(text, *line):
             return None
         return {"candidates": candidates, "context": tokens.index(model.markers.suffix),
                 "after": prompt.after[:_RANK_AFTER_TOKENS]}
@@ -457,9 +460,18 @@ class CompletionService:
 
 def lines_below(text: str, offset: int) -> str:
     """The lines after the cursor's line that a blank line's candidates are ranked on ("\n" when
-    none): what a candidate must lead into."""
-    below = text[offset:].split("\n")[1:1 + _RANK_AFTER_LINES]
-    return "\n" + "\n".join(below) if "".join(below).strip() else "\n"
+    none): what a candidate must lead into. Read in place, without splitting the rest of the file."""
+    start = text.find("\n", offset)
+    if start == -1:
+        return "\n"
+    end = start
+    for _ in range(_RANK_AFTER_LINES):
+        found = text.find("\n", end + 1)
+        end = len(text) if found == -1 else found
+        if found == -1:
+            break
+    below = text[start:end]
+    return below if below.strip() else "\n"
 
 
 def _clean(ctx: CompletionContext, raws: Sequence[str], held: str, filters: tuple[Filter, ...]) -> list[Suggestion]:

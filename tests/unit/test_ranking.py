@@ -122,7 +122,7 @@ def test_the_real_decoder_scores_one_batch_at_most_and_within_the_context() -> N
 
 
 def test_order_is_best_total_first_and_stable_on_ties() -> None:
-    a, b, c = Scored("a", "a", -1.0, -5.0), Scored("b", "b", -2.0, -1.0), Scored("c", "c", -3.0, 0.0)
+    a, b, c = Scored("a", -1.0, -5.0), Scored("b", -2.0, -1.0), Scored("c", -3.0, 0.0)
     assert [s.text for s in order([a, b, c])] == ["b", "c", "a"]
     assert [s.text for s in order([c, b])] == ["c", "b"]  # equal totals keep their order
 

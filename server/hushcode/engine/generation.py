@@ -198,21 +198,21 @@ class Decoder:
                     break
                 generated += 1
                 piece = decoder.decode(llm.detokenize([token]))
+                unsure = False
                 if line_logprob is not None and in_first_line:
                     # a token that ends the line counts when it also carries text of it
                     if "\n" not in piece or piece.split("\n", 1)[0].strip():
                         forced = first is not None and generated == 1
                         line_logprob += first_logprob if forced else float(self._logprobs()[token])
                     in_first_line = "\n" not in piece
-                    if not in_first_line and unsure_below is not None and line_logprob < unsure_below \
-                            and (text + piece).split("\n", 1)[0].strip():
-                        text += piece
-                        on_piece(piece)
-                        reason = "unsure"
-                        break
+                    unsure = not in_first_line and unsure_below is not None and line_logprob < unsure_below \
+                        and bool((text + piece).split("\n", 1)[0].strip())
                 text += piece
                 if piece:
                     on_piece(piece)
+                if unsure:
+                    reason = "unsure"
+                    break
                 if limits.stop_at_newline and "\n" in text:
                     reason = "newline"
                     break

@@ -47,7 +47,6 @@ class RankSpec:
 @dataclass(frozen=True)
 class Scored:
     text: str  # what the suggestion would be: the greedy output whole, another candidate's line
-    line: str  # the candidate's first line
     fim: float
     ltr: float
 
@@ -106,5 +105,5 @@ def rank(decoder: Decoder, prompt_len: int, spec: RankSpec, limits: Limits, gree
         logprobs = decoder.score(spec.context, [*ids, *spec.after])
         if logprobs is None:  # stopped, or more than one batch
             return Ranking([greedy.text], 0, generated, "cancelled" if decoder.stopped() else None)
-        scored.append(Scored(text=text, line=candidate, fim=fim, ltr=sum(logprobs)))
+        scored.append(Scored(text=text, fim=fim, ltr=sum(logprobs)))
     return Ranking([c.text for c in order(scored)], len(scored), generated)

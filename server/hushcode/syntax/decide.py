@@ -65,9 +65,20 @@ def opens_empty_body(text: str, line_start: int, line_end: int) -> bool:
     the line above opens a block (`:`, `{`, ...) and no line below is indented as deep as the cursor?
     There a whole block is wanted; between lines of a block, one line that leads into the next."""
     indent = indent_width(text[line_start:line_end])
-    above = text[:line_start].rstrip("\n").rsplit("\n", 1)[-1].rstrip()
-    below = next((line for line in text[line_end:].split("\n") if line.strip()), None)
-    return above.endswith(_BLOCK_OPENERS) and (below is None or indent_width(below) < indent)
+    end = line_start  # the line above, past empty lines (read in place: no copy of the document)
+    while end > 0 and text[end - 1] == "\n":
+        end -= 1
+    above = text[text.rfind("\n", 0, end) + 1:end].rstrip()
+    if not above.endswith(_BLOCK_OPENERS):
+        return False
+    start = line_end + 1
+    while start <= len(text):  # the first non-blank line below
+        stop = text.find("\n", start)
+        stop = len(text) if stop == -1 else stop
+        if text[start:stop].strip():
+            return indent_width(text[start:stop]) < indent
+        start = stop + 1
+    return True
 
 
 def _inside(node_start: int, node_end: int, cursor: int, inclusive_end: bool) -> bool:
