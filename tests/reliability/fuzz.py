@@ -16,6 +16,7 @@ the server is alive.
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -181,6 +182,12 @@ class Sequence:
                                      f"server: {seen['text'][:300]!r}\nmodel:  {doc.text[:300]!r}")
             assert seen["version"] == doc.version
             self.server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+        # a cancelled completion is answered at once, but its handler holds the engine until the engine
+        # has stopped (engine/supervisor.py): give that a moment, then nothing may be left half-handled
+        deadline = time.monotonic() + 10
         status = self.server.call("hushcode/getStatus", {}, timeout)
+        while status["inFlight"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+            status = self.server.call("hushcode/getStatus", {}, timeout)
         assert status["inFlight"] == 0, status  # nothing left half-handled
         assert self.server.alive()
