@@ -221,3 +221,49 @@ def test_disk_full_keeps_the_previous_cache_whole(tmp_path: Path) -> None:
     result = json.loads(proc.stdout)
     assert result == {"kept": True, "loads": 5, "leftovers": []}
     assert "No space left on device" in proc.stderr  # the warning, once
+
+
+async def _tiny_engine(tmp_path: Path) -> EngineSupervisor:
+    engine = EngineSupervisor(EngineConfig(model_path=str(tiny_model(tmp_path)), n_ctx=512), lambda level, text: None)
+    engine.start()
+    assert await engine.wait_ready(60), engine.last_error
+    return engine
+
+
+async def test_a_minified_line_is_tokenized_and_the_engine_keeps_answering(tmp_path: Path) -> None:
+    """The token ids of one 200,000-character line are a message of several hundred KB. Over
+    asyncio's default line limit (64 KiB) the server's reader died, nobody read the engine's pipe
+    again, and every later request waited its whole 35 s deadline (seen in the protocol fuzz)."""
+    engine = await _tiny_engine(tmp_path)
+    try:
+        line = "var a0=1;" + "".join(f"a{n}=a{n - 1}+{n};" for n in range(1, 16000))
+        assert len(line) > 200_000
+        started = time.monotonic()
+        tokens = await engine.tokenize([line])
+        assert tokens is not None and len(tokens[0]) > 30_000
+        again = await engine.tokenize(["x = 1"])
+        assert again is not None and len(again[0]) >= 3
+        assert time.monotonic() - started < 20  # not one 35 s deadline
+        assert engine.state is EngineState.READY and engine.restarts == 0
+    finally:
+        await engine.stop()
+
+
+async def test_a_message_too_long_to_read_restarts_the_engine_instead_of_hanging(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(supervisor_module, "_LINE_LIMIT", 4096)
+    engine = await _tiny_engine(tmp_path)
+    try:
+        started = time.monotonic()
+        assert await engine.tokenize(["word " * 5000]) is None  # its answer cannot be read
+        assert time.monotonic() - started < 20  # failed at once, not after the 35 s deadline
+        for _ in range(200):  # the killed engine is restarted
+            if engine.restarts:
+                break
+            await asyncio.sleep(0.1)
+        assert engine.restarts == 1
+        assert await engine.wait_ready(60), engine.last_error
+        again = await engine.tokenize(["x = 1"])
+        assert again is not None and len(again[0]) >= 3
+    finally:
+        await engine.stop()

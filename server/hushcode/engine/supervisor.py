@@ -47,6 +47,10 @@ _MAX_LOAD_CRASHES = 3  # consecutive crashes while loading before we give up
 _MAX_CRASHES_PER_MINUTE = 5
 _HARD_GRACE_S = 5.0  # past a request's own deadline plus this...
 _SILENCE_S = 60.0  # ...and this long without a word from the engine, it is considered hung
+# The longest message line read from the engine. asyncio's default (64 KiB) is less than the token
+# ids of one long line (a minified file: 100,000 characters are about 120 KB of JSON); a line over
+# the limit killed the reader, and with nobody reading, the engine blocked on its next write.
+_LINE_LIMIT = 256 * 1024 * 1024
 
 
 class EngineSupervisor:
@@ -79,6 +83,7 @@ class EngineSupervisor:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._hung = False  # set when we kill an engine that stopped answering
+        self._unreadable = False  # set when we kill an engine whose message could not be read
         self._last_activity = 0.0  # loop time of the engine's last message
         self._ready = asyncio.Event()
         self.waiting = 0  # generations waiting for the engine (the request queue)
@@ -182,7 +187,7 @@ class EngineSupervisor:
             self._proc = proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "hushcode.engine.worker",
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-                env=env,
+                env=env, limit=_LINE_LIMIT,
             )
         except OSError as exc:  # no permission to run Python, no memory or processes left, ...
             self._fail(f"hushcode could not start its engine process ({sys.executable}): {exc.strerror or exc}.")
@@ -213,8 +218,9 @@ class EngineSupervisor:
         self.pid = None
         if self._stopping:
             return "stopped"
-        how = "stopped answering and was killed" if self._hung else describe_exit(returncode)
-        self._hung = False
+        how = ("sent a message too long to read and was killed" if self._unreadable
+               else "stopped answering and was killed" if self._hung else describe_exit(returncode))
+        self._hung = self._unreadable = False
         if not loaded and self._allocation_failed:
             self._fail_pending(EngineCrashed(how))
             self._fail(f"The model {self.config.model_path} does not fit in memory: llama.cpp could not allocate "
@@ -280,6 +286,23 @@ class EngineSupervisor:
         return True
 
     async def _read_stdout(self, proc: asyncio.subprocess.Process) -> None:
+        """Read the engine's messages until it exits. If they cannot be read (a line over
+        `_LINE_LIMIT`), the engine is killed, and restarted like any crashed engine: an engine
+        that nobody reads blocks on its next write, and every request after it would wait for
+        its whole deadline."""
+        try:
+            await self._read_messages(proc)
+        except (ValueError, asyncio.LimitOverrunError) as exc:
+            log.error("engine pid=%s sent a message that could not be read (%s); restarting it", proc.pid, exc)
+            self._unreadable = True
+            self._fail_pending(EngineCrashed("sent a message that could not be read"))
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            assert proc.stdout is not None
+            while await proc.stdout.read(1 << 16):  # to the end: asyncio waits for it before the exit counts
+                pass
+
+    async def _read_messages(self, proc: asyncio.subprocess.Process) -> None:
         assert proc.stdout is not None
         while line := await proc.stdout.readline():
             self._last_activity = asyncio.get_running_loop().time()
@@ -303,7 +326,7 @@ class EngineSupervisor:
 
     async def _read_stderr(self, proc: asyncio.subprocess.Process) -> None:
         assert proc.stderr is not None
-        while line := await proc.stderr.readline():
+        while line := await _readline_or_cut(proc.stderr):
             text = line.decode("utf-8", "replace").rstrip()
             if text:
                 self._stderr_tail.append(text)
@@ -448,3 +471,13 @@ class EngineSupervisor:
             alternatives=tuple(msg.get("texts") or [msg["text"]]), shifted=msg.get("shifted", 0),
             ranked=msg.get("ranked", 0),
         )
+
+
+async def _readline_or_cut(stream: asyncio.StreamReader) -> bytes:
+    """A line of the engine's stderr; a line over the stream's limit (asyncio drops it) is replaced
+    by a note, rather than ending the reading: llama.cpp's own lines are short, but nothing
+    guarantees it, and an engine whose stderr nobody reads blocks on its next write."""
+    try:
+        return await stream.readline()
+    except ValueError:
+        return b"(a line too long to keep)\n"
