@@ -9,6 +9,7 @@ from hushcode.postprocess.control_chars import cut_at_control_chars
 from hushcode.postprocess.indent_style import match_indent_style
 from hushcode.postprocess.indentation import cut_at_dedent
 from hushcode.postprocess.parse_check import keep_file_parsing
+from hushcode.postprocess.reachability import keep_code_reachable
 from hushcode.postprocess.repetition import cut_repetition
 from hushcode.postprocess.scope import limit_to_scope
 from hushcode.postprocess.stops import cut_at_stops
@@ -27,6 +28,7 @@ FILTERS: tuple[Filter, ...] = (
     match_indent_style,
     trim_whitespace,
     keep_file_parsing,
+    keep_code_reachable,
 )
 
 

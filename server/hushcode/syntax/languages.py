@@ -22,26 +22,34 @@ class LanguageInfo:
     strings: frozenset[str] = frozenset()
     comments: frozenset[str] = frozenset({"comment"})
     indentation_scoped: bool = False  # blocks end by dedent (Python) rather than by a closing brace
+    # statements after which the rest of their block never runs (postprocess/reachability.py); an
+    # expression type here counts when it makes up an expression statement (`return x;` in Rust)
+    jumps: frozenset[str] = frozenset()
 
 
 _C_STRINGS = frozenset({"string_literal", "char_literal", "raw_string_literal", "system_lib_string"})
 _JS_STRINGS = frozenset({"string", "template_string", "regex"})
+_C_JUMPS = frozenset({"return_statement", "break_statement", "continue_statement"})
+_JS_JUMPS = _C_JUMPS | {"throw_statement"}
 
 LANGUAGES: dict[str, LanguageInfo] = {
-    "python": LanguageInfo("python", "tree_sitter_python", strings=frozenset({"string"}), indentation_scoped=True),
-    "javascript": LanguageInfo("javascript", "tree_sitter_javascript", strings=_JS_STRINGS),
-    "typescript": LanguageInfo("typescript", "tree_sitter_typescript", "language_typescript", strings=_JS_STRINGS),
-    "tsx": LanguageInfo("tsx", "tree_sitter_typescript", "language_tsx", strings=_JS_STRINGS),
+    "python": LanguageInfo("python", "tree_sitter_python", strings=frozenset({"string"}), indentation_scoped=True,
+                           jumps=_C_JUMPS | {"raise_statement"}),
+    "javascript": LanguageInfo("javascript", "tree_sitter_javascript", strings=_JS_STRINGS, jumps=_JS_JUMPS),
+    "typescript": LanguageInfo("typescript", "tree_sitter_typescript", "language_typescript", strings=_JS_STRINGS,
+                               jumps=_JS_JUMPS),
+    "tsx": LanguageInfo("tsx", "tree_sitter_typescript", "language_tsx", strings=_JS_STRINGS, jumps=_JS_JUMPS),
     "go": LanguageInfo("go", "tree_sitter_go", strings=frozenset(
-        {"interpreted_string_literal", "raw_string_literal", "rune_literal"})),
+        {"interpreted_string_literal", "raw_string_literal", "rune_literal"}), jumps=_C_JUMPS),
     "rust": LanguageInfo("rust", "tree_sitter_rust", strings=frozenset({"string_literal", "raw_string_literal",
                                                                          "char_literal"}),
-                         comments=frozenset({"line_comment", "block_comment"})),
+                         comments=frozenset({"line_comment", "block_comment"}),
+                         jumps=frozenset({"return_expression", "break_expression", "continue_expression"})),
     "java": LanguageInfo("java", "tree_sitter_java", strings=frozenset({"string_literal", "character_literal",
                                                                          "text_block"}),
-                         comments=frozenset({"line_comment", "block_comment"})),
-    "c": LanguageInfo("c", "tree_sitter_c", strings=_C_STRINGS),
-    "cpp": LanguageInfo("cpp", "tree_sitter_cpp", strings=_C_STRINGS),
+                         comments=frozenset({"line_comment", "block_comment"}), jumps=_JS_JUMPS),
+    "c": LanguageInfo("c", "tree_sitter_c", strings=_C_STRINGS, jumps=_C_JUMPS),
+    "cpp": LanguageInfo("cpp", "tree_sitter_cpp", strings=_C_STRINGS, jumps=_C_JUMPS | {"throw_expression"}),
 }
 
 _BY_LANGUAGE_ID = {
