@@ -51,8 +51,8 @@ log = logging.getLogger("hushcode.completion")
 _FALLBACK_ALTERNATIVES = 3
 CHARS_PER_TOKEN = 3  # a conservative estimate for code; the token budget is enforced after tokenizing
 _COLD_SUFFIX_TOKENS = 32  # the short prompt's suffix (see completion.cold_prompt_tokens)
-_RANK_AFTER_LINES = 2  # the lines below a blank line that its candidates are ranked on (engine/ranking.py)
-_RANK_AFTER_TOKENS = 64  # ...at most this many of their tokens (a minified line is not scored whole)
+_RANK_AFTER_LINES = 3  # the lines below a blank line that its candidates are ranked on (engine/ranking.py)
+_RANK_AFTER_TOKENS = 96  # ...at most this many of their tokens (a minified line is not scored whole)
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,7 @@ class PromptTokens:
     short: Callable[[], list[int]]  # built only when the cache is cold
     held: str = ""  # text before the cursor left out of the prompt (see prompt/healing.py)
     after: list[int] = field(default_factory=list)  # the lines below the cursor's (for ranking)
+    ends: bool = False  # ...and nothing but blank lines follows them: the document ends there
 
 
 @dataclass(frozen=True)
@@ -296,8 +297,9 @@ class CompletionService:
         elif fmt == "chat":
             texts += ["system\n" + CHAT_SYSTEM, "\n", "user\n", CHAT_HOLE, "assistant\n"]
         ranking = cfg.blank_line_candidates >= 2
+        below, ends = lines_below(doc.text, offset) if ranking else ("", False)
         if ranking:  # the lines a blank line's candidates must lead into (see _rank_spec)
-            texts.append(lines_below(doc.text, offset))
+            texts.append(below)
         parts = await engine.tokenize(texts, speculative=speculative)
         fields["tokenize_ms"] = round((time.perf_counter() - t0) * 1000, 1)
         if parts is None:
@@ -324,7 +326,7 @@ class CompletionService:
                                                             suffix=suffix[:short_suffix]),
                                 bos=model.bos, repo=model.repo, chat=model.chat)
 
-        return PromptTokens(full=full, short=short, held=held, after=after)
+        return PromptTokens(full=full, short=short, held=held, after=after, ends=ends)
 
     def _rank_spec(self, engine: CompletionEngine, text: str, line: tuple[int, int], reason: str, tokens: list[int],
                    prompt: PromptTokens, fmt: str, alternatives: int) -> dict[str, object] | None:
@@ -338,8 +340,9 @@ class CompletionService:
                 or fmt not in ("psm", "repo") or model.markers.order != "psm" or model.markers.suffix not in tokens \
                 or opens_empty_body(text, *line):
             return None
-        return {"candidates": candidates, "context": tokens.index(model.markers.suffix),
-                "after": prompt.after[:_RANK_AFTER_TOKENS]}
+        after = prompt.after[:_RANK_AFTER_TOKENS]
+        return {"candidates": candidates, "context": tokens.index(model.markers.suffix), "after": after,
+                "ends": prompt.ends and len(after) == len(prompt.after)}
 
     def _cold(self, engine: CompletionEngine, uri: str, tokens: list[int]) -> bool:
         """Would this prompt evaluate more than `completion.cold_prompt_tokens` new tokens? Only
@@ -458,12 +461,13 @@ class CompletionService:
         )
 
 
-def lines_below(text: str, offset: int) -> str:
+def lines_below(text: str, offset: int) -> tuple[str, bool]:
     """The lines after the cursor's line that a blank line's candidates are ranked on ("\n" when
-    none): what a candidate must lead into. Read in place, without splitting the rest of the file."""
+    none): what a candidate must lead into; and whether the document ends after them (only blank
+    lines follow). Read in place, without splitting the rest of the file."""
     start = text.find("\n", offset)
     if start == -1:
-        return "\n"
+        return "\n", True
     end = start
     for _ in range(_RANK_AFTER_LINES):
         found = text.find("\n", end + 1)
@@ -471,7 +475,8 @@ def lines_below(text: str, offset: int) -> str:
         if found == -1:
             break
     below = text[start:end]
-    return below if below.strip() else "\n"
+    ends = not text[end:].strip()
+    return (below if below.strip() else "\n"), ends
 
 
 def _clean(ctx: CompletionContext, raws: Sequence[str], held: str, filters: tuple[Filter, ...]) -> list[Suggestion]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from hushcode.completions import CompletionService, DocumentSnapshot, lines_below
 from hushcode.config.settings import CompletionSettings, Settings
 from hushcode.engine.contracts import GenerateRequest, GenerateResult
-from hushcode.engine.generation import Decoder, Limits, Output
+from hushcode.engine.generation import Decoder, Evaluation, Limits, Output
 from hushcode.engine.ranking import SURE_LOGPROB, RankSpec, Scored, order, rank
 from tests.unit.fake_engine import MARKERS, FakeLocalEngine
 
@@ -21,21 +21,44 @@ class _Llm:
 
 @dataclass
 class ScriptedDecoder:
-    """Generates the scripted line for each forced first token; scores a candidate by a table of
-    left-to-right log-probabilities (one number per candidate, spread over its tokens)."""
+    """Generates the scripted line for each forced first token, and `left_to_right` when generation
+    resumes after the prompt's prefix part; scores a candidate by a table of log-probabilities
+    (one number per candidate, spread over its tokens): `ltr` after the prefix part, `fim` after the
+    whole prompt."""
 
     lines: dict[int, tuple[str, float]]  # first token -> (line, its log-probability)
     ltr: dict[str, float]  # candidate line -> log P(line + lines below | prefix)
+    left_to_right: str = ""  # the line the model writes after the prefix alone
+    fim: dict[str, float] = field(default_factory=dict)  # candidate line -> log P(line | FIM prompt)
     stop_after: int | None = None  # the stop flag is set after this many scores
     llm: _Llm = field(default_factory=_Llm)
     scored: list[tuple[int, list[int]]] = field(default_factory=list)
     rewinds: list[int] = field(default_factory=list)
+    resumed: list[int] = field(default_factory=list)
+    evaluated: list[int] = field(default_factory=list)
+
+    def piece(self, token: int) -> str:
+        return self.lines[token][0][:2] if token in self.lines else chr(token)
 
     def generate(self, limits: Limits, on_piece, first=None, first_logprob=0.0, track_line=False, unsure_below=None):
-        assert limits.stop_at_newline and first is not None
+        assert limits.stop_at_newline
         self.rewinds.append(self.llm.n_tokens)
+        if first is None:  # resumed after the prefix part: the left-to-right line
+            return Output(text=self.left_to_right + "\n", generated=4, reason="newline")
         line, logprob = self.lines[first]
         return Output(text=line + "\n", generated=3, reason="newline", line_logprob=logprob)
+
+    def resume_at(self, context: int) -> bool:
+        if self.stopped():
+            return False
+        self.resumed.append(context)
+        self.llm.n_tokens = context
+        return True
+
+    def evaluate_prompt(self, tokens: list[int], deadline: float) -> Evaluation:
+        self.evaluated.append(len(tokens))
+        self.llm.n_tokens = len(tokens)
+        return Evaluation(reused=0, shifted=0, evaluated=len(tokens))
 
     def stopped(self) -> bool:
         return self.stop_after is not None and len(self.scored) >= self.stop_after
@@ -45,7 +68,8 @@ class ScriptedDecoder:
             return None
         self.scored.append((context, tokens))
         line = "".join(chr(t) for t in tokens if t >= 32)
-        total = next(v for k, v in self.ltr.items() if line.startswith(k))
+        table = self.ltr if context == SPEC.context else self.fim
+        total = next(v for k, v in table.items() if line.startswith(k))
         return [total / len(tokens)] * len(tokens)
 
 
@@ -66,46 +90,65 @@ def greedy(text: str, logprob: float) -> Output:
     return Output(text=text, generated=5, reason="unsure", line_logprob=logprob)
 
 
-def test_an_unsure_line_loses_to_one_that_leads_into_the_code_below() -> None:
-    decoder = ScriptedDecoder(lines={7: ("if base < 2:", -5.8), 8: ("ret = ''", -3.2), 9: ("return ret", -2.7)},
-                              ltr={"if base < 2:": -26.0, "ret = ''": -8.8, "return ret": -10.2})
-    ranking = rank(decoder, 50, SPEC, limits(), greedy("if base < 2:\n", -5.8), [(7, -0.5), (8, -1.0), (9, -1.2)],
+PROMPT = list(range(50))  # 40 tokens up to the suffix marker (SPEC.context), then the FIM tail
+
+
+def test_an_unsure_line_loses_to_the_left_to_right_line_that_leads_into_the_code_below() -> None:
+    decoder = ScriptedDecoder(lines={7: ("if base < 2:", -5.8), 9: ("return ret", -2.7)}, left_to_right="ret = ''",
+                              ltr={"if base < 2:": -26.0, "ret = ''": -8.8, "return ret": -10.2},
+                              fim={"ret = ''": -3.2})
+    ranking = rank(decoder, PROMPT, SPEC, limits(), greedy("if base < 2:\n", -5.8), [(7, -0.5), (9, -1.2)],
                    tokenize)
     assert ranking.texts[0] == "ret = ''" and ranking.compared == 3
     assert set(ranking.texts) == {"if base < 2:\n", "ret = ''", "return ret"}
-    assert decoder.rewinds == [50, 50, 50]  # every candidate starts at the end of the prompt
+    assert decoder.rewinds == [50, 40]  # the FIM prompt's next choice, then the line after the prefix alone
+    assert decoder.resumed == [40]
+    # the left-to-right line's FIM score: the prompt's tail again, then the line read after it
+    assert decoder.evaluated == [50] and [c for c, _ in decoder.scored].count(50) == 1
     # each candidate is scored after the prompt's prefix part, followed by the lines below
-    assert all(context == 40 and tuple(tokens[-3:]) == AFTER for context, tokens in decoder.scored)
+    ltr = [tokens for context, tokens in decoder.scored if context == 40]
+    assert len(ltr) == 3 and all(tuple(tokens[-3:]) == AFTER for tokens in ltr)
 
 
 def test_the_greedy_output_keeps_its_whole_block_when_it_wins() -> None:
-    decoder = ScriptedDecoder(lines={7: ("for x in xs:", -3.0), 8: ("total = 0", -4.0)},
+    decoder = ScriptedDecoder(lines={7: ("for x in xs:", -3.0), 8: ("total = 0", -4.0)}, left_to_right="for x in xs:",
                               ltr={"for x in xs:": -5.0, "total = 0": -9.0})
     block = "for x in xs:\n        total += x\n"
-    ranking = rank(decoder, 50, SPEC, limits(), greedy(block, -3.0), [(7, -0.3), (8, -1.5)], tokenize)
+    ranking = rank(decoder, PROMPT, SPEC, limits(), greedy(block, -3.0), [(7, -0.3), (8, -1.5)], tokenize)
     assert ranking.texts[0] == block  # the same line as the greedy one is not a second candidate
-    assert ranking.compared == 2 and len(decoder.rewinds) == 2
+    assert ranking.compared == 2 and decoder.rewinds == [50, 40]
+    assert decoder.evaluated == []  # no left-to-right line of its own: nothing to score in the FIM prompt
 
 
 def test_a_sure_line_is_kept_without_generating_anything() -> None:
     decoder = ScriptedDecoder(lines={8: ("ret = ''", -3.2)}, ltr={"ret = ''": -1.0})
-    ranking = rank(decoder, 50, SPEC, limits(), greedy("return ret\n", SURE_LOGPROB + 0.5), [(8, -1.0)], tokenize)
+    ranking = rank(decoder, PROMPT, SPEC, limits(), greedy("return ret\n", SURE_LOGPROB + 0.5), [(8, -1.0)],
+                   tokenize)
     assert ranking.texts == ["return ret\n"] and ranking.compared == 0 and ranking.generated == 0
-    assert decoder.rewinds == [] and decoder.scored == []
+    assert decoder.rewinds == [] and decoder.scored == [] and decoder.resumed == []
 
 
 def test_a_stop_while_scoring_keeps_the_greedy_output() -> None:
-    decoder = ScriptedDecoder(lines={7: ("a = 1", -3.0), 8: ("b = 2", -3.0)},
+    decoder = ScriptedDecoder(lines={7: ("a = 1", -3.0), 8: ("b = 2", -3.0)}, left_to_right="a = 1",
                               ltr={"a = 1": -20.0, "b = 2": -1.0}, stop_after=1)
-    ranking = rank(decoder, 50, SPEC, limits(), greedy("a = 1\n", -3.0), [(7, -1.0), (8, -1.0)], tokenize)
+    ranking = rank(decoder, PROMPT, SPEC, limits(), greedy("a = 1\n", -3.0), [(7, -1.0), (8, -1.0)], tokenize)
     assert ranking.texts == ["a = 1\n"] and ranking.reason == "cancelled"
 
 
 def test_a_passed_deadline_keeps_the_greedy_output() -> None:
-    decoder = ScriptedDecoder(lines={7: ("a = 1", -3.0)}, ltr={"a = 1": -1.0})
+    decoder = ScriptedDecoder(lines={7: ("a = 1", -3.0)}, left_to_right="a = 1", ltr={"a = 1": -1.0})
     late = replace(limits(), deadline=time.monotonic() - 1)
-    ranking = rank(decoder, 50, SPEC, late, greedy("b = 2\n", -3.0), [(7, -1.0)], tokenize)
-    assert ranking.texts == ["b = 2\n"] and ranking.reason == "deadline" and decoder.scored == []
+    ranking = rank(decoder, PROMPT, SPEC, late, greedy("b = 2\n", -3.0), [(7, -1.0)], tokenize)
+    assert ranking.texts == ["b = 2\n"] and ranking.reason == "deadline"
+    assert not [c for c, _ in decoder.scored if c == SPEC.context]
+
+
+def test_only_the_left_to_right_line_is_compared_with_two_candidates() -> None:
+    decoder = ScriptedDecoder(lines={7: ("a = 1", -3.0), 8: ("b = 2", -3.0)}, left_to_right="c = 3",
+                              ltr={"a = 1": -9.0, "c = 3": -2.0}, fim={"c = 3": -4.0})
+    spec = replace(SPEC, candidates=2)
+    ranking = rank(decoder, PROMPT, spec, limits(), greedy("a = 1\n", -3.0), [(7, -1.0), (8, -1.5)], tokenize)
+    assert ranking.texts == ["c = 3", "a = 1\n"] and decoder.rewinds == [40]  # no FIM alternative generated
 
 
 def test_the_real_decoder_scores_one_batch_at_most_and_within_the_context() -> None:
@@ -127,11 +170,14 @@ def test_order_is_best_total_first_and_stable_on_ties() -> None:
     assert [s.text for s in order([c, b])] == ["c", "b"]  # equal totals keep their order
 
 
-def test_lines_below_are_the_next_two_lines_or_a_newline() -> None:
+def test_lines_below_are_the_next_three_lines_or_a_newline_and_say_where_the_text_ends() -> None:
     text = "def f(xs):\n    \n    for x in xs:\n        yield x\n    return\n"
     offset = text.index("    \n") + 4
-    assert lines_below(text, offset) == "\n    for x in xs:\n        yield x"
-    assert lines_below("x = 1\n", len("x = 1\n")) == "\n"
+    assert lines_below(text, offset) == ("\n    for x in xs:\n        yield x\n    return", True)
+    longer = text + "\n\ndef g():\n    pass\n"
+    assert lines_below(longer, offset) == ("\n    for x in xs:\n        yield x\n    return", False)
+    assert lines_below("x = 1\n", len("x = 1\n")) == ("\n", True)
+    assert lines_below("x = 1", len("x = 1")) == ("\n", True)
 
 
 class RecordingEngine(FakeLocalEngine):
@@ -168,7 +214,7 @@ async def test_the_service_asks_for_ranking_on_a_blank_line_only() -> None:
     tokens = engine.requests[-1].tokens
     # the left-to-right context is everything before the suffix marker; the lines below follow
     assert tokens[rank_spec["context"]] == MARKERS.suffix and MARKERS.suffix not in tokens[:rank_spec["context"]]
-    assert rank_spec["after"] == [100 + ord(c) for c in "\n    return result\n"]  # the next two lines
+    assert rank_spec["after"] == [100 + ord(c) for c in "\n    return result\n"]  # the lines below
     assert svc.stats.last["ranked"] == 3
     mid_line = DocumentSnapshot(uri="file:///w/b.py", version=1, text="def f(w):\n    return w * \n",
                                 language_id="python")
@@ -178,12 +224,14 @@ async def test_the_service_asks_for_ranking_on_a_blank_line_only() -> None:
     assert engine.requests[-1].rank is None  # a manual trigger's alternatives are their own ranking
 
 
-async def test_ranking_is_off_by_default_when_set_to_one_candidate_or_for_spm_prompts() -> None:
+async def test_ranking_is_on_by_default_and_off_with_one_candidate_or_for_spm_prompts() -> None:
     engine = RecordingEngine()
     await _service(engine).suggest(DOC, 1, 4, "utf-32", "r")
     await _service(engine, blank_line_candidates=1).suggest(DOC, 1, 4, "utf-32", "r")
     await _service(engine, prompt_format="spm", blank_line_candidates=3).suggest(DOC, 1, 4, "utf-32", "r")
-    assert [r.rank for r in engine.requests] == [None, None, None]
+    assert [r.rank is not None for r in engine.requests] == [True, False, False]
+    default = engine.requests[0].rank
+    assert default is not None and default["candidates"] == 3 and default["ends"] is True  # the file ends below
 
 
 class RankedEngine(RecordingEngine):

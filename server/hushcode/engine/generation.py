@@ -150,6 +150,24 @@ class Decoder:
                 break
         return chosen
 
+    def piece(self, token: int) -> str:
+        """A token's text (a token that ends inside a UTF-8 sequence comes back with a replacement character)."""
+        return self.llm.detokenize([token]).decode("utf-8", "replace")
+
+    def resume_at(self, context: int) -> bool:
+        """Go back to the first `context` tokens of the current KV state, with the logits for the
+        token after them (the last one is evaluated again): generation then continues the prompt's
+        start, as if nothing followed it. False when the stop flag is set."""
+        llm = self.llm
+        if self.stopped() or context < 1 or context > llm.n_tokens:
+            return False
+        start = context - 1
+        llm._ctx.kv_cache_seq_rm(-1, start, -1)
+        llm._batch.set_batch(batch=[int(llm.input_ids[start])], n_past=start, logits_all=False)
+        llm._ctx.decode(llm._batch)
+        llm.n_tokens = context
+        return True
+
     def score(self, context: int, tokens: list[int]) -> list[float] | None:
         """The log-probability of each of `tokens` right after the first `context` tokens of the
         current KV state (what followed them is dropped), evaluated as one batch; None when the

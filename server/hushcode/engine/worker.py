@@ -244,8 +244,11 @@ class Engine:
         if interrupted is None:
             n = max(1, int(msg.get("alternatives", 1)))
             asked = msg.get("rank")
+            # where the document ends within the lines below, the end-of-text token follows them
+            end = (self.markers.end_of_text,) if asked and asked.get("ends") and self.markers.end_of_text is not None \
+                else ()
             spec = RankSpec(candidates=int(asked["candidates"]), context=int(asked["context"]),
-                            after=tuple(asked["after"])) if asked and n == 1 else None
+                            after=(*asked["after"], *end)) if asked and n == 1 else None
             # a blank line's other candidates start from the prompt's next most likely first tokens,
             # read now, while the logits at the end of the prompt are still there
             ranking_firsts = decoder.first_choices(spec.candidates + 1) if spec else []
@@ -262,7 +265,7 @@ class Engine:
                 if out.reason in ("cancelled", "deadline"):
                     break
             if spec is not None and reason not in ("cancelled", "deadline"):
-                ranking = rank(decoder, len(tokens), spec, limits, out, ranking_firsts,
+                ranking = rank(decoder, tokens, spec, limits, out, ranking_firsts,
                                lambda text: self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
                 texts, ranked = ranking.texts, ranking.compared
                 generated += ranking.generated

@@ -26,6 +26,9 @@ class FimTemplate:
     signature: tuple[str, ...] = ()  # extra tokens that must exist, to tell look-alikes apart
     repo_name: str | None = None
     file_sep: str | None = None
+    # the token that ends a document in the model's training text (where a file ends: ranking reads
+    # "the file ends after this line" as that token, engine/ranking.py)
+    end_of_text: tuple[str, ...] = ()
 
 
 TEMPLATES: tuple[FimTemplate, ...] = (
@@ -38,6 +41,7 @@ TEMPLATES: tuple[FimTemplate, ...] = (
         order="psm",
         stops=("<|file_separator|>", "<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>", "<end_of_turn>"),
         signature=("<|file_separator|>",),
+        end_of_text=("<eos>",),
     ),
     FimTemplate(
         name="qwen",
@@ -52,6 +56,7 @@ TEMPLATES: tuple[FimTemplate, ...] = (
         ),
         repo_name="<|repo_name|>",
         file_sep="<|file_sep|>",
+        end_of_text=("<|endoftext|>",),
     ),
     FimTemplate(
         name="deepseek",
@@ -61,6 +66,7 @@ TEMPLATES: tuple[FimTemplate, ...] = (
         middle=("<｜fim▁end｜>",),
         order="psm",
         stops=("<|EOT|>", "<｜end▁of▁sentence｜>", "<｜fim▁begin｜>", "<｜fim▁hole｜>", "<｜fim▁end｜>"),
+        end_of_text=("<｜end▁of▁sentence｜>",),
     ),
     FimTemplate(
         name="starcoder2",
@@ -72,6 +78,7 @@ TEMPLATES: tuple[FimTemplate, ...] = (
         stops=("<|endoftext|>", "<file_sep>", "<fim_pad>", "<fim_prefix>", "<fim_suffix>", "<fim_middle>"),
         repo_name="<repo_name>",
         file_sep="<file_sep>",
+        end_of_text=("<|endoftext|>",),
     ),
     FimTemplate(
         name="codellama",
@@ -81,6 +88,7 @@ TEMPLATES: tuple[FimTemplate, ...] = (
         middle=("▁<MID>", "<MID>"),
         order="psm",
         stops=("▁<EOT>", "<EOT>", "</s>"),
+        end_of_text=("</s>",),
     ),
     FimTemplate(
         name="codestral",
@@ -90,6 +98,7 @@ TEMPLATES: tuple[FimTemplate, ...] = (
         middle=(),
         order="spm",
         stops=("</s>", "[PREFIX]", "[SUFFIX]", "[MIDDLE]"),
+        end_of_text=("</s>",),
     ),
 )
 
@@ -110,6 +119,7 @@ class FimMarkers:
     order: Literal["psm", "spm"]
     stop_ids: tuple[int, ...]
     marker_texts: tuple[str, ...]  # every special spelling we add ourselves, for tests and logs
+    end_of_text: int | None = None  # see FimTemplate.end_of_text
 
 
 def _first(lookup: TokenLookup, spellings: Sequence[str]) -> tuple[int, str] | None:
@@ -140,6 +150,7 @@ def detect_markers(lookup: TokenLookup) -> FimMarkers | None:
             order=template.order,
             stop_ids=stops,
             marker_texts=tuple(texts),
+            end_of_text=end[0] if (end := _first(lookup, template.end_of_text)) else None,
         )
     return None
 
@@ -148,6 +159,6 @@ def all_marker_spellings() -> tuple[str, ...]:
     """Every special spelling of every template (used to build adversarial test documents)."""
     seen: dict[str, None] = {}
     for t in TEMPLATES:
-        for s in (*t.prefix, *t.suffix, *t.middle, *t.stops, *t.signature):
+        for s in (*t.prefix, *t.suffix, *t.middle, *t.stops, *t.signature, *t.end_of_text):
             seen.setdefault(s, None)
     return tuple(seen)
