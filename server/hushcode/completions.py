@@ -52,7 +52,7 @@ _FALLBACK_ALTERNATIVES = 3
 CHARS_PER_TOKEN = 3  # a conservative estimate for code; the token budget is enforced after tokenizing
 _COLD_SUFFIX_TOKENS = 32  # the short prompt's suffix (see completion.cold_prompt_tokens)
 _RANK_AFTER_LINES = 3  # the lines below a blank line that its candidates are ranked on (engine/ranking.py)
-_RANK_AFTER_TOKENS = 96  # ...at most this many of their tokens (a minified line is not scored whole)
+_RANK_AFTER_CHARS = 300  # ...at most this many of their characters (a minified line is not scored whole)
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class PromptTokens:
     full: list[int]
     short: Callable[[], list[int]]  # built only when the cache is cold
     held: str = ""  # text before the cursor left out of the prompt (see prompt/healing.py)
-    after: list[int] = field(default_factory=list)  # the lines below the cursor's (for ranking)
+    below: str = ""  # the lines below the cursor's (for ranking)
     ends: bool = False  # ...and nothing but blank lines follows them: the document ends there
 
 
@@ -296,15 +296,10 @@ class CompletionService:
             texts += [f"{doc.repo_name}\n", f"{doc.relative_path}\n"]
         elif fmt == "chat":
             texts += ["system\n" + CHAT_SYSTEM, "\n", "user\n", CHAT_HOLE, "assistant\n"]
-        ranking = cfg.blank_line_candidates >= 2
-        below, ends = lines_below(doc.text, offset) if ranking else ("", False)
-        if ranking:  # the lines a blank line's candidates must lead into (see _rank_spec)
-            texts.append(below)
         parts = await engine.tokenize(texts, speculative=speculative)
         fields["tokenize_ms"] = round((time.perf_counter() - t0) * 1000, 1)
         if parts is None:
             return None
-        after = parts.pop() if ranking else []
         prefix, suffix = fit_budget(parts[0], parts[1],
                                     Budget(max(cfg.prefix_tokens - len(parts[2]), 0), suffix_tokens))
         extra = parts[4 + len(files):]
@@ -326,23 +321,25 @@ class CompletionService:
                                                             suffix=suffix[:short_suffix]),
                                 bos=model.bos, repo=model.repo, chat=model.chat)
 
-        return PromptTokens(full=full, short=short, held=held, after=after, ends=ends)
+        # the lines a blank line's candidates must lead into (see _rank_spec)
+        below, ends = lines_below(doc.text, offset) if cfg.blank_line_candidates >= 1 else ("", False)
+        return PromptTokens(full=full, short=short, held=held, below=below, ends=ends)
 
     def _rank_spec(self, engine: CompletionEngine, text: str, line: tuple[int, int], reason: str, tokens: list[int],
                    prompt: PromptTokens, fmt: str, alternatives: int) -> dict[str, object] | None:
-        """Ask the engine to rank a blank line's candidates (engine/ranking.py): a blank line between
-        lines of code (not the first line of an empty body, where a whole block is wanted), a prompt
-        whose start, up to the suffix marker, is the prefix read left to right (PSM and the
-        repository format; not SPM, typed-after-middle or chat), one suggestion, the local engine."""
+        """Ask the engine to rank a blank line's candidates (engine/ranking.py): a blank line (the first
+        line of an empty body included: the HumanEval study found the left-to-right line right there
+        as often as between statements), a prompt whose start, up to the suffix marker, is the prefix
+        read left to right (PSM and the repository format; not SPM, typed-after-middle or chat), one
+        suggestion, the local engine."""
         candidates = self.settings.completion.blank_line_candidates
         model = engine.model
-        if candidates < 2 or reason != "empty_line" or alternatives != 1 or engine.kind != "local" or model is None \
-                or fmt not in ("psm", "repo") or model.markers.order != "psm" or model.markers.suffix not in tokens \
-                or opens_empty_body(text, *line):
+        if candidates < 1 or reason != "empty_line" or alternatives != 1 or engine.kind != "local" or model is None \
+                or fmt not in ("psm", "repo") or model.markers.order != "psm" or model.markers.suffix not in tokens:
             return None
-        after = prompt.after[:_RANK_AFTER_TOKENS]
-        return {"candidates": candidates, "context": tokens.index(model.markers.suffix), "after": after,
-                "ends": prompt.ends and len(after) == len(prompt.after)}
+        below = prompt.below[:_RANK_AFTER_CHARS]
+        return {"candidates": candidates, "context": tokens.index(model.markers.suffix), "below": below,
+                "ends": prompt.ends and len(below) == len(prompt.below)}
 
     def _cold(self, engine: CompletionEngine, uri: str, tokens: list[int]) -> bool:
         """Would this prompt evaluate more than `completion.cold_prompt_tokens` new tokens? Only

@@ -1,8 +1,8 @@
 """A blank line's candidates ranked through the real server, engine and model (engine/ranking.py).
 
 The quality effect is measured by `hushcode bench quality` (docs/benchmarks.md); here: the real
-engine ranks when the model is unsure, shows one line then, keeps serving afterwards, and does
-nothing of the kind when ranking is off (the default)."""
+engine ranks when its two readings of a blank line differ (by default), keeps serving afterwards,
+and does nothing of the kind when ranking is turned off."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.e2e import lsp
 
-# the model hesitates over the first line of this body (its greedy line is under 14% likely)
+# the model's fill-in-the-middle line and its left-to-right line differ on this body's first line
 TEXT = ('def in_base(x: int, base: int):\n    """The digits of x in base, as a string (base < 10)."""\n    \n'
         '    while x > 0:\n        ret = str(x % base) + ret\n        x //= base\n    return ret\n')
 
@@ -30,14 +30,16 @@ async def _ask(env: dict[str, str], uri: str) -> tuple[list[str], dict[str, obje
         return texts, status
 
 
-async def test_an_unsure_blank_line_is_ranked_and_shows_one_line(model_path: Path) -> None:
-    texts, status = await _ask({"HUSHCODE_MODEL": str(model_path), "HUSHCODE_COMPLETION_BLANK_LINE_CANDIDATES": "3"},
-                               "file:///tmp/hushcode-e2e/rank/in_base.py")
-    assert status["lastRanked"] == 3, status
-    assert len(texts) == 1 and texts[0].strip() and "\n" not in texts[0], texts
+async def test_a_doubtful_blank_line_is_ranked_by_default(model_path: Path) -> None:
+    texts, status = await _ask({"HUSHCODE_MODEL": str(model_path)}, "file:///tmp/hushcode-e2e/rank/in_base.py")
+    # the fill-in-the-middle line and the left-to-right line differ here: they and the prompt's two
+    # next choices are compared
+    assert status["lastRanked"] == 4, status
+    assert len(texts) == 1 and texts[0].strip(), texts
 
 
-async def test_no_ranking_by_default(model_path: Path) -> None:
-    texts, status = await _ask({"HUSHCODE_MODEL": str(model_path)}, "file:///tmp/hushcode-e2e/rank/in_base_off.py")
+async def test_no_ranking_when_turned_off(model_path: Path) -> None:
+    texts, status = await _ask({"HUSHCODE_MODEL": str(model_path), "HUSHCODE_COMPLETION_BLANK_LINE_CANDIDATES": "0"},
+                               "file:///tmp/hushcode-e2e/rank/in_base_off.py")
     assert status["lastRanked"] == 0 and status["lastResult"] == "ok", status
     assert len(texts) == 1 and texts[0].strip()

@@ -10,7 +10,7 @@ from hushcode.completions import CompletionService, DocumentSnapshot, lines_belo
 from hushcode.config.settings import CompletionSettings, Settings
 from hushcode.engine.contracts import GenerateRequest, GenerateResult
 from hushcode.engine.generation import Decoder, Evaluation, Limits, Output
-from hushcode.engine.ranking import SURE_LOGPROB, RankSpec, Scored, order, rank
+from hushcode.engine.ranking import RankSpec, Scored, order, rank
 from tests.unit.fake_engine import MARKERS, FakeLocalEngine
 
 
@@ -22,14 +22,12 @@ class _Llm:
 @dataclass
 class ScriptedDecoder:
     """Generates the scripted line for each forced first token, and `left_to_right` when generation
-    resumes after the prompt's prefix part; scores a candidate by a table of log-probabilities
-    (one number per candidate, spread over its tokens): `ltr` after the prefix part, `fim` after the
-    whole prompt."""
+    resumes after the prompt's prefix part; scores a candidate (followed by the lines below) by a
+    table of left-to-right log-probabilities, one number per candidate spread over its tokens."""
 
-    lines: dict[int, tuple[str, float]]  # first token -> (line, its log-probability)
+    lines: dict[int, str]  # first token -> the line it starts
     ltr: dict[str, float]  # candidate line -> log P(line + lines below | prefix)
     left_to_right: str = ""  # the line the model writes after the prefix alone
-    fim: dict[str, float] = field(default_factory=dict)  # candidate line -> log P(line | FIM prompt)
     stop_after: int | None = None  # the stop flag is set after this many scores
     llm: _Llm = field(default_factory=_Llm)
     scored: list[tuple[int, list[int]]] = field(default_factory=list)
@@ -37,16 +35,12 @@ class ScriptedDecoder:
     resumed: list[int] = field(default_factory=list)
     evaluated: list[int] = field(default_factory=list)
 
-    def piece(self, token: int) -> str:
-        return self.lines[token][0][:2] if token in self.lines else chr(token)
-
-    def generate(self, limits: Limits, on_piece, first=None, first_logprob=0.0, track_line=False, unsure_below=None):
+    def generate(self, limits: Limits, on_piece, first=None):
         assert limits.stop_at_newline
         self.rewinds.append(self.llm.n_tokens)
         if first is None:  # resumed after the prefix part: the left-to-right line
             return Output(text=self.left_to_right + "\n", generated=4, reason="newline")
-        line, logprob = self.lines[first]
-        return Output(text=line + "\n", generated=3, reason="newline", line_logprob=logprob)
+        return Output(text=self.lines[first] + "\n", generated=3, reason="newline", first_token=first)
 
     def resume_at(self, context: int) -> bool:
         if self.stopped():
@@ -64,12 +58,11 @@ class ScriptedDecoder:
         return self.stop_after is not None and len(self.scored) >= self.stop_after
 
     def score(self, context: int, tokens: list[int]) -> list[float] | None:
-        if self.stop_after is not None and len(self.scored) >= self.stop_after:
+        if self.stopped():
             return None
         self.scored.append((context, tokens))
         line = "".join(chr(t) for t in tokens if t >= 32)
-        table = self.ltr if context == SPEC.context else self.fim
-        total = next(v for k, v in table.items() if line.startswith(k))
+        total = next(v for k, v in self.ltr.items() if line.startswith(k))
         return [total / len(tokens)] * len(tokens)
 
 
@@ -82,73 +75,66 @@ def limits() -> Limits:
     return Limits(max_tokens=96, deadline=time.monotonic() + 60, stop_indent=4, line_budget_s=0.4)
 
 
-AFTER = (10, 1, 2)  # "\n" and two ids below 32: never part of a candidate's text in this fake
-SPEC = RankSpec(candidates=3, context=40, after=AFTER)
-
-
-def greedy(text: str, logprob: float) -> Output:
-    return Output(text=text, generated=5, reason="unsure", line_logprob=logprob)
-
-
+BELOW = "\n    return ret"
+SPEC = RankSpec(candidates=3, context=40, below=BELOW)
 PROMPT = list(range(50))  # 40 tokens up to the suffix marker (SPEC.context), then the FIM tail
 
 
-def test_an_unsure_line_loses_to_the_left_to_right_line_that_leads_into_the_code_below() -> None:
-    decoder = ScriptedDecoder(lines={7: ("if base < 2:", -5.8), 9: ("return ret", -2.7)}, left_to_right="ret = ''",
-                              ltr={"if base < 2:": -26.0, "ret = ''": -8.8, "return ret": -10.2},
-                              fim={"ret = ''": -3.2})
-    ranking = rank(decoder, PROMPT, SPEC, limits(), greedy("if base < 2:\n", -5.8), [(7, -0.5), (9, -1.2)],
+def greedy(text: str, first: int = 7) -> Output:
+    return Output(text=text, generated=5, reason="scope_end", first_token=first)
+
+
+def test_when_both_readings_differ_the_line_that_leads_into_the_code_below_wins() -> None:
+    decoder = ScriptedDecoder(lines={7: "if base < 2:", 8: "return ret", 9: "ret = 1"}, left_to_right="ret = ''",
+                              ltr={"if base < 2:": -26.0, "ret = ''": -8.8, "return ret": -10.2, "ret = 1": -9.5})
+    ranking = rank(decoder, PROMPT, SPEC, limits(), greedy("if base < 2:\n"), [(7, -0.5), (8, -1.0), (9, -1.2)],
                    tokenize)
-    assert ranking.texts[0] == "ret = ''" and ranking.compared == 3
-    assert set(ranking.texts) == {"if base < 2:\n", "ret = ''", "return ret"}
-    assert decoder.rewinds == [50, 40]  # the FIM prompt's next choice, then the line after the prefix alone
-    assert decoder.resumed == [40]
-    # the left-to-right line's FIM score: the prompt's tail again, then the line read after it
-    assert decoder.evaluated == [50] and [c for c, _ in decoder.scored].count(50) == 1
-    # each candidate is scored after the prompt's prefix part, followed by the lines below
-    ltr = [tokens for context, tokens in decoder.scored if context == 40]
-    assert len(ltr) == 3 and all(tuple(tokens[-3:]) == AFTER for tokens in ltr)
+    assert ranking.texts[0] == "ret = ''" and ranking.compared == 4
+    assert ranking.texts == ["ret = ''", "ret = 1", "return ret", "if base < 2:\n"]
+    # the left-to-right line after the prefix part, then the FIM prompt's tail again for its next choices
+    assert decoder.resumed == [40] and decoder.evaluated == [50] and decoder.rewinds == [40, 50, 50]
+    # each candidate is scored after the prompt's prefix part, followed by the lines below, as one text
+    assert len(decoder.scored) == 4
+    assert all(context == 40 and tokens[-len(BELOW):] == tokenize(BELOW) for context, tokens in decoder.scored)
+
+
+def test_when_both_readings_agree_the_greedy_output_is_kept_without_more_work() -> None:
+    decoder = ScriptedDecoder(lines={8: "total = 0"}, left_to_right="for x in xs:", ltr={"total = 0": -1.0})
+    block = "for x in xs:\n        total += x\n"
+    ranking = rank(decoder, PROMPT, SPEC, limits(), greedy(block), [(7, -0.3), (8, -1.5)], tokenize)
+    assert ranking.texts == [block] and ranking.compared == 0 and ranking.generated == 4
+    assert decoder.evaluated == [] and decoder.scored == [] and decoder.rewinds == [40]
 
 
 def test_the_greedy_output_keeps_its_whole_block_when_it_wins() -> None:
-    decoder = ScriptedDecoder(lines={7: ("for x in xs:", -3.0), 8: ("total = 0", -4.0)}, left_to_right="for x in xs:",
-                              ltr={"for x in xs:": -5.0, "total = 0": -9.0})
+    decoder = ScriptedDecoder(lines={8: "total = 0"}, left_to_right="total = 1",
+                              ltr={"for x in xs:": -5.0, "total = 0": -9.0, "total = 1": -7.0})
     block = "for x in xs:\n        total += x\n"
-    ranking = rank(decoder, PROMPT, SPEC, limits(), greedy(block, -3.0), [(7, -0.3), (8, -1.5)], tokenize)
-    assert ranking.texts[0] == block  # the same line as the greedy one is not a second candidate
-    assert ranking.compared == 2 and decoder.rewinds == [50, 40]
-    assert decoder.evaluated == []  # no left-to-right line of its own: nothing to score in the FIM prompt
-
-
-def test_a_sure_line_is_kept_without_generating_anything() -> None:
-    decoder = ScriptedDecoder(lines={8: ("ret = ''", -3.2)}, ltr={"ret = ''": -1.0})
-    ranking = rank(decoder, PROMPT, SPEC, limits(), greedy("return ret\n", SURE_LOGPROB + 0.5), [(8, -1.0)],
-                   tokenize)
-    assert ranking.texts == ["return ret\n"] and ranking.compared == 0 and ranking.generated == 0
-    assert decoder.rewinds == [] and decoder.scored == [] and decoder.resumed == []
+    ranking = rank(decoder, PROMPT, SPEC, limits(), greedy(block), [(7, -0.3), (8, -1.5)], tokenize)
+    assert ranking.texts == [block, "total = 1", "total = 0"] and ranking.compared == 3
 
 
 def test_a_stop_while_scoring_keeps_the_greedy_output() -> None:
-    decoder = ScriptedDecoder(lines={7: ("a = 1", -3.0), 8: ("b = 2", -3.0)}, left_to_right="a = 1",
-                              ltr={"a = 1": -20.0, "b = 2": -1.0}, stop_after=1)
-    ranking = rank(decoder, PROMPT, SPEC, limits(), greedy("a = 1\n", -3.0), [(7, -1.0), (8, -1.0)], tokenize)
+    decoder = ScriptedDecoder(lines={8: "b = 2"}, left_to_right="c = 3", ltr={"a = 1": -20.0, "b = 2": -1.0,
+                                                                             "c = 3": -1.0}, stop_after=1)
+    ranking = rank(decoder, PROMPT, SPEC, limits(), greedy("a = 1\n"), [(7, -1.0), (8, -1.0)], tokenize)
     assert ranking.texts == ["a = 1\n"] and ranking.reason == "cancelled"
 
 
 def test_a_passed_deadline_keeps_the_greedy_output() -> None:
-    decoder = ScriptedDecoder(lines={7: ("a = 1", -3.0)}, left_to_right="a = 1", ltr={"a = 1": -1.0})
+    decoder = ScriptedDecoder(lines={8: "a = 1"}, left_to_right="a = 1", ltr={"a = 1": -1.0, "b = 2": -9.0})
     late = replace(limits(), deadline=time.monotonic() - 1)
-    ranking = rank(decoder, PROMPT, SPEC, late, greedy("b = 2\n", -3.0), [(7, -1.0)], tokenize)
-    assert ranking.texts == ["b = 2\n"] and ranking.reason == "deadline"
-    assert not [c for c, _ in decoder.scored if c == SPEC.context]
+    ranking = rank(decoder, PROMPT, SPEC, late, greedy("b = 2\n"), [(8, -1.0)], tokenize)
+    assert ranking.texts == ["b = 2\n"] and ranking.reason == "deadline" and decoder.scored == []
 
 
-def test_only_the_left_to_right_line_is_compared_with_two_candidates() -> None:
-    decoder = ScriptedDecoder(lines={7: ("a = 1", -3.0), 8: ("b = 2", -3.0)}, left_to_right="c = 3",
-                              ltr={"a = 1": -9.0, "c = 3": -2.0}, fim={"c = 3": -4.0})
-    spec = replace(SPEC, candidates=2)
-    ranking = rank(decoder, PROMPT, spec, limits(), greedy("a = 1\n", -3.0), [(7, -1.0), (8, -1.5)], tokenize)
-    assert ranking.texts == ["c = 3", "a = 1\n"] and decoder.rewinds == [40]  # no FIM alternative generated
+def test_where_the_document_ends_the_end_of_text_follows_the_lines_below() -> None:
+    decoder = ScriptedDecoder(lines={}, left_to_right="b = 2", ltr={"a = 1": -9.0, "b = 2": -2.0})
+    spec = replace(SPEC, candidates=1, end_of_text=3)
+    ranking = rank(decoder, PROMPT, spec, limits(), greedy("a = 1\n"), [(7, -1.0)], tokenize)
+    assert ranking.texts == ["b = 2", "a = 1\n"] and decoder.evaluated == []  # one candidate: no FIM alternative
+    assert len(decoder.scored) == 2
+    assert all(tokens[-1] == 3 and tokens[-1 - len(BELOW):-1] == tokenize(BELOW) for _, tokens in decoder.scored)
 
 
 def test_the_real_decoder_scores_one_batch_at_most_and_within_the_context() -> None:
@@ -164,10 +150,10 @@ def test_the_real_decoder_scores_one_batch_at_most_and_within_the_context() -> N
     assert decoder.score(60, list(range(6))) is None  # past the context's end
 
 
-def test_order_is_best_total_first_and_stable_on_ties() -> None:
-    a, b, c = Scored("a", -1.0, -5.0), Scored("b", -2.0, -1.0), Scored("c", -3.0, 0.0)
+def test_order_is_best_score_first_and_stable_on_ties() -> None:
+    a, b, c = Scored("a", -6.0), Scored("b", -3.0), Scored("c", -3.0)
     assert [s.text for s in order([a, b, c])] == ["b", "c", "a"]
-    assert [s.text for s in order([c, b])] == ["c", "b"]  # equal totals keep their order
+    assert [s.text for s in order([c, b])] == ["c", "b"]  # equal scores keep their order
 
 
 def test_lines_below_are_the_next_three_lines_or_a_newline_and_say_where_the_text_ends() -> None:
@@ -214,7 +200,7 @@ async def test_the_service_asks_for_ranking_on_a_blank_line_only() -> None:
     tokens = engine.requests[-1].tokens
     # the left-to-right context is everything before the suffix marker; the lines below follow
     assert tokens[rank_spec["context"]] == MARKERS.suffix and MARKERS.suffix not in tokens[:rank_spec["context"]]
-    assert rank_spec["after"] == [100 + ord(c) for c in "\n    return result\n"]  # the lines below
+    assert rank_spec["below"] == "\n    return result\n" and rank_spec["ends"] is True  # the lines below
     assert svc.stats.last["ranked"] == 3
     mid_line = DocumentSnapshot(uri="file:///w/b.py", version=1, text="def f(w):\n    return w * \n",
                                 language_id="python")
@@ -224,10 +210,10 @@ async def test_the_service_asks_for_ranking_on_a_blank_line_only() -> None:
     assert engine.requests[-1].rank is None  # a manual trigger's alternatives are their own ranking
 
 
-async def test_ranking_is_on_by_default_and_off_with_one_candidate_or_for_spm_prompts() -> None:
+async def test_ranking_is_on_by_default_and_off_with_no_candidates_or_for_spm_prompts() -> None:
     engine = RecordingEngine()
     await _service(engine).suggest(DOC, 1, 4, "utf-32", "r")
-    await _service(engine, blank_line_candidates=1).suggest(DOC, 1, 4, "utf-32", "r")
+    await _service(engine, blank_line_candidates=0).suggest(DOC, 1, 4, "utf-32", "r")
     await _service(engine, prompt_format="spm", blank_line_candidates=3).suggest(DOC, 1, 4, "utf-32", "r")
     assert [r.rank is not None for r in engine.requests] == [True, False, False]
     default = engine.requests[0].rank

@@ -53,10 +53,10 @@ class CompletionSettings:
     # "auto" picks the measured best format for the model's family (see prompt/formats.py)
     prompt_format: str = field(default="auto", metadata={"choices": ("auto", "psm", "psm-typed", "spm", "spm-typed", "repo", "chat")})
     alternatives: int = field(default=3, metadata={"choices": (1, 2, 3)})  # on a manual trigger
-    # on a blank line between lines of code, when the model is unsure of its line: this many
-    # candidate lines (the greedy one, the left-to-right one, then the prompt's next first tokens'),
-    # the one that best leads into the code below shown (engine/ranking.py; local engine). 0 or 1:
-    # off (docs/benchmarks.md, "Ranking a blank line")
+    # on a blank line, when the fill-in-the-middle line and the left-to-right line differ: this many
+    # fill-in-the-middle lines (the greedy one, then the prompt's next first tokens') are compared
+    # with the left-to-right one, and the one that best leads into the code below is shown
+    # (engine/ranking.py; local engine). 0: off (docs/benchmarks.md, "Ranking a blank line")
     blank_line_candidates: int = 3
     # "full": every post-processing filter; "minimal": stop tokens and whitespace only; "off": the
     # model's text as it came, cut at its stop markers only (baselines for the benchmark)

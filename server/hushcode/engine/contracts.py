@@ -50,8 +50,9 @@ class GenerateRequest:
     reuse_min_chunk: int = 16  # shift cached chunks of at least this many tokens (0: prefix reuse only)
     timeout_ms: int = 10000
     budget_ms: int = 0  # > 0: after this many ms of generation, stop at the next line end
-    # a blank line: compare the greedy line with other candidates when the model is unsure (local
-    # engine only; see engine/ranking.py): {"candidates": n, "context": tokens, "after": [ids]}
+    # a blank line: compare the greedy line with the left-to-right one and, when they differ, with
+    # other candidates (local engine only; see engine/ranking.py):
+    # {"candidates": n, "context": tokens before the suffix marker, "below": text, "ends": bool}
     rank: dict[str, object] | None = None
 
 

@@ -47,9 +47,7 @@ class Output:
     text: str
     generated: int
     reason: str
-    # the model's log-probability of the text's first line (its tokens before the first newline),
-    # when asked for (see engine/ranking.py)
-    line_logprob: float | None = None
+    first_token: int | None = None  # the token the text starts with
 
 
 class StopRule:
@@ -186,15 +184,10 @@ class Decoder:
         llm.n_tokens = start + len(batch)
         return [float(self._logprobs(i)[token]) for i, token in enumerate(tokens)]
 
-    def generate(self, limits: Limits, on_piece: Callable[[str], None], first: int | None = None,
-                 first_logprob: float = 0.0, track_line: bool = False, unsure_below: float | None = None) -> Output:
-        """Greedy generation from the current KV state (optionally forcing the first token, whose
-        log-probability the caller knows). With `track_line`, the first line's log-probability is
-        summed on the way; with `unsure_below` too, a first line less likely than that ends the
-        generation there (reason "unsure": its candidates are ranked, engine/ranking.py)."""
+    def generate(self, limits: Limits, on_piece: Callable[[str], None], first: int | None = None) -> Output:
+        """Greedy generation from the current KV state (optionally forcing the first token)."""
         llm = self.llm
-        line_logprob: float | None = 0.0 if track_line else None
-        in_first_line = True
+        first_token: int | None = None
         rule = StopRule(limits.stop_indent, limits.stop_unmatched_close)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         text = ""
@@ -215,22 +208,11 @@ class Decoder:
                     reason = "stop"
                     break
                 generated += 1
+                first_token = token if first_token is None else first_token
                 piece = decoder.decode(llm.detokenize([token]))
-                unsure = False
-                if line_logprob is not None and in_first_line:
-                    # a token that ends the line counts when it also carries text of it
-                    if "\n" not in piece or piece.split("\n", 1)[0].strip():
-                        forced = first is not None and generated == 1
-                        line_logprob += first_logprob if forced else float(self._logprobs()[token])
-                    in_first_line = "\n" not in piece
-                    unsure = not in_first_line and unsure_below is not None and line_logprob < unsure_below \
-                        and bool((text + piece).split("\n", 1)[0].strip())
                 text += piece
                 if piece:
                     on_piece(piece)
-                if unsure:
-                    reason = "unsure"
-                    break
                 if limits.stop_at_newline and "\n" in text:
                     reason = "newline"
                     break
@@ -250,4 +232,4 @@ class Decoder:
         finally:
             llm._sampler = None
         return Output(text=text + decoder.decode(b"", final=True), generated=generated, reason=reason,
-                      line_logprob=line_logprob)
+                      first_token=first_token)

@@ -244,11 +244,10 @@ class Engine:
         if interrupted is None:
             n = max(1, int(msg.get("alternatives", 1)))
             asked = msg.get("rank")
-            # where the document ends within the lines below, the end-of-text token follows them
-            end = (self.markers.end_of_text,) if asked and asked.get("ends") and self.markers.end_of_text is not None \
-                else ()
+            # where the document ends below, the end-of-text token follows the lines below
+            end = self.markers.end_of_text if asked and asked.get("ends") else None
             spec = RankSpec(candidates=int(asked["candidates"]), context=int(asked["context"]),
-                            after=(*asked["after"], *end)) if asked and n == 1 else None
+                            below=str(asked["below"]), end_of_text=end) if asked and n == 1 else None
             # a blank line's other candidates start from the prompt's next most likely first tokens,
             # read now, while the logits at the end of the prompt are still there
             ranking_firsts = decoder.first_choices(spec.candidates + 1) if spec else []
@@ -256,9 +255,7 @@ class Engine:
             for k, first in enumerate(firsts or [None]):
                 if k:
                     self.llm.n_tokens = len(tokens)  # rewind to the end of the prompt for the next one
-                out = decoder.generate(limits, stream if k == 0 else (lambda piece: None), first,
-                                       track_line=spec is not None,
-                                       unsure_below=spec.sure_logprob if spec is not None else None)
+                out = decoder.generate(limits, stream if k == 0 else (lambda piece: None), first)
                 texts.append(out.text)
                 generated += out.generated
                 reason = out.reason if k == 0 else reason
