@@ -218,8 +218,8 @@ class CompletionService:
             alternatives=alternatives, reuse_min_chunk=cfg.reuse_chunk_tokens, timeout_ms=cfg.timeout_ms,
             # typing (not a manual trigger, not background work): show the first lines fast
             budget_ms=cfg.first_suggestion_ms if scope is Scope.BLOCK and alternatives == 1 and not speculative else 0,
-            rank=self._rank_spec(engine, doc.text, (cursor.line_start, cursor.line_end), decision.reason, tokens,
-                                 prompt, str(fields.get("format")), alternatives),
+            rank=self._rank_spec(engine, doc.text, (cursor.line_start, cursor.line_end), cursor.offset,
+                                 decision.reason, tokens, prompt, str(fields.get("format")), alternatives),
         )
         ctx = CompletionContext(prefix=before, suffix=doc.text[cursor.offset:], decision=decision,
                                 language=language, stop_texts=engine.model.markers.marker_texts + ("<|im_end|>",),
@@ -325,8 +325,8 @@ class CompletionService:
         below, ends = lines_below(doc.text, offset) if cfg.blank_line_candidates >= 1 else ("", False)
         return PromptTokens(full=full, short=short, held=held, below=below, ends=ends)
 
-    def _rank_spec(self, engine: CompletionEngine, text: str, line: tuple[int, int], reason: str, tokens: list[int],
-                   prompt: PromptTokens, fmt: str, alternatives: int) -> dict[str, object] | None:
+    def _rank_spec(self, engine: CompletionEngine, text: str, line: tuple[int, int], cursor: int, reason: str,
+                   tokens: list[int], prompt: PromptTokens, fmt: str, alternatives: int) -> dict[str, object] | None:
         """Ask the engine to rank a blank line's candidates (engine/ranking.py): a blank line (the first
         line of an empty body included: the HumanEval study found the left-to-right line right there
         as often as between statements), a prompt whose start, up to the suffix marker, is the prefix
@@ -338,8 +338,11 @@ class CompletionService:
                 or fmt not in ("psm", "repo") or model.markers.order != "psm" or model.markers.suffix not in tokens:
             return None
         below = prompt.below[:_RANK_AFTER_CHARS]
+        # after the line's indentation, a candidate's own leading whitespace is not shown (the cleanup
+        # drops it): the candidates are compared as shown, starting with the space the prompt held back
+        indented = line[0] < cursor and text[cursor - 1] in " \t"
         return {"candidates": candidates, "context": tokens.index(model.markers.suffix), "below": below,
-                "ends": prompt.ends and len(below) == len(prompt.below)}
+                "ends": prompt.ends and len(below) == len(prompt.below), "lead": prompt.held if indented else None}
 
     def _cold(self, engine: CompletionEngine, uri: str, tokens: list[int]) -> bool:
         """Would this prompt evaluate more than `completion.cold_prompt_tokens` new tokens? Only

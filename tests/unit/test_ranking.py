@@ -201,6 +201,7 @@ async def test_the_service_asks_for_ranking_on_a_blank_line_only() -> None:
     # the left-to-right context is everything before the suffix marker; the lines below follow
     assert tokens[rank_spec["context"]] == MARKERS.suffix and MARKERS.suffix not in tokens[:rank_spec["context"]]
     assert rank_spec["below"] == "\n    return result\n" and rank_spec["ends"] is True  # the lines below
+    assert rank_spec["lead"] == " "  # after the indentation: the space the prompt held back
     assert svc.stats.last["ranked"] == 3
     mid_line = DocumentSnapshot(uri="file:///w/b.py", version=1, text="def f(w):\n    return w * \n",
                                 language_id="python")
@@ -233,3 +234,15 @@ async def test_a_ranked_blank_line_shows_its_best_line_alone_while_typing() -> N
     engine = RankedEngine()
     found = await _service(engine, blank_line_candidates=3).suggest_all(DOC, 1, 4, "utf-32", "r", alternatives=1)
     assert [s.text for s in found] == ["width = 2"]  # the engine's best first; the others are not shown
+
+
+def test_after_the_indentation_candidates_are_compared_as_the_cleanup_shows_them() -> None:
+    # the greedy line starts with an indentation of its own, which the cleanup drops after the
+    # editor's indentation: it is the same line as the next choice's, and is scored as shown
+    decoder = ScriptedDecoder(lines={8: " t = 1", 9: " u = 2"}, left_to_right=" d = {}",
+                              ltr={"    t = 1": -1.0, " t = 1": -5.0, " d = {}": -7.0, " u = 2": -9.0})
+    spec = replace(SPEC, lead=" ")
+    ranking = rank(decoder, PROMPT, spec, limits(), greedy("    t = 1\n", first=262), [(8, -1.3), (9, -2.0)],
+                   tokenize)
+    assert ranking.texts == ["    t = 1\n", " d = {}", " u = 2"] and ranking.compared == 3
+    assert [tokens[:6] for _, tokens in decoder.scored][0] == tokenize(" t = 1")  # not "    t = 1"

@@ -45,6 +45,10 @@ class RankSpec:
     context: int  # prompt tokens before the FIM suffix marker: the left-to-right context
     below: str  # the lines after the cursor's ("\n" + the next lines)
     end_of_text: int | None = None  # the end-of-text token, when the document ends after `below`
+    # where the cursor follows the line's indentation (the editor chose it): what a candidate starts
+    # with instead of its own leading whitespace (the space the prompt held back, or nothing), as
+    # the cleanup will show it (postprocess/whitespace.py); None: keep the candidate's own
+    lead: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,11 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
          firsts: list[tuple[int, float]], tokenize: Callable[[str], list[int]]) -> Ranking:
     """The greedy output of `prompt`, or a better line: the left-to-right line, or one started by
     `firsts` (the FIM prompt's most likely first tokens, read before the greedy generation)."""
-    line = first_line(greedy.text)
+    def normal(text: str) -> str:
+        line = first_line(text)
+        return line if spec.lead is None else spec.lead + line.lstrip(" \t")
+
+    line = normal(greedy.text)
     if not line.strip() or spec.candidates < 1 or spec.context < 1:
         return Ranking([greedy.text], 0, 0)
     line_limits = replace(limits, max_tokens=LINE_TOKENS, stop_at_newline=True, stop_texts=(), stop_indent=None,
@@ -90,8 +98,8 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
     generated = out.generated
     if out.reason in ("cancelled", "deadline"):
         return stopped(generated)
-    left_to_right = first_line(out.text)
-    if not left_to_right.strip() or left_to_right.strip() == line.strip():
+    left_to_right = normal(out.text)
+    if not left_to_right.strip() or left_to_right == line:
         return Ranking([greedy.text], 0, generated)  # both readings agree
     lines: list[tuple[str, str]] = [(greedy.text, line), (left_to_right, left_to_right)]
     others = [token for token, _ in firsts if token != greedy.first_token][: spec.candidates - 1]
@@ -104,8 +112,8 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
             generated += out.generated
             if out.reason in ("cancelled", "deadline"):
                 return stopped(generated)
-            candidate = first_line(out.text)
-            if candidate.strip() and all(candidate.strip() != known.strip() for _, known in lines):
+            candidate = normal(out.text)
+            if candidate.strip() and all(candidate != known for _, known in lines):
                 lines.append((candidate, candidate))
     end = [spec.end_of_text] if spec.end_of_text is not None else []
     scored: list[Scored] = []
