@@ -114,6 +114,26 @@ def test_the_greedy_output_keeps_its_whole_block_when_it_wins() -> None:
     assert ranking.texts == [block, "total = 1", "total = 0"] and ranking.compared == 3
 
 
+def test_a_line_cut_by_the_users_token_budget_is_not_ranked_and_candidates_keep_the_budget() -> None:
+    decoder = ScriptedDecoder(lines={8: "total = 0"}, left_to_right="total = 1", ltr={"for": -9.0, "total": -1.0})
+    cut = Output(text="for", generated=2, reason="length", first_token=7)
+    small = replace(limits(), max_tokens=2)
+    ranking = rank(decoder, PROMPT, SPEC, small, cut, [(7, -0.3), (8, -1.5)], tokenize)
+    assert ranking.texts == ["for"] and ranking.compared == 0 and ranking.generated == 0 and decoder.rewinds == []
+
+    budgets: list[int] = []
+    original = decoder.generate
+
+    def generate(limits: Limits, on_piece, first=None):
+        budgets.append(limits.max_tokens)
+        return original(limits, on_piece, first)
+
+    decoder.generate = generate  # type: ignore[method-assign]
+    rank(decoder, PROMPT, SPEC, replace(limits(), max_tokens=12), greedy("for x in xs:\n"), [(7, -0.3), (8, -1.5)],
+         tokenize)
+    assert budgets and set(budgets) == {12}
+
+
 def test_a_stop_while_scoring_keeps_the_greedy_output() -> None:
     decoder = ScriptedDecoder(lines={8: "b = 2"}, left_to_right="c = 3", ltr={"a = 1": -20.0, "b = 2": -1.0,
                                                                              "c = 3": -1.0}, stop_after=1)

@@ -85,7 +85,10 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
     line = normal(greedy.text)
     if not line.strip() or spec.candidates < 1 or spec.context < 1:
         return Ranking([greedy.text], 0, 0)
-    line_limits = replace(limits, max_tokens=LINE_TOKENS, stop_at_newline=True, stop_texts=(), stop_indent=None,
+    if greedy.reason == "length" and "\n" not in greedy.text:
+        return Ranking([greedy.text], 0, 0)  # the user's token budget ended the line: no whole line to compare
+    # no candidate longer than the user's budget (`max_tokens`) either
+    line_limits = replace(limits, max_tokens=min(LINE_TOKENS, limits.max_tokens), stop_at_newline=True, stop_texts=(), stop_indent=None,
                           stop_unmatched_close=False, line_budget_s=None)
 
     def stopped(generated: int) -> Ranking:
