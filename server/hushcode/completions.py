@@ -38,7 +38,7 @@ from hushcode.prompt.layout import (
 )
 from hushcode.prompt.window import Window, cut_window
 from hushcode.suggestion_cache import CachedText, SuggestionCache
-from hushcode.syntax.decide import Scope, decide, opens_empty_body
+from hushcode.syntax.decide import Scope, decide
 from hushcode.syntax.languages import detect_language
 from hushcode.typing_rhythm import TypingRhythm
 

@@ -78,19 +78,3 @@ def test_strings_and_comments_can_be_allowed() -> None:
     text = "# a comment "
     decision = decide(text, len(text), 0, len(text), language, complete_in_comments=True)
     assert decision.scope is Scope.LINE
-
-
-def test_an_empty_body_is_told_from_a_blank_line_between_statements() -> None:
-    from hushcode.syntax.decide import opens_empty_body
-
-    def at(text: str) -> bool:
-        start = text.index("|")
-        text = text.replace("|", "")
-        return opens_empty_body(text, text.rfind("\n", 0, start) + 1, text.find("\n", start))
-
-    assert at("def f(x):\n    |\n\ndef g():\n    pass\n")  # the body is still empty
-    assert at("def f(x):\n    |\n")  # ...at the end of the file
-    assert at("function f(x) {\n  |\n}\n")
-    assert not at("def f(x):\n    y = 1\n    |\n    return y\n")  # between two statements
-    assert not at("def f(x):\n    |\n    return x\n")  # the body has a line below the cursor
-    assert not at("for x in xs:\n    total += x\n    |\nprint(total)\n")  # after the body's last line

@@ -60,27 +60,6 @@ def _decide_by_line(before: str, after: str) -> Decision:
     return Decision(Scope.LINE, "end_of_line")
 
 
-def opens_empty_body(text: str, line_start: int, line_end: int) -> bool:
-    """Is the blank cursor line [line_start, line_end) the first line of a body that is still empty:
-    the line above opens a block (`:`, `{`, ...) and no line below is indented as deep as the cursor?
-    There a whole block is wanted; between lines of a block, one line that leads into the next."""
-    indent = indent_width(text[line_start:line_end])
-    end = line_start  # the line above, past empty lines (read in place: no copy of the document)
-    while end > 0 and text[end - 1] == "\n":
-        end -= 1
-    above = text[text.rfind("\n", 0, end) + 1:end].rstrip()
-    if not above.endswith(_BLOCK_OPENERS):
-        return False
-    start = line_end + 1
-    while start <= len(text):  # the first non-blank line below
-        stop = text.find("\n", start)
-        stop = len(text) if stop == -1 else stop
-        if text[start:stop].strip():
-            return indent_width(text[start:stop]) < indent
-        start = stop + 1
-    return True
-
-
 def _inside(node_start: int, node_end: int, cursor: int, inclusive_end: bool) -> bool:
     return node_start < cursor < node_end or (inclusive_end and node_start < cursor == node_end)
 
