@@ -219,7 +219,8 @@ class CompletionService:
             # typing (not a manual trigger, not background work): show the first lines fast
             budget_ms=cfg.first_suggestion_ms if scope is Scope.BLOCK and alternatives == 1 and not speculative else 0,
             rank=self._rank_spec(engine, doc.text, (cursor.line_start, cursor.line_end), cursor.offset,
-                                 decision.reason, tokens, prompt, str(fields.get("format")), alternatives),
+                                 decision.reason, tokens, prompt, str(fields.get("format")), alternatives,
+                                 language.line_comment if language else None),
         )
         ctx = CompletionContext(prefix=before, suffix=doc.text[cursor.offset:], decision=decision,
                                 language=language, stop_texts=engine.model.markers.marker_texts + ("<|im_end|>",),
@@ -326,12 +327,13 @@ class CompletionService:
         return PromptTokens(full=full, short=short, held=held, below=below, ends=ends)
 
     def _rank_spec(self, engine: CompletionEngine, text: str, line: tuple[int, int], cursor: int, reason: str,
-                   tokens: list[int], prompt: PromptTokens, fmt: str, alternatives: int) -> dict[str, object] | None:
+                   tokens: list[int], prompt: PromptTokens, fmt: str, alternatives: int,
+                   comment: str | None = None) -> dict[str, object] | None:
         """Ask the engine to rank a blank line's candidates (engine/ranking.py): a blank line (the first
         line of an empty body included: the HumanEval study found the left-to-right line right there
         as often as between statements), a prompt whose start, up to the suffix marker, is the prefix
         read left to right (PSM and the repository format; not SPM, typed-after-middle or chat), one
-        suggestion, the local engine."""
+        suggestion, the local engine. `comment`: the language's line comment, where it is known."""
         candidates = self.settings.completion.blank_line_candidates
         model = engine.model
         if candidates < 1 or reason != "empty_line" or alternatives != 1 or engine.kind != "local" or model is None \
@@ -342,7 +344,8 @@ class CompletionService:
         # drops it): the candidates are compared as shown, starting with the space the prompt held back
         indented = line[0] < cursor and text[cursor - 1] in " \t"
         return {"candidates": candidates, "context": tokens.index(model.markers.suffix), "below": below,
-                "ends": prompt.ends and len(below) == len(prompt.below), "lead": prompt.held if indented else None}
+                "ends": prompt.ends and len(below) == len(prompt.below), "lead": prompt.held if indented else None,
+                "comment": comment}
 
     def _cold(self, engine: CompletionEngine, uri: str, tokens: list[int]) -> bool:
         """Would this prompt evaluate more than `completion.cold_prompt_tokens` new tokens? Only

@@ -222,6 +222,7 @@ async def test_the_service_asks_for_ranking_on_a_blank_line_only() -> None:
     assert tokens[rank_spec["context"]] == MARKERS.suffix and MARKERS.suffix not in tokens[:rank_spec["context"]]
     assert rank_spec["below"] == "\n    return result\n" and rank_spec["ends"] is True  # the lines below
     assert rank_spec["lead"] == " "  # after the indentation: the space the prompt held back
+    assert rank_spec["comment"] == "#"  # Python's line comment: comments are not compared with code
     assert svc.stats.last["ranked"] == 3
     mid_line = DocumentSnapshot(uri="file:///w/b.py", version=1, text="def f(w):\n    return w * \n",
                                 language_id="python")
@@ -266,3 +267,29 @@ def test_after_the_indentation_candidates_are_compared_as_the_cleanup_shows_them
                    tokenize)
     assert ranking.texts == ["    t = 1\n", " d = {}", " u = 2"] and ranking.compared == 3
     assert [tokens[:6] for _, tokens in decoder.scored][0] == tokenize(" t = 1")  # not "    t = 1"
+
+
+def test_a_comment_is_not_compared_with_lines_of_code() -> None:
+    # the comment announces the code below, so it scores best; it is not the missing line
+    decoder = ScriptedDecoder(lines={8: "# Split the text into words", 9: "words = text.split()"},
+                              left_to_right="count = 0",
+                              ltr={"# Split": -3.0, "words = ": -9.0, "count = 0": -12.0, "return": -20.0})
+    spec = replace(SPEC, comment="#")
+    ranking = rank(decoder, PROMPT, spec, limits(), greedy("return count\n"), [(7, -0.3), (8, -1.0), (9, -1.2)],
+                   tokenize)
+    assert ranking.texts == ["words = text.split()", "count = 0", "return count\n"] and ranking.compared == 3
+    # without the language's comment mark, the comment would have won
+    decoder.scored.clear()
+    assert rank(decoder, PROMPT, SPEC, limits(), greedy("return count\n"), [(7, -0.3), (8, -1.0), (9, -1.2)],
+                tokenize).texts[0] == "# Split the text into words"
+
+
+def test_a_greedy_comment_gives_way_to_the_only_line_of_code_without_scoring() -> None:
+    decoder = ScriptedDecoder(lines={8: "# TODO"}, left_to_right="total = 0", ltr={})
+    spec = replace(SPEC, comment="#")
+    ranking = rank(decoder, PROMPT, spec, limits(), greedy("# Your code here\n"), [(7, -0.3), (8, -1.0)], tokenize)
+    assert ranking.texts == ["total = 0"] and decoder.scored == []
+    # only comments: the greedy output stays
+    decoder = ScriptedDecoder(lines={8: "# TODO"}, left_to_right="# compute the total", ltr={})
+    ranking = rank(decoder, PROMPT, spec, limits(), greedy("# Your code here\n"), [(7, -0.3), (8, -1.0)], tokenize)
+    assert ranking.texts == ["# Your code here\n"] and ranking.compared == 0

@@ -20,6 +20,8 @@ when the document ends there), read left to right after the prefix alone: the li
 existing code below likely is the one that fits the hole, and a line after which the file should
 go on, where it ends, is not. The candidate and the lines below are tokenized as one text, as the
 model would read the file (`")` alone and `")\n` are different tokens). The best one is shown.
+A candidate that is only a comment is not compared with lines of code: a comment that announces
+the code below makes that code likely (the score rewards it) without being the missing line.
 
 Measured on HumanEval line holes and the standard library (docs/benchmarks.md, "Ranking a blank
 line's candidates").
@@ -49,6 +51,9 @@ class RankSpec:
     # with instead of its own leading whitespace (the space the prompt held back, or nothing), as
     # the cleanup will show it (postprocess/whitespace.py); None: keep the candidate's own
     lead: str | None = None
+    # the language's line comment ("#", "//"): a candidate that is only a comment is not compared
+    # with lines of code (see `rank`); None: unknown, every candidate is compared
+    comment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,10 @@ def order(candidates: list[Scored]) -> list[Scored]:
 
 def first_line(text: str) -> str:
     return text.split("\n", 1)[0]
+
+
+def is_comment(line: str, comment: str | None) -> bool:
+    return comment is not None and line.lstrip().startswith(comment)
 
 
 def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, greedy: Output,
@@ -118,9 +127,16 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
             candidate = normal(out.text)
             if candidate.strip() and all(candidate != known for _, known in lines):
                 lines.append((candidate, candidate))
+    # a comment that says what the code below does makes that code likely without being the line
+    # the hole lacks: where there are lines of code to choose from, comments are not compared
+    code = [(text, candidate) for text, candidate in lines if not is_comment(candidate, spec.comment)]
+    if not code:
+        return Ranking([greedy.text], 0, generated)
+    if len(code) == 1:  # nothing to compare it with
+        return Ranking([code[0][0]], 1, generated)
     end = [spec.end_of_text] if spec.end_of_text is not None else []
     scored: list[Scored] = []
-    for text, candidate in lines:
+    for text, candidate in code:
         if time.monotonic() > limits.deadline:
             return stopped(generated)
         ids = [*tokenize(candidate + spec.below), *end][:SCORED_TOKENS]  # one text: the tokens a file would have

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-# Line comment per language (tree-sitter names, see syntax/languages.py); "#" for anything else.
-_COMMENT = {"python": "#", "javascript": "//", "typescript": "//", "tsx": "//", "go": "//", "rust": "//",
-            "java": "//", "c": "//", "cpp": "//"}
+from hushcode.syntax.languages import LANGUAGES
+
+# Line comment per language (tree-sitter names); "#" for anything else.
+_COMMENT = {name: info.line_comment for name, info in LANGUAGES.items()}
 
 
 @dataclass(frozen=True)
