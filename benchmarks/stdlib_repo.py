@@ -9,7 +9,7 @@ copies. Then:
     .venv/bin/hushcode bench quality /tmp/passrepo --kinds line --limit 40 --test-timeout 30 \\
         --test-command 'PYTHONPATH=.:.checks python -m unittest -q test_shlex test_textwrap test_fnmatch test_colorsys' \\
         --config default={} \\
-        --config plain='{"completion":{"promptFormat":"psm","postprocess":"off","tokenHealing":false,"contextTokens":0}}' \\
+        --config plain='{"completion":{"promptFormat":"psm","postprocess":"off","tokenHealing":false,"contextTokens":0,"blankLineCandidates":0}}' \\
         --first-line plain
 
 Needs the standard library's `test` package (python3-dev's `libpython3.X-testsuite` on Debian;
