@@ -157,17 +157,41 @@ def test_where_the_document_ends_the_end_of_text_follows_the_lines_below() -> No
     assert all(tokens[-1] == 3 and tokens[-1 - len(BELOW):-1] == tokenize(BELOW) for _, tokens in decoder.scored)
 
 
-def test_the_real_decoder_scores_one_batch_at_most_and_within_the_context() -> None:
-    class TinyLlm:  # llama.cpp's batch buffer has n_batch slots: more would write past it
+def test_the_real_decoder_scores_in_small_batches_and_within_the_context() -> None:
+    import numpy as np
+
+    decoded: list[tuple[list[int], int]] = []
+
+    class Batch:
+        def set_batch(self, batch: list[int], n_past: int, logits_all: bool) -> None:
+            assert logits_all
+            decoded.append((list(batch), n_past))
+
+    class Ctx:
+        def kv_cache_seq_rm(self, seq: int, start: int, end: int) -> None:
+            pass
+
+        def decode(self, batch: Batch) -> None:
+            pass
+
+    class TinyLlm:  # llama.cpp keeps n_vocab logits per scored position: batches stay small
         n_batch = 8
         input_ids = list(range(100))
+        n_tokens = 0
+        _batch = Batch()
+        _ctx = Ctx()
 
         def n_ctx(self) -> int:
             return 64
 
     decoder = Decoder(TinyLlm(), set(), lambda t: False, lambda: False)
-    assert decoder.score(40, list(range(8))) is None  # 1 + 8 tokens > n_batch
+    decoder._logprobs = lambda i=-1: np.log(np.full(1000, 1 / 1000))  # type: ignore[method-assign]
     assert decoder.score(60, list(range(6))) is None  # past the context's end
+    logprobs = decoder.score(40, list(range(500, 512)))
+    assert logprobs is not None and len(logprobs) == 12
+    # the last context token again, then the 12 tokens: batches of at most n_batch, one after another
+    assert [(len(batch), n_past) for batch, n_past in decoded] == [(8, 39), (5, 47)]
+    assert decoded[0][0][0] == 39 and decoded[0][0][1:] + decoded[1][0] == list(range(500, 512))
 
 
 def test_order_is_best_score_first_and_stable_on_ties() -> None:

@@ -16,6 +16,7 @@ from typing import Any
 from hushcode.engine.kv_reuse import apply_plan, plan_reuse
 
 PROMPT_CHUNK = 32  # evaluate long prompts in chunks so a cancel lands within one chunk
+SCORE_CHUNK = 32  # tokens scored per batch (each keeps its logits: 32 x n_vocab floats)
 
 
 @dataclass(frozen=True)
@@ -168,21 +169,33 @@ class Decoder:
 
     def score(self, context: int, tokens: list[int]) -> list[float] | None:
         """The log-probability of each of `tokens` right after the first `context` tokens of the
-        current KV state (what followed them is dropped), evaluated as one batch; None when the
-        stop flag is set. The state afterwards holds the context plus `tokens`."""
+        current KV state (what followed them is dropped), evaluated in batches of SCORE_CHUNK
+        tokens; None when the stop flag is set or the tokens would pass the context's end. The
+        state afterwards holds the context plus `tokens`."""
         llm = self.llm
         if self.stopped() or not tokens or context < 1:
             return None
-        batch = [int(llm.input_ids[context - 1]), *tokens]  # the last context token again: its logits
+        sequence = [int(llm.input_ids[context - 1]), *tokens]  # the last context token again: its logits
         start = context - 1
-        if len(batch) > llm.n_batch or start + len(batch) > llm.n_ctx():
-            return None  # one batch only (llama.cpp's batch buffer has n_batch slots), within the context
+        if start + len(sequence) > llm.n_ctx():
+            return None
+        # every position's logits are kept (llama.cpp's output buffer holds n_vocab floats per
+        # position and never shrinks): small batches keep that buffer small (32 x 152k x 4 bytes)
+        chunk = max(1, min(SCORE_CHUNK, llm.n_batch))
         llm._ctx.kv_cache_seq_rm(-1, start, -1)
-        llm._batch.set_batch(batch=batch, n_past=start, logits_all=True)
-        llm._ctx.decode(llm._batch)
-        llm.input_ids[start:start + len(batch)] = batch
-        llm.n_tokens = start + len(batch)
-        return [float(self._logprobs(i)[token]) for i, token in enumerate(tokens)]
+        logprobs: list[float] = []
+        for a in range(0, len(sequence), chunk):
+            if a and self.stopped():
+                return None
+            batch = sequence[a:a + chunk]
+            llm._batch.set_batch(batch=batch, n_past=start + a, logits_all=True)
+            llm._ctx.decode(llm._batch)
+            llm.input_ids[start + a:start + a + len(batch)] = batch
+            llm.n_tokens = start + a + len(batch)
+            # the logits at position i predict the next token of the sequence
+            logprobs += [float(self._logprobs(i)[sequence[a + i + 1]])
+                         for i in range(len(batch)) if a + i + 1 < len(sequence)]
+        return logprobs
 
     def generate(self, limits: Limits, on_piece: Callable[[str], None], first: int | None = None) -> Output:
         """Greedy generation from the current KV state (optionally forcing the first token)."""

@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 from hushcode.engine.generation import Decoder, Limits, Output
 
 LINE_TOKENS = 32  # a candidate line's longest generation
-SCORED_TOKENS = 160  # a candidate and the lines below, at most (one batch)
+SCORED_TOKENS = 160  # a candidate and the lines below, at most
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
             return stopped(generated)
         ids = [*tokenize(candidate + spec.below), *end][:SCORED_TOKENS]  # one text: the tokens a file would have
         logprobs = decoder.score(spec.context, ids)
-        if logprobs is None:  # stopped, or more than one batch
+        if logprobs is None:  # stopped, or past the context's end
             return Ranking([greedy.text], 0, generated, "cancelled" if decoder.stopped() else None)
         scored.append(Scored(text=text, score=sum(logprobs)))
     return Ranking([c.text for c in order(scored)], len(scored), generated)
