@@ -71,31 +71,30 @@ async def test_manual_trigger_offers_distinct_alternatives(model_path: Path) -> 
 
 
 # Blank lines where the small model jumps ahead: it writes the function's last line (a `return`)
-# where the code below still needs a first line.
+# where the code below still needs its first line.
 JUMPING_AHEAD = [
-    'def power_mod(n: int, p: int):\n    """Return 2**n modulo p."""\n    \n    for _ in range(n):\n'
-    '        result = (2 * result) % p\n    return result\n',
-    'def count_sevens(n: int):\n    """Count the digit 7 in the numbers below n that 11 or 13 divide."""\n    \n'
-    '    for i in range(n):\n        if i % 11 == 0 or i % 13 == 0:\n            total += str(i).count("7")\n'
-    '    return total\n',
-    'def last_drop(values: list[int]) -> int:\n    """Return the last index where a value is smaller than the one'
-    ' before, or -1."""\n    \n    for i in range(1, len(values)):\n        if values[i] < values[i - 1]:\n'
-    '            index = i\n    return index\n',
-    'def longest_word(words: list[str]) -> str:\n    """Return the longest of the words (the first one on ties)."""\n'
-    '    \n    for word in words:\n        if len(word) > len(best):\n            best = word\n    return best\n',
+    'def pairs_summing_to(values, target):\n    """Return how many pairs (i < j) of values add up to target.\n\n'
+    '    >>> pairs_summing_to([1, 2, 3, 4], 5)\n    2\n    """\n    \n    for i in range(len(values)):\n'
+    '        for j in range(i + 1, len(values)):\n            if values[i] + values[j] == target:\n'
+    '                count += 1\n    return count\n',
+    'def middle_value(l: list):\n    """Return the median of the elements in l.\n    >>> middle_value([3, 1, 2])\n'
+    '    2\n    >>> middle_value([4, 1, 3, 2])\n    2.5\n    """\n    \n    if len(l) % 2 == 1:\n'
+    '        return l[len(l) // 2]\n    else:\n        return (l[len(l) // 2 - 1] + l[len(l) // 2]) / 2.0\n',
+    'def power_mod(n: int, p: int) -> int:\n    """Return 2**n modulo p.\n    >>> power_mod(3, 5)\n    3\n    """\n'
+    '    \n    for _ in range(n):\n        result = (2 * result) % p\n    return result\n',
 ]
 JUMPS = ("return", "raise", "break", "continue")
 
 
-async def _first_lines(env: dict[str, str]) -> list[str]:
-    """The first line of each JUMPING_AHEAD suggestion at its blank line (line 2, after the indentation)."""
+async def _first_lines(model: Path, env: dict[str, str]) -> list[str]:
+    """The first line of each JUMPING_AHEAD suggestion at its blank line (after the indentation)."""
     lines = []
-    async with lsp.Session({"HUSHCODE_MODEL": str(env.pop("model")), **env}) as client:
+    async with lsp.Session({"HUSHCODE_MODEL": str(model), **env}) as client:
         await lsp.wait_for_state(client, {"ready"})
         for i, text in enumerate(JUMPING_AHEAD):
             uri = f"file:///tmp/hushcode-e2e/jump{i}.py"
             lsp.open_document(client, uri, text)
-            result = await lsp.inline(client, uri, 2, 4)
+            result = await lsp.inline(client, uri, text.split("\n").index("    "), 4)
             assert result is not None
             lines.append(str(result.items[0].insert_text).split("\n")[0].strip() if result.items else "")
     return lines
@@ -104,11 +103,11 @@ async def _first_lines(env: dict[str, str]) -> list[str]:
 async def test_a_blank_line_is_not_filled_with_a_jump_that_makes_the_code_below_dead(model_path: Path) -> None:
     # ranking off, to see the cleanup alone: with the minimal cleanup the model jumps ahead...
     off = {"HUSHCODE_COMPLETION_BLANK_LINE_CANDIDATES": "0"}
-    raw = await _first_lines({"model": str(model_path), "HUSHCODE_COMPLETION_POSTPROCESS": "minimal", **off})
-    assert any(line.startswith(JUMPS) for line in raw), raw
+    raw = await _first_lines(model_path, {"HUSHCODE_COMPLETION_POSTPROCESS": "minimal", **off})
+    assert sum(line.startswith(JUMPS) for line in raw) >= 2, raw
     # ...with the full cleanup (postprocess/reachability.py) no suggestion does
-    cleaned = await _first_lines({"model": str(model_path), **off})
+    cleaned = await _first_lines(model_path, off)
     assert not [line for line in cleaned if line.startswith(JUMPS)], cleaned
     # and with the defaults (ranking on) neither
-    default = await _first_lines({"model": str(model_path)})
+    default = await _first_lines(model_path, {})
     assert not [line for line in default if line.startswith(JUMPS)], default

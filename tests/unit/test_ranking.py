@@ -263,7 +263,7 @@ async def test_ranking_is_on_by_default_and_off_with_no_candidates_or_for_spm_pr
     await _service(engine, prompt_format="spm", blank_line_candidates=3).suggest(DOC, 1, 4, "utf-32", "r")
     assert [r.rank is not None for r in engine.requests] == [True, False, False]
     default = engine.requests[0].rank
-    assert default is not None and default["candidates"] == 3 and default["ends"] is True  # the file ends below
+    assert default is not None and default["candidates"] == 1 and default["ends"] is True  # the file ends below
 
 
 class RankedEngine(RecordingEngine):

@@ -56,8 +56,9 @@ class CompletionSettings:
     # on a blank line, when the fill-in-the-middle line and the left-to-right line differ: this many
     # fill-in-the-middle lines (the greedy one, then the prompt's next first tokens') are compared
     # with the left-to-right one, and the one that best leads into the code below is shown
-    # (engine/ranking.py; local engine). 0: off (docs/benchmarks.md, "Ranking a blank line")
-    blank_line_candidates: int = 3
+    # (engine/ranking.py; local engine). 0: off; 1, the default: the two readings only (3 measured
+    # 2 more HumanEval holes of 96 and no more elsewhere, for 0.6 s more at p50: docs/benchmarks.md)
+    blank_line_candidates: int = 1
     # "full": every post-processing filter; "minimal": stop tokens and whitespace only; "off": the
     # model's text as it came, cut at its stop markers only (baselines for the benchmark)
     postprocess: str = field(default="full", metadata={"choices": ("full", "minimal", "off")})
