@@ -38,8 +38,8 @@ from hushcode.prompt.layout import (
 )
 from hushcode.prompt.window import Window, cut_window
 from hushcode.suggestion_cache import CachedText, SuggestionCache
-from hushcode.syntax.decide import Scope, decide
-from hushcode.syntax.languages import detect_language
+from hushcode.syntax.decide import Scope, decide, indent_width
+from hushcode.syntax.languages import LanguageInfo, detect_language
 from hushcode.typing_rhythm import TypingRhythm
 
 if TYPE_CHECKING:
@@ -220,7 +220,7 @@ class CompletionService:
             budget_ms=cfg.first_suggestion_ms if scope is Scope.BLOCK and alternatives == 1 and not speculative else 0,
             rank=self._rank_spec(engine, doc.text, (cursor.line_start, cursor.line_end), cursor.offset,
                                  decision.reason, tokens, prompt, str(fields.get("format")), alternatives,
-                                 language.line_comment if language else None),
+                                 language),
         )
         ctx = CompletionContext(prefix=before, suffix=doc.text[cursor.offset:], decision=decision,
                                 language=language, stop_texts=engine.model.markers.marker_texts + ("<|im_end|>",),
@@ -328,12 +328,14 @@ class CompletionService:
 
     def _rank_spec(self, engine: CompletionEngine, text: str, line: tuple[int, int], cursor: int, reason: str,
                    tokens: list[int], prompt: PromptTokens, fmt: str, alternatives: int,
-                   comment: str | None = None) -> dict[str, object] | None:
+                   language: LanguageInfo | None = None) -> dict[str, object] | None:
         """Ask the engine to rank a blank line's candidates (engine/ranking.py): a blank line (the first
         line of an empty body included: the HumanEval study found the left-to-right line right there
         as often as between statements), a prompt whose start, up to the suffix marker, is the prefix
         read left to right (PSM and the repository format; not SPM, typed-after-middle or chat), one
-        suggestion, the local engine. `comment`: the language's line comment, where it is known."""
+        suggestion, the local engine. With the `language`: its line comment (comments are not
+        compared with code), and, where blocks end by dedent and the next line of code is a statement
+        of the cursor's block, how a block header ends (a header alone there would have no body)."""
         candidates = self.settings.completion.blank_line_candidates
         model = engine.model
         if candidates < 1 or reason != "empty_line" or alternatives != 1 or engine.kind != "local" or model is None \
@@ -343,9 +345,12 @@ class CompletionService:
         # after the line's indentation, a candidate's own leading whitespace is not shown (the cleanup
         # drops it): the candidates are compared as shown, starting with the space the prompt held back
         indented = line[0] < cursor and text[cursor - 1] in " \t"
+        next_code = next((ln for ln in prompt.below.split("\n") if ln.strip()), None)
+        same_block = next_code is not None and indent_width(next_code) == indent_width(text[line[0]:cursor])
         return {"candidates": candidates, "context": tokens.index(model.markers.suffix), "below": below,
                 "ends": prompt.ends and len(below) == len(prompt.below), "lead": prompt.held if indented else None,
-                "comment": comment}
+                "comment": language.line_comment if language else None,
+                "header": language.header_end if language and same_block else None}
 
     def _cold(self, engine: CompletionEngine, uri: str, tokens: list[int]) -> bool:
         """Would this prompt evaluate more than `completion.cold_prompt_tokens` new tokens? Only

@@ -317,3 +317,32 @@ def test_a_greedy_comment_gives_way_to_the_only_line_of_code_without_scoring() -
     decoder = ScriptedDecoder(lines={8: "# TODO"}, left_to_right="# compute the total", ltr={})
     ranking = rank(decoder, PROMPT, spec, limits(), greedy("# Your code here\n"), [(7, -0.3), (8, -1.0)], tokenize)
     assert ranking.texts == ["# Your code here\n"] and ranking.compared == 0
+
+
+def test_a_bare_block_header_is_not_compared_where_the_code_below_is_of_its_own_block() -> None:
+    # `if base < 2:` alone, before `while x > 0:` at the same indentation, would have no body
+    decoder = ScriptedDecoder(lines={8: "ret = ''"}, left_to_right="if base < 2:",
+                              ltr={"if base": -5.0, "ret = ''": -9.0, "while": -12.0})
+    spec = replace(SPEC, header=":")
+    ranking = rank(decoder, PROMPT, spec, limits(), greedy("while x > 0:\n        x //= base\n"),
+                   [(7, -0.3), (8, -1.0)], tokenize)
+    # the greedy block keeps its header: it brings its own body; the bare header is left out
+    assert ranking.texts == ["ret = ''", "while x > 0:\n        x //= base\n"] and ranking.compared == 2
+    # where the code below is not of the cursor's block (no `header` from the service), it competes
+    assert rank(decoder, PROMPT, SPEC, limits(), greedy("while x > 0:\n        x //= base\n"),
+                [(7, -0.3), (8, -1.0)], tokenize).texts[0] == "if base < 2:"
+
+
+async def test_the_service_names_the_header_end_only_before_a_statement_of_the_cursors_block() -> None:
+    engine = RecordingEngine()
+    await _service(engine).suggest(DOC, 1, 4, "utf-32", "r")  # `return result` follows at the cursor's indentation
+    end_of_body = DocumentSnapshot(uri="file:///w/end.py", version=1, language_id="python",
+                                   text="def area(width, height):\n    w = width\n    \n\ndef other():\n    pass\n")
+    await _service(engine).suggest(end_of_body, 2, 4, "utf-32", "r2")  # the next line of code is dedented
+    js = DocumentSnapshot(uri="file:///w/a.js", version=1, language_id="javascript",
+                          text="function f(x) {\n  \n  return x;\n}\n")
+    await _service(engine).suggest(js, 1, 2, "utf-32", "r3")  # braces: a header takes the code below as its body
+    specs = [r.rank for r in engine.requests]
+    assert all(spec is not None for spec in specs)
+    assert [spec["header"] for spec in specs] == [":", None, None]  # type: ignore[index]
+    assert [spec["comment"] for spec in specs] == ["#", "#", "//"]  # type: ignore[index]

@@ -21,7 +21,9 @@ existing code below likely is the one that fits the hole, and a line after which
 go on, where it ends, is not. The candidate and the lines below are tokenized as one text, as the
 model would read the file (`")` alone and `")\n` are different tokens). The best one is shown.
 A candidate that is only a comment is not compared with lines of code: a comment that announces
-the code below makes that code likely (the score rewards it) without being the missing line.
+the code below makes that code likely (the score rewards it) without being the missing line. Nor
+is a bare block header (Python's `if x:`) where the code below belongs to the cursor's block: it
+would have no body.
 
 Measured on HumanEval line holes and the standard library (docs/benchmarks.md, "Ranking a blank
 line's candidates").
@@ -54,6 +56,10 @@ class RankSpec:
     # the language's line comment ("#", "//"): a candidate that is only a comment is not compared
     # with lines of code (see `rank`); None: unknown, every candidate is compared
     comment: str | None = None
+    # where blocks end by dedent and the code below is a statement of the cursor's block: how a
+    # block header ends (Python's ":"). A header alone there would have no body (the code below is
+    # not indented under it): it is not compared (see `rank`); None: every candidate is
+    header: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,15 @@ def first_line(text: str) -> str:
 
 def is_comment(line: str, comment: str | None) -> bool:
     return comment is not None and line.lstrip().startswith(comment)
+
+
+def is_header(line: str, header: str | None) -> bool:
+    return header is not None and line.rstrip().endswith(header)
+
+
+def has_body(text: str) -> bool:
+    """Does the text go on past its first line (a greedy block with the body it opens)?"""
+    return any(line.strip() for line in text.split("\n")[1:])
 
 
 def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, greedy: Output,
@@ -129,7 +144,10 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
                 lines.append((candidate, candidate))
     # a comment that says what the code below does makes that code likely without being the line
     # the hole lacks: where there are lines of code to choose from, comments are not compared
-    code = [(text, candidate) for text, candidate in lines if not is_comment(candidate, spec.comment)]
+    # a block header alone before a statement of its own block has no body: the file would not
+    # compile, and its score measured the code below as if it were that body
+    code = [(text, candidate) for text, candidate in lines if not is_comment(candidate, spec.comment)
+            and not (is_header(candidate, spec.header) and not has_body(text))]
     if not code:
         return Ranking([greedy.text], 0, generated)
     if len(code) == 1:  # nothing to compare it with

@@ -249,7 +249,8 @@ class Engine:
             spec = RankSpec(candidates=int(asked["candidates"]), context=int(asked["context"]),
                             below=str(asked["below"]), end_of_text=end,
                             lead=None if asked.get("lead") is None else str(asked["lead"]),
-                            comment=str(asked["comment"]) if asked.get("comment") else None) if asked and n == 1 else None
+                            comment=str(asked["comment"]) if asked.get("comment") else None,
+                            header=str(asked["header"]) if asked.get("header") else None) if asked and n == 1 else None
             # a blank line's other candidates start from the prompt's next most likely first tokens,
             # read now, while the logits at the end of the prompt are still there
             ranking_firsts = decoder.first_choices(spec.candidates + 1) if spec else []

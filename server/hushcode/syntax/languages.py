@@ -26,6 +26,8 @@ class LanguageInfo:
     # expression type here counts when it makes up an expression statement (`return x;` in Rust)
     jumps: frozenset[str] = frozenset()
     line_comment: str = "//"  # what starts a comment that runs to the end of the line
+    # how a line that opens an indented block ends, where blocks end by dedent (Python's ":")
+    header_end: str | None = None
 
 
 _C_STRINGS = frozenset({"string_literal", "char_literal", "raw_string_literal", "system_lib_string"})
@@ -35,7 +37,7 @@ _JS_JUMPS = _C_JUMPS | {"throw_statement"}
 
 LANGUAGES: dict[str, LanguageInfo] = {
     "python": LanguageInfo("python", "tree_sitter_python", strings=frozenset({"string"}), indentation_scoped=True,
-                           jumps=_C_JUMPS | {"raise_statement"}, line_comment="#"),
+                           jumps=_C_JUMPS | {"raise_statement"}, line_comment="#", header_end=":"),
     "javascript": LanguageInfo("javascript", "tree_sitter_javascript", strings=_JS_STRINGS, jumps=_JS_JUMPS),
     "typescript": LanguageInfo("typescript", "tree_sitter_typescript", "language_typescript", strings=_JS_STRINGS,
                                jumps=_JS_JUMPS),
