@@ -25,8 +25,8 @@ the code below makes that code likely (the score rewards it) without being the m
 is a bare block header (Python's `if x:`) where the code below belongs to the cursor's block: it
 would have no body.
 
-Measured on HumanEval line holes and the standard library (docs/benchmarks.md, "Ranking a blank
-line's candidates").
+Measured on HumanEval line holes, the standard library and while typing (docs/benchmarks.md,
+"Both readings of a blank line, ranked").
 """
 
 from __future__ import annotations
