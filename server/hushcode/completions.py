@@ -249,8 +249,9 @@ class CompletionService:
                 if retry is not None:
                     others = tuple(r for r in retry.alternatives if r != result.text)
                     raws = (*raws, *others)
-                    found = _clean(ctx, others, prompt.held, filters)
-                    fields["fallback"] = len(found)
+                    survivors = _clean(ctx, others, prompt.held, filters)
+                    fields["fallback"] = len(survivors)
+                    found = survivors[:alternatives]  # the first that survives: one suggestion
                     fields["gen_ms"] = round(float(fields.get("gen_ms", 0)) + retry.gen_ms, 1)
         finally:
             if cold:

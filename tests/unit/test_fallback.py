@@ -48,6 +48,9 @@ async def test_a_rejected_first_choice_falls_back_to_the_next_one() -> None:
     assert first.alternatives == 1 and retry.alternatives == 3 and retry.tokens == first.tokens
     assert retry.budget_ms == first.budget_ms > 0  # a block's choices stop at a line end soon
     assert svc.stats.last["fallback"] == 2 and svc.stats.last["result"] == "ok"
+    # an automatic trigger shows one suggestion, however many choices survive
+    shown = await svc.suggest_all(DOC, 1, 4, "utf-32", "r2", alternatives=1)
+    assert [s.text for s in shown] == ["result = width * height"]
 
 
 async def test_an_accepted_first_choice_asks_the_model_once() -> None:

@@ -301,7 +301,9 @@ def test_a_comment_is_not_compared_with_lines_of_code() -> None:
     spec = replace(SPEC, comment="#")
     ranking = rank(decoder, PROMPT, spec, limits(), greedy("return count\n"), [(7, -0.3), (8, -1.0), (9, -1.2)],
                    tokenize)
-    assert ranking.texts == ["words = text.split()", "count = 0", "return count\n"] and ranking.compared == 3
+    # the comment follows last: what the cleanup falls back on if it rejects every line of code
+    assert ranking.texts == ["words = text.split()", "count = 0", "return count\n", "# Split the text into words"]
+    assert ranking.compared == 3
     # without the language's comment mark, the comment would have won
     decoder.scored.clear()
     assert rank(decoder, PROMPT, SPEC, limits(), greedy("return count\n"), [(7, -0.3), (8, -1.0), (9, -1.2)],
@@ -312,7 +314,7 @@ def test_a_greedy_comment_gives_way_to_the_only_line_of_code_without_scoring() -
     decoder = ScriptedDecoder(lines={8: "# TODO"}, left_to_right="total = 0", ltr={})
     spec = replace(SPEC, comment="#")
     ranking = rank(decoder, PROMPT, spec, limits(), greedy("# Your code here\n"), [(7, -0.3), (8, -1.0)], tokenize)
-    assert ranking.texts == ["total = 0"] and decoder.scored == []
+    assert ranking.texts == ["total = 0", "# Your code here\n", "# TODO"] and decoder.scored == []
     # only comments: the greedy output stays
     decoder = ScriptedDecoder(lines={8: "# TODO"}, left_to_right="# compute the total", ltr={})
     ranking = rank(decoder, PROMPT, spec, limits(), greedy("# Your code here\n"), [(7, -0.3), (8, -1.0)], tokenize)
@@ -327,7 +329,8 @@ def test_a_bare_block_header_is_not_compared_where_the_code_below_is_of_its_own_
     ranking = rank(decoder, PROMPT, spec, limits(), greedy("while x > 0:\n        x //= base\n"),
                    [(7, -0.3), (8, -1.0)], tokenize)
     # the greedy block keeps its header: it brings its own body; the bare header is left out
-    assert ranking.texts == ["ret = ''", "while x > 0:\n        x //= base\n"] and ranking.compared == 2
+    assert ranking.texts == ["ret = ''", "while x > 0:\n        x //= base\n", "if base < 2:"]
+    assert ranking.compared == 2
     # where the code below is not of the cursor's block (no `header` from the service), it competes
     assert rank(decoder, PROMPT, SPEC, limits(), greedy("while x > 0:\n        x //= base\n"),
                 [(7, -0.3), (8, -1.0)], tokenize).texts[0] == "if base < 2:"

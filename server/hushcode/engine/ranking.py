@@ -148,10 +148,12 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
     # compile, and its score measured the code below as if it were that body
     code = [(text, candidate) for text, candidate in lines if not is_comment(candidate, spec.comment)
             and not (is_header(candidate, spec.header) and not has_body(text))]
+    # the lines left out still follow, last: what the cleanup falls back on if it rejects the rest
+    left_out = [text for text, _ in lines if all(text != kept for kept, _ in code)]
     if not code:
         return Ranking([greedy.text], 0, generated)
     if len(code) == 1:  # nothing to compare it with
-        return Ranking([code[0][0]], 1, generated)
+        return Ranking([code[0][0], *left_out], 1, generated)
     end = [spec.end_of_text] if spec.end_of_text is not None else []
     scored: list[Scored] = []
     for text, candidate in code:
@@ -162,4 +164,4 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
         if logprobs is None:  # stopped, or past the context's end
             return Ranking([greedy.text], 0, generated, "cancelled" if decoder.stopped() else None)
         scored.append(Scored(text=text, score=sum(logprobs)))
-    return Ranking([c.text for c in order(scored)], len(scored), generated)
+    return Ranking([*(c.text for c in order(scored)), *left_out], len(scored), generated)
