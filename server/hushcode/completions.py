@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -53,6 +54,7 @@ CHARS_PER_TOKEN = 3  # a conservative estimate for code; the token budget is enf
 _COLD_SUFFIX_TOKENS = 32  # the short prompt's suffix (see completion.cold_prompt_tokens)
 _RANK_AFTER_LINES = 3  # the lines below a blank line that its candidates are ranked on (engine/ranking.py)
 _RANK_AFTER_CHARS = 300  # ...at most this many of their characters (a minified line is not scored whole)
+_NON_SPACE = re.compile(r"\S")
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,6 @@ class PromptTokens:
     full: list[int]
     short: Callable[[], list[int]]  # built only when the cache is cold
     held: str = ""  # text before the cursor left out of the prompt (see prompt/healing.py)
-    below: str = ""  # the lines below the cursor's (for ranking)
-    ends: bool = False  # ...and nothing but blank lines follows them: the document ends there
 
 
 @dataclass(frozen=True)
@@ -323,9 +323,7 @@ class CompletionService:
                                                             suffix=suffix[:short_suffix]),
                                 bos=model.bos, repo=model.repo, chat=model.chat)
 
-        # the lines a blank line's candidates must lead into (see _rank_spec)
-        below, ends = lines_below(doc.text, offset) if cfg.blank_line_candidates >= 1 else ("", False)
-        return PromptTokens(full=full, short=short, held=held, below=below, ends=ends)
+        return PromptTokens(full=full, short=short, held=held)
 
     def _rank_spec(self, engine: CompletionEngine, text: str, line: tuple[int, int], cursor: int, reason: str,
                    tokens: list[int], prompt: PromptTokens, fmt: str, alternatives: int,
@@ -342,14 +340,16 @@ class CompletionService:
         if candidates < 1 or reason != "empty_line" or alternatives != 1 or engine.kind != "local" or model is None \
                 or fmt not in ("psm", "repo") or model.markers.order != "psm" or model.markers.suffix not in tokens:
             return None
-        below = prompt.below[:_RANK_AFTER_CHARS]
+        # the lines its candidates must lead into, read only here (a blank line, ranking on)
+        lines, ends = lines_below(text, cursor)
+        below = lines[:_RANK_AFTER_CHARS]
         # after the line's indentation, a candidate's own leading whitespace is not shown (the cleanup
         # drops it): the candidates are compared as shown, starting with the space the prompt held back
         indented = line[0] < cursor and text[cursor - 1] in " \t"
-        next_code = next((ln for ln in prompt.below.split("\n") if ln.strip()), None)
+        next_code = next((ln for ln in lines.split("\n") if ln.strip()), None)
         same_block = next_code is not None and indent_width(next_code) == indent_width(text[line[0]:cursor])
         return {"candidates": candidates, "context": tokens.index(model.markers.suffix), "below": below,
-                "ends": prompt.ends and len(below) == len(prompt.below), "lead": prompt.held if indented else None,
+                "ends": ends and len(below) == len(lines), "lead": prompt.held if indented else None,
                 "comment": language.line_comment if language else None,
                 "header": language.header_end if language and same_block else None}
 
@@ -484,7 +484,7 @@ def lines_below(text: str, offset: int) -> tuple[str, bool]:
         if found == -1:
             break
     below = text[start:end]
-    ends = not text[end:].strip()
+    ends = _NON_SPACE.search(text, end) is None  # in place: no copy of the rest of the document
     return (below if below.strip() else "\n"), ends
 
 

@@ -52,7 +52,8 @@ class GenerateRequest:
     budget_ms: int = 0  # > 0: after this many ms of generation, stop at the next line end
     # a blank line: compare the greedy line with the left-to-right one and, when they differ, with
     # other candidates (local engine only; see engine/ranking.py):
-    # {"candidates": n, "context": tokens before the suffix marker, "below": text, "ends": bool}
+    # {"candidates": n, "context": tokens before the suffix marker, "below": text, "ends": bool,
+    #  "lead": str | None, "comment": str | None, "header": str | None} (see RankSpec)
     rank: dict[str, object] | None = None
 
 

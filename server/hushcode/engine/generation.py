@@ -149,10 +149,6 @@ class Decoder:
                 break
         return chosen
 
-    def piece(self, token: int) -> str:
-        """A token's text (a token that ends inside a UTF-8 sequence comes back with a replacement character)."""
-        return self.llm.detokenize([token]).decode("utf-8", "replace")
-
     def resume_at(self, context: int) -> bool:
         """Go back to the first `context` tokens of the current KV state, with the logits for the
         token after them (the last one is evaluated again): generation then continues the prompt's

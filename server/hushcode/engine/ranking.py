@@ -112,8 +112,8 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
     if greedy.reason == "length" and "\n" not in greedy.text:
         return Ranking([greedy.text], 0, 0)  # the user's token budget ended the line: no whole line to compare
     # no candidate longer than the user's budget (`max_tokens`) either
-    line_limits = replace(limits, max_tokens=min(LINE_TOKENS, limits.max_tokens), stop_at_newline=True, stop_texts=(), stop_indent=None,
-                          stop_unmatched_close=False, line_budget_s=None)
+    line_limits = replace(limits, max_tokens=min(LINE_TOKENS, limits.max_tokens), stop_at_newline=True,
+                          stop_texts=(), stop_indent=None, stop_unmatched_close=False, line_budget_s=None)
 
     def stopped(generated: int) -> Ranking:
         return Ranking([greedy.text], 0, generated, "cancelled" if decoder.stopped() else "deadline")

@@ -252,8 +252,9 @@ class Engine:
                             comment=str(asked["comment"]) if asked.get("comment") else None,
                             header=str(asked["header"]) if asked.get("header") else None) if asked and n == 1 else None
             # a blank line's other candidates start from the prompt's next most likely first tokens,
-            # read now, while the logits at the end of the prompt are still there
-            ranking_firsts = decoder.first_choices(spec.candidates + 1) if spec else []
+            # read now, while the logits at the end of the prompt are still there (only when more
+            # than the two readings are compared)
+            ranking_firsts = decoder.first_choices(spec.candidates + 1) if spec and spec.candidates > 1 else []
             firsts: list[int | None] = list(decoder.first_tokens(n)) if n > 1 else [None]
             for k, first in enumerate(firsts or [None]):
                 if k:
