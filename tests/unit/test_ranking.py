@@ -35,10 +35,13 @@ class ScriptedDecoder:
     resumed: list[int] = field(default_factory=list)
     evaluated: list[int] = field(default_factory=list)
 
-    def generate(self, limits: Limits, on_piece, first=None):
+    expected: list[tuple[int, ...]] = field(default_factory=list)
+
+    def generate(self, limits: Limits, on_piece, first=None, expected=()):
         assert limits.stop_at_newline
         self.rewinds.append(self.llm.n_tokens)
         if first is None:  # resumed after the prefix part: the left-to-right line
+            self.expected.append(expected)
             return Output(text=self.left_to_right + "\n", generated=4, reason="newline")
         return Output(text=self.lines[first] + "\n", generated=3, reason="newline", first_token=first)
 
@@ -124,9 +127,9 @@ def test_a_line_cut_by_the_users_token_budget_is_not_ranked_and_candidates_keep_
     budgets: list[int] = []
     original = decoder.generate
 
-    def generate(limits: Limits, on_piece, first=None):
+    def generate(limits: Limits, on_piece, first=None, expected=()):
         budgets.append(limits.max_tokens)
-        return original(limits, on_piece, first)
+        return original(limits, on_piece, first, expected)
 
     decoder.generate = generate  # type: ignore[method-assign]
     rank(decoder, PROMPT, SPEC, replace(limits(), max_tokens=12), greedy("for x in xs:\n"), [(7, -0.3), (8, -1.5)],
