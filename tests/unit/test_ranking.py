@@ -36,6 +36,7 @@ class ScriptedDecoder:
     evaluated: list[int] = field(default_factory=list)
 
     expected: list[tuple[int, ...]] = field(default_factory=list)
+    stopped_early: list[bool] = field(default_factory=list)  # per score: cut short below the floor
 
     def generate(self, limits: Limits, on_piece, first=None, expected=()):
         assert limits.stop_at_newline
@@ -60,13 +61,19 @@ class ScriptedDecoder:
     def stopped(self) -> bool:
         return self.stop_after is not None and len(self.scored) >= self.stop_after
 
-    def score(self, context: int, tokens: list[int]) -> list[float] | None:
+    def score(self, context: int, tokens: list[int], floor: float = float("-inf")) -> list[float] | None:
         if self.stopped():
             return None
         self.scored.append((context, tokens))
         line = "".join(chr(t) for t in tokens if t >= 32)
         total = next(v for k, v in self.ltr.items() if line.startswith(k))
-        return [total / len(tokens)] * len(tokens)
+        logprobs: list[float] = []
+        for _ in tokens:  # token by token, as the real one does batch by batch
+            logprobs.append(total / len(tokens))
+            if sum(logprobs) < floor:
+                break
+        self.stopped_early.append(len(logprobs) < len(tokens))
+        return logprobs
 
 
 def tokenize(text: str) -> list[int]:
@@ -93,7 +100,9 @@ def test_when_both_readings_differ_the_line_that_leads_into_the_code_below_wins(
     ranking = rank(decoder, PROMPT, SPEC, limits(), greedy("if base < 2:\n"), [(7, -0.5), (8, -1.0), (9, -1.2)],
                    tokenize)
     assert ranking.texts[0] == "ret = ''" and ranking.compared == 4
-    assert ranking.texts == ["ret = ''", "ret = 1", "return ret", "if base < 2:\n"]
+    assert sorted(ranking.texts) == sorted(["ret = ''", "ret = 1", "return ret", "if base < 2:\n"])
+    # the two scored after the best one fell below it before their end: not scored further
+    assert decoder.stopped_early == [False, False, True, True]
     # the left-to-right line after the prefix part, then the FIM prompt's tail again for its next choices
     assert decoder.resumed == [40] and decoder.evaluated == [50] and decoder.rewinds == [40, 50, 50]
     # each candidate is scored after the prompt's prefix part, followed by the lines below, as one text
@@ -114,7 +123,8 @@ def test_the_greedy_output_keeps_its_whole_block_when_it_wins() -> None:
                               ltr={"for x in xs:": -5.0, "total = 0": -9.0, "total = 1": -7.0})
     block = "for x in xs:\n        total += x\n"
     ranking = rank(decoder, PROMPT, SPEC, limits(), greedy(block), [(7, -0.3), (8, -1.5)], tokenize)
-    assert ranking.texts == [block, "total = 1", "total = 0"] and ranking.compared == 3
+    assert ranking.texts[0] == block and sorted(ranking.texts[1:]) == ["total = 0", "total = 1"]
+    assert ranking.compared == 3 and decoder.stopped_early == [False, True, True]
 
 
 def test_a_line_cut_by_the_users_token_budget_is_not_ranked_and_candidates_keep_the_budget() -> None:
@@ -195,6 +205,10 @@ def test_the_real_decoder_scores_in_small_batches_and_within_the_context() -> No
     # the last context token again, then the 12 tokens: batches of at most n_batch, one after another
     assert [(len(batch), n_past) for batch, n_past in decoded] == [(8, 39), (5, 47)]
     assert decoded[0][0][0] == 39 and decoded[0][0][1:] + decoded[1][0] == list(range(500, 512))
+    # below a floor (the best candidate's score) after the first batch: the second is not evaluated
+    decoded.clear()
+    cut = decoder.score(40, list(range(500, 512)), floor=-8 * np.log(1000) + 0.1)
+    assert cut is not None and len(cut) == 8 and len(decoded) == 1
 
 
 def test_order_is_best_score_first_and_stable_on_ties() -> None:

@@ -196,11 +196,15 @@ class Decoder:
         llm.n_tokens = context
         return True
 
-    def score(self, context: int, tokens: list[int]) -> list[float] | None:
+    def score(self, context: int, tokens: list[int], floor: float = float("-inf")) -> list[float] | None:
         """The log-probability of each of `tokens` right after the first `context` tokens of the
         current KV state (what followed them is dropped), evaluated in batches of SCORE_CHUNK
         tokens; None when the stop flag is set or the tokens would pass the context's end. The
-        state afterwards holds the context plus `tokens`."""
+        state afterwards holds the context plus the tokens evaluated.
+
+        `floor`: once the sum falls below it, the rest is not evaluated (the sum can only fall:
+        every log-probability is <= 0), and the log-probabilities so far come back, fewer than
+        the tokens."""
         llm = self.llm
         if self.stopped() or not tokens or context < 1:
             return None
@@ -224,6 +228,8 @@ class Decoder:
             # the logits at position i predict the next token of the sequence
             logprobs += [float(self._logprobs(i)[sequence[a + i + 1]])
                          for i in range(len(batch)) if a + i + 1 < len(sequence)]
+            if sum(logprobs) < floor:
+                break
         return logprobs
 
     def _guess(self, produced: list[int], expected: tuple[int, ...]) -> list[int]:

@@ -161,8 +161,11 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
         if time.monotonic() > limits.deadline:
             return stopped(generated)
         ids = [*tokenize(candidate + spec.below), *end][:SCORED_TOKENS]  # one text: the tokens a file would have
-        logprobs = decoder.score(spec.context, ids)
+        best = max((c.score for c in scored), default=float("-inf"))
+        logprobs = decoder.score(spec.context, ids, floor=best)
         if logprobs is None:  # stopped, or past the context's end
             return Ranking([greedy.text], 0, generated, "cancelled" if decoder.stopped() else None)
+        # a score only falls as tokens are added: one cut short below the best cannot win, and
+        # its sum so far places it among the others (the order the cleanup falls back in)
         scored.append(Scored(text=text, score=sum(logprobs)))
     return Ranking([*(c.text for c in order(scored)), *left_out], len(scored), generated)
