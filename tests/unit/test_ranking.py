@@ -353,6 +353,19 @@ def test_a_bare_block_header_is_not_compared_where_the_code_below_is_of_its_own_
                 [(7, -0.3), (8, -1.0)], tokenize).texts[0] == "if base < 2:"
 
 
+def test_a_greedy_header_that_the_time_budget_ended_still_competes() -> None:
+    # the first-suggestion budget ended the greedy block after its header: the body was to come
+    # (a slower machine must not rank differently), while the left-to-right header stays left out
+    decoder = ScriptedDecoder(lines={8: "ret = ''"}, left_to_right="if base < 2:",
+                              ltr={"if base": -5.0, "ret = ''": -9.0, "while": -4.0})
+    spec = replace(SPEC, candidates=1, header=":")
+    cut = Output(text="while x > 0:\n", generated=6, reason="budget", first_token=7)
+    ranking = rank(decoder, PROMPT, spec, limits(), cut, [], tokenize)
+    assert ranking.texts == ["while x > 0:\n", "if base < 2:"] and ranking.compared == 1
+    bare = Output(text="while x > 0:\n", generated=6, reason="scope_end", first_token=7)
+    assert rank(decoder, PROMPT, spec, limits(), bare, [], tokenize).compared == 0  # nothing left to compare
+
+
 async def test_the_service_names_the_header_end_only_before_a_statement_of_the_cursors_block() -> None:
     engine = RecordingEngine()
     await _service(engine).suggest(DOC, 1, 4, "utf-32", "r")  # `return result` follows at the cursor's indentation

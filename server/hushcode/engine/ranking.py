@@ -147,8 +147,11 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
     # the hole lacks: where there are lines of code to choose from, comments are not compared
     # a block header alone before a statement of its own block has no body: the file would not
     # compile, and its score measured the code below as if it were that body
-    code = [(text, candidate) for text, candidate in lines if not is_comment(candidate, spec.comment)
-            and not (is_header(candidate, spec.header) and not has_body(text))]
+    # (a greedy block the first-suggestion budget ended after its first line has a body to come:
+    # the model was writing it, only the time ran out)
+    cut_by_budget = greedy.reason == "budget"
+    code = [(text, candidate) for k, (text, candidate) in enumerate(lines) if not is_comment(candidate, spec.comment)
+            and not (is_header(candidate, spec.header) and not has_body(text) and not (k == 0 and cut_by_budget))]
     # the lines left out still follow, last: what the cleanup falls back on if it rejects the rest
     left_out = [text for text, _ in lines if all(text != kept for kept, _ in code)]
     if not code:
