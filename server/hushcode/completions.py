@@ -41,6 +41,7 @@ from hushcode.prompt.window import Window, cut_window
 from hushcode.suggestion_cache import CachedText, SuggestionCache
 from hushcode.syntax.decide import Scope, decide, indent_width
 from hushcode.syntax.languages import LanguageInfo, detect_language
+from hushcode.syntax.unbound import unbound_below
 from hushcode.typing_rhythm import TypingRhythm
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ log = logging.getLogger("hushcode.completion")
 _FALLBACK_ALTERNATIVES = 3
 CHARS_PER_TOKEN = 3  # a conservative estimate for code; the token budget is enforced after tokenizing
 _COLD_SUFFIX_TOKENS = 32  # the short prompt's suffix (see completion.cold_prompt_tokens)
+_RANK_UNBOUND = 2  # names read below and defined nowhere before, that a blank line's candidates may define
 _RANK_AFTER_LINES = 3  # the lines below a blank line that its candidates are ranked on (engine/ranking.py)
 _RANK_AFTER_CHARS = 300  # ...at most this many of their characters (a minified line is not scored whole)
 _NON_SPACE = re.compile(r"\S")
@@ -348,10 +350,13 @@ class CompletionService:
         indented = line[0] < cursor and text[cursor - 1] in " \t"
         next_code = next((ln for ln in lines.split("\n") if ln.strip()), None)
         same_block = next_code is not None and indent_width(next_code) == indent_width(text[line[0]:cursor])
+        # what the code below reads and nothing before the cursor defines (syntax/unbound.py)
+        unbound = unbound_below(text, cursor, language)[:_RANK_UNBOUND]
         return {"candidates": candidates, "context": tokens.index(model.markers.suffix), "below": below,
                 "ends": ends and len(below) == len(lines), "lead": prompt.held if indented else None,
                 "comment": language.line_comment if language else None,
-                "header": language.header_end if language and same_block else None}
+                "header": language.header_end if language and same_block else None,
+                "define": [u.name for u in unbound if not u.module], "imports": [u.name for u in unbound if u.module]}
 
     def _cold(self, engine: CompletionEngine, uri: str, tokens: list[int]) -> bool:
         """Would this prompt evaluate more than `completion.cold_prompt_tokens` new tokens? Only

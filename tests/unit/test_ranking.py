@@ -6,11 +6,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 
+import pytest
+
 from hushcode.completions import CompletionService, DocumentSnapshot, lines_below
 from hushcode.config.settings import CompletionSettings, Settings
 from hushcode.engine.contracts import GenerateRequest, GenerateResult
 from hushcode.engine.generation import Decoder, Evaluation, Limits, Output
-from hushcode.engine.ranking import RankSpec, Scored, order, rank
+from hushcode.engine.ranking import RankSpec, Scored, defines, order, rank
 from tests.unit.fake_engine import MARKERS, FakeLocalEngine
 
 
@@ -37,10 +39,22 @@ class ScriptedDecoder:
 
     expected: list[tuple[int, ...]] = field(default_factory=list)
     stopped_early: list[bool] = field(default_factory=list)  # per score: cut short below the floor
+    continued: list[str] = field(default_factory=list)
+
+    continuations: dict[str, str] = field(default_factory=dict)  # forced start -> what the model writes on
+    forced: list[str] = field(default_factory=list)
+
+    def extend(self, tokens: list[int]) -> bool:
+        self.forced.append("".join(chr(t) for t in tokens))
+        return not self.stopped()
 
     def generate(self, limits: Limits, on_piece, first=None, expected=()):
         assert limits.stop_at_newline
         self.rewinds.append(self.llm.n_tokens)
+        if first is None and len(self.forced) > len(self.continued):  # after a forced start
+            start = self.forced[len(self.continued)]
+            self.continued.append(start)
+            return Output(text=self.continuations[start.strip()] + "\n", generated=2, reason="newline")
         if first is None:  # resumed after the prefix part: the left-to-right line
             self.expected.append(expected)
             return Output(text=self.left_to_right + "\n", generated=4, reason="newline")
@@ -379,3 +393,58 @@ async def test_the_service_names_the_header_end_only_before_a_statement_of_the_c
     assert all(spec is not None for spec in specs)
     assert [spec["header"] for spec in specs] == [":", None, None]  # type: ignore[index]
     assert [spec["comment"] for spec in specs] == ["#", "#", "//"]  # type: ignore[index]
+
+
+async def test_the_service_names_what_the_code_below_reads_and_nothing_defines() -> None:
+    engine = RecordingEngine()
+    text = "def words(s, base):\n    \n    while s:\n        ret = re.split(base, s) + ret\n    return ret\n"
+    doc = DocumentSnapshot(uri="file:///w/words.py", version=1, language_id="python", text=text)
+    await _service(engine).suggest(doc, 1, 4, "utf-32", "r")
+    defined = DocumentSnapshot(uri="file:///w/sum.py", version=1, language_id="python",
+                               text="def total(xs):\n    t = 0\n    \n    return t + len(xs)\n")
+    await _service(engine).suggest(defined, 2, 4, "utf-32", "r2")  # everything below is defined above
+    specs = [r.rank for r in engine.requests]
+    assert specs[0] is not None and specs[1] is not None
+    assert (specs[0]["define"], specs[0]["imports"]) == (["ret"], ["re"])
+    assert (specs[1]["define"], specs[1]["imports"]) == ([], [])
+
+
+def test_a_line_defining_a_name_the_code_below_reads_joins_the_comparison() -> None:
+    # both readings agree on `if base < 2:`, and neither defines `ret`, which the code below reads
+    decoder = ScriptedDecoder(lines={}, left_to_right=" if base < 2:", continuations={"ret": " = ''"},
+                              ltr={" if base": -9.0, " ret = ''": -4.0, " import re": -12.0})
+    spec = replace(SPEC, candidates=1, lead=" ", define=("ret",), imports=("re",))
+    ranking = rank(decoder, PROMPT, spec, limits(), greedy(" if base < 2:\n        return ''\n"), [], tokenize)
+    assert decoder.forced == [" ret"]  # written left to right from the name on, after the prefix
+    assert ranking.texts[0] == " ret = ''" and ranking.compared == 3
+    assert " import re" in ranking.texts
+
+
+def test_no_line_is_added_for_a_name_a_reading_already_defines() -> None:
+    decoder = ScriptedDecoder(lines={}, left_to_right=" ret = []", ltr={" ret = []": -3.0, " if": -5.0})
+    spec = replace(SPEC, candidates=1, lead=" ", define=("ret",))
+    ranking = rank(decoder, PROMPT, spec, limits(), greedy(" if x:\n        pass\n"), [], tokenize)
+    assert decoder.forced == [] and ranking.texts[0] == " ret = []" and ranking.compared == 2
+    # both readings agree and define it: nothing to compare
+    decoder = ScriptedDecoder(lines={}, left_to_right=" ret = 0", ltr={})
+    assert rank(decoder, PROMPT, spec, limits(), greedy(" ret = 0\n"), [], tokenize).compared == 0
+    assert decoder.forced == []
+
+
+def test_a_written_line_that_does_not_define_the_name_is_not_compared() -> None:
+    # from `ret` on, the model wrote `ret.append(x)`: a read, not the definition the code lacks
+    decoder = ScriptedDecoder(lines={}, left_to_right=" for x in xs:", continuations={"ret": ".append(x)"},
+                              ltr={" for": -6.0, " if": -5.0})
+    spec = replace(SPEC, candidates=1, lead=" ", define=("ret",))
+    ranking = rank(decoder, PROMPT, spec, limits(), greedy(" if x:\n        pass\n"), [], tokenize)
+    assert decoder.forced == [" ret"] and ranking.compared == 2 and " ret.append(x)" not in ranking.texts
+
+
+@pytest.mark.parametrize(("line", "name", "expected"), [
+    ("ret = ''", "ret", True), ("a, ret = 1, 2", "ret", True), ("ret: str = ''", "ret", True),
+    ("for i, ret in pairs:", "ret", True), ("import re", "re", True), ("from os import sep", "sep", True),
+    ("with open(p) as fh:", "fh", True), ("ret += 1", "ret", False), ("ret == 1", "ret", False),
+    ("return ret", "ret", False), ("retval = 1", "ret", False), ("x[ret] = 1", "ret", False),
+])
+def test_which_lines_define_a_name(line: str, name: str, expected: bool) -> None:
+    assert defines(line, name) is expected

@@ -53,7 +53,8 @@ class GenerateRequest:
     # a blank line: compare the greedy line with the left-to-right one and, when they differ, with
     # other candidates (local engine only; see engine/ranking.py):
     # {"candidates": n, "context": tokens before the suffix marker, "below": text, "ends": bool,
-    #  "lead": str | None, "comment": str | None, "header": str | None} (see RankSpec)
+    #  "lead": str | None, "comment": str | None, "header": str | None, "define": [str], "imports": [str]}
+    #  (see RankSpec)
     rank: dict[str, object] | None = None
 
 

@@ -196,6 +196,15 @@ class Decoder:
         llm.n_tokens = context
         return True
 
+    def extend(self, tokens: list[int]) -> bool:
+        """Evaluate `tokens` after the current state (generation then continues them); False when
+        the stop flag is set or they would pass the context's end."""
+        llm = self.llm
+        if self.stopped() or not tokens or llm.n_tokens + len(tokens) > llm.n_ctx():
+            return False
+        llm.eval(tokens)
+        return True
+
     def score(self, context: int, tokens: list[int], floor: float = float("-inf")) -> list[float] | None:
         """The log-probability of each of `tokens` right after the first `context` tokens of the
         current KV state (what followed them is dropped), evaluated in batches of SCORE_CHUNK

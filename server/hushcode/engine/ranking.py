@@ -31,6 +31,7 @@ Measured on HumanEval line holes, the standard library and while typing (docs/be
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -60,6 +61,11 @@ class RankSpec:
     # block header ends (Python's ":"). A header alone there would have no body (the code below is
     # not indented under it): it is not compared (see `rank`); None: every candidate is
     header: str | None = None
+    # names the code below reads that nothing before the cursor defines (syntax/unbound.py): where
+    # no candidate defines one, a line that starts with it is written left to right and compared
+    define: tuple[str, ...] = ()
+    # modules the code below reads (`re.split`) that nothing imports: `import re` is compared
+    imports: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,17 @@ def is_comment(line: str, comment: str | None) -> bool:
 
 def is_header(line: str, header: str | None) -> bool:
     return header is not None and line.rstrip().endswith(header)
+
+
+def defines(line: str, name: str) -> bool:
+    """Does this line of Python bind `name` (an assignment, a `for`, an import, `with ... as`, a
+    definition)?"""
+    word = rf"\b{re.escape(name)}\b"
+    code = line.strip()
+    return bool(re.match(rf"(?:[\w\s,*()\[\]]*,\s*)?[(\[]?\s*\*?{word}[\s,)\]]*(?:,[^=]*)?(?::[^=]+)?=(?!=)", code)
+                or re.match(rf"(?:async\s+)?(?:for\s+[^=]*?{word}.*?\s+in\b|with\s.*\bas\s+{word}|def\s+{word}|class\s+{word})",
+                            code)
+                or re.match(rf"(?:import\s|from\s+\S+\s+import\s).*{word}", code))
 
 
 def has_body(text: str) -> bool:
@@ -127,11 +144,28 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
     if out.reason in ("cancelled", "deadline"):
         return stopped(generated)
     left_to_right = normal(out.text)
-    if not left_to_right.strip() or left_to_right == line:
+    agree = not left_to_right.strip() or left_to_right == line
+    lines: list[tuple[str, str]] = [(greedy.text, line)] + ([] if agree else [(left_to_right, left_to_right)])
+    # a name the code below reads and nothing defines: a line that defines it, unless one does
+    lead = spec.lead or ""
+    imports = [f"{lead}import {module}" for module in spec.imports
+               if not any(defines(known, module) for _, known in lines)]
+    define = [name for name in spec.define if not any(defines(known, name) for _, known in lines)]
+    if agree and not imports and not define:
         return Ranking([greedy.text], 0, generated)  # both readings agree
-    lines: list[tuple[str, str]] = [(greedy.text, line), (left_to_right, left_to_right)]
+    lines += [(text, text) for text in imports]
+    for name in define:  # written left to right from the name on (the prefix is still in the cache)
+        if not decoder.resume_at(spec.context) or not decoder.extend(tokenize(lead + name)):
+            return stopped(generated)
+        out = decoder.generate(line_limits, lambda piece: None)
+        generated += out.generated
+        if out.reason in ("cancelled", "deadline"):
+            return stopped(generated)
+        candidate = normal(lead + name + out.text)
+        if defines(candidate, name) and all(candidate != known for _, known in lines):
+            lines.append((candidate, candidate))
     others = [token for token, _ in firsts if token != greedy.first_token][: spec.candidates - 1]
-    if others:  # the FIM prompt's next choices: its tail again, then a line from each first token
+    if others and not agree:  # the FIM prompt's next choices: its tail again, then a line from each first token
         if decoder.evaluate_prompt(prompt, limits.deadline).interrupted:
             return stopped(generated)
         for token in others:

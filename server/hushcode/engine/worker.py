@@ -251,7 +251,9 @@ class Engine:
                             below=str(asked["below"]), end_of_text=end,
                             lead=None if asked.get("lead") is None else str(asked["lead"]),
                             comment=str(asked["comment"]) if asked.get("comment") else None,
-                            header=str(asked["header"]) if asked.get("header") else None) if asked and n == 1 else None
+                            header=str(asked["header"]) if asked.get("header") else None,
+                            define=tuple(str(name) for name in asked.get("define") or ()),
+                            imports=tuple(str(name) for name in asked.get("imports") or ())) if asked and n == 1 else None
             # a blank line's other candidates start from the prompt's next most likely first tokens,
             # read now, while the logits at the end of the prompt are still there (only when more
             # than the two readings are compared)

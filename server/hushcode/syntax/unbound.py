@@ -1,0 +1,234 @@
+"""Names the code below a blank line reads that nothing before it defines.
+
+A blank line inside a function, with code below that reads `ret`, `result` or `re` where no line
+above (nor a parameter, nor the module, nor Python's builtins) defines it, most likely lacks that
+definition: `ret = ""`, `result = []`, `import re`. The ranking of a blank line's candidates
+(engine/ranking.py) adds a line that defines such a name when neither reading of the line does,
+and lets the code below judge it like the others.
+
+Pure: a function of the text, the cursor and the language (Python only for now: its scoping rules
+are the ones below). The walk follows Python's order of evaluation where it matters: the right
+side of an assignment is read before its targets are bound (`ret = str(x) + ret` reads `ret`), a
+comprehension's `for` clauses bind before its element is read.
+"""
+
+from __future__ import annotations
+
+import builtins
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import tree_sitter as ts
+
+from hushcode.syntax.languages import LanguageInfo, parse
+
+_BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "__doc__", "__class__"}
+
+
+@dataclass(frozen=True)
+class Unbound:
+    name: str
+    module: bool  # read as `name.attribute` and a standard-library module: `import name` defines it
+
+
+def unbound_below(text: str, cursor: int, info: LanguageInfo | None) -> list[Unbound]:
+    """The names that the rest of the cursor's function reads, in the order first read, that are
+    not defined before the cursor (in the function, the functions around it, the module) nor by
+    the code below before it reads them, nor builtins. [] outside a function, for languages other
+    than Python, and where a star import could define anything."""
+    if info is None or info.name != "python":
+        return []
+    data = text.encode("utf-8")
+    at = len(text[:cursor].encode("utf-8"))
+    tree = parse(info, text)
+    functions = _enclosing_functions(tree.root_node, at)
+    if not functions:
+        return []
+    module = _module_names(tree.root_node, data)
+    if "*" in module:
+        return []
+    bound = set(_BUILTINS) | module
+    for function in functions:  # what the functions around the cursor bind before it (closures)
+        bound |= {name for name, binds, node in _events(function, data) if binds and node.start_byte < at}
+    found: dict[str, Unbound] = {}
+    for name, binds, node in _events(functions[-1], data):
+        if node.start_byte < at or name in found:
+            continue
+        if binds:
+            bound.add(name)
+        elif name not in bound:
+            found[name] = Unbound(name, _is_module(node, name))
+    return list(found.values())
+
+
+def _enclosing_functions(root: ts.Node, at: int) -> list[ts.Node]:
+    """The functions whose bodies hold the byte offset `at` with code of theirs below it,
+    outermost first."""
+    found = []
+    node = root
+    while True:
+        inner = next((c for c in node.children if c.start_byte < at < c.end_byte), None)
+        if inner is None:
+            return found
+        if inner.type == "function_definition":
+            found.append(inner)
+        node = inner
+
+
+def _module_names(root: ts.Node, data: bytes) -> set[str]:
+    """What the module scope binds (definitions, imports, assignments, in any order); "*" for a
+    star import."""
+    names: set[str] = set()
+    for child in root.children:
+        node = child.child_by_field_name("definition") if child.type == "decorated_definition" else child
+        if node is None:
+            continue
+        if node.type in ("function_definition", "class_definition"):
+            name = node.child_by_field_name("name")
+            if name is not None:
+                names.add(_text(name, data))
+            continue
+        if any(n.type == "wildcard_import" for n in _walk(node)):
+            names.add("*")
+        for name, binds, _ in _events(node, data):
+            if binds:
+                names.add(name)
+    return names
+
+
+def _events(node: ts.Node, data: bytes) -> Iterator[tuple[str, bool, ts.Node]]:
+    """(name, binds, node) for every name read or bound under `node`, in evaluation order."""
+    kind = node.type
+    if kind == "identifier":
+        yield _text(node, data), False, node
+    elif kind in ("assignment", "augmented_assignment"):
+        target, value = node.child_by_field_name("left"), node.child_by_field_name("right")
+        if value is not None:
+            yield from _events(value, data)
+        if target is not None:
+            if kind == "augmented_assignment":
+                yield from _events(target, data)
+            yield from _targets(target, data)
+    elif kind == "named_expression":
+        value, name = node.child_by_field_name("value"), node.child_by_field_name("name")
+        if value is not None:
+            yield from _events(value, data)
+        if name is not None:
+            yield from _targets(name, data)
+    elif kind in ("for_statement", "for_in_clause"):
+        iterable, target = node.child_by_field_name("right"), node.child_by_field_name("left")
+        if iterable is not None:
+            yield from _events(iterable, data)
+        if target is not None:
+            yield from _targets(target, data)
+        for child in node.children:
+            if child not in (iterable, target) and child.is_named:
+                yield from _events(child, data)
+    elif kind in ("list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression"):
+        body = node.child_by_field_name("body")
+        for child in node.named_children:  # the clauses first: they bind what the body reads
+            if child != body:
+                yield from _events(child, data)
+        if body is not None:
+            yield from _events(body, data)
+    elif kind in ("function_definition", "class_definition"):
+        name = node.child_by_field_name("name")
+        for child in node.named_children:
+            if child == name:
+                continue
+            if child.type in ("parameters", "lambda_parameters"):
+                yield from _parameters(child, data)
+            else:
+                yield from _events(child, data)
+        if name is not None:
+            yield _text(name, data), True, name
+    elif kind == "lambda":
+        for child in node.named_children:
+            if child.type == "lambda_parameters":
+                yield from _parameters(child, data)
+            else:
+                yield from _events(child, data)
+    elif kind in ("import_statement", "import_from_statement"):
+        yield from _imports(node, data)
+    elif kind == "as_pattern":
+        for child in node.named_children:
+            if child.type == "as_pattern_target":
+                yield from _targets(child, data)
+            else:
+                yield from _events(child, data)
+    elif kind == "attribute":
+        target = node.child_by_field_name("object")
+        if target is not None:
+            yield from _events(target, data)
+    elif kind == "keyword_argument":
+        value = node.child_by_field_name("value")
+        if value is not None:
+            yield from _events(value, data)
+    elif kind in ("global_statement", "nonlocal_statement"):
+        for child in node.named_children:
+            if child.type == "identifier":
+                yield _text(child, data), True, child
+    elif kind in ("string", "comment"):
+        for child in node.named_children:
+            if child.type == "interpolation":
+                yield from _events(child, data)
+    else:
+        for child in node.named_children:
+            yield from _events(child, data)
+
+
+def _targets(node: ts.Node, data: bytes) -> Iterator[tuple[str, bool, ts.Node]]:
+    """What an assignment target binds (`a, *b`), and reads (`x.y = ...` reads x, `x[i] = ...`)."""
+    if node.type == "identifier":
+        yield _text(node, data), True, node
+    elif node.type in ("attribute", "subscript"):
+        yield from _events(node, data)
+    else:
+        for child in node.named_children:
+            yield from _targets(child, data)
+
+
+def _parameters(node: ts.Node, data: bytes) -> Iterator[tuple[str, bool, ts.Node]]:
+    for child in node.named_children:
+        if child.type == "identifier":
+            yield _text(child, data), True, child
+            continue
+        default = child.child_by_field_name("value")
+        if default is not None:
+            yield from _events(default, data)
+        name = child.child_by_field_name("name")
+        named = name if name is not None else next((c for c in child.named_children if c.type == "identifier"), None)
+        if named is not None:
+            yield _text(named, data), True, named
+
+
+def _imports(node: ts.Node, data: bytes) -> Iterator[tuple[str, bool, ts.Node]]:
+    for child in node.named_children:
+        if node.type == "import_from_statement" and child == node.child_by_field_name("module_name"):
+            continue
+        if child.type == "aliased_import":
+            alias = child.child_by_field_name("alias")
+            if alias is not None:
+                yield _text(alias, data), True, alias
+        elif child.type == "dotted_name" and child.named_children:
+            first = child.named_children[0]  # `import os.path` binds os
+            yield _text(first, data), True, first
+
+
+def _is_module(node: ts.Node, name: str) -> bool:
+    parent = node.parent
+    return (parent is not None and parent.type == "attribute" and parent.child_by_field_name("object") == node
+            and name in sys.stdlib_module_names)
+
+
+def _walk(node: ts.Node) -> Iterator[ts.Node]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(current.children)
+
+
+def _text(node: ts.Node, data: bytes) -> str:
+    return data[node.start_byte:node.end_byte].decode("utf-8", "replace")

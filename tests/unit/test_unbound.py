@@ -1,0 +1,57 @@
+"""Names the code below a blank line reads that nothing before it defines (syntax/unbound.py):
+a decision table over Python's binding forms, on real tree-sitter parses."""
+
+from __future__ import annotations
+
+import pytest
+
+from hushcode.syntax.languages import LANGUAGES
+from hushcode.syntax.unbound import unbound_below
+
+PY = LANGUAGES["python"]
+
+
+def names(text: str, language: str = "python") -> list[tuple[str, bool]]:
+    """The unbound names at the `|` marker (a blank line's cursor), as (name, module)."""
+    cursor = text.index("|")
+    return [(u.name, u.module) for u in unbound_below(text.replace("|", "", 1), cursor, LANGUAGES[language])]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # read before any definition: the right side of an assignment is read before its target binds
+    ("def f(x, base):\n    |\n    while x > 0:\n        ret = str(x % base) + ret\n        x //= base\n"
+     "    return ret\n", [("ret", False)]),
+    # an augmented assignment reads its target first
+    ("def f(xs):\n    |\n    for x in xs:\n        total += x\n    return total\n", [("total", False)]),
+    # defined above, a parameter, a builtin, a name of the module (defined later in the file: it runs first)
+    ("def f(xs):\n    total = 0\n    |\n    for x in xs:\n        total += helper(x, len(xs))\n    return total\n"
+     "\n\ndef helper(a, n):\n    return a * n\n", []),
+    # bound below before it is read: a loop variable, a comprehension's, an `as` target, a walrus
+    ("def f(xs):\n    |\n    for i in range(3):\n        print(i)\n    ys = [y * 2 for y in xs if y]\n"
+     "    with open(xs) as fh:\n        fh.read()\n    if (n := len(xs)) > 1:\n        return n\n", []),
+    # attribute names and keyword arguments are not names read
+    ("def f(self, xs):\n    |\n    self.items.extend(xs)\n    return sorted(xs, key=self.key)\n", []),
+    # a standard-library module read as `re.split` and never imported
+    ("def words(s):\n    |\n    return re.split(r'\\s+', s)\n", [("re", True)]),
+    # ... imported at the module's top, or in the function above the cursor
+    ("import re\n\ndef words(s):\n    |\n    return re.split(r'\\s+', s)\n", []),
+    ("def words(s):\n    import re\n    |\n    return re.split(r'\\s+', s)\n", []),
+    # in the order first read, once each; names of the enclosing function count (closures)
+    ("def outer(a):\n    b = 1\n    def inner(c):\n        |\n        return a + b + c + d + e + d\n    return inner\n",
+     [("d", False), ("e", False)]),
+    # an exception's name, an import alias, a class defined in the module
+    ("import numpy as np\n\nclass Box:\n    pass\n\ndef f(x):\n    |\n    try:\n        return np.array(Box())\n"
+     "    except ValueError as err:\n        raise err\n", []),
+])
+def test_names_read_below_and_defined_nowhere_before(text: str, expected: list[tuple[str, bool]]) -> None:
+    assert names(text) == expected
+
+
+def test_nothing_outside_a_function_for_a_star_import_or_another_language() -> None:
+    assert names("|\nprint(undefined_here)\n") == []  # module level: the name may come from anywhere
+    assert names("from os.path import *\n\ndef f(p):\n    |\n    return join(p, sep)\n") == []
+    assert names("function f(x) {\n  |\n  return ret + x;\n}\n", "javascript") == []
+
+
+def test_a_cursor_below_the_functions_last_line_has_no_code_of_it_below() -> None:
+    assert names("def f(x):\n    return y\n|\n") == []
