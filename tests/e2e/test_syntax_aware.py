@@ -111,3 +111,33 @@ async def test_a_blank_line_is_not_filled_with_a_jump_that_makes_the_code_below_
     # and with the defaults (ranking on) neither
     default = await _first_lines(model_path, {})
     assert not [line for line in default if line.startswith(JUMPS)], default
+
+
+# Blank lines whose code below reads a name that nothing before it defines (syntax/unbound.py)
+UNDEFINED_BELOW = [
+    ('def digits(n: int, base: int) -> str:\n    """The digits of n in base (2..9), most significant first."""\n'
+     '    \n    while n > 0:\n        out = str(n % base) + out\n        n //= base\n    return out\n', "out"),
+    ('def sentence_count(text: str) -> int:\n    """How many sentences end with a full stop, ! or ?."""\n    \n'
+     '    return len([s for s in re.split(r"[.!?]", text) if s.strip()])\n', "re"),
+    ('def balanced(s: str) -> bool:\n    """Are the parentheses of s balanced?"""\n    \n    for ch in s:\n'
+     '        if ch == "(":\n            depth += 1\n        elif ch == ")":\n            depth -= 1\n'
+     '            if depth < 0:\n                return False\n    return depth == 0\n', "depth"),
+    (JUMPING_AHEAD[0], "count"),
+    (JUMPING_AHEAD[2], "result"),
+]
+
+
+async def test_a_blank_line_before_code_reading_an_undefined_name_defines_it(model_path: Path) -> None:
+    from hushcode.engine.ranking import defines
+
+    lines = []
+    async with lsp.Session({"HUSHCODE_MODEL": str(model_path)}) as client:
+        await lsp.wait_for_state(client, {"ready"})
+        for i, (text, _) in enumerate(UNDEFINED_BELOW):
+            uri = f"file:///tmp/hushcode-e2e/undefined{i}.py"
+            lsp.open_document(client, uri, text)
+            result = await lsp.inline(client, uri, text.split("\n").index("    "), 4)
+            assert result is not None
+            lines.append(str(result.items[0].insert_text).split("\n")[0].strip() if result.items else "")
+    defined = [name for (_, name), line in zip(UNDEFINED_BELOW, lines, strict=True) if defines(line, name)]
+    assert len(defined) >= 4, lines
