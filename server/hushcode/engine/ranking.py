@@ -13,8 +13,9 @@ readings of the same prompt tell when to doubt the line:
    the KV cache, so it costs only its own tokens.
 
 When both readings give the same line, it is kept (in the HumanEval study, 84% of those lines were
-right). When they differ (the greedy line was right for 24% of those), the FIM prompt's next most
-likely first tokens are continued to a line each as well, and every candidate is scored by the
+right), unless the code below lacks a definition that it does not give (below). When they
+differ (the greedy line was right for 24% of those), the FIM prompt's next most likely first
+tokens are continued to a line each as well, and every candidate is scored by the
 log-probability of *the candidate followed by the lines below the cursor* (and the end of the text
 when the document ends there), read left to right after the prefix alone: the line that makes the
 existing code below likely is the one that fits the hole, and a line after which the file should
@@ -24,6 +25,15 @@ A candidate that is only a comment is not compared with lines of code: a comment
 the code below makes that code likely (the score rewards it) without being the missing line. Nor
 is a bare block header (Python's `if x:`) where the code below belongs to the cursor's block: it
 would have no body.
+
+A third source of candidates is the code below itself: a name it reads that nothing before the
+cursor defines (syntax/unbound.py: `ret` in `ret = str(x % base) + ret`, or `re` in `re.split`)
+is most likely what the blank line lacks. Where neither reading defines it, the line is written
+left to right from the name on (`ret` is given, the model writes ` = ""`), or is `import re` for
+a standard-library module, and is compared like the others: the score still decides.
+
+A candidate whose running score falls below the best complete one is not scored further: every
+token's log-probability is at most 0, so it can only fall further.
 
 Measured on HumanEval line holes, the standard library and while typing (docs/benchmarks.md,
 "Both readings of a blank line, ranked").
