@@ -420,6 +420,13 @@ def test_a_line_defining_a_name_the_code_below_reads_joins_the_comparison() -> N
     assert " import re" in ranking.texts
 
 
+def test_no_line_defining_a_name_is_added_where_the_cursor_is_not_after_the_indentation() -> None:
+    decoder = ScriptedDecoder(lines={}, left_to_right="    if x:", continuations={"ret": " = ''"}, ltr={})
+    spec = replace(SPEC, candidates=1, lead=None, define=("ret",), imports=("re",))
+    ranking = rank(decoder, PROMPT, spec, limits(), greedy("    if x:\n        pass\n"), [], tokenize)
+    assert decoder.forced == [] and ranking.compared == 0
+
+
 def test_no_line_is_added_for_a_name_a_reading_already_defines() -> None:
     decoder = ScriptedDecoder(lines={}, left_to_right=" ret = []", ltr={" ret = []": -3.0, " if": -5.0})
     spec = replace(SPEC, candidates=1, lead=" ", define=("ret",))

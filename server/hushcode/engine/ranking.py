@@ -157,10 +157,12 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
     agree = not left_to_right.strip() or left_to_right == line
     lines: list[tuple[str, str]] = [(greedy.text, line)] + ([] if agree else [(left_to_right, left_to_right)])
     # a name the code below reads and nothing defines: a line that defines it, unless one does
+    # (after the editor's indentation only: the line starts where the cursor is)
     lead = spec.lead or ""
-    imports = [f"{lead}import {module}" for module in spec.imports
-               if not any(defines(known, module) for _, known in lines)]
-    define = [name for name in spec.define if not any(defines(known, name) for _, known in lines)]
+    imports = [f"{lead}import {module}" for module in spec.imports if spec.lead is not None
+               and not any(defines(known, module) for _, known in lines)]
+    define = [name for name in spec.define if spec.lead is not None
+              and not any(defines(known, name) for _, known in lines)]
     if agree and not imports and not define:
         return Ranking([greedy.text], 0, generated)  # both readings agree
     lines += [(text, text) for text in imports]
