@@ -39,6 +39,9 @@ def names(text: str, language: str = "python") -> list[tuple[str, bool]]:
     # in the order first read, once each; names of the enclosing function count (closures)
     ("def outer(a):\n    b = 1\n    def inner(c):\n        |\n        return a + b + c + d + e + d\n    return inner\n",
      [("d", False), ("e", False)]),
+    # a `case` pattern's captures
+    ("def f(cmd):\n    |\n    match cmd:\n        case [name, *rest]:\n            return name, rest\n"
+     "        case {\"k\": v} as whole:\n            return v, whole, missing\n", [("missing", False)]),
     # an exception's name, an import alias, a class defined in the module
     ("import numpy as np\n\nclass Box:\n    pass\n\ndef f(x):\n    |\n    try:\n        return np.array(Box())\n"
      "    except ValueError as err:\n        raise err\n", []),

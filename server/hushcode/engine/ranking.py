@@ -114,10 +114,10 @@ def defines(line: str, name: str) -> bool:
     definition)?"""
     word = rf"\b{re.escape(name)}\b"
     code = line.strip()
-    return bool(re.match(rf"(?:[\w\s,*()\[\]]*,\s*)?[(\[]?\s*\*?{word}[\s,)\]]*(?:,[^=]*)?(?::[^=]+)?=(?!=)", code)
-                or re.match(rf"(?:async\s+)?(?:for\s+[^=]*?{word}.*?\s+in\b|with\s.*\bas\s+{word}|def\s+{word}|class\s+{word})",
-                            code)
-                or re.match(rf"(?:import\s|from\s+\S+\s+import\s).*{word}", code))
+    assignment = rf"(?:[\w\s,*()\[\]]*,\s*)?[(\[]?\s*\*?{word}[\s,)\]]*(?:,[^=]*)?(?::[^=]+)?=(?!=)"
+    statement = rf"(?:async\s+)?(?:for\s+[^=]*?{word}.*?\s+in\b|with\s.*\bas\s+{word}|def\s+{word}|class\s+{word})"
+    imported = rf"(?:import\s|from\s+\S+\s+import\s).*{word}"
+    return any(re.match(pattern, code) for pattern in (assignment, statement, imported))
 
 
 def has_body(text: str) -> bool:

@@ -165,6 +165,12 @@ def _events(node: ts.Node, data: bytes) -> Iterator[tuple[str, bool, ts.Node]]:
         value = node.child_by_field_name("value")
         if value is not None:
             yield from _events(value, data)
+    elif kind == "case_pattern":
+        # a `case` binds its capture names (a class or a constant read there counts as bound too:
+        # a name it leaves out is one doubt less)
+        for child in _walk(node):
+            if child.type == "identifier":
+                yield _text(child, data), True, child
     elif kind in ("global_statement", "nonlocal_statement"):
         for child in node.named_children:
             if child.type == "identifier":
