@@ -473,8 +473,6 @@ class CompletionService:
             generated=result.generated, control=result.control_tokens, stop=result.reason,
             prompt_ms=result.prompt_ms, gen_ms=result.gen_ms,
         )
-        if result.guessed:
-            fields.update(guessed=result.guessed, kept=result.kept)
 
 
 def lines_below(text: str, offset: int) -> tuple[str, bool]:

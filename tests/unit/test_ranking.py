@@ -37,7 +37,6 @@ class ScriptedDecoder:
     resumed: list[int] = field(default_factory=list)
     evaluated: list[int] = field(default_factory=list)
 
-    expected: list[tuple[int, ...]] = field(default_factory=list)
     stopped_early: list[bool] = field(default_factory=list)  # per score: cut short below the floor
     continued: list[str] = field(default_factory=list)
 
@@ -48,7 +47,7 @@ class ScriptedDecoder:
         self.forced.append("".join(chr(t) for t in tokens))
         return not self.stopped()
 
-    def generate(self, limits: Limits, on_piece, first=None, expected=()):
+    def generate(self, limits: Limits, on_piece, first=None):
         assert limits.stop_at_newline
         self.rewinds.append(self.llm.n_tokens)
         if first is None and len(self.forced) > len(self.continued):  # after a forced start
@@ -56,7 +55,6 @@ class ScriptedDecoder:
             self.continued.append(start)
             return Output(text=self.continuations[start.strip()] + "\n", generated=2, reason="newline")
         if first is None:  # resumed after the prefix part: the left-to-right line
-            self.expected.append(expected)
             return Output(text=self.left_to_right + "\n", generated=4, reason="newline")
         return Output(text=self.lines[first] + "\n", generated=3, reason="newline", first_token=first)
 
@@ -151,9 +149,9 @@ def test_a_line_cut_by_the_users_token_budget_is_not_ranked_and_candidates_keep_
     budgets: list[int] = []
     original = decoder.generate
 
-    def generate(limits: Limits, on_piece, first=None, expected=()):
+    def generate(limits: Limits, on_piece, first=None):
         budgets.append(limits.max_tokens)
-        return original(limits, on_piece, first, expected)
+        return original(limits, on_piece, first)
 
     decoder.generate = generate  # type: ignore[method-assign]
     rank(decoder, PROMPT, SPEC, replace(limits(), max_tokens=12), greedy("for x in xs:\n"), [(7, -0.3), (8, -1.5)],

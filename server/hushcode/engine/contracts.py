@@ -72,8 +72,6 @@ class GenerateResult:
     alternatives: tuple[str, ...] = ()
     shifted: int = 0
     ranked: int = 0  # candidate lines compared (engine/ranking.py); 0: the greedy line was kept unranked
-    guessed: int = 0  # guessed tokens checked while generating (engine/generation.py)
-    kept: int = 0  # of which greedy decoding chose the same: a decode saved for each
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,6 @@
 """The decode loop inside the engine: prompt evaluation with KV-cache reuse, greedy generation
 with early stop, and alternatives for a manual trigger.
 
-Greedy generation checks guesses (drafts) in the same decode as the token it evaluates anyway: on
-a CPU, a decode of 4 tokens costs about two of one (the weights are read once per decode), so
-guessing the next tokens right pays and guessing wrong costs little. The guesses come from a
-line the caller expects (ranking's left-to-right line after the fill-in-the-middle one), or else
-from the prompt itself: the tokens that followed the last place where the latest two or three
-tokens occurred (prompt lookup; code repeats its identifiers and idioms). Only the guesses that
-greedy decoding would have chosen are kept, so the output is the greedy output.
-
 Runs in the engine process only (it drives a llama_cpp.Llama); the stop flag and the deadline
 are checked after every prompt chunk and every generated token.
 """
@@ -25,8 +17,6 @@ from hushcode.engine.kv_reuse import apply_plan, plan_reuse
 
 PROMPT_CHUNK = 32  # evaluate long prompts in chunks so a cancel lands within one chunk
 SCORE_CHUNK = 32  # tokens scored per batch (each keeps its logits: 32 x n_vocab floats)
-LOOKUP_TOKENS = 3  # prompt-lookup guesses checked per decode (a decode of 4 tokens costs ~2 of 1 on a CPU)
-EXPECTED_TOKENS = 7  # guesses checked per decode from a line the caller expects (more often right)
 
 
 @dataclass(frozen=True)
@@ -59,26 +49,6 @@ class Output:
     generated: int
     reason: str
     first_token: int | None = None  # the token the text starts with
-    tokens: tuple[int, ...] = ()  # the tokens generated
-
-
-def lookup(history: Any, tail: int = 3, k: int = LOOKUP_TOKENS) -> list[int]:
-    """Up to k tokens that followed the latest earlier occurrence of the last `tail` tokens of
-    `history` (a numpy array), trying `tail` tokens first, then one fewer, down to 2; [] when
-    none occurred before."""
-    import numpy as np
-    from numpy.lib.stride_tricks import sliding_window_view
-
-    for n in range(tail, 1, -1):
-        if len(history) <= n:
-            continue
-        # windows ending before the last token: each has at least one token after it
-        windows = sliding_window_view(history[:-1], n)
-        hits = np.flatnonzero((windows == history[-n:]).all(axis=1))
-        if hits.size:
-            start = int(hits[-1]) + n
-            return [int(t) for t in history[start:start + k]]
-    return []
 
 
 class StopRule:
@@ -112,14 +82,11 @@ class Decoder:
     """Greedy decoding on one llama context."""
 
     def __init__(self, llm: Any, stop_ids: set[int], is_eog: Callable[[int], bool],
-                 stopped: Callable[[], bool], guesses: bool = False) -> None:
+                 stopped: Callable[[], bool]) -> None:
         self.llm = llm
         self.stop_ids = stop_ids
         self.is_eog = is_eog
         self.stopped = stopped
-        self.guesses = guesses  # check guesses while generating (a llama_cpp.Llama; fakes decode one by one)
-        self.guessed = 0  # guesses checked so far
-        self.kept = 0  # of which greedy decoding chose the same (a decode saved for each)
 
     def evaluate_prompt(self, tokens: list[int], deadline: float, min_chunk: int = 0,
                         on_chunk: Callable[[int], None] = lambda n: None) -> Evaluation:
@@ -241,43 +208,8 @@ class Decoder:
                 break
         return logprobs
 
-    def _guess(self, produced: list[int], expected: tuple[int, ...]) -> list[int]:
-        """The tokens likely to follow `produced` (its last one not yet evaluated)."""
-        import numpy as np
-
-        n = len(produced)
-        if n < len(expected) and tuple(produced) == expected[:n]:
-            return list(expected[n:n + EXPECTED_TOKENS])
-        llm = self.llm
-        return lookup(np.append(llm.input_ids[:llm.n_tokens], produced[-1]))
-
-    def _check(self, token: int, guesses: list[int]) -> tuple[list[int], int]:
-        """Evaluate `token` and `guesses` in one decode: the guesses greedy decoding would also have
-        chosen (their KV entries kept), and the greedy token after them (read, not evaluated)."""
-        import numpy as np
-
-        llm = self.llm
-        start = llm.n_tokens
-        batch = [token, *guesses]
-        llm._ctx.kv_cache_seq_rm(-1, start, -1)
-        llm._batch.set_batch(batch=batch, n_past=start, logits_all=True)
-        llm._ctx.decode(llm._batch)
-        kept = 0
-        while True:
-            best = int(np.argmax(self._logprobs(kept)))
-            if kept == len(guesses) or best != guesses[kept]:
-                break
-            kept += 1
-        evaluated = batch[:kept + 1]
-        llm._ctx.kv_cache_seq_rm(-1, start + len(evaluated), -1)
-        llm.input_ids[start:start + len(evaluated)] = evaluated
-        llm.n_tokens = start + len(evaluated)
-        return guesses[:kept], best
-
-    def generate(self, limits: Limits, on_piece: Callable[[str], None], first: int | None = None,
-                 expected: tuple[int, ...] = ()) -> Output:
-        """Greedy generation from the current KV state (optionally forcing the first token);
-        `expected`: tokens the output may well start with (checked as guesses)."""
+    def generate(self, limits: Limits, on_piece: Callable[[str], None], first: int | None = None) -> Output:
+        """Greedy generation from the current KV state (optionally forcing the first token)."""
         llm = self.llm
         first_token: int | None = None
         rule = StopRule(limits.stop_indent, limits.stop_unmatched_close)
@@ -285,9 +217,6 @@ class Decoder:
         text = ""
         generated = 0
         reason = "length"
-        produced: list[int] = []
-        known: list[int] = []  # the next tokens, checked and evaluated already
-        after: int | None = None  # the greedy token after them, read but not evaluated
         llm._sampler = llm._init_sampler(temp=0.0, repeat_penalty=1.0)
         line_end_after = None if limits.line_budget_s is None else time.monotonic() + limits.line_budget_s
         try:
@@ -298,20 +227,11 @@ class Decoder:
                 if time.monotonic() > limits.deadline:
                     reason = "deadline"
                     break
-                evaluated = bool(known)
-                if known:
-                    token = known.pop(0)
-                elif after is not None:
-                    token, after = after, None
-                elif first is not None and generated == 0:
-                    token = first
-                else:
-                    token = llm.sample(temp=0.0)
+                token = first if first is not None and generated == 0 else llm.sample(temp=0.0)
                 if token in self.stop_ids or self.is_eog(token):
                     reason = "stop"
                     break
                 generated += 1
-                produced.append(token)
                 first_token = token if first_token is None else first_token
                 piece = decoder.decode(llm.detokenize([token]))
                 text += piece
@@ -330,18 +250,10 @@ class Decoder:
                         and time.monotonic() > line_end_after:
                     reason = "budget"
                     break
-                if evaluated:
-                    continue
-                guesses = self._guess(produced, expected) if self.guesses else []
-                if guesses:
-                    known, after = self._check(token, guesses)
-                    self.guessed += len(guesses)
-                    self.kept += len(known)
-                else:
-                    llm.eval([token])
+                llm.eval([token])
                 if limits.token_delay_s:
                     time.sleep(limits.token_delay_s)
         finally:
             llm._sampler = None
         return Output(text=text + decoder.decode(b"", final=True), generated=generated, reason=reason,
-                      first_token=first_token, tokens=tuple(produced))
+                      first_token=first_token)

@@ -148,8 +148,7 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
     # the left-to-right line: after the prefix alone (the start of the prompt, still in the cache)
     if not decoder.resume_at(spec.context):
         return stopped(0)
-    # the FIM line is the likeliest guess for it (the readings agree on most lines)
-    out = decoder.generate(line_limits, lambda piece: None, expected=greedy.tokens)
+    out = decoder.generate(line_limits, lambda piece: None)
     generated = out.generated
     if out.reason in ("cancelled", "deadline"):
         return stopped(generated)

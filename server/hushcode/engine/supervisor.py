@@ -469,7 +469,7 @@ class EngineSupervisor:
             evaluated=msg["evaluated"], generated=msg["generated"], prompt_ms=msg["prompt_ms"],
             gen_ms=msg["gen_ms"], control_tokens=msg["control_tokens"],
             alternatives=tuple(msg.get("texts") or [msg["text"]]), shifted=msg.get("shifted", 0),
-            ranked=msg.get("ranked", 0), guessed=msg.get("guessed", 0), kept=msg.get("kept", 0),
+            ranked=msg.get("ranked", 0),
         )
 
 

@@ -55,8 +55,7 @@ class Engine:
         self.active = 0
         self.timeline: collections.deque[tuple[Any, float, float]] = collections.deque(maxlen=1000)
         self.stats = {"generations": 0, "max_concurrent": 0, "cancelled": 0, "tokens_generated": 0,
-                      "prompt_tokens_evaluated": 0, "prompt_tokens_reused": 0,
-                      "guessed": 0, "guesses_kept": 0}
+                      "prompt_tokens_evaluated": 0, "prompt_tokens_reused": 0}
 
     # -- loading -------------------------------------------------------------------
     def load(self, msg: Message) -> None:
@@ -223,7 +222,7 @@ class Engine:
             stop_indent=msg.get("stop_indent"), stop_unmatched_close=bool(msg.get("stop_unmatched_close", False)),
             token_delay_s=faults.TOKEN_DELAY_S, line_budget_s=budget_s if budget_s > 0 else None,
         )
-        decoder = Decoder(self.llm, self.stop_ids, self._is_eog, self.stop_flag.is_set, guesses=True)
+        decoder = Decoder(self.llm, self.stop_ids, self._is_eog, self.stop_flag.is_set)
         started = time.perf_counter()
         min_chunk = int(msg.get("reuse_min_chunk", 0)) if self.can_shift else 0
         evaluation = decoder.evaluate_prompt(
@@ -276,13 +275,10 @@ class Engine:
         if reason == "cancelled":
             self.stats["cancelled"] += 1
         self.stats["tokens_generated"] += generated
-        self.stats["guessed"] += decoder.guessed
-        self.stats["guesses_kept"] += decoder.kept
         self.channel.send({
             "ev": "done", "id": request_id, "text": texts[0] if texts else "", "texts": texts, "reason": reason,
             "prompt_tokens": len(tokens), "reused": reused, "shifted": evaluation.shifted, "evaluated": evaluated,
             "generated": generated, "ranked": ranked,
-            "guessed": decoder.guessed, "kept": decoder.kept,
             "prompt_ms": round(prompt_ms, 2), "gen_ms": round((time.perf_counter() - gen_started) * 1000, 2),
             "control_tokens": sum(1 for t in tokens if t in self._marker_ids()),
         })
