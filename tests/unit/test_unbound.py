@@ -31,6 +31,8 @@ def names(text: str, language: str = "python") -> list[tuple[str, bool]]:
      "    with open(xs) as fh:\n        fh.read()\n    if (n := len(xs)) > 1:\n        return n\n", []),
     # attribute names and keyword arguments are not names read
     ("def f(self, xs):\n    |\n    self.items.extend(xs)\n    return sorted(xs, key=self.key)\n", []),
+    # a lambda's parameters are its own; what its body reads besides them is not
+    ("def f(xs):\n    |\n    return sorted(xs, key=lambda k: (k.size, order[k]))\n", [("order", False)]),
     # a standard-library module read as `re.split` and never imported
     ("def words(s):\n    |\n    return re.split(r'\\s+', s)\n", [("re", True)]),
     # ... imported at the module's top, or in the function above the cursor

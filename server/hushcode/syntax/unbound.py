@@ -132,7 +132,7 @@ def _events(node: ts.Node, data: bytes) -> Iterator[tuple[str, bool, ts.Node]]:
                 yield from _events(child, data)
         if body is not None:
             yield from _events(body, data)
-    elif kind in ("function_definition", "class_definition"):
+    elif kind in ("function_definition", "class_definition", "lambda"):  # a lambda has no name
         name = node.child_by_field_name("name")
         for child in node.named_children:
             if child == name:
@@ -143,12 +143,6 @@ def _events(node: ts.Node, data: bytes) -> Iterator[tuple[str, bool, ts.Node]]:
                 yield from _events(child, data)
         if name is not None:
             yield _text(name, data), True, name
-    elif kind == "lambda":
-        for child in node.named_children:
-            if child.type == "lambda_parameters":
-                yield from _parameters(child, data)
-            else:
-                yield from _events(child, data)
     elif kind in ("import_statement", "import_from_statement"):
         yield from _imports(node, data)
     elif kind == "as_pattern":
