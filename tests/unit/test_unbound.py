@@ -60,3 +60,8 @@ def test_nothing_outside_a_function_for_a_star_import_or_another_language() -> N
 
 def test_a_cursor_below_the_functions_last_line_has_no_code_of_it_below() -> None:
     assert names("def f(x):\n    return y\n|\n") == []
+
+
+def test_code_nested_too_deep_to_walk_finds_nothing_and_raises_nothing() -> None:
+    deep = "(" * 3000 + "x" + ")" * 3000
+    assert names(f"def f():\n    |\n    return {deep} + undefined_name\n") == []

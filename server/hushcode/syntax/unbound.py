@@ -39,6 +39,13 @@ def unbound_below(text: str, cursor: int, info: LanguageInfo | None) -> list[Unb
     than Python, and where a star import could define anything."""
     if info is None or info.name != "python":
         return []
+    try:
+        return _unbound(text, cursor, info)
+    except RecursionError:  # expressions nested thousands deep (generated code): no names, no harm
+        return []
+
+
+def _unbound(text: str, cursor: int, info: LanguageInfo) -> list[Unbound]:
     data = text.encode("utf-8")
     at = len(text[:cursor].encode("utf-8"))
     tree = parse(info, text)
