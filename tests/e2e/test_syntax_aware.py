@@ -86,13 +86,13 @@ JUMPING_AHEAD = [
 JUMPS = ("return", "raise", "break", "continue")
 
 
-async def _first_lines(model: Path, env: dict[str, str]) -> list[str]:
-    """The first line of each JUMPING_AHEAD suggestion at its blank line (after the indentation)."""
+async def _first_lines(model: Path, env: dict[str, str], texts: list[str] = JUMPING_AHEAD) -> list[str]:
+    """The first line of each text's suggestion at its blank line (after the indentation)."""
     lines = []
     async with lsp.Session({"HUSHCODE_MODEL": str(model), **env}) as client:
         await lsp.wait_for_state(client, {"ready"})
-        for i, text in enumerate(JUMPING_AHEAD):
-            uri = f"file:///tmp/hushcode-e2e/jump{i}.py"
+        for i, text in enumerate(texts):
+            uri = f"file:///tmp/hushcode-e2e/blank{i}.py"
             lsp.open_document(client, uri, text)
             result = await lsp.inline(client, uri, text.split("\n").index("    "), 4)
             assert result is not None
@@ -130,14 +130,6 @@ UNDEFINED_BELOW = [
 async def test_a_blank_line_before_code_reading_an_undefined_name_defines_it(model_path: Path) -> None:
     from hushcode.engine.ranking import defines
 
-    lines = []
-    async with lsp.Session({"HUSHCODE_MODEL": str(model_path)}) as client:
-        await lsp.wait_for_state(client, {"ready"})
-        for i, (text, _) in enumerate(UNDEFINED_BELOW):
-            uri = f"file:///tmp/hushcode-e2e/undefined{i}.py"
-            lsp.open_document(client, uri, text)
-            result = await lsp.inline(client, uri, text.split("\n").index("    "), 4)
-            assert result is not None
-            lines.append(str(result.items[0].insert_text).split("\n")[0].strip() if result.items else "")
+    lines = await _first_lines(model_path, {}, [text for text, _ in UNDEFINED_BELOW])
     defined = [name for (_, name), line in zip(UNDEFINED_BELOW, lines, strict=True) if defines(line, name)]
     assert len(defined) >= 4, lines

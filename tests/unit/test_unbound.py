@@ -65,3 +65,11 @@ def test_a_cursor_below_the_functions_last_line_has_no_code_of_it_below() -> Non
 def test_code_nested_too_deep_to_walk_finds_nothing_and_raises_nothing() -> None:
     deep = "(" * 3000 + "x" + ")" * 3000
     assert names(f"def f():\n    |\n    return {deep} + undefined_name\n") == []
+
+
+def test_one_document_is_parsed_once_for_the_requests_several_readings() -> None:
+    from hushcode.syntax.languages import parse
+
+    text = "def f(x):\n    \n    return y\n"
+    assert parse(PY, text) is parse(PY, "".join([text[:10], text[10:]]))  # equal text, another string
+    assert parse(PY, text) is not parse(PY, text + "\n")

@@ -142,61 +142,64 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
     line_limits = replace(limits, max_tokens=min(LINE_TOKENS, limits.max_tokens), stop_at_newline=True,
                           stop_texts=(), stop_indent=None, stop_unmatched_close=False, line_budget_s=None)
 
-    def stopped(generated: int) -> Ranking:
+    generated = 0
+
+    def stopped() -> Ranking:
         return Ranking([greedy.text], 0, generated, "cancelled" if decoder.stopped() else "deadline")
 
+    def written(first: int | None = None) -> str | None:
+        """A line generated from the current state; None when cancelled or out of time."""
+        nonlocal generated
+        out = decoder.generate(line_limits, lambda piece: None, first=first)
+        generated += out.generated
+        return None if out.reason in ("cancelled", "deadline") else out.text
+
     # the left-to-right line: after the prefix alone (the start of the prompt, still in the cache)
-    if not decoder.resume_at(spec.context):
-        return stopped(0)
-    out = decoder.generate(line_limits, lambda piece: None)
-    generated = out.generated
-    if out.reason in ("cancelled", "deadline"):
-        return stopped(generated)
-    left_to_right = normal(out.text)
+    if not decoder.resume_at(spec.context) or (text := written()) is None:
+        return stopped()
+    left_to_right = normal(text)
     agree = not left_to_right.strip() or left_to_right == line
     lines: list[tuple[str, str]] = [(greedy.text, line)] + ([] if agree else [(left_to_right, left_to_right)])
+
+    def undefined(names: tuple[str, ...]) -> list[str]:
+        """The names no line so far defines (none where the cursor is not after the editor's
+        indentation: a line must start where the cursor is)."""
+        return [] if spec.lead is None else [n for n in names if not any(defines(known, n) for _, known in lines)]
+
     # a name the code below reads and nothing defines: a line that defines it, unless one does
-    # (after the editor's indentation only: the line starts where the cursor is)
-    lead = spec.lead or ""
-    imports = [f"{lead}import {module}" for module in spec.imports if spec.lead is not None
-               and not any(defines(known, module) for _, known in lines)]
-    define = [name for name in spec.define if spec.lead is not None
-              and not any(defines(known, name) for _, known in lines)]
+    imports, define = undefined(spec.imports), undefined(spec.define)
     if agree and not imports and not define:
         return Ranking([greedy.text], 0, generated)  # both readings agree
-    lines += [(text, text) for text in imports]
+    lead = spec.lead or ""
+    lines += [(text, text) for text in (f"{lead}import {module}" for module in imports)]
     for name in define:  # written left to right from the name on (the prefix is still in the cache)
-        if not decoder.resume_at(spec.context) or not decoder.extend(tokenize(lead + name)):
-            return stopped(generated)
-        out = decoder.generate(line_limits, lambda piece: None)
-        generated += out.generated
-        if out.reason in ("cancelled", "deadline"):
-            return stopped(generated)
-        candidate = normal(lead + name + out.text)
+        if not decoder.resume_at(spec.context) or not decoder.extend(tokenize(lead + name)) \
+                or (text := written()) is None:
+            return stopped()
+        candidate = normal(lead + name + text)
         if defines(candidate, name) and all(candidate != known for _, known in lines):
             lines.append((candidate, candidate))
     others = [token for token, _ in firsts if token != greedy.first_token][: spec.candidates - 1]
     if others and not agree:  # the FIM prompt's next choices: its tail again, then a line from each first token
         if decoder.evaluate_prompt(prompt, limits.deadline).interrupted:
-            return stopped(generated)
+            return stopped()
         for token in others:
             decoder.llm.n_tokens = len(prompt)  # back to the end of the prompt
-            out = decoder.generate(line_limits, lambda piece: None, first=token)
-            generated += out.generated
-            if out.reason in ("cancelled", "deadline"):
-                return stopped(generated)
-            candidate = normal(out.text)
+            if (text := written(token)) is None:
+                return stopped()
+            candidate = normal(text)
             if candidate.strip() and all(candidate != known for _, known in lines):
                 lines.append((candidate, candidate))
     # a comment that says what the code below does makes that code likely without being the line
     # the hole lacks: where there are lines of code to choose from, comments are not compared
     # a block header alone before a statement of its own block has no body: the file would not
     # compile, and its score measured the code below as if it were that body
-    # (a greedy block the first-suggestion budget ended after its first line has a body to come:
-    # the model was writing it, only the time ran out)
-    cut_by_budget = greedy.reason == "budget"
+    # Only the greedy output (lines[0]) can bring a body: every other candidate is one line. A
+    # greedy block the first-suggestion budget ended after its first line has a body to come too:
+    # the model was writing it, only the time ran out.
+    bodied = has_body(greedy.text) or greedy.reason == "budget"
     code = [(text, candidate) for k, (text, candidate) in enumerate(lines) if not is_comment(candidate, spec.comment)
-            and not (is_header(candidate, spec.header) and not has_body(text) and not (k == 0 and cut_by_budget))]
+            and not (is_header(candidate, spec.header) and not (k == 0 and bodied))]
     # the lines left out still follow, last: what the cleanup falls back on if it rejects the rest
     left_out = [text for text, _ in lines if all(text != kept for kept, _ in code)]
     if not code:
@@ -207,7 +210,7 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
     scored: list[Scored] = []
     for text, candidate in code:
         if time.monotonic() > limits.deadline:
-            return stopped(generated)
+            return stopped()
         ids = [*tokenize(candidate + spec.below), *end][:SCORED_TOKENS]  # one text: the tokens a file would have
         best = max((c.score for c in scored), default=float("-inf"))
         logprobs = decoder.score(spec.context, ids, floor=best)

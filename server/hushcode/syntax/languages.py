@@ -81,8 +81,15 @@ def grammar(name: str) -> ts.Language:
 
 
 def parse(info: LanguageInfo, text: str) -> ts.Tree:
-    """Parse `text` (a new parser each time: parsers are cheap and not shared between threads)."""
-    return ts.Parser(grammar(info.name)).parse(text.encode("utf-8"))
+    """Parse `text` (a new parser each time: parsers are cheap and not shared between threads).
+    The last few trees are kept: one request parses the same document to decide, to look for
+    unbound names and to check the cleanup's parse (the tree is read, never edited)."""
+    return _parse(info.name, text)
+
+
+@lru_cache(maxsize=4)
+def _parse(name: str, text: str) -> ts.Tree:
+    return ts.Parser(grammar(name)).parse(text.encode("utf-8"))
 
 
 def error_count(tree: ts.Tree) -> int:

@@ -56,15 +56,14 @@ def _unbound(text: str, cursor: int, info: LanguageInfo) -> list[Unbound]:
     if "*" in module:
         return []
     bound = set(_BUILTINS) | module
-    for function in functions:  # what the functions around the cursor bind before it (closures)
+    for function in functions[:-1]:  # what the functions around the cursor's bind before it (closures)
         bound |= {name for name, binds, node in _events(function, data) if binds and node.start_byte < at}
+    # the cursor is between statements: the walk meets everything before it first
     found: dict[str, Unbound] = {}
     for name, binds, node in _events(functions[-1], data):
-        if node.start_byte < at or name in found:
-            continue
         if binds:
             bound.add(name)
-        elif name not in bound:
+        elif node.start_byte >= at and name not in bound and name not in found:
             found[name] = Unbound(name, _is_module(node, name))
     return list(found.values())
 
@@ -96,8 +95,6 @@ def _module_names(root: ts.Node, data: bytes) -> set[str]:
             if name is not None:
                 names.add(_text(name, data))
             continue
-        if any(n.type == "wildcard_import" for n in _walk(node)):
-            names.add("*")
         for name, binds, _ in _events(node, data):
             if binds:
                 names.add(name)
@@ -211,7 +208,10 @@ def _parameters(node: ts.Node, data: bytes) -> Iterator[tuple[str, bool, ts.Node
 
 
 def _imports(node: ts.Node, data: bytes) -> Iterator[tuple[str, bool, ts.Node]]:
+    """What an import binds; "*" for a star import (it could bind anything)."""
     for child in node.named_children:
+        if child.type == "wildcard_import":
+            yield "*", True, child
         if node.type == "import_from_statement" and child == node.child_by_field_name("module_name"):
             continue
         if child.type == "aliased_import":
