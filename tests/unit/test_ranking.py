@@ -43,6 +43,13 @@ class ScriptedDecoder:
     continuations: dict[str, str] = field(default_factory=dict)  # forced start -> what the model writes on
     forced: list[str] = field(default_factory=list)
 
+    # per forced start: which next tokens the ranking allows (does the name stay whole?)
+    allowed_after: list[dict[str, bool]] = field(default_factory=list)
+
+    def likeliest(self, allowed, among: int = 40) -> int | None:
+        self.allowed_after.append({piece: allowed(piece) for piece in ("_count", "s", "9", " =", "(", ".", ",", "")})
+        return None  # the scripted continuation follows, as if the likeliest token were allowed
+
     def extend(self, tokens: list[int]) -> bool:
         self.forced.append("".join(chr(t) for t in tokens))
         return not self.stopped()
@@ -414,8 +421,37 @@ def test_a_line_defining_a_name_the_code_below_reads_joins_the_comparison() -> N
     spec = replace(SPEC, candidates=1, lead=" ", define=("ret",), imports=("re",))
     ranking = rank(decoder, PROMPT, spec, limits(), greedy(" if base < 2:\n        return ''\n"), [], tokenize)
     assert decoder.forced == [" ret"]  # written left to right from the name on, after the prefix
-    assert ranking.texts[0] == " ret = ''" and ranking.compared == 3
-    assert " import re" in ranking.texts
+    # the next token may not go on with the name (`ret` becoming `retval`)
+    assert decoder.allowed_after == [{"_count": False, "s": False, "9": False, " =": True, "(": True, ".": True,
+                                      ",": True, "": False}]
+    # only the lines that define a name the code below reads are compared; the others follow
+    assert ranking.texts[0] == " ret = ''" and ranking.compared == 2
+    assert ranking.texts[1:] == [" import re", " if base < 2:\n        return ''\n"]
+
+
+def test_a_line_that_leaves_the_name_undefined_loses_to_the_lines_that_define_it_even_with_a_better_score() -> None:
+    # the greedy line scores best, but leaves `ret` (read below) undefined: a NameError below
+    decoder = ScriptedDecoder(lines={8: "ret = None"}, left_to_right=" ret = 0",
+                              ltr={" if base": -1.0, " ret = 0": -5.0, " ret = None": -4.0})
+    spec = replace(SPEC, candidates=2, lead=" ", define=("ret",))
+    ranking = rank(decoder, PROMPT, spec, limits(), greedy(" if base < 2:\n        return ''\n"), [(7, -0.1), (8, -0.2)],
+                   tokenize)
+    assert ranking.texts == [" ret = None", " ret = 0", " if base < 2:\n        return ''\n"]
+    assert ranking.compared == 2 and len(decoder.scored) == 2  # the greedy line is not even scored
+
+
+def test_a_greedy_output_that_starts_with_a_blank_line_is_ranked_by_the_line_it_shows() -> None:
+    # the cleanup drops the blank first line and shows `for i in xs:`; it leaves `ret` undefined
+    decoder = ScriptedDecoder(lines={}, left_to_right=" for i in xs:", continuations={"ret": " = []"},
+                              ltr={" for i": -2.0, " ret = []": -6.0})
+    spec = replace(SPEC, candidates=1, lead=" ", define=("ret",))
+    block = "    \n    for i in xs:\n        ret.append(i)\n"
+    ranking = rank(decoder, PROMPT, spec, limits(), greedy(block), [], tokenize)
+    assert decoder.forced == [" ret"] and ranking.texts == [" ret = []", block]
+    # without a name to define, both readings agree on the line it shows: the block is kept whole
+    decoder = ScriptedDecoder(lines={}, left_to_right=" for i in xs:", ltr={})
+    ranking = rank(decoder, PROMPT, replace(spec, define=()), limits(), greedy(block), [], tokenize)
+    assert ranking.texts == [block] and ranking.compared == 0
 
 
 def test_no_line_defining_a_name_is_added_where_the_cursor_is_not_after_the_indentation() -> None:
@@ -429,7 +465,8 @@ def test_no_line_is_added_for_a_name_a_reading_already_defines() -> None:
     decoder = ScriptedDecoder(lines={}, left_to_right=" ret = []", ltr={" ret = []": -3.0, " if": -5.0})
     spec = replace(SPEC, candidates=1, lead=" ", define=("ret",))
     ranking = rank(decoder, PROMPT, spec, limits(), greedy(" if x:\n        pass\n"), [], tokenize)
-    assert decoder.forced == [] and ranking.texts[0] == " ret = []" and ranking.compared == 2
+    # the only line that defines it is not compared with the greedy one, which leaves `ret` undefined
+    assert decoder.forced == [] and ranking.texts == [" ret = []", " if x:\n        pass\n"] and ranking.compared == 1
     # both readings agree and define it: nothing to compare
     decoder = ScriptedDecoder(lines={}, left_to_right=" ret = 0", ltr={})
     assert rank(decoder, PROMPT, spec, limits(), greedy(" ret = 0\n"), [], tokenize).compared == 0

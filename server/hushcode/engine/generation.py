@@ -149,6 +149,19 @@ class Decoder:
                 break
         return chosen
 
+    def likeliest(self, allowed: Callable[[str], bool], among: int = 40) -> int | None:
+        """The most likely next token, among the `among` likeliest, whose text `allowed` accepts
+        (not a stop token); None when none is."""
+        import numpy as np
+
+        logprobs = self._logprobs()
+        for token in (int(t) for t in np.argsort(-logprobs)[:among]):
+            if token in self.stop_ids or self.is_eog(token):
+                continue
+            if allowed(self.llm.detokenize([token]).decode("utf-8", "replace")):
+                return token
+        return None
+
     def resume_at(self, context: int) -> bool:
         """Go back to the first `context` tokens of the current KV state, with the logits for the
         token after them (the last one is evaluated again): generation then continues the prompt's

@@ -98,7 +98,9 @@ def order(candidates: list[Scored]) -> list[Scored]:
 
 
 def first_line(text: str) -> str:
-    return text.split("\n", 1)[0]
+    """The line a suggestion shows first: the model's own first line, unless that is blank (the
+    cleanup drops blank lines at a blank line's start and shows the code after them)."""
+    return next((line for line in text.split("\n") if line.strip()), "")
 
 
 def is_comment(line: str, comment: str | None) -> bool:
@@ -122,7 +124,7 @@ def defines(line: str, name: str) -> bool:
 
 def has_body(text: str) -> bool:
     """Does the text go on past its first line (a greedy block with the body it opens)?"""
-    return any(line.strip() for line in text.split("\n")[1:])
+    return sum(1 for line in text.split("\n") if line.strip()) > 1
 
 
 def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, greedy: Output,
@@ -173,8 +175,11 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
     lead = spec.lead or ""
     lines += [(text, text) for text in (f"{lead}import {module}" for module in imports)]
     for name in define:  # written left to right from the name on (the prefix is still in the cache)
-        if not decoder.resume_at(spec.context) or not decoder.extend(tokenize(lead + name)) \
-                or (text := written()) is None:
+        if not decoder.resume_at(spec.context) or not decoder.extend(tokenize(lead + name)):
+            return stopped()
+        # the name is whole: the next token does not go on with it (`odd` does not become `odd_count`)
+        after = decoder.likeliest(lambda piece: piece != "" and not piece[0].isalnum() and piece[0] != "_")
+        if (text := written(after)) is None:
             return stopped()
         candidate = normal(lead + name + text)
         if defines(candidate, name) and all(candidate != known for _, known in lines):
@@ -200,6 +205,11 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
     bodied = has_body(greedy.text) or greedy.reason == "budget"
     code = [(text, candidate) for k, (text, candidate) in enumerate(lines) if not is_comment(candidate, spec.comment)
             and not (is_header(candidate, spec.header) and not (k == 0 and bodied))]
+    # where the code below reads a name that nothing before defines, a line that leaves it undefined
+    # leaves a NameError below: only the lines that define one are compared (the others follow)
+    found = () if spec.lead is None else (*spec.define, *spec.imports)
+    if found and any(defines(candidate, n) for _, candidate in code for n in found):
+        code = [(text, candidate) for text, candidate in code if any(defines(candidate, n) for n in found)]
     # the lines left out still follow, last: what the cleanup falls back on if it rejects the rest
     left_out = [text for text, _ in lines if all(text != kept for kept, _ in code)]
     if not code:
