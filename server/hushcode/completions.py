@@ -56,6 +56,8 @@ _COLD_SUFFIX_TOKENS = 32  # the short prompt's suffix (see completion.cold_promp
 _RANK_UNBOUND = 2  # names read below and defined nowhere before, that a blank line's candidates may define
 _RANK_AFTER_LINES = 3  # the lines below a blank line that its candidates are ranked on (engine/ranking.py)
 _RANK_AFTER_CHARS = 300  # ...at most this many of their characters (a minified line is not scored whole)
+_RANK_READ_LINES = 12  # where the code below lacks a definition: down to where it reads it, at most this many
+_RANK_READ_CHARS = 600  # ...and of their characters
 _NON_SPACE = re.compile(r"\S")
 
 
@@ -342,16 +344,20 @@ class CompletionService:
         if candidates < 1 or reason != "empty_line" or alternatives != 1 or engine.kind != "local" or model is None \
                 or fmt not in ("psm", "repo") or model.markers.order != "psm" or model.markers.suffix not in tokens:
             return None
-        # the lines its candidates must lead into, read only here (a blank line, ranking on)
-        lines, ends = lines_below(text, cursor)
-        below = lines[:_RANK_AFTER_CHARS]
+        # what the code below reads and nothing before the cursor defines (syntax/unbound.py)
+        unbound = unbound_below(text, cursor, language)[:_RANK_UNBOUND]
+        # the lines its candidates must lead into, read only here (a blank line, ranking on); where
+        # the code below lacks a definition, down to where it reads the names (their use tells
+        # `total = 0` from `total = []`), within limits
+        row = text.count("\n", 0, cursor) if unbound else 0
+        count = min(max([_RANK_AFTER_LINES, *(u.row - row for u in unbound)]), _RANK_READ_LINES)
+        lines, ends = lines_below(text, cursor, count)
+        below = lines[:_RANK_AFTER_CHARS if count == _RANK_AFTER_LINES else _RANK_READ_CHARS]
         # after the line's indentation, a candidate's own leading whitespace is not shown (the cleanup
         # drops it): the candidates are compared as shown, starting with the space the prompt held back
         indented = line[0] < cursor and text[cursor - 1] in " \t"
         next_code = next((ln for ln in lines.split("\n") if ln.strip()), None)
         same_block = next_code is not None and indent_width(next_code) == indent_width(text[line[0]:cursor])
-        # what the code below reads and nothing before the cursor defines (syntax/unbound.py)
-        unbound = unbound_below(text, cursor, language)[:_RANK_UNBOUND]
         return {"candidates": candidates, "context": tokens.index(model.markers.suffix), "below": below,
                 "ends": ends and len(below) == len(lines), "lead": prompt.held if indented else None,
                 "comment": language.line_comment if language else None,
@@ -475,15 +481,15 @@ class CompletionService:
         )
 
 
-def lines_below(text: str, offset: int) -> tuple[str, bool]:
-    """The lines after the cursor's line that a blank line's candidates are ranked on ("\n" when
-    none): what a candidate must lead into; and whether the document ends after them (only blank
-    lines follow). Read in place, without splitting the rest of the file."""
+def lines_below(text: str, offset: int, count: int = _RANK_AFTER_LINES) -> tuple[str, bool]:
+    """The `count` lines after the cursor's line that a blank line's candidates are ranked on ("\n"
+    when none): what a candidate must lead into; and whether the document ends after them (only
+    blank lines follow). Read in place, without splitting the rest of the file."""
     start = text.find("\n", offset)
     if start == -1:
         return "\n", True
     end = start
-    for _ in range(_RANK_AFTER_LINES):
+    for _ in range(count):
         found = text.find("\n", end + 1)
         end = len(text) if found == -1 else found
         if found == -1:

@@ -20,6 +20,9 @@ from tests.unit.fake_engine import MARKERS, FakeLocalEngine
 class _Llm:
     n_tokens: int = 0
 
+    def detokenize(self, tokens: list[int]) -> bytes:
+        return "".join(chr(t) for t in tokens).encode()
+
 
 @dataclass
 class ScriptedDecoder:
@@ -46,19 +49,33 @@ class ScriptedDecoder:
     # per forced start: which next tokens the ranking allows (does the name stay whole?)
     allowed_after: list[dict[str, bool]] = field(default_factory=list)
 
+    # forced start -> the values the model would write after its ` =` (likeliest first)
+    values: dict[str, list[str]] = field(default_factory=dict)
+
     def likeliest(self, allowed, among: int = 40) -> int | None:
         self.allowed_after.append({piece: allowed(piece) for piece in ("_count", "s", "9", " =", "(", ".", ",", "")})
-        return None  # the scripted continuation follows, as if the likeliest token were allowed
+        # an assignment's ` =` where values are scripted; otherwise the scripted continuation
+        # follows, as if its first token were the allowed one
+        return ord("=") if self.forced[-1].strip() in self.values else None
+
+    def first_choices(self, n: int) -> list[tuple[int, float]]:
+        return [(1000 + k, -1.0) for k in range(len(self.values[self.forced[-1].strip()]))][:n]
 
     def extend(self, tokens: list[int]) -> bool:
+        if tokens == [ord("=")]:
+            return not self.stopped()  # the assignment's `=` after a forced start
         self.forced.append("".join(chr(t) for t in tokens))
         return not self.stopped()
 
     def generate(self, limits: Limits, on_piece, first=None):
         assert limits.stop_at_newline
         self.rewinds.append(self.llm.n_tokens)
+        if first is not None and first >= 1000:  # a value after a forced start's `=`
+            text = " " + self.values[self.forced[-1].strip()][first - 1000]
+            self.continued.append(self.forced[-1] + "=" + text)
+            return Output(text=text + "\n", generated=2, reason="newline", first_token=first)
         if first is None and len(self.forced) > len(self.continued):  # after a forced start
-            start = self.forced[len(self.continued)]
+            start = self.forced[-1]
             self.continued.append(start)
             return Output(text=self.continuations[start.strip()] + "\n", generated=2, reason="newline")
         if first is None:  # resumed after the prefix part: the left-to-right line
@@ -414,6 +431,22 @@ async def test_the_service_names_what_the_code_below_reads_and_nothing_defines()
     assert (specs[1]["define"], specs[1]["imports"]) == ([], [])
 
 
+async def test_where_the_code_below_lacks_a_definition_its_candidates_are_ranked_down_to_where_it_is_read() -> None:
+    engine = RecordingEngine()
+    loop = "".join(f"        a{k} = x * {k}\n" for k in range(6))
+    text = f"def f(xs):\n    \n    for x in xs:\n{loop}        total += x\n    return total\n"
+    await _service(engine).suggest(DocumentSnapshot(uri="file:///w/f.py", version=1, language_id="python",
+                                                    text=text), 1, 4, "utf-32", "r")
+    far = "".join(f"    b{k} = {k}\n" for k in range(20))  # read 21 lines below: the lines stop at 12
+    text = f"def g(xs):\n    \n{far}    return total\n"
+    await _service(engine).suggest(DocumentSnapshot(uri="file:///w/g.py", version=1, language_id="python",
+                                                    text=text), 1, 4, "utf-32", "r2")
+    spec, capped = (r.rank for r in engine.requests)
+    assert spec is not None and spec["define"] == ["total"]
+    assert spec["below"] == "\n    for x in xs:\n" + loop + "        total += x"  # 8 lines, not 3
+    assert capped is not None and capped["below"].count("\n") == 12 and "total" not in capped["below"]
+
+
 def test_a_line_defining_a_name_the_code_below_reads_joins_the_comparison() -> None:
     # both readings agree on `if base < 2:`, and neither defines `ret`, which the code below reads
     decoder = ScriptedDecoder(lines={}, left_to_right=" if base < 2:", continuations={"ret": " = ''"},
@@ -454,6 +487,26 @@ def test_a_greedy_output_that_starts_with_a_blank_line_is_ranked_by_the_line_it_
     assert ranking.texts == [block] and ranking.compared == 0
 
 
+def test_an_assignment_to_the_name_is_written_with_its_likeliest_values_and_the_code_below_chooses() -> None:
+    decoder = ScriptedDecoder(lines={}, left_to_right=" if x:", values={"ret": ["[]", "0", "ret + 1"]},
+                              ltr={" if": -1.0, " ret= []": -5.0, " ret= 0": -4.0, " ret= None": -6.0})
+    spec = replace(SPEC, candidates=1, lead=" ", define=("ret",))
+    ranking = rank(decoder, PROMPT, spec, limits(), greedy(" if x:\n        pass\n"), [], tokenize)
+    assert decoder.continued == [" ret= []", " ret= 0", " ret= ret + 1"]  # each value from just after the `=`
+    # `ret = ret + 1` reads `ret` before binding it: not a definition; the greedy `if` leaves it undefined
+    assert ranking.texts == [" ret= 0", " ret= []", " if x:\n        pass\n"] and ranking.compared == 2
+
+
+def test_where_several_names_are_undefined_the_line_that_defines_them_all_wins() -> None:
+    # each reading defines one of the two names the code below reads; one line may define both
+    decoder = ScriptedDecoder(lines={}, left_to_right=" hi = 1", continuations={"lo, hi": " = 0, 1"},
+                              ltr={" lo = 0": -1.0, " hi = 1": -2.0, " lo, hi": -9.0})
+    spec = replace(SPEC, candidates=1, lead=" ", define=("lo", "hi"))
+    ranking = rank(decoder, PROMPT, spec, limits(), greedy(" lo = 0\n"), [], tokenize)
+    assert decoder.forced == [" lo, hi"]
+    assert ranking.texts == [" lo, hi = 0, 1", " lo = 0\n", " hi = 1"] and ranking.compared == 1
+
+
 def test_no_line_defining_a_name_is_added_where_the_cursor_is_not_after_the_indentation() -> None:
     decoder = ScriptedDecoder(lines={}, left_to_right="    if x:", continuations={"ret": " = ''"}, ltr={})
     spec = replace(SPEC, candidates=1, lead=None, define=("ret",), imports=("re",))
@@ -487,6 +540,8 @@ def test_a_written_line_that_does_not_define_the_name_is_not_compared() -> None:
     ("for i, ret in pairs:", "ret", True), ("import re", "re", True), ("from os import sep", "sep", True),
     ("with open(p) as fh:", "fh", True), ("ret += 1", "ret", False), ("ret == 1", "ret", False),
     ("return ret", "ret", False), ("retval = 1", "ret", False), ("x[ret] = 1", "ret", False),
+    ("ret = str(x) + ret", "ret", False), ("ret = max(ret, 1)", "ret", False), ("ret = ret_list[:]", "ret", True),
+    ("ret = self.ret", "ret", True),
 ])
 def test_which_lines_define_a_name(line: str, name: str, expected: bool) -> None:
     assert defines(line, name) is expected

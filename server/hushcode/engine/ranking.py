@@ -49,6 +49,7 @@ from dataclasses import dataclass, replace
 from hushcode.engine.generation import Decoder, Limits, Output
 
 LINE_TOKENS = 32  # a candidate line's longest generation
+_VALUES = 3  # the values written for a name the code below lacks (`= []`, `= 0`, `= None`)
 SCORED_TOKENS = 160  # a candidate and the lines below, at most
 
 
@@ -119,7 +120,10 @@ def defines(line: str, name: str) -> bool:
     assignment = rf"(?:[\w\s,*()\[\]]*,\s*)?[(\[]?\s*\*?{word}[\s,)\]]*(?:,[^=]*)?(?::[^=]+)?=(?!=)"
     statement = rf"(?:async\s+)?(?:for\s+[^=]*?{word}.*?\s+in\b|with\s.*\bas\s+{word}|def\s+{word}|class\s+{word})"
     imported = rf"(?:import\s|from\s+\S+\s+import\s).*{word}"
-    return any(re.match(pattern, code) for pattern in (assignment, statement, imported))
+    if (match := re.match(assignment, code)) is not None:
+        # `ret = str(x) + ret` reads `ret` before binding it: the NameError is still there
+        return re.search(rf"(?<![.\w]){re.escape(name)}\b", code[match.end():]) is None
+    return any(re.match(pattern, code) for pattern in (statement, imported))
 
 
 def has_body(text: str) -> bool:
@@ -174,16 +178,32 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
         return Ranking([greedy.text], 0, generated)  # both readings agree
     lead = spec.lead or ""
     lines += [(text, text) for text in (f"{lead}import {module}" for module in imports)]
-    for name in define:  # written left to right from the name on (the prefix is still in the cache)
-        if not decoder.resume_at(spec.context) or not decoder.extend(tokenize(lead + name)):
+    # several names the code below reads, where no line defines them all: one line may (`lo, hi = 0, 1`)
+    together = [", ".join(spec.define)] if spec.lead is not None and len(spec.define) > 1 and not any(
+        all(defines(known, n) for n in spec.define) for _, known in lines) else []
+    for start in [*define, *together]:  # written left to right from the names on (the prefix is still cached)
+        if not decoder.resume_at(spec.context) or not decoder.extend(tokenize(lead + start)):
             return stopped()
         # the name is whole: the next token does not go on with it (`odd` does not become `odd_count`)
         after = decoder.likeliest(lambda piece: piece != "" and not piece[0].isalnum() and piece[0] != "_")
-        if (text := written(after)) is None:
+        joined = "" if after is None else decoder.llm.detokenize([after]).decode("utf-8", "replace")
+        if after is None or joined.strip() != "=" or not decoder.extend([after]):
+            texts = [written(after)]
+        else:  # an assignment: its likeliest values, each written on (`= []`, `= 0`, `= None`)
+            mark = decoder.llm.n_tokens
+            texts = []
+            for value, _ in decoder.first_choices(_VALUES):
+                decoder.llm.n_tokens = mark  # back to just after the `=`
+                if (text := written(value)) is None:
+                    return stopped()
+                texts.append(joined + text)
+        if texts == [None]:
             return stopped()
-        candidate = normal(lead + name + text)
-        if defines(candidate, name) and all(candidate != known for _, known in lines):
-            lines.append((candidate, candidate))
+        names = spec.define if start in together else (start,)
+        for text in texts:
+            candidate = normal(lead + start + text)
+            if all(defines(candidate, n) for n in names) and all(candidate != known for _, known in lines):
+                lines.append((candidate, candidate))
     others = [token for token, _ in firsts if token != greedy.first_token][: spec.candidates - 1]
     if others and not agree:  # the FIM prompt's next choices: its tail again, then a line from each first token
         if decoder.evaluate_prompt(prompt, limits.deadline).interrupted:
@@ -205,11 +225,13 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
     bodied = has_body(greedy.text) or greedy.reason == "budget"
     code = [(text, candidate) for k, (text, candidate) in enumerate(lines) if not is_comment(candidate, spec.comment)
             and not (is_header(candidate, spec.header) and not (k == 0 and bodied))]
-    # where the code below reads a name that nothing before defines, a line that leaves it undefined
-    # leaves a NameError below: only the lines that define one are compared (the others follow)
+    # where the code below reads names that nothing before defines, a line that leaves one undefined
+    # leaves a NameError below: only the lines that define the most of them are compared (the
+    # others follow)
     found = () if spec.lead is None else (*spec.define, *spec.imports)
-    if found and any(defines(candidate, n) for _, candidate in code for n in found):
-        code = [(text, candidate) for text, candidate in code if any(defines(candidate, n) for n in found)]
+    most = max((sum(defines(candidate, n) for n in found) for _, candidate in code), default=0)
+    if most:
+        code = [(text, candidate) for text, candidate in code if sum(defines(candidate, n) for n in found) == most]
     # the lines left out still follow, last: what the cleanup falls back on if it rejects the rest
     left_out = [text for text, _ in lines if all(text != kept for kept, _ in code)]
     if not code:

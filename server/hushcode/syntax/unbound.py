@@ -30,6 +30,7 @@ _BUILTINS = frozenset(dir(builtins)) | {"__name__", "__file__", "__doc__", "__cl
 class Unbound:
     name: str
     module: bool  # read as `name.attribute` and a standard-library module: `import name` defines it
+    row: int = 0  # the line (0-based) where the code below first reads it
 
 
 def unbound_below(text: str, cursor: int, info: LanguageInfo | None) -> list[Unbound]:
@@ -64,7 +65,7 @@ def _unbound(text: str, cursor: int, info: LanguageInfo) -> list[Unbound]:
         if binds:
             bound.add(name)
         elif node.start_byte >= at and name not in bound and name not in found:
-            found[name] = Unbound(name, _is_module(node, name))
+            found[name] = Unbound(name, _is_module(node, name), node.start_point.row)
     return list(found.values())
 
 
