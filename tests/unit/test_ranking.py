@@ -58,7 +58,8 @@ class ScriptedDecoder:
         # follows, as if its first token were the allowed one
         return ord("=") if self.forced[-1].strip() in self.values else None
 
-    def first_choices(self, n: int) -> list[tuple[int, float]]:
+    def first_choices(self, n: int, spaces: bool = False) -> list[tuple[int, float]]:
+        assert spaces  # a value may start with a space alone
         return [(1000 + k, -1.0) for k in range(len(self.values[self.forced[-1].strip()]))][:n]
 
     def extend(self, tokens: list[int]) -> bool:

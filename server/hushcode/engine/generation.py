@@ -126,11 +126,12 @@ class Decoder:
         """The n most likely next tokens after the prompt that start *different* suggestions."""
         return [token for token, _ in self.first_choices(n)]
 
-    def first_choices(self, n: int) -> list[tuple[int, float]]:
+    def first_choices(self, n: int, spaces: bool = False) -> list[tuple[int, float]]:
         """The n most likely next tokens after the prompt that start *different* suggestions (for
         alternatives), with their log-probabilities: stop tokens, bare indentation, and spellings
         that differ only in leading whitespace are skipped, so three alternatives are three
-        different ideas."""
+        different ideas. `spaces`: a space alone is a choice too (in mid-line, Qwen writes ` 1`
+        as a space, then the digit)."""
         import numpy as np
 
         logprobs = self._logprobs()
@@ -140,7 +141,8 @@ class Decoder:
             if token in self.stop_ids or self.is_eog(token):
                 continue
             piece = self.llm.detokenize([token]).decode("utf-8", "replace")
-            key = "\n" if "\n" in piece and not piece.strip() else piece.strip()
+            key = "\n" if "\n" in piece and not piece.strip() else piece if spaces and piece.strip(" ") == "" \
+                else piece.strip()
             if not key or key in seen:
                 continue
             seen.add(key)

@@ -192,9 +192,14 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
         else:  # an assignment: its likeliest values, each written on (`= []`, `= 0`, `= None`)
             mark = decoder.llm.n_tokens
             texts = []
-            for value, _ in decoder.first_choices(_VALUES):
+            for value, _ in decoder.first_choices(_VALUES, spaces=True):
                 decoder.llm.n_tokens = mark  # back to just after the `=`
-                if (text := written(value)) is None:
+                space = decoder.llm.detokenize([value]).decode("utf-8", "replace")
+                if space.strip(" ") == "":  # a space alone (then ` 1` is a space and a digit): written on
+                    if not decoder.extend([value]) or (text := written()) is None:
+                        return stopped()
+                    text = space + text
+                elif (text := written(value)) is None:
                     return stopped()
                 texts.append(joined + text)
         if texts == [None]:
