@@ -41,6 +41,7 @@ from hushcode.prompt.window import Window, cut_window
 from hushcode.suggestion_cache import CachedText, SuggestionCache
 from hushcode.syntax.decide import Scope, decide, indent_width
 from hushcode.syntax.languages import LanguageInfo, detect_language
+from hushcode.syntax.result import lacks_result
 from hushcode.syntax.unbound import unbound_below
 from hushcode.typing_rhythm import TypingRhythm
 
@@ -362,7 +363,8 @@ class CompletionService:
                 "ends": ends and len(below) == len(lines), "lead": prompt.held if indented else None,
                 "comment": language.line_comment if language else None,
                 "header": language.header_end if language and same_block else None,
-                "define": [u.name for u in unbound if not u.module], "imports": [u.name for u in unbound if u.module]}
+                "define": [u.name for u in unbound if not u.module], "imports": [u.name for u in unbound if u.module],
+                "result": lacks_result(text, cursor, language)}
 
     def _cold(self, engine: CompletionEngine, uri: str, tokens: list[int]) -> bool:
         """Would this prompt evaluate more than `completion.cold_prompt_tokens` new tokens? Only

@@ -430,6 +430,16 @@ async def test_the_service_names_what_the_code_below_reads_and_nothing_defines()
     assert specs[0] is not None and specs[1] is not None
     assert (specs[0]["define"], specs[0]["imports"]) == (["ret"], ["re"])
     assert (specs[1]["define"], specs[1]["imports"]) == ([], [])
+    assert specs[0]["result"] is False and specs[1]["result"] is False  # code of the function below
+
+
+async def test_the_service_says_where_the_function_lacks_its_result() -> None:
+    engine = RecordingEngine()
+    text = "def mean(xs):\n    n = len(xs)\n    \n\n\ndef other():\n    return 1\n"
+    await _service(engine).suggest(DocumentSnapshot(uri="file:///w/m.py", version=1, language_id="python",
+                                                    text=text), 2, 4, "utf-32", "r")
+    spec = engine.requests[0].rank
+    assert spec is not None and spec["result"] is True
 
 
 async def test_where_the_code_below_lacks_a_definition_its_candidates_are_ranked_down_to_where_it_is_read() -> None:
@@ -506,6 +516,30 @@ def test_where_several_names_are_undefined_the_line_that_defines_them_all_wins()
     ranking = rank(decoder, PROMPT, spec, limits(), greedy(" lo = 0\n"), [], tokenize)
     assert decoder.forced == [" lo, hi"]
     assert ranking.texts == [" lo, hi = 0, 1", " lo = 0\n", " hi = 1"] and ranking.compared == 1
+
+
+def test_at_the_end_of_a_function_without_its_result_a_return_line_joins_the_comparison() -> None:
+    # both readings start another step; the function returns nothing yet
+    decoder = ScriptedDecoder(lines={}, left_to_right=" count = 0", continuations={"return": " total / n"},
+                              ltr={" count": -9.0, " return total": -3.0})
+    spec = replace(SPEC, candidates=1, lead=" ", result=True, below="\n", end_of_text=0)
+    ranking = rank(decoder, PROMPT, spec, limits(), greedy(" count = 0\n"), [], tokenize)
+    assert decoder.forced == [" return"] and ranking.texts == [" return total / n", " count = 0\n"]
+    assert ranking.compared == 2  # compared, not preferred: the score decides
+    decoder = ScriptedDecoder(lines={}, left_to_right=" count = 0", continuations={"return": " total / n"},
+                              ltr={" count": -2.0, " return total": -3.0})
+    assert rank(decoder, PROMPT, spec, limits(), greedy(" count = 0\n"), [], tokenize).texts[0] == " count = 0\n"
+    # a reading that returns a value already: nothing added; a bare `return` is not a result
+    decoder = ScriptedDecoder(lines={}, left_to_right=" return total", ltr={" count": -2.0, " return": -3.0})
+    assert rank(decoder, PROMPT, spec, limits(), greedy(" count = 0\n"), [], tokenize).compared == 2
+    assert decoder.forced == []
+    decoder = ScriptedDecoder(lines={}, left_to_right=" return", continuations={"return": ""},
+                              ltr={" count": -2.0, " return": -3.0})
+    ranking = rank(decoder, PROMPT, spec, limits(), greedy(" count = 0\n"), [], tokenize)
+    assert decoder.forced == [" return"] and " return" in ranking.texts and ranking.compared == 2
+    # not after the editor's indentation: nothing is added
+    decoder = ScriptedDecoder(lines={}, left_to_right="    count = 0", ltr={})
+    assert rank(decoder, PROMPT, replace(spec, lead=None), limits(), greedy("    count = 0\n"), [], tokenize).compared == 0
 
 
 def test_no_line_defining_a_name_is_added_where_the_cursor_is_not_after_the_indentation() -> None:

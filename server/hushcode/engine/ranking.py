@@ -77,6 +77,9 @@ class RankSpec:
     define: tuple[str, ...] = ()
     # modules the code below reads (`re.split`) that nothing imports: `import re` is compared
     imports: tuple[str, ...] = ()
+    # the cursor is at the end of a function that returns no value yet (syntax/result.py): where no
+    # candidate returns one, a `return` line is written left to right and compared
+    result: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,16 @@ def defines(line: str, name: str) -> bool:
         # `ret = str(x) + ret` reads `ret` before binding it: the NameError is still there
         return re.search(rf"(?<![.\w]){re.escape(name)}\b", code[match.end():]) is None
     return any(re.match(pattern, code) for pattern in (statement, imported))
+
+
+def returns(line: str) -> bool:
+    """Does this line return a value (not a bare `return`)?"""
+    return re.match(r"return\b\s*[^\s;#]", line.strip()) is not None
+
+
+def whole(piece: str) -> bool:
+    """Does a token after a word leave that word whole (`odd` then ` =`, not `odd` then `_count`)?"""
+    return piece != "" and not piece[0].isalnum() and piece[0] != "_"
 
 
 def has_body(text: str) -> bool:
@@ -174,18 +187,27 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
 
     # a name the code below reads and nothing defines: a line that defines it, unless one does
     imports, define = undefined(spec.imports), undefined(spec.define)
-    if agree and not imports and not define:
+    # the function's result, where it lacks one and no line gives it
+    result = spec.lead is not None and spec.result and not any(returns(known) for _, known in lines)
+    if agree and not imports and not define and not result:
         return Ranking([greedy.text], 0, generated)  # both readings agree
     lead = spec.lead or ""
     lines += [(text, text) for text in (f"{lead}import {module}" for module in imports)]
     # several names the code below reads, where no line defines them all: one line may (`lo, hi = 0, 1`)
+    if result:  # `return` written left to right, like a name (below)
+        if not decoder.resume_at(spec.context) or not decoder.extend(tokenize(lead + "return")):
+            return stopped()
+        if (text := written(decoder.likeliest(whole))) is None:
+            return stopped()
+        if returns(candidate := normal(lead + "return" + text)) and all(candidate != known for _, known in lines):
+            lines.append((candidate, candidate))
     together = [", ".join(spec.define)] if spec.lead is not None and len(spec.define) > 1 and not any(
         all(defines(known, n) for n in spec.define) for _, known in lines) else []
     for start in [*define, *together]:  # written left to right from the names on (the prefix is still cached)
         if not decoder.resume_at(spec.context) or not decoder.extend(tokenize(lead + start)):
             return stopped()
         # the name is whole: the next token does not go on with it (`odd` does not become `odd_count`)
-        after = decoder.likeliest(lambda piece: piece != "" and not piece[0].isalnum() and piece[0] != "_")
+        after = decoder.likeliest(whole)
         joined = "" if after is None else decoder.llm.detokenize([after]).decode("utf-8", "replace")
         if after is None or joined.strip() != "=" or not decoder.extend([after]):
             texts = [written(after)]

@@ -252,7 +252,8 @@ class Engine:
                             comment=str(asked["comment"]) if asked.get("comment") else None,
                             header=str(asked["header"]) if asked.get("header") else None,
                             define=tuple(str(name) for name in asked.get("define") or ()),
-                            imports=tuple(str(name) for name in asked.get("imports") or ())) if asked and n == 1 else None
+                            imports=tuple(str(name) for name in asked.get("imports") or ()),
+                            result=bool(asked.get("result"))) if asked and n == 1 else None
             # a blank line's other candidates start from the prompt's next most likely first tokens,
             # read now, while the logits at the end of the prompt are still there (only when more
             # than the two readings are compared)
