@@ -363,6 +363,8 @@ class CompletionService:
                 "ends": ends and len(below) == len(lines), "lead": prompt.held if indented else None,
                 "comment": language.line_comment if language else None,
                 "header": language.header_end if language and same_block else None,
+                # a line that jumps away (`return`, `break`) would leave the code below unreachable
+                "jumps": sorted({kind.split("_")[0] for kind in language.jumps}) if language and same_block else [],
                 "define": [u.name for u in unbound if not u.module], "imports": [u.name for u in unbound if u.module],
                 "result": lacks_result(text, cursor, language)}
 

@@ -542,6 +542,36 @@ def test_at_the_end_of_a_function_without_its_result_a_return_line_joins_the_com
     assert rank(decoder, PROMPT, replace(spec, lead=None), limits(), greedy("    count = 0\n"), [], tokenize).compared == 0
 
 
+def test_where_the_readings_give_no_line_of_code_one_from_the_fim_prompts_next_first_tokens_is_shown() -> None:
+    # token ids are characters here: `#` starts the comment, `l` the line of code
+    decoder = ScriptedDecoder(lines={ord("#"): "# Your code here", ord("l"): "lst = sorted(set(lst))"},
+                              left_to_right=" # Your code here", ltr={})
+    spec = replace(SPEC, candidates=1, lead=" ", comment="#")
+    firsts = [(ord("#"), -0.1), (ord("l"), -2.5)]
+    ranking = rank(decoder, PROMPT, spec, limits(), greedy(" # Your code here\n", first=ord("#")), firsts, tokenize)
+    assert ranking.texts == [" lst = sorted(set(lst))", " # Your code here\n"] and ranking.compared == 1
+    assert decoder.evaluated == [50]  # the FIM prompt's tail again, then its next first token
+    # a comment and a bare header (no body before the code of its own block): no line of code either
+    decoder = ScriptedDecoder(lines={ord("#"): "# Your code here", ord("l"): "lst = sorted(set(lst))"},
+                              left_to_right=" if not lst:", ltr={})
+    ranking = rank(decoder, PROMPT, replace(spec, header=":"), limits(),
+                   greedy(" # Your code here\n", first=ord("#")), firsts, tokenize)
+    assert ranking.texts[0] == " lst = sorted(set(lst))" and ranking.compared == 1
+    # a line that jumps away before the code of its own block is no line of code to show: the next is tried
+    decoder = ScriptedDecoder(lines={ord("#"): "# Your code here", ord("r"): "return lst[1]",
+                                     ord("l"): "lst = sorted(set(lst))"}, left_to_right=" # Your code here", ltr={})
+    ranking = rank(decoder, PROMPT, replace(spec, jumps=("return", "break")), limits(),
+                   greedy(" # Your code here\n", first=ord("#")), [(ord("#"), -0.1), (ord("r"), -1.0), *firsts[1:]],
+                   tokenize)
+    assert ranking.texts[0] == " lst = sorted(set(lst))" and ranking.compared == 1
+    assert " return lst[1]" in ranking.texts[1:]
+    # no first token that starts code: the comment stays
+    decoder = ScriptedDecoder(lines={}, left_to_right=" # Your code here", ltr={})
+    ranking = rank(decoder, PROMPT, spec, limits(), greedy(" # Your code here\n", first=ord("#")), firsts[:1],
+                   tokenize)
+    assert ranking.texts == [" # Your code here\n"] and decoder.evaluated == []
+
+
 def test_no_line_defining_a_name_is_added_where_the_cursor_is_not_after_the_indentation() -> None:
     decoder = ScriptedDecoder(lines={}, left_to_right="    if x:", continuations={"ret": " = ''"}, ltr={})
     spec = replace(SPEC, candidates=1, lead=None, define=("ret",), imports=("re",))

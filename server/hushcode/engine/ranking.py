@@ -50,6 +50,7 @@ from hushcode.engine.generation import Decoder, Limits, Output
 
 LINE_TOKENS = 32  # a candidate line's longest generation
 _VALUES = 3  # the values written for a name the code below lacks (`= []`, `= 0`, `= None`)
+RANK_FIRSTS = 4  # the FIM prompt's likeliest first tokens read for a blank line (a line of code among them)
 SCORED_TOKENS = 160  # a candidate and the lines below, at most
 
 
@@ -80,6 +81,10 @@ class RankSpec:
     # the cursor is at the end of a function that returns no value yet (syntax/result.py): where no
     # candidate returns one, a `return` line is written left to right and compared
     result: bool = False
+    # where the code below is a statement of the cursor's block: the words that start a jump away
+    # (`return`, `raise`, `break`, `continue`, `throw`). A line starting with one would leave that
+    # code unreachable (the cleanup rejects it, postprocess/reachability.py): it is not compared
+    jumps: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -189,7 +194,25 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
     imports, define = undefined(spec.imports), undefined(spec.define)
     # the function's result, where it lacks one and no line gives it
     result = spec.lead is not None and spec.result and not any(returns(known) for _, known in lines)
-    if agree and not imports and not define and not result:
+    # a comment that says what the code below does makes that code likely without being the line
+    # the hole lacks: where there are lines of code to choose from, comments are not compared
+    # a block header alone before a statement of its own block has no body: the file would not
+    # compile, and its score measured the code below as if it were that body
+    # Only the greedy output (lines[0]) can bring a body: every other candidate is one line. A
+    # greedy block the first-suggestion budget ended after its first line has a body to come too:
+    # the model was writing it, only the time ran out.
+    bodied = has_body(greedy.text) or greedy.reason == "budget"
+
+    def comparable(k: int, candidate: str) -> bool:
+        word = re.match(r"\w+", candidate.strip())
+        return not is_comment(candidate, spec.comment) and not (is_header(candidate, spec.header) and not (
+            k == 0 and bodied)) and not (word is not None and word.group() in spec.jumps)
+
+    def codeless() -> bool:
+        return not any(comparable(k, known) for k, (_, known) in enumerate(lines))
+
+    # nothing but comments and bare headers so far: the FIM prompt's next first tokens give a line of code
+    if agree and not imports and not define and not result and not codeless():
         return Ranking([greedy.text], 0, generated)  # both readings agree
     lead = spec.lead or ""
     lines += [(text, text) for text in (f"{lead}import {module}" for module in imports)]
@@ -232,26 +255,23 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
             if all(defines(candidate, n) for n in names) and all(candidate != known for _, known in lines):
                 lines.append((candidate, candidate))
     others = [token for token, _ in firsts if token != greedy.first_token][: spec.candidates - 1]
-    if others and not agree:  # the FIM prompt's next choices: its tail again, then a line from each first token
+    # where no line of code is left to compare, the FIM prompt's next first tokens (not a comment's)
+    # are tried in turn until one gives a line of code
+    more = [token for token, _ in firsts if token != greedy.first_token and token not in others and not is_comment(
+        decoder.llm.detokenize([token]).decode("utf-8", "replace"), spec.comment)] if codeless() else []
+    if others and not agree or more:  # the FIM prompt's next choices: its tail again, then a line from each
         if decoder.evaluate_prompt(prompt, limits.deadline).interrupted:
             return stopped()
-        for token in others:
+        for k, token in enumerate([*others, *more]):
+            if k >= len(others) and not codeless():
+                break
             decoder.llm.n_tokens = len(prompt)  # back to the end of the prompt
             if (text := written(token)) is None:
                 return stopped()
             candidate = normal(text)
             if candidate.strip() and all(candidate != known for _, known in lines):
                 lines.append((candidate, candidate))
-    # a comment that says what the code below does makes that code likely without being the line
-    # the hole lacks: where there are lines of code to choose from, comments are not compared
-    # a block header alone before a statement of its own block has no body: the file would not
-    # compile, and its score measured the code below as if it were that body
-    # Only the greedy output (lines[0]) can bring a body: every other candidate is one line. A
-    # greedy block the first-suggestion budget ended after its first line has a body to come too:
-    # the model was writing it, only the time ran out.
-    bodied = has_body(greedy.text) or greedy.reason == "budget"
-    code = [(text, candidate) for k, (text, candidate) in enumerate(lines) if not is_comment(candidate, spec.comment)
-            and not (is_header(candidate, spec.header) and not (k == 0 and bodied))]
+    code = [(text, candidate) for k, (text, candidate) in enumerate(lines) if comparable(k, candidate)]
     # where the code below reads names that nothing before defines, a line that leaves one undefined
     # leaves a NameError below: only the lines that define the most of them are compared (the
     # others follow)

@@ -210,7 +210,7 @@ class Engine:
     def _generate(self, msg: Message) -> None:
         faults.before_generate()
         from hushcode.engine.generation import Decoder, Limits
-        from hushcode.engine.ranking import RankSpec, rank
+        from hushcode.engine.ranking import RANK_FIRSTS, RankSpec, rank
 
         request_id = msg["id"]
         tokens: list[int] = list(msg["tokens"])
@@ -253,11 +253,12 @@ class Engine:
                             header=str(asked["header"]) if asked.get("header") else None,
                             define=tuple(str(name) for name in asked.get("define") or ()),
                             imports=tuple(str(name) for name in asked.get("imports") or ()),
-                            result=bool(asked.get("result"))) if asked and n == 1 else None
+                            result=bool(asked.get("result")),
+                            jumps=tuple(str(word) for word in asked.get("jumps") or ())) if asked and n == 1 else None
             # a blank line's other candidates start from the prompt's next most likely first tokens,
             # read now, while the logits at the end of the prompt are still there (only when more
             # than the two readings are compared)
-            ranking_firsts = decoder.first_choices(spec.candidates + 1) if spec and spec.candidates > 1 else []
+            ranking_firsts = decoder.first_choices(max(spec.candidates + 1, RANK_FIRSTS)) if spec else []
             firsts: list[int | None] = list(decoder.first_tokens(n)) if n > 1 else [None]
             for k, first in enumerate(firsts or [None]):
                 if k:
