@@ -13,24 +13,42 @@ readings of the same prompt tell when to doubt the line:
    the KV cache, so it costs only its own tokens.
 
 When both readings give the same line, it is kept (in the HumanEval study, 84% of those lines were
-right), unless the code below lacks a definition that it does not give (below). When they
-differ (the greedy line was right for 24% of those), the FIM prompt's next most likely first
-tokens are continued to a line each as well, and every candidate is scored by the
+right), unless the code around it says it lacks something (below). When they differ (the greedy
+line was right for 24% of those), the FIM prompt's next most likely first tokens are continued to
+a line each as well (`blankLineCandidates` above 1), and every candidate is scored by the
 log-probability of *the candidate followed by the lines below the cursor* (and the end of the text
 when the document ends there), read left to right after the prefix alone: the line that makes the
 existing code below likely is the one that fits the hole, and a line after which the file should
 go on, where it ends, is not. The candidate and the lines below are tokenized as one text, as the
 model would read the file (`")` alone and `")\n` are different tokens). The best one is shown.
-A candidate that is only a comment is not compared with lines of code: a comment that announces
-the code below makes that code likely (the score rewards it) without being the missing line. Nor
-is a bare block header (Python's `if x:`) where the code below belongs to the cursor's block: it
-would have no body.
 
-A third source of candidates is the code below itself: a name it reads that nothing before the
-cursor defines (syntax/unbound.py: `ret` in `ret = str(x % base) + ret`, or `re` in `re.split`)
-is most likely what the blank line lacks. Where neither reading defines it, the line is written
-left to right from the name on (`ret` is given, the model writes ` = ""`), or is `import re` for
-a standard-library module, and is compared like the others: the score still decides.
+Some candidates are not compared (they follow the others, for the cleanup to fall back on):
+- a line that is only a comment: a comment that announces the code below makes that code likely
+  (the score rewards it) without being the missing line;
+- a bare block header (Python's `if x:`) where the code below belongs to the cursor's block: it
+  would have no body;
+- a line that jumps away (`return`, `break`, `raise`) before code of the cursor's block: that code
+  would be unreachable (the cleanup rejects it, postprocess/reachability.py).
+Where that leaves no line of code, the FIM prompt's next first tokens (not a comment's) are
+continued in turn until one gives a line of code.
+
+The code around the blank line adds candidates of its own:
+- **A name the code below reads that nothing before the cursor defines** (syntax/unbound.py:
+  `ret` in `ret = str(x % base) + ret`, or `re` in `re.split`) is most likely what the line lacks.
+  Where no reading defines it, the line is written left to right from the name on, the next token
+  kept from going on with the name (`odd` does not become `odd_count`). An assignment is written
+  with its likeliest values (`= 0`, `= []`, `= None`), and the code below, down to where it reads
+  the name, chooses among them. Two such names are also written as one line (`lo, hi = 0, 1`). A
+  standard-library module gives `import re`. A line that leaves such a name undefined would leave
+  a NameError below: only the lines that define the most of the names are compared. In the
+  HumanEval and standard-library sets, every hole where names were found was a line that defines
+  one of them (109 of 109).
+- **A function that still lacks its result** (syntax/result.py: the cursor at the end of its
+  body, no `return x` anywhere in it) most often lacks its `return` line (77 of 77 such holes in
+  the same sets). Where no reading returns a value, a `return` line is written left to right.
+  Only the candidates that give the result are compared: a line that returns a value, or a greedy
+  block that returns further down (while typing a function top-down, the model's whole block
+  still competes; a lone first step does not).
 
 A candidate whose running score falls below the best complete one is not scored further: every
 token's log-probability is at most 0, so it can only fall further.
@@ -137,6 +155,11 @@ def defines(line: str, name: str) -> bool:
 def returns(line: str) -> bool:
     """Does this line return a value (not a bare `return`)?"""
     return re.match(r"return\b\s*[^\s;#]", line.strip()) is not None
+
+
+def gives_result(text: str) -> bool:
+    """Does this candidate (a line, or the greedy block whole) return a value?"""
+    return any(returns(line) for line in text.split("\n"))
 
 
 def whole(piece: str) -> bool:
@@ -279,6 +302,11 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
     most = max((sum(defines(candidate, n) for n in found) for _, candidate in code), default=0)
     if most:
         code = [(text, candidate) for text, candidate in code if sum(defines(candidate, n) for n in found) == most]
+    # at the end of a function that returns nothing yet, a line that does not return leaves it
+    # returning None: only the lines that give its result are compared (a greedy block that returns
+    # further down gives it too)
+    if spec.result and spec.lead is not None and any(gives_result(text) for text, _ in code):
+        code = [(text, candidate) for text, candidate in code if gives_result(text)]
     # the lines left out still follow, last: what the cleanup falls back on if it rejects the rest
     left_out = [text for text, _ in lines if all(text != kept for kept, _ in code)]
     if not code:
