@@ -94,7 +94,8 @@ async def _first_lines(model: Path, env: dict[str, str], texts: list[str] = JUMP
         for i, text in enumerate(texts):
             uri = f"file:///tmp/hushcode-e2e/blank{i}.py"
             lsp.open_document(client, uri, text)
-            result = await lsp.inline(client, uri, text.split("\n").index("    "), 4)
+            row = next(k for k, line in enumerate(text.split("\n")) if line and not line.strip(" "))
+            result = await lsp.inline(client, uri, row, len(text.split("\n")[row]))
             assert result is not None
             lines.append(str(result.items[0].insert_text).split("\n")[0].strip() if result.items else "")
     return lines
@@ -157,3 +158,30 @@ async def test_a_blank_line_ending_a_function_without_its_result_returns_it(mode
     # opened a guard or another step instead in 2 of these 6 (2026-12-06)
     lines = await _first_lines(model_path, {}, LACKS_RESULT)
     assert sum(line.startswith("return ") for line in lines) >= 5, lines
+
+
+# Names the code below reads several lines further down, where the model's own first guess is another
+# value or another name
+VALUE_BELOW = [
+    ('def odd_product(n: int) -> int:\n    """The product of the odd digits of n, or 0 when all are even."""\n'
+     '    product = 1\n    \n    for digit in str(n):\n        d = int(digit)\n        if d % 2 == 1:\n'
+     '            product *= d\n            odd_count += 1\n    if odd_count == 0:\n        return 0\n'
+     '    return product\n', "odd_count = 0"),
+    ('def count_sevens(n: int) -> int:\n    """How often the digit 7 appears in the numbers below n divisible by 11'
+     ' or 13."""\n    \n    for i in range(n):\n        if i % 11 == 0 or i % 13 == 0:\n            ns.append(i)\n'
+     '    s = "".join(map(str, ns))\n    return s.count("7")\n', "ns = []"),
+    ('def sum_product(numbers: list[int]) -> tuple[int, int]:\n    """(sum, product) of numbers; (0, 1) when empty."""\n'
+     '    total = 0\n    \n    for n in numbers:\n        total += n\n        prod_value *= n\n'
+     '    return total, prod_value\n', "prod_value = 1"),
+    ('def series(n: int) -> list[int]:\n    """Element i (1..n) is i! for even i, else 1 + 2 + ... + i."""\n'
+     '    ret = []\n    for i in range(1, n + 1):\n        if i % 2 == 0:\n            \n'
+     '            for j in range(1, i + 1): x *= j\n            ret += [x]\n        else:\n            x = 0\n'
+     '            for j in range(1, i + 1): x += j\n            ret += [x]\n    return ret\n', "x = 1"),
+]
+
+
+async def test_a_name_defined_for_the_code_below_gets_the_value_its_use_there_needs(model_path: Path) -> None:
+    # with ranking off, the model wrote 2 of these 4 lines (2026-12-06): it opened the `if` below or
+    # repeated the loop of the other branch
+    lines = await _first_lines(model_path, {}, [text for text, _ in VALUE_BELOW])
+    assert sum(line == expected for line, (_, expected) in zip(lines, VALUE_BELOW, strict=True)) >= 3, lines
