@@ -1,4 +1,6 @@
-"""How often the names `syntax/unbound.py` finds at a line hole are what the missing line defines.
+"""How often what the code around a line hole says it lacks is what the missing line gives: the
+names `syntax/unbound.py` finds (does the line define one?), and a function's result
+`syntax/result.py` finds missing (does the line return a value?).
 
 Reads the tasks of a `hushcode bench quality` run (its results.json) over a repository, blanks
 each line hole as the bench does (the line cut after its indentation), and asks
@@ -8,8 +10,9 @@ right when the expected line defines it (`engine.ranking.defines`).
     .venv/bin/python benchmarks/unbound_names.py /tmp/humaneval /tmp/bench-run/results.json
 
 Prints, per results file: the line holes (those the tests noticed when the run had tests), the
-holes where names were found, and of those, the ones whose expected line defines one; then every
-miss. Nothing here is imported by hushcode; it reads files and writes nothing.
+holes where names were found, and of those, the ones whose expected line defines one; the holes at
+the end of a function that lacks its result, and of those, the ones whose expected line returns a
+value; then every miss. Nothing here is imported by hushcode; it reads files and writes nothing.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ import argparse
 import json
 from pathlib import Path
 
-from hushcode.engine.ranking import defines
+from hushcode.engine.ranking import defines, returns
 from hushcode.syntax.languages import detect_language
+from hushcode.syntax.result import lacks_result
 from hushcode.syntax.unbound import unbound_below
 
 FOUND_NAMES = 2  # as many as the completion service passes on (completions._RANK_UNBOUND)
@@ -32,7 +36,7 @@ def main() -> int:
     args = parser.parse_args()
     for results in args.results:
         data = json.loads(results.read_text())
-        holes = found = right = 0
+        holes = found = right = ends = returned = 0
         misses = []
         for task in data["tasks"]:
             answers = list(task["results"].values())
@@ -44,7 +48,14 @@ def main() -> int:
             lines[row] = lines[row][:column]
             text = "\n".join(lines)
             cursor = sum(len(line) + 1 for line in lines[:row]) + column
-            names = [u.name for u in unbound_below(text, cursor, detect_language(None, task["path"]))][:FOUND_NAMES]
+            language = detect_language(None, task["path"])
+            if lacks_result(text, cursor, language):
+                ends += 1
+                if returns(task["expected"]):
+                    returned += 1
+                else:
+                    misses.append(f"  {task['id']}: expected {task['expected']!r}, a function's end lacking its result")
+            names = [u.name for u in unbound_below(text, cursor, language)][:FOUND_NAMES]
             if not names:
                 continue
             found += 1
@@ -52,7 +63,8 @@ def main() -> int:
                 right += 1
             else:
                 misses.append(f"  {task['id']}: expected {task['expected']!r}, found {names}")
-        print(f"{results}: {holes} line holes, names found at {found}, the missing line defines one at {right}")
+        print(f"{results}: {holes} line holes, names found at {found}, the missing line defines one at {right}; "
+              f"a function's end lacking its result at {ends}, the missing line returns a value at {returned}")
         print("\n".join(misses))
     return 0
 
