@@ -68,7 +68,7 @@ from hushcode.engine.generation import Decoder, Limits, Output
 
 LINE_TOKENS = 32  # a candidate line's longest generation
 _VALUES = 3  # the values written for a name the code below lacks (`= []`, `= 0`, `= None`)
-RANK_FIRSTS = 4  # the FIM prompt's likeliest first tokens read for a blank line (a line of code among them)
+RANK_FIRSTS = 8  # the FIM prompt's likeliest first tokens read for a blank line (a line of code among them)
 SCORED_TOKENS = 160  # a candidate and the lines below, at most
 
 
