@@ -24,6 +24,9 @@ def lacks(text: str, language: str = "python") -> bool:
     # a method, at its body's end, before the next method
     ("class A:\n    def size(self):\n        n = len(self.items)\n        |\n\n    def other(self):\n"
      "        pass\n", True),
+    # an async function, a decorated one
+    ("async def fetch(url):\n    body = await get(url)\n    |", True),
+    ("@cache\ndef fib(n: int) -> int:\n    a, b = 0, 1\n    for _ in range(n):\n        a, b = b, a + b\n    |", True),
     # the function already returns a value, or yields
     ("def f(xs):\n    if not xs:\n        return 0\n    total = sum(xs)\n    |", False),
     ("def f(xs):\n    for x in xs:\n        yield x * 2\n    |", False),
