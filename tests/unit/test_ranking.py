@@ -518,21 +518,22 @@ def test_where_several_names_are_undefined_the_line_that_defines_them_all_wins()
     assert ranking.texts == [" lo, hi = 0, 1", " lo = 0\n", " hi = 1"] and ranking.compared == 1
 
 
-def test_at_the_end_of_a_function_without_its_result_only_the_lines_that_give_it_are_compared() -> None:
+def test_at_the_end_of_a_function_without_its_result_a_return_line_joins_the_comparison() -> None:
     # both readings start another step; the function returns nothing yet
     decoder = ScriptedDecoder(lines={}, left_to_right=" count = 0", continuations={"return": " total / n"},
-                              ltr={" count": -2.0, " return total": -3.0})
+                              ltr={" count": -9.0, " return total": -3.0})
     spec = replace(SPEC, candidates=1, lead=" ", result=True, below="\n", end_of_text=0)
     ranking = rank(decoder, PROMPT, spec, limits(), greedy(" count = 0\n"), [], tokenize)
-    # written left to right from `return`; preferred though it scores worse: the other leaves None
     assert decoder.forced == [" return"] and ranking.texts == [" return total / n", " count = 0\n"]
-    assert ranking.compared == 1
-    # a greedy block that returns further down gives the result too: the score decides
-    block = " count = 0\n    for x in xs:\n        count += x\n    return count\n"
-    decoder = ScriptedDecoder(lines={}, left_to_right=" return sum(xs)", ltr={" count": -2.0, " return": -3.0})
-    ranking = rank(decoder, PROMPT, spec, limits(), greedy(block), [], tokenize)
-    assert decoder.forced == [] and ranking.texts == [block, " return sum(xs)"] and ranking.compared == 2
-    # a bare `return` is not a result
+    assert ranking.compared == 2
+    # compared, not preferred: where the other step scores better, it stays
+    decoder = ScriptedDecoder(lines={}, left_to_right=" count = 0", continuations={"return": " total / n"},
+                              ltr={" count": -2.0, " return total": -3.0})
+    assert rank(decoder, PROMPT, spec, limits(), greedy(" count = 0\n"), [], tokenize).texts[0] == " count = 0\n"
+    # a reading that returns a value already: nothing added; a bare `return` is not a result
+    decoder = ScriptedDecoder(lines={}, left_to_right=" return total", ltr={" count": -2.0, " return": -3.0})
+    assert rank(decoder, PROMPT, spec, limits(), greedy(" count = 0\n"), [], tokenize).compared == 2
+    assert decoder.forced == []
     decoder = ScriptedDecoder(lines={}, left_to_right=" return", continuations={"return": ""},
                               ltr={" count": -2.0, " return": -3.0})
     ranking = rank(decoder, PROMPT, spec, limits(), greedy(" count = 0\n"), [], tokenize)

@@ -45,10 +45,10 @@ The code around the blank line adds candidates of its own:
   one of them (109 of 109).
 - **A function that still lacks its result** (syntax/result.py: the cursor at the end of its
   body, no `return x` anywhere in it) most often lacks its `return` line (77 of 77 such holes in
-  the same sets). Where no reading returns a value, a `return` line is written left to right.
-  Only the candidates that give the result are compared: a line that returns a value, or a greedy
-  block that returns further down (while typing a function top-down, the model's whole block
-  still competes; a lone first step does not).
+  the same sets). Where no reading returns a value, a `return` line written left to right is
+  compared with the others, and the score decides. (Comparing only the lines that give the result
+  won no more holes and cost the typist: while typing a function top-down, its end is where the
+  next step goes, not always its result; docs/latency.md.)
 
 A candidate whose running score falls below the best complete one is not scored further: every
 token's log-probability is at most 0, so it can only fall further.
@@ -155,11 +155,6 @@ def defines(line: str, name: str) -> bool:
 def returns(line: str) -> bool:
     """Does this line return a value (not a bare `return`)?"""
     return re.match(r"return\b\s*[^\s;#]", line.strip()) is not None
-
-
-def gives_result(text: str) -> bool:
-    """Does this candidate (a line, or the greedy block whole) return a value?"""
-    return any(returns(line) for line in text.split("\n"))
 
 
 def whole(piece: str) -> bool:
@@ -302,11 +297,6 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
     most = max((sum(defines(candidate, n) for n in found) for _, candidate in code), default=0)
     if most:
         code = [(text, candidate) for text, candidate in code if sum(defines(candidate, n) for n in found) == most]
-    # at the end of a function that returns nothing yet, a line that does not return leaves it
-    # returning None: only the lines that give its result are compared (a greedy block that returns
-    # further down gives it too)
-    if spec.result and spec.lead is not None and any(gives_result(text) for text, _ in code):
-        code = [(text, candidate) for text, candidate in code if gives_result(text)]
     # the lines left out still follow, last: what the cleanup falls back on if it rejects the rest
     left_out = [text for text, _ in lines if all(text != kept for kept, _ in code)]
     if not code:
