@@ -366,7 +366,7 @@ class CompletionService:
                 # a line that jumps away (`return`, `break`) would leave the code below unreachable
                 "jumps": sorted({kind.split("_")[0] for kind in language.jumps}) if language and same_block else [],
                 "define": [u.name for u in unbound if not u.module], "imports": [u.name for u in unbound if u.module],
-                "result": lacks_result(text, cursor, language)}
+                "result": self.settings.completion.blank_line_return and lacks_result(text, cursor, language)}
 
     def _cold(self, engine: CompletionEngine, uri: str, tokens: list[int]) -> bool:
         """Would this prompt evaluate more than `completion.cold_prompt_tokens` new tokens? Only

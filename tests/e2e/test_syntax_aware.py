@@ -154,11 +154,11 @@ LACKS_RESULT = [
 
 
 async def test_a_blank_line_ending_a_function_without_its_result_compares_its_return_line(model_path: Path) -> None:
-    # each function needs its result, and the model knows a one-line one. The return line is
-    # compared, not preferred: with the defaults 4 of these 6 returned, and with ranking off 4 too,
-    # not the same 4 (2026-12-07); with only the lines that give the result compared, 5 of 6
-    # (taken out: it cost the typist, docs/latency.md)
-    lines = await _first_lines(model_path, {}, LACKS_RESULT)
+    # each function needs its result, and the model knows a one-line one. With
+    # `completion.blankLineReturn` the return line is compared (not preferred): 4 of these 6
+    # returned, and with ranking off 4 too, not the same 4 (2026-12-07); with only the lines that
+    # give the result compared, 5 of 6 (taken out: it cost the typist, docs/latency.md)
+    lines = await _first_lines(model_path, {"HUSHCODE_COMPLETION_BLANK_LINE_RETURN": "1"}, LACKS_RESULT)
     assert sum(line.startswith("return ") for line in lines) >= 4, lines
 
 

@@ -433,13 +433,15 @@ async def test_the_service_names_what_the_code_below_reads_and_nothing_defines()
     assert specs[0]["result"] is False and specs[1]["result"] is False  # code of the function below
 
 
-async def test_the_service_says_where_the_function_lacks_its_result() -> None:
+async def test_the_service_says_where_the_function_lacks_its_result_when_asked_to() -> None:
     engine = RecordingEngine()
     text = "def mean(xs):\n    n = len(xs)\n    \n\n\ndef other():\n    return 1\n"
-    await _service(engine).suggest(DocumentSnapshot(uri="file:///w/m.py", version=1, language_id="python",
-                                                    text=text), 2, 4, "utf-32", "r")
-    spec = engine.requests[0].rank
-    assert spec is not None and spec["result"] is True
+    doc = DocumentSnapshot(uri="file:///w/m.py", version=1, language_id="python", text=text)
+    await _service(engine, blank_line_return=True).suggest(doc, 2, 4, "utf-32", "r")
+    await _service(engine).suggest(doc, 2, 4, "utf-32", "r2")  # off by default
+    on, off = (r.rank for r in engine.requests)
+    assert on is not None and on["result"] is True
+    assert off is not None and off["result"] is False
 
 
 async def test_where_the_code_below_lacks_a_definition_its_candidates_are_ranked_down_to_where_it_is_read() -> None:

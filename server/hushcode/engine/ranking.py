@@ -45,10 +45,10 @@ The code around the blank line adds candidates of its own:
   one of them (109 of 109).
 - **A function that still lacks its result** (syntax/result.py: the cursor at the end of its
   body, no `return x` anywhere in it) most often lacks its `return` line (77 of 77 such holes in
-  the same sets). Where no reading returns a value, a `return` line written left to right is
-  compared with the others, and the score decides. (Comparing only the lines that give the result
-  won no more holes and cost the typist: while typing a function top-down, its end is where the
-  next step goes, not always its result; docs/latency.md.)
+  the same sets). Where the server asks for it (`completion.blankLineReturn`, off by default) and
+  no reading returns a value, a `return` line written left to right is compared with the others,
+  and the score decides. It is off by default because it cost the typist: while a function is
+  typed top-down, its end is where the next step goes, not always its result (docs/latency.md).
 
 A candidate whose running score falls below the best complete one is not scored further: every
 token's log-probability is at most 0, so it can only fall further.
