@@ -32,9 +32,10 @@ async def _ask(env: dict[str, str], uri: str) -> tuple[list[str], dict[str, obje
 
 async def test_a_doubtful_blank_line_is_ranked_by_default(model_path: Path) -> None:
     texts, status = await _ask({"HUSHCODE_MODEL": str(model_path)}, "file:///tmp/hushcode-e2e/rank/in_base.py")
-    # the fill-in-the-middle line and the left-to-right line differ here: the two are compared, or
-    # one of them alone is left (a comment, a block header without its body)
-    assert status["lastRanked"] in (1, 2), status
+    # the fill-in-the-middle line and the left-to-right line differ here, and the code below reads
+    # `ret`, which nothing above defines: the lines that define it are compared (the readings' and
+    # `ret` written with its 3 likeliest values), or one of them alone is left
+    assert 1 <= status["lastRanked"] <= 5, status
     assert len(texts) == 1 and texts[0].strip(), texts
 
 
