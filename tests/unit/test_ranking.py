@@ -52,6 +52,9 @@ class ScriptedDecoder:
     # forced start -> the values the model would write after its ` =` (likeliest first)
     values: dict[str, list[str]] = field(default_factory=dict)
 
+    def piece(self, token: int) -> str:
+        return self.llm.detokenize([token]).decode()
+
     def likeliest(self, allowed, among: int = 40) -> int | None:
         self.allowed_after.append({piece: allowed(piece) for piece in ("_count", "s", "9", " =", "(", ".", ",", "")})
         # an assignment's ` =` where values are scripted; otherwise the scripted continuation

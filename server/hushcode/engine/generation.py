@@ -78,6 +78,15 @@ class StopRule:
         return False
 
 
+def _top(logprobs: Any, k: int) -> list[int]:
+    """The k likeliest tokens, likeliest first (a partial sort: the vocabulary is ~150k long)."""
+    import numpy as np
+
+    k = min(k, len(logprobs))
+    best = np.argpartition(-logprobs, k - 1)[:k]
+    return [int(t) for t in best[np.argsort(-logprobs[best])]]
+
+
 class Decoder:
     """Greedy decoding on one llama context."""
 
@@ -132,15 +141,13 @@ class Decoder:
         that differ only in leading whitespace are skipped, so three alternatives are three
         different ideas. `spaces`: a space alone is a choice too (in mid-line, Qwen writes ` 1`
         as a space, then the digit)."""
-        import numpy as np
-
         logprobs = self._logprobs()
         chosen: list[tuple[int, float]] = []
         seen: set[str] = set()
-        for token in (int(t) for t in np.argsort(-logprobs)[: 40 + len(self.stop_ids)]):
+        for token in _top(logprobs, 40 + len(self.stop_ids)):
             if token in self.stop_ids or self.is_eog(token):
                 continue
-            piece = self.llm.detokenize([token]).decode("utf-8", "replace")
+            piece = self.piece(token)
             key = "\n" if "\n" in piece and not piece.strip() else piece if spaces and piece.strip(" ") == "" \
                 else piece.strip()
             if not key or key in seen:
@@ -151,16 +158,18 @@ class Decoder:
                 break
         return chosen
 
+    def piece(self, token: int) -> str:
+        """A token's text (a part of a multi-byte character comes out replaced)."""
+        return self.llm.detokenize([token]).decode("utf-8", "replace")
+
     def likeliest(self, allowed: Callable[[str], bool], among: int = 40) -> int | None:
         """The most likely next token, among the `among` likeliest, whose text `allowed` accepts
         (not a stop token); None when none is."""
-        import numpy as np
-
         logprobs = self._logprobs()
-        for token in (int(t) for t in np.argsort(-logprobs)[:among]):
+        for token in _top(logprobs, among):
             if token in self.stop_ids or self.is_eog(token):
                 continue
-            if allowed(self.llm.detokenize([token]).decode("utf-8", "replace")):
+            if allowed(self.piece(token)):
                 return token
         return None
 

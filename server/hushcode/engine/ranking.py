@@ -233,50 +233,52 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
     if agree and not imports and not define and not result and not codeless():
         return Ranking([greedy.text], 0, generated)  # both readings agree
     lead = spec.lead or ""
+
+    def from_start(start: str) -> list[str] | None:
+        """Lines written left to right from `start` (a name, `return`), after the prefix (still in
+        the cache); None when cancelled or out of time. The next token may not go on with the
+        start's last word (`odd` does not become `odd_count`); after ` =`, the likeliest values
+        are each written on (`= []`, `= 0`, `= None`)."""
+        if not decoder.resume_at(spec.context) or not decoder.extend(tokenize(lead + start)):
+            return None
+        after = decoder.likeliest(whole)
+        joined = "" if after is None else decoder.piece(after)
+        if after is None or joined.strip() != "=" or not decoder.extend([after]):
+            return None if (text := written(after)) is None else [normal(lead + start + text)]
+        mark = decoder.llm.n_tokens
+        texts = []
+        for value, _ in decoder.first_choices(_VALUES, spaces=True):
+            decoder.llm.n_tokens = mark  # back to just after the `=`
+            space = decoder.piece(value)
+            if space.strip(" ") == "":  # a space alone (then ` 1` is a space and a digit): written on
+                if not decoder.extend([value]) or (text := written()) is None:
+                    return None
+                text = space + text
+            elif (text := written(value)) is None:
+                return None
+            texts.append(normal(lead + start + joined + text))
+        return texts
+
     lines += [(text, text) for text in (f"{lead}import {module}" for module in imports)]
     # several names the code below reads, where no line defines them all: one line may (`lo, hi = 0, 1`)
-    if result:  # `return` written left to right, like a name (below)
-        if not decoder.resume_at(spec.context) or not decoder.extend(tokenize(lead + "return")):
+    together = ", ".join(spec.define) if spec.lead is not None and len(spec.define) > 1 and not any(
+        all(defines(known, n) for n in spec.define) for _, known in lines) else None
+    # each start, with what a line written from it must do to be compared
+    starts: list[tuple[str, Callable[[str], bool]]] = [("return", returns)] if result else []  # the result
+    starts += [(name, lambda line, name=name: defines(line, name)) for name in define]
+    if together is not None:
+        starts.append((together, lambda line: all(defines(line, n) for n in spec.define)))
+    for start, gives in starts:
+        if (texts := from_start(start)) is None:
             return stopped()
-        if (text := written(decoder.likeliest(whole))) is None:
-            return stopped()
-        if returns(candidate := normal(lead + "return" + text)) and all(candidate != known for _, known in lines):
-            lines.append((candidate, candidate))
-    together = [", ".join(spec.define)] if spec.lead is not None and len(spec.define) > 1 and not any(
-        all(defines(known, n) for n in spec.define) for _, known in lines) else []
-    for start in [*define, *together]:  # written left to right from the names on (the prefix is still cached)
-        if not decoder.resume_at(spec.context) or not decoder.extend(tokenize(lead + start)):
-            return stopped()
-        # the name is whole: the next token does not go on with it (`odd` does not become `odd_count`)
-        after = decoder.likeliest(whole)
-        joined = "" if after is None else decoder.llm.detokenize([after]).decode("utf-8", "replace")
-        if after is None or joined.strip() != "=" or not decoder.extend([after]):
-            texts = [written(after)]
-        else:  # an assignment: its likeliest values, each written on (`= []`, `= 0`, `= None`)
-            mark = decoder.llm.n_tokens
-            texts = []
-            for value, _ in decoder.first_choices(_VALUES, spaces=True):
-                decoder.llm.n_tokens = mark  # back to just after the `=`
-                space = decoder.llm.detokenize([value]).decode("utf-8", "replace")
-                if space.strip(" ") == "":  # a space alone (then ` 1` is a space and a digit): written on
-                    if not decoder.extend([value]) or (text := written()) is None:
-                        return stopped()
-                    text = space + text
-                elif (text := written(value)) is None:
-                    return stopped()
-                texts.append(joined + text)
-        if texts == [None]:
-            return stopped()
-        names = spec.define if start in together else (start,)
         for text in texts:
-            candidate = normal(lead + start + text)
-            if all(defines(candidate, n) for n in names) and all(candidate != known for _, known in lines):
-                lines.append((candidate, candidate))
+            if gives(text) and all(text != known for _, known in lines):
+                lines.append((text, text))
     others = [token for token, _ in firsts if token != greedy.first_token][: spec.candidates - 1]
     # where no line of code is left to compare, the FIM prompt's next first tokens (not a comment's)
     # are tried in turn until one gives a line of code
     more = [token for token, _ in firsts if token != greedy.first_token and token not in others and not is_comment(
-        decoder.llm.detokenize([token]).decode("utf-8", "replace"), spec.comment)] if codeless() else []
+        decoder.piece(token), spec.comment)] if codeless() else []
     if others and not agree or more:  # the FIM prompt's next choices: its tail again, then a line from each
         if decoder.evaluate_prompt(prompt, limits.deadline).interrupted:
             return stopped()

@@ -256,8 +256,8 @@ class Engine:
                             result=bool(asked.get("result")),
                             jumps=tuple(str(word) for word in asked.get("jumps") or ())) if asked and n == 1 else None
             # a blank line's other candidates start from the prompt's next most likely first tokens,
-            # read now, while the logits at the end of the prompt are still there (only when more
-            # than the two readings are compared)
+            # read now, while the logits at the end of the prompt are still there (more than the two
+            # readings compared, or no line of code among them: engine/ranking.py)
             ranking_firsts = decoder.first_choices(max(spec.candidates + 1, RANK_FIRSTS)) if spec else []
             firsts: list[int | None] = list(decoder.first_tokens(n)) if n > 1 else [None]
             for k, first in enumerate(firsts or [None]):
