@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from hushcode.syntax.languages import LANGUAGES
-from hushcode.syntax.unbound import unbound_below
+from hushcode.syntax.unbound import read_before_bound, unbound_below
 
 PY = LANGUAGES["python"]
 
@@ -73,3 +73,50 @@ def test_one_document_is_parsed_once_for_the_requests_several_readings() -> None
     text = "def f(x):\n    \n    return y\n"
     assert parse(PY, text) is parse(PY, "".join([text[:10], text[10:]]))  # equal text, another string
     assert parse(PY, text) is not parse(PY, text + "\n")
+
+
+def reads(text: str) -> list[str]:
+    """The names that the text between `├` and `┤` (lines a suggestion wrote) reads before its
+    function assigns them (read_before_bound), as the text from each such read to its line's end."""
+    start = text.index("├")
+    text = text.replace("├", "", 1)
+    end = text.index("┤")
+    text = text.replace("┤", "", 1)
+    return [text[offset:text.find("\n", offset)] for offset in read_before_bound(text, start, end, PY)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # assigned only below: UnboundLocalError
+    ("def f(arr, k):\n    ├ans.sort()┤\n    ans = arr[-k:]\n    return ans\n", ["ans.sort()"]),
+    ("def f(n):\n    ├even = n - odd┤\n    odd = 0\n    return even, odd\n", ["odd"]),
+    # a module's name counts too: assigning it anywhere in the function makes it local
+    ("X = 1\n\ndef f():\n    ├y = X┤\n    X = 0\n    return y\n", ["X"]),
+    # ... and a function the body defines further down
+    ("def f():\n    ├y = g()┤\n    def g():\n        return 1\n    return y\n", ["g()"]),
+    # the written line assigns it first, or a line above does, or it is a parameter
+    ("def f(arr):\n    ├ans = list(arr)\n    ans.sort()┤\n    ans = ans[1:]\n    return ans\n", []),
+    ("def f(arr):\n    ans = []\n    ├ans.sort()┤\n    ans = arr\n    return ans\n", []),
+    ("def f(ans):\n    ├ans.sort()┤\n    ans = ans[1:]\n    return ans\n", []),
+    # a later assignment in a loop around the read may have run (from the second turn on)
+    ("def f(xs):\n    for i, x in enumerate(xs):\n        ├if i and x > prev: print(x)┤\n        prev = x\n", []),
+    # a lambda's body runs later; a comprehension's runs now
+    ("def f(xs):\n    ├ys = sorted(xs, key=lambda k: order[k])┤\n    order = {}\n    return ys\n", []),
+    ("def f(xs):\n    ├ys = [o for o in order]┤\n    order = {}\n    return ys\n", ["order]"]),
+    # names bound only in a nested function, a class body or a comprehension are not the function's
+    ("def f():\n    ├y = z┤\n    def g():\n        z = 1\n    return y\n", []),
+    ("def f(xs):\n    ├y = x┤\n    ys = [x for x in xs]\n    return y\n", []),
+    # never assigned in the function: not this rule's doubt (a global, a builtin, a typo)
+    ("def f():\n    ├y = undefined_here + len([])┤\n    return y\n", []),
+    # `global` above makes the later assignment the module's
+    ("def f():\n    global X\n    ├y = X┤\n    X = 0\n    return y\n", []),
+])
+def test_reads_of_a_local_before_the_function_assigns_it(text: str, expected: list[str]) -> None:
+    assert reads(text) == expected
+
+
+def test_no_reads_outside_a_function_for_a_broken_parse_or_another_language() -> None:
+    assert read_before_bound("├y = x┤\nx = 1\n".replace("├", "").replace("┤", ""), 0, 5, PY) == []
+    text = "def f():\n    y = x)\n    x = 1\n"
+    assert read_before_bound(text, text.index("y"), text.index(")"), PY) == []
+    text = "function f() {\n  y = x;\n  let x = 1;\n}\n"
+    assert read_before_bound(text, text.index("y"), text.index(";"), LANGUAGES["javascript"]) == []

@@ -14,6 +14,7 @@ from hushcode.postprocess.repetition import cut_repetition
 from hushcode.postprocess.scope import limit_to_scope
 from hushcode.postprocess.stops import cut_at_stops
 from hushcode.postprocess.suffix_repeat import drop_suffix_repeat
+from hushcode.postprocess.unbound_local import drop_unbound_local
 from hushcode.postprocess.whitespace import trim_whitespace
 
 FILTERS: tuple[Filter, ...] = (
@@ -29,6 +30,7 @@ FILTERS: tuple[Filter, ...] = (
     trim_whitespace,
     keep_file_parsing,
     keep_code_reachable,
+    drop_unbound_local,
 )
 
 
