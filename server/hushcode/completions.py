@@ -42,7 +42,7 @@ from hushcode.suggestion_cache import CachedText, SuggestionCache
 from hushcode.syntax.decide import Scope, decide, indent_width
 from hushcode.syntax.languages import LanguageInfo, detect_language
 from hushcode.syntax.result import lacks_result
-from hushcode.syntax.unbound import unbound_below
+from hushcode.syntax.unbound import assigned_below, unbound_below
 from hushcode.typing_rhythm import TypingRhythm
 
 if TYPE_CHECKING:
@@ -55,6 +55,7 @@ _FALLBACK_ALTERNATIVES = 3
 CHARS_PER_TOKEN = 3  # a conservative estimate for code; the token budget is enforced after tokenizing
 _COLD_SUFFIX_TOKENS = 32  # the short prompt's suffix (see completion.cold_prompt_tokens)
 _RANK_UNBOUND = 2  # names read below and defined nowhere before, that a blank line's candidates may define
+_RANK_LATER = 32  # locals assigned only below that a blank line's candidates may not read (each is a regex per line)
 _RANK_AFTER_LINES = 3  # the lines below a blank line that its candidates are ranked on (engine/ranking.py)
 _RANK_AFTER_CHARS = 300  # ...at most this many of their characters (a minified line is not scored whole)
 _RANK_READ_LINES = 12  # where the code below lacks a definition: down to where it reads it, at most this many
@@ -366,7 +367,9 @@ class CompletionService:
                 # a line that jumps away (`return`, `break`) would leave the code below unreachable
                 "jumps": sorted({kind.split("_")[0] for kind in language.jumps}) if language and same_block else [],
                 "define": [u.name for u in unbound if not u.module], "imports": [u.name for u in unbound if u.module],
-                "result": self.settings.completion.blank_line_return and lacks_result(text, cursor, language)}
+                "result": self.settings.completion.blank_line_return and lacks_result(text, cursor, language),
+                # locals the function assigns only below: a line reading one raises UnboundLocalError
+                "later": assigned_below(text, cursor, language)[:_RANK_LATER]}
 
     def _cold(self, engine: CompletionEngine, uri: str, tokens: list[int]) -> bool:
         """Would this prompt evaluate more than `completion.cold_prompt_tokens` new tokens? Only

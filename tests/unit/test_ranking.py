@@ -12,7 +12,7 @@ from hushcode.completions import CompletionService, DocumentSnapshot, lines_belo
 from hushcode.config.settings import CompletionSettings, Settings
 from hushcode.engine.contracts import GenerateRequest, GenerateResult
 from hushcode.engine.generation import Decoder, Evaluation, Limits, Output
-from hushcode.engine.ranking import RankSpec, Scored, defines, order, rank
+from hushcode.engine.ranking import RankSpec, Scored, defines, order, rank, reads
 from tests.unit.fake_engine import MARKERS, FakeLocalEngine
 
 
@@ -616,3 +616,57 @@ def test_a_written_line_that_does_not_define_the_name_is_not_compared() -> None:
 ])
 def test_which_lines_define_a_name(line: str, name: str, expected: bool) -> None:
     assert defines(line, name) is expected
+
+
+def test_a_line_reading_a_local_that_the_function_assigns_only_below_does_not_define_a_name() -> None:
+    # the greedy line defines `even` (read below), but reads `odd`, which the code below assigns
+    # first: UnboundLocalError. It is not compared, and `even` is written from its name
+    decoder = ScriptedDecoder(lines={}, left_to_right=" even = n - odd", values={"even": ["0", "[]"]},
+                              ltr={" even = n": -1.0, " even= 0": -5.0, " even= []": -6.0})
+    spec = replace(SPEC, candidates=1, lead=" ", define=("even",), later=("odd", "even", "i"))
+    ranking = rank(decoder, PROMPT, spec, limits(), greedy(" even = n - odd\n"), [], tokenize)
+    assert decoder.forced == [" even"]
+    assert ranking.texts == [" even= 0", " even= []", " even = n - odd\n"] and ranking.compared == 2
+    # without those names the same line defines `even`, both readings agree: it is kept
+    decoder = ScriptedDecoder(lines={}, left_to_right=" even = n - odd", ltr={})
+    ranking = rank(decoder, PROMPT, replace(spec, later=()), limits(), greedy(" even = n - odd\n"), [], tokenize)
+    assert ranking.texts == [" even = n - odd\n"] and decoder.forced == []
+
+
+def test_a_line_reading_a_local_assigned_only_below_gives_way_to_a_line_of_code() -> None:
+    # `ans.sort()` above `ans = arr[-k:]`: not a line to show; the FIM prompt's next first token is tried
+    decoder = ScriptedDecoder(lines={ord("a"): "ans.sort()", ord("r"): "arr.sort()"}, left_to_right=" ans.sort()",
+                              ltr={})
+    spec = replace(SPEC, candidates=1, lead=" ", later=("ans",))
+    ranking = rank(decoder, PROMPT, spec, limits(), greedy(" ans.sort()\n", first=ord("a")),
+                   [(ord("a"), -0.1), (ord("r"), -1.5)], tokenize)
+    assert ranking.texts == [" arr.sort()", " ans.sort()\n"] and ranking.compared == 1
+
+
+@pytest.mark.parametrize(("line", "name", "expected"), [
+    ("ans.sort()", "ans", True), ("even = n - odd", "odd", True), ("odd += 1", "odd", True),
+    ("for x in odd:", "odd", True), ("x[odd] = 1", "odd", True), ("odd[0] = 1", "odd", True),
+    ("return odd", "odd", True), ("x: int = odd", "odd", True),
+    ("odd = 0", "odd", False), ("even, odd = 0, 0", "odd", False), ("odd: int = 0", "odd", False),
+    ("for odd in xs:", "odd", False), ("f(odd=1)", "odd", False), ("if (odd := f()):", "odd", False),
+    ("with f() as odd:", "odd", False), ("import odd", "odd", False), ("x.odd = 2", "odd", False),
+    ("x = odd_count", "odd", False),
+    # a comprehension's or a lambda's own variable of that name: not judged
+    ("ys = [odd for odd in xs]", "odd", False), ("key = lambda odd: odd", "odd", False),
+])
+def test_which_lines_read_a_name(line: str, name: str, expected: bool) -> None:
+    assert reads(line, name) is expected
+
+
+async def test_the_locals_the_function_assigns_only_below_are_sent_with_a_blank_line() -> None:
+    engine = RecordingEngine()
+    text = "def top(arr, k):\n    best = None\n    \n    ans = arr[-k:]\n    for x in ans:\n        best = x\n    return ans\n"
+    await _service(engine).suggest(DocumentSnapshot(uri="file:///w/t.py", version=1, language_id="python",
+                                                    text=text), 2, 4, "utf-32", "r")
+    # in a loop that assigns the name further down, a read is fine from the second turn on
+    text = "def f(xs):\n    for x in xs:\n        \n        prev = x\n    done = True\n    return done\n"
+    await _service(engine).suggest(DocumentSnapshot(uri="file:///w/f.py", version=1, language_id="python",
+                                                    text=text), 2, 8, "utf-32", "r2")
+    first, loop = (r.rank for r in engine.requests)
+    assert first is not None and first["later"] == ["ans", "x"]  # not `best`: assigned above
+    assert loop is not None and loop["later"] == ["done"]

@@ -103,6 +103,10 @@ class RankSpec:
     # (`return`, `raise`, `break`, `continue`, `throw`). A line starting with one would leave that
     # code unreachable (the cleanup rejects it, postprocess/reachability.py): it is not compared
     jumps: tuple[str, ...] = ()
+    # names the cursor's function assigns only below the cursor (syntax/unbound.py): a line that
+    # reads one raises UnboundLocalError (the cleanup rejects it, postprocess/unbound_local.py): it
+    # is not compared, and it does not count as defining a name
+    later: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,29 @@ def defines(line: str, name: str) -> bool:
         # `ret = str(x) + ret` reads `ret` before binding it: the NameError is still there
         return re.search(rf"(?<![.\w]){re.escape(name)}\b", code[match.end():]) is None
     return any(re.match(pattern, code) for pattern in (statement, imported))
+
+
+def reads(line: str, name: str) -> bool:
+    """Does this line of Python read `name` (`ans.sort()`, `x = n - name`, `name += 1`), rather than
+    only bind it (`name = 0`, `a, name = f()`, `for name in xs`, `f(name=1)`)? A line where `name`
+    is also a comprehension's or a lambda's own variable is not judged (False)."""
+    word = rf"\b{re.escape(name)}\b"
+    code = line.strip()
+    if re.search(rf"\bfor\s[^=]*?{word}[^=]*?\sin\b|\blambda\b[^:]*{word}", code) and not code.startswith("for "):
+        return False
+    # the targets of a plain assignment bind (a subscript or an attribute target reads its object)
+    targets = re.match(r"[\w\s,*()\[\]]*?(?::[^=]+)?(?<![=!<>+\-*/%&|^@:])=(?!=)", code)
+    if targets is not None and "[" not in targets.group() and not re.search(rf"{word}\s*[+\-*/%&|^@]=", code):
+        code = code[targets.end():]
+    elif (start := re.match(rf"(?:async\s+)?for\s+([^=]*?)\s+in\b", code)) is not None:
+        code = code[start.end():]  # the loop's targets bind
+    for found in re.finditer(rf"(?<![.\w]){re.escape(name)}\b", code):
+        after = code[found.end():]
+        before = code[:found.start()]
+        if re.match(r"\s*:?=(?!=)", after) or re.search(r"\b(?:as|def|class|import)\s+$", before):
+            continue  # a keyword argument, a walrus, `as name`, a definition's name
+        return True
+    return False
 
 
 def returns(line: str) -> bool:
@@ -203,10 +230,15 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
     agree = not left_to_right.strip() or left_to_right == line
     lines: list[tuple[str, str]] = [(greedy.text, line)] + ([] if agree else [(left_to_right, left_to_right)])
 
+    def early(line: str) -> bool:
+        """Does the line read a local that the function assigns only below (UnboundLocalError)?"""
+        return any(reads(line, name) for name in spec.later)
+
     def undefined(names: tuple[str, ...]) -> list[str]:
         """The names no line so far defines (none where the cursor is not after the editor's
         indentation: a line must start where the cursor is)."""
-        return [] if spec.lead is None else [n for n in names if not any(defines(known, n) for _, known in lines)]
+        return [] if spec.lead is None else [
+            n for n in names if not any(defines(known, n) and not early(known) for _, known in lines)]
 
     # a name the code below reads and nothing defines: a line that defines it, unless one does
     imports, define = undefined(spec.imports), undefined(spec.define)
@@ -224,7 +256,7 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
     def comparable(k: int, candidate: str) -> bool:
         word = re.match(r"\w+", candidate.strip())
         return not is_comment(candidate, spec.comment) and not (is_header(candidate, spec.header) and not (
-            k == 0 and bodied)) and not (word is not None and word.group() in spec.jumps)
+            k == 0 and bodied)) and not (word is not None and word.group() in spec.jumps) and not early(candidate)
 
     def codeless() -> bool:
         return not any(comparable(k, known) for k, (_, known) in enumerate(lines))
@@ -262,12 +294,12 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
     lines += [(text, text) for text in (f"{lead}import {module}" for module in imports)]
     # several names the code below reads, where no line defines them all: one line may (`lo, hi = 0, 1`)
     together = ", ".join(spec.define) if spec.lead is not None and len(spec.define) > 1 and not any(
-        all(defines(known, n) for n in spec.define) for _, known in lines) else None
+        all(defines(known, n) for n in spec.define) and not early(known) for _, known in lines) else None
     # each start, with what a line written from it must do to be compared
     starts: list[tuple[str, Callable[[str], bool]]] = [("return", returns)] if result else []  # the result
-    starts += [(name, lambda line, name=name: defines(line, name)) for name in define]
+    starts += [(name, lambda line, name=name: defines(line, name) and not early(line)) for name in define]
     if together is not None:
-        starts.append((together, lambda line: all(defines(line, n) for n in spec.define)))
+        starts.append((together, lambda line: all(defines(line, n) for n in spec.define) and not early(line)))
     for start, gives in starts:
         if (texts := from_start(start)) is None:
             return stopped()

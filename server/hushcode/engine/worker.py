@@ -254,7 +254,8 @@ class Engine:
                             define=tuple(str(name) for name in asked.get("define") or ()),
                             imports=tuple(str(name) for name in asked.get("imports") or ()),
                             result=bool(asked.get("result")),
-                            jumps=tuple(str(word) for word in asked.get("jumps") or ())) if asked and n == 1 else None
+                            jumps=tuple(str(word) for word in asked.get("jumps") or ()),
+                            later=tuple(str(name) for name in asked.get("later") or ())) if asked and n == 1 else None
             # a blank line's other candidates start from the prompt's next most likely first tokens,
             # read now, while the logits at the end of the prompt are still there (more than the two
             # readings compared, or no line of code among them: engine/ranking.py)

@@ -292,8 +292,40 @@ def _read_before_bound(text: str, start: int, end: int, info: LanguageInfo) -> l
                                                                                             _DEFERRED):
             reads.append((name, node))
     found = [node for name, node in reads
-             if name in later and not any(_loop_around(binding, node, function) for binding in later[name])]
+             if name in later and not any(_loop_around(binding, node.start_byte, function) for binding in later[name])]
     return sorted(len(data[:node.start_byte].decode("utf-8", "replace")) for node in found)
+
+
+def assigned_below(text: str, cursor: int, info: LanguageInfo | None) -> list[str]:
+    """The names the cursor's function assigns below the cursor (in its own scope) that nothing
+    before the cursor binds (nor a parameter), where no loop around the cursor assigns them: a
+    line written at the cursor that reads one raises UnboundLocalError (read_before_bound says
+    which reads count). In the order first assigned; [] outside a function and for languages
+    other than Python."""
+    if info is None or info.name != "python":
+        return []
+    try:
+        return _assigned_below(text, cursor, info)
+    except RecursionError:
+        return []
+
+
+def _assigned_below(text: str, cursor: int, info: LanguageInfo) -> list[str]:
+    data = text.encode("utf-8")
+    at = len(text[:cursor].encode("utf-8"))
+    functions = _enclosing_functions(parse(info, text).root_node, at)
+    if not functions:
+        return []
+    function = functions[-1]
+    bound: set[str] = set()
+    later: dict[str, list[ts.Node]] = {}
+    for name, binds, node in _events(function, data):
+        if binds and node.start_byte < at:
+            bound.add(name)
+        elif binds and not _in_inner_scope(node, function):
+            later.setdefault(name, []).append(node)
+    return [name for name, nodes in later.items()
+            if name not in bound and not any(_loop_around(node, at, function) for node in nodes)]
 
 
 def _in_inner_scope(node: ts.Node, function: ts.Node, scopes: frozenset[str] = _SCOPES) -> bool:
@@ -309,11 +341,11 @@ def _in_inner_scope(node: ts.Node, function: ts.Node, scopes: frozenset[str] = _
     return False
 
 
-def _loop_around(binding: ts.Node, read: ts.Node, function: ts.Node) -> bool:
-    """Is there a loop that holds both the later binding and the read?"""
+def _loop_around(binding: ts.Node, at: int, function: ts.Node) -> bool:
+    """Is there a loop that holds both the later binding and the byte offset `at` (a read)?"""
     parent = binding.parent
     while parent is not None and parent != function:
-        if parent.type in _LOOPS and parent.start_byte <= read.start_byte < parent.end_byte:
+        if parent.type in _LOOPS and parent.start_byte <= at < parent.end_byte:
             return True
         parent = parent.parent
     return False
