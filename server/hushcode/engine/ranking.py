@@ -28,7 +28,10 @@ Some candidates are not compared (they follow the others, for the cleanup to fal
 - a bare block header (Python's `if x:`) where the code below belongs to the cursor's block: it
   would have no body;
 - a line that jumps away (`return`, `break`, `raise`) before code of the cursor's block: that code
-  would be unreachable (the cleanup rejects it, postprocess/reachability.py).
+  would be unreachable (the cleanup rejects it, postprocess/reachability.py);
+- a line that reads a local the function assigns only below (`ans.sort()` above `ans = arr[-k:]`):
+  UnboundLocalError (the cleanup rejects it, postprocess/unbound_local.py). Nor does such a line
+  count as defining a name the code below lacks (`even = n - odd` above `odd = 0`).
 Where that leaves no line of code, the FIM prompt's next first tokens (not a comment's) are
 continued in turn until one gives a line of code.
 
