@@ -120,3 +120,28 @@ def test_no_reads_outside_a_function_for_a_broken_parse_or_another_language() ->
     assert read_before_bound(text, text.index("y"), text.index(")"), PY) == []
     text = "function f() {\n  y = x;\n  let x = 1;\n}\n"
     assert read_before_bound(text, text.index("y"), text.index(";"), LANGUAGES["javascript"]) == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # bound below only inside a loop's `if`, then read after the loop: the blank line gives its first value
+    ("def f(s):\n    |\n    for ch in s:\n        if ch.isalpha():\n            seen = 1\n    if seen == 0:\n"
+     "        return s[::-1]\n    return s\n", ["seen"]),
+    # the cursor is in the branch of an `if` whose `else` binds it, and it is read after the `if`
+    ("def f(n):\n    if n % 2 == 0:\n        |\n    else:\n        odd = [n]\n    return sorted(odd)\n", ["odd"]),
+    # bound in every branch (or the branch leaves), in a `with` body, or by a `for` target: bound
+    ("def f(xs):\n    |\n    if xs:\n        a = 1\n    else:\n        a = 2\n    return a\n", []),
+    ("def f(xs):\n    |\n    if xs:\n        a = 1\n    elif len(xs) > 3:\n        raise ValueError\n    else:\n"
+     "        a = 2\n    return a\n", []),
+    ("def f(p):\n    |\n    with open(p) as fh:\n        data = fh.read()\n    return data\n", []),
+    ("def f(xs):\n    |\n    for i in xs:\n        pass\n    return i\n", []),
+    # an `elif` that binds nothing leaves it unbound on that path
+    ("def f(xs):\n    |\n    if xs:\n        a = 1\n    elif len(xs) > 3:\n        pass\n    else:\n        a = 2\n"
+     "    return a\n", ["a"]),
+    # read only in a body under a later statement (`if verbose:` twice): not this kind of doubt
+    ("def f(verbose):\n    |\n    if verbose:\n        start = 1\n    n = 2\n    if verbose:\n        print(start)\n"
+     "    return n\n", []),
+    # bound first on every path, then bound again in a branch
+    ("def f(xs):\n    |\n    best = 0\n    for x in xs:\n        if x > best:\n            best = x\n    return best\n", []),
+])
+def test_names_the_code_below_binds_only_on_some_paths_before_reading_them(text: str, expected: list[str]) -> None:
+    assert [name for name, _ in names(text)] == expected

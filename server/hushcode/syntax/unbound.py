@@ -6,6 +6,11 @@ definition: `ret = ""`, `result = []`, `import re`. The ranking of a blank line'
 (engine/ranking.py) adds a line that defines such a name when neither reading of the line does,
 and lets the code below judge it like the others.
 
+A name the code below binds only on some paths before it reads it counts too (`seen = 1` inside
+a loop's `if`, then `if seen == 0:` after the loop; `odd = [n]` in the `else` of the `if` whose
+other branch holds the cursor, then `return odd`): the line at the cursor is where it gets its first
+value. Only reads of the cursor's level count there, not ones in a body under a later statement.
+
 Pure: a function of the text, the cursor and the language (Python only for now: its scoping rules
 are the ones below). The walk follows Python's order of evaluation where it matters: the right
 side of an assignment is read before its targets are bound (`ret = str(x) + ret` reads `ret`), a
@@ -61,12 +66,113 @@ def _unbound(text: str, cursor: int, info: LanguageInfo) -> list[Unbound]:
         bound |= {name for name, binds, node in _events(function, data) if binds and node.start_byte < at}
     # the cursor is between statements: the walk meets everything before it first
     found: dict[str, Unbound] = {}
+    before: set[str] | None = None  # what is bound where the cursor is
+    bound_first: set[str] = set()  # names the code below binds before it reads them
     for name, binds, node in _events(functions[-1], data):
+        if before is None and node.start_byte >= at:
+            before = set(bound)
         if binds:
+            if before is not None and name not in before and name not in found:
+                bound_first.add(name)
             bound.add(name)
         elif node.start_byte >= at and name not in bound and name not in found:
             found[name] = Unbound(name, _is_module(node, name), node.start_point.row)
+    maybe = _possibly_unbound(text, cursor, info, bound_first) if bound_first else []
+    return sorted([*found.values(), *maybe], key=lambda u: u.row)
+
+
+# what runs its body only on some paths: a name bound there alone may be unbound after it
+_BRANCHING = frozenset({"if_statement", "for_statement", "while_statement", "match_statement"})
+
+
+def _possibly_unbound(text: str, cursor: int, info: LanguageInfo, names: set[str]) -> list[Unbound]:
+    """The names among `names` (bound below the cursor before they are read) that the code below
+    binds only on some paths before a read of the cursor's level: `flg = 1` inside a loop's `if`,
+    then `if flg == 0:` after the loop, or `x = [n]` in the `else` of the `if` whose other branch
+    holds the cursor, then `return x` after it. A line at the cursor is where such a name gets its
+    first value. Only reads in a statement of the cursor's block (or, where the cursor is in a
+    branch of an `if`, of the block around that `if`), not in a body under it: `start` read inside
+    a later `if verbose:` that matches the `if verbose:` binding it is no doubt of this kind."""
+    # where a statement at the cursor would go: parse with one there (the block of a blank line is
+    # what the indentation says, which the tree of the text without it cannot tell at a block's end)
+    marked = text[:cursor] + "pass" + text[cursor:]
+    data = marked.encode("utf-8")
+    at = len(text[:cursor].encode("utf-8"))
+    tree = parse(info, marked)
+    placeholder = tree.root_node.descendant_for_byte_range(at, at + 4)
+    while placeholder is not None and placeholder.type != "pass_statement":
+        placeholder = placeholder.parent
+    if placeholder is None or placeholder.parent is None or placeholder.parent.type != "block":
+        return []
+    blocks = [placeholder.parent]
+    owner = blocks[0].parent
+    if owner is not None and owner.type in ("elif_clause", "else_clause"):
+        owner = owner.parent
+    if owner is not None and owner.type == "if_statement" and owner.parent is not None:
+        blocks.append(owner.parent)  # the cursor is in a branch: the block around the `if` too
+    functions = _enclosing_functions(tree.root_node, at)
+    if not functions:
+        return []
+    found: dict[str, Unbound] = {}
+    settled: set[str] = set()  # bound on every path, or read where this rule does not look
+    for name, binds, node in _events(functions[-1], data):
+        if node.start_byte < at + 4 or name not in names or name in settled or name in found:
+            continue
+        level = _statement_in(node, blocks)
+        if binds:
+            if level is None or not _branched(node, level) or _every_branch_binds(level, name, data):
+                settled.add(name)
+        elif level is not None and not _under_body(node, level):
+            found[name] = Unbound(name, False, node.start_point.row)
     return list(found.values())
+
+
+def _statement_in(node: ts.Node, blocks: list[ts.Node]) -> ts.Node | None:
+    """The statement holding `node` that is a direct child of the first of `blocks` holding it."""
+    for block in blocks:
+        current = node
+        while current.parent is not None and current.parent != block:
+            current = current.parent
+        if current.parent == block:
+            return current
+    return None
+
+
+def _under_body(node: ts.Node, statement: ts.Node) -> bool:
+    """Is `node` inside a body (a block) of `statement`, rather than its header or condition?"""
+    current = node.parent
+    while current is not None and current != statement:
+        if current.type == "block":
+            return True
+        current = current.parent
+    return False
+
+
+def _every_branch_binds(statement: ts.Node, name: str, data: bytes) -> bool:
+    """Does every branch of an `if` with an `else` bind `name`, or leave (`return`, `raise`,
+    `break`, `continue` as its last statement)?"""
+    if statement.type != "if_statement":
+        return False
+    branches = [statement.child_by_field_name("consequence")]
+    for clause in statement.children_by_field_name("alternative"):
+        branches.append(clause.child_by_field_name("consequence") if clause.type == "elif_clause"
+                        else clause.child_by_field_name("body"))
+    if not any(clause.type == "else_clause" for clause in statement.children_by_field_name("alternative")):
+        return False
+    for body in branches:
+        if body is None:
+            return False
+        last = body.named_children[-1] if body.named_children else None
+        leaves = last is not None and last.type in ("return_statement", "raise_statement", "break_statement",
+                                                     "continue_statement")
+        if not leaves and not any(binds and bound == name for bound, binds, _ in _events(body, data)):
+            return False
+    return True
+
+
+def _branched(node: ts.Node, statement: ts.Node) -> bool:
+    """Is a binding at `node` in a body that `statement` may skip (an `if` branch, a loop body)?"""
+    return statement.type in _BRANCHING and _under_body(node, statement)
 
 
 def _enclosing_functions(root: ts.Node, at: int) -> list[ts.Node]:
