@@ -369,7 +369,9 @@ class CompletionService:
                 "define": [u.name for u in unbound if not u.module], "imports": [u.name for u in unbound if u.module],
                 "result": self.settings.completion.blank_line_return and lacks_result(text, cursor, language),
                 # locals the function assigns only below: a line reading one raises UnboundLocalError
-                "later": assigned_below(text, cursor, language)[:_RANK_LATER]}
+                "later": assigned_below(text, cursor, language)[:_RANK_LATER],
+                # the literal the code below first compares such a name with: its likeliest value
+                "values": [[u.name, u.value] for u in unbound if u.value is not None and not u.module]}
 
     def _cold(self, engine: CompletionEngine, uri: str, tokens: list[int]) -> bool:
         """Would this prompt evaluate more than `completion.cold_prompt_tokens` new tokens? Only

@@ -670,3 +670,18 @@ async def test_the_locals_the_function_assigns_only_below_are_sent_with_a_blank_
     first, loop = (r.rank for r in engine.requests)
     assert first is not None and first["later"] == ["ans", "x"]  # not `best`: assigned above
     assert loop is not None and loop["later"] == ["done"]
+
+
+def test_a_name_the_code_below_compares_with_a_literal_is_also_given_that_literal() -> None:
+    # both readings agree on `state = ""`, which defines `state`; below, `if state == "start":`
+    decoder = ScriptedDecoder(lines={}, left_to_right=' state = ""', ltr={' state = ""': -6.0, ' state = "start"': -4.0})
+    spec = replace(SPEC, candidates=1, lead=" ", define=("state",), values=(("state", '"start"'),))
+    ranking = rank(decoder, PROMPT, spec, limits(), greedy(' state = ""\n'), [], tokenize)
+    assert ranking.texts == [' state = "start"', ' state = ""\n'] and ranking.compared == 2
+    assert decoder.forced == []  # a reading defines it already: no values written from the name
+    # compared, not preferred: the score decides
+    decoder = ScriptedDecoder(lines={}, left_to_right=' state = ""', ltr={' state = ""': -3.0, ' state = "start"': -4.0})
+    assert rank(decoder, PROMPT, spec, limits(), greedy(' state = ""\n'), [], tokenize).texts[0] == ' state = ""\n'
+    # the readings already wrote it: nothing to compare
+    decoder = ScriptedDecoder(lines={}, left_to_right=' state = "start"', ltr={})
+    assert rank(decoder, PROMPT, spec, limits(), greedy(' state = "start"\n'), [], tokenize).compared == 0

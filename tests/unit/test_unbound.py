@@ -145,3 +145,22 @@ def test_no_reads_outside_a_function_for_a_broken_parse_or_another_language() ->
 ])
 def test_names_the_code_below_binds_only_on_some_paths_before_reading_them(text: str, expected: list[str]) -> None:
     assert [name for name, _ in names(text)] == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("def f(xs):\n    |\n    for x in xs:\n        if best is None or x > best:\n            best = x\n    return best\n",
+     "None"),
+    ("def f(keys):\n    |\n    for k in keys:\n        if state == \"start\":\n            state = k\n    return state\n",
+     '"start"'),
+    ("def f(s):\n    |\n    for ch in s:\n        if ch.isalpha():\n            seen = 1\n    if 0 == seen:\n"
+     "        return s\n    return s[::-1]\n", "0"),
+    # read otherwise first, or compared with a name, an f-string, or in a chain: no value
+    ("def f(xs):\n    |\n    total += 1\n    if total == 0:\n        return 0\n    return total\n", None),
+    ("def f(xs, limit):\n    |\n    if count == limit:\n        return 0\n    return count\n", None),
+    ("def f(xs):\n    |\n    if name == f\"{xs}\":\n        return 0\n    return name\n", None),
+    ("def f(xs):\n    |\n    if 0 < n < 3:\n        return 0\n    return n\n", None),
+])
+def test_the_literal_the_code_below_first_compares_a_name_with(text: str, expected: str | None) -> None:
+    cursor = text.index("|")
+    found = unbound_below(text.replace("|", "", 1), cursor, PY)
+    assert len(found) == 1 and found[0].value == expected

@@ -110,6 +110,9 @@ class RankSpec:
     # reads one raises UnboundLocalError (the cleanup rejects it, postprocess/unbound_local.py): it
     # is not compared, and it does not count as defining a name
     later: tuple[str, ...] = ()
+    # (name, literal) for a name of `define` that the code below first compares with a literal
+    # (`state == "start"`, `prev is None`): `name = literal` is compared too
+    values: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -264,8 +267,11 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
     def codeless() -> bool:
         return not any(comparable(k, known) for k, (_, known) in enumerate(lines))
 
+    # a name the code below compares with a literal first: that literal is its likeliest first value
+    literal = [line for line in (f"{spec.lead}{name} = {value}" for name, value in spec.values if name in spec.define)
+               if spec.lead is not None and all(line != known for _, known in lines)]
     # nothing but comments and bare headers so far: the FIM prompt's next first tokens give a line of code
-    if agree and not imports and not define and not result and not codeless():
+    if agree and not imports and not define and not result and not literal and not codeless():
         return Ranking([greedy.text], 0, generated)  # both readings agree
     lead = spec.lead or ""
 
@@ -309,6 +315,7 @@ def rank(decoder: Decoder, prompt: list[int], spec: RankSpec, limits: Limits, gr
         for text in texts:
             if gives(text) and all(text != known for _, known in lines):
                 lines.append((text, text))
+    lines += [(text, text) for text in literal if all(text != known for _, known in lines)]
     others = [token for token, _ in firsts if token != greedy.first_token][: spec.candidates - 1]
     # where no line of code is left to compare, the FIM prompt's next first tokens (not a comment's)
     # are tried in turn until one gives a line of code

@@ -255,7 +255,9 @@ class Engine:
                             imports=tuple(str(name) for name in asked.get("imports") or ()),
                             result=bool(asked.get("result")),
                             jumps=tuple(str(word) for word in asked.get("jumps") or ()),
-                            later=tuple(str(name) for name in asked.get("later") or ())) if asked and n == 1 else None
+                            later=tuple(str(name) for name in asked.get("later") or ()),
+                            values=tuple((str(name), str(value)) for name, value in asked.get("values") or ()),
+                            ) if asked and n == 1 else None
             # a blank line's other candidates start from the prompt's next most likely first tokens,
             # read now, while the logits at the end of the prompt are still there (more than the two
             # readings compared, or no line of code among them: engine/ranking.py)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import builtins
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import tree_sitter as ts
 
@@ -36,6 +36,9 @@ class Unbound:
     name: str
     module: bool  # read as `name.attribute` and a standard-library module: `import name` defines it
     row: int = 0  # the line (0-based) where the code below first reads it
+    # a literal the code below first compares it with (`state == "start"`, `prev is None`): the
+    # value the line at the cursor most likely gives it
+    value: str | None = None
 
 
 def unbound_below(text: str, cursor: int, info: LanguageInfo | None) -> list[Unbound]:
@@ -72,13 +75,35 @@ def _unbound(text: str, cursor: int, info: LanguageInfo) -> list[Unbound]:
         if before is None and node.start_byte >= at:
             before = set(bound)
         if binds:
-            if before is not None and name not in before and name not in found:
+            # bound first below, in a body the cursor is not in: maybe on some paths only
+            if before is not None and name not in before and name not in found and _off_path(node, at):
                 bound_first.add(name)
             bound.add(name)
         elif node.start_byte >= at and name not in bound and name not in found:
             found[name] = Unbound(name, _is_module(node, name), node.start_point.row)
     maybe = _possibly_unbound(text, cursor, info, bound_first) if bound_first else []
-    return sorted([*found.values(), *maybe], key=lambda u: u.row)
+    names = {u.name for u in [*found.values(), *maybe]}
+    first_reads: dict[str, ts.Node] = {}
+    for name, binds, node in _events(functions[-1], data):
+        if not binds and name in names and node.start_byte >= at:
+            first_reads.setdefault(name, node)
+    return sorted([replace(u, value=_compared_with(first_reads.get(u.name), data)) for u in (*found.values(), *maybe)],
+                  key=lambda u: u.row)
+
+
+_LITERALS = frozenset({"none", "true", "false", "integer", "float", "string"})
+
+
+def _compared_with(node: ts.Node | None, data: bytes) -> str | None:
+    """The literal that the read at `node` compares it with (`x == "start"`, `x is None`), if any."""
+    parent = node.parent if node is not None else None
+    if parent is None or parent.type != "comparison_operator" or parent.named_child_count != 2:
+        return None
+    other = next(child for child in parent.named_children if child != node)
+    if other.type not in _LITERALS or other.end_byte - other.start_byte > 40 or any(
+            child.type == "interpolation" for child in other.named_children):
+        return None
+    return _text(other, data)
 
 
 # what runs its body only on some paths: a name bound there alone may be unbound after it
@@ -125,6 +150,22 @@ def _possibly_unbound(text: str, cursor: int, info: LanguageInfo, names: set[str
         elif level is not None and not _under_body(node, level):
             found[name] = Unbound(name, False, node.start_point.row)
     return list(found.values())
+
+
+def _off_path(node: ts.Node, at: int) -> bool:
+    """Is `node` in a body of a branching statement (an `if`, a loop) that does not hold byte `at`?
+    (A cheap test on the text as it is, before _possibly_unbound parses it again.)"""
+    current = node.parent
+    while current is not None:
+        if current.type == "block" and current.parent is not None and not (
+                current.start_byte <= at <= current.end_byte):
+            owner = current.parent
+            if owner.type in ("elif_clause", "else_clause"):
+                owner = owner.parent
+            if owner is not None and owner.type in _BRANCHING:
+                return True
+        current = current.parent
+    return False
 
 
 def _statement_in(node: ts.Node, blocks: list[ts.Node]) -> ts.Node | None:
