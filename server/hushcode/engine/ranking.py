@@ -41,7 +41,9 @@ The code around the blank line adds candidates of its own:
   Where no reading defines it, the line is written left to right from the name on, the next token
   kept from going on with the name (`odd` does not become `odd_count`). An assignment is written
   with its likeliest values (`= 0`, `= []`, `= None`), and the code below, down to where it reads
-  the name, chooses among them. Two such names are also written as one line (`lo, hi = 0, 1`). A
+  the name, chooses among them. Where the code below first compares the name with a literal
+  (`if prev is None:`), `prev = None` is compared too. Two such names are also written as one line
+  (`lo, hi = 0, 1`). A
   standard-library module gives `import re`. A line that leaves such a name undefined would leave
   a NameError below: only the lines that define the most of the names are compared. In the
   HumanEval and standard-library sets, every hole where names were found was a line that defines
