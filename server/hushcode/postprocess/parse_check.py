@@ -4,8 +4,9 @@ Tree-sitter's Python grammar accepts a block header with no body (`if switch:` f
 of the same indentation parses as an `if` with an empty block), which Python itself rejects with
 "expected an indented block". So where blocks end by dedent, a header that the suggestion writes
 on a line of its own, with an empty body and code of its own block after it, counts as a break
-too. A header at the end of its block is left alone: that is where a programmer types the header
-and then its body.
+too, and so does one on a later line of a block suggestion (the block was cut short there: its
+head is kept). A one-line header at the end of its block is left alone: that is where a
+programmer types the header and then its body.
 """
 
 from __future__ import annotations
@@ -34,15 +35,17 @@ def keep_file_parsing(ctx: CompletionContext, candidate: Candidate) -> Candidate
         if not text.strip():
             continue
         tree = parse(ctx.language, ctx.prefix + text + rest)
-        if error_count(tree) == 0 and not _bodiless_header(tree, start, start + len(text.encode("utf-8")),
+        first = start + len(text.split("\n", 1)[0].encode("utf-8"))
+        if error_count(tree) == 0 and not _bodiless_header(tree, start, first, start + len(text.encode("utf-8")),
                                                            ctx.language):
             return candidate.with_text(text)
     return None
 
 
-def _bodiless_header(tree: ts.Tree, start: int, end: int, language: LanguageInfo) -> bool:
+def _bodiless_header(tree: ts.Tree, start: int, first: int, end: int, language: LanguageInfo) -> bool:
     """Does a block header that begins between bytes `start` and `end` have an empty body, with
-    a statement of its own block after it?"""
+    a statement of its own block after it, or on a line after the suggestion's first (which ends
+    at byte `first`): a block that ends on a header was cut short?"""
     if not language.indentation_scoped:
         return False
     stack = [tree.root_node]
@@ -59,7 +62,7 @@ def _bodiless_header(tree: ts.Tree, start: int, end: int, language: LanguageInfo
             sibling = statement.next_named_sibling
             while sibling is not None and sibling.type in language.comments:
                 sibling = sibling.next_named_sibling
-            if sibling is not None:
+            if sibling is not None or node.parent.start_byte > first:
                 return True
         stack.extend(node.children)
     return False
