@@ -46,5 +46,12 @@ class Candidate:
     def with_text(self, text: str) -> Candidate:
         return replace(self, text=text)
 
+    def before_line(self, line_start: int) -> Candidate | None:
+        """The suggestion cut before its line that starts at `line_start` (an offset in `text`);
+        None when nothing is left."""
+        kept = self.text[:line_start].rstrip(" \t")
+        kept = kept[:-1] if kept.endswith("\n") else kept
+        return self.with_text(kept) if kept.strip() else None
+
 
 Filter = Callable[[CompletionContext, Candidate], "Candidate | None"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import tree_sitter as ts
 
 from hushcode.postprocess.candidate import Candidate, CompletionContext
-from hushcode.syntax.languages import LanguageInfo, error_count, parse
+from hushcode.syntax.languages import LanguageInfo, error_count, next_statement, parse
 
 
 _MAX_TRIMS = 4
@@ -59,10 +59,7 @@ def _bodiless_header(tree: ts.Tree, start: int, first: int, end: int, language: 
             statement = node.parent
             while statement.parent is not None and statement.parent.type not in ("block", "module"):
                 statement = statement.parent
-            sibling = statement.next_named_sibling
-            while sibling is not None and sibling.type in language.comments:
-                sibling = sibling.next_named_sibling
-            if sibling is not None or node.parent.start_byte > first:
+            if next_statement(statement, language) is not None or node.parent.start_byte > first:
                 return True
         stack.extend(node.children)
     return False

@@ -20,7 +20,7 @@ from __future__ import annotations
 import tree_sitter as ts
 
 from hushcode.postprocess.candidate import Candidate, CompletionContext
-from hushcode.syntax.languages import LanguageInfo, error_count, parse
+from hushcode.syntax.languages import LanguageInfo, error_count, next_statement, parse
 
 
 def _jump_at(node: ts.Node | None, start: int, language: LanguageInfo) -> ts.Node | None:
@@ -32,14 +32,6 @@ def _jump_at(node: ts.Node | None, start: int, language: LanguageInfo) -> ts.Nod
             statement = node
         node = node.parent
     return statement
-
-
-def _followed_by_code(node: ts.Node, language: LanguageInfo) -> ts.Node | None:
-    """The next statement after `node` in its block (comments skipped), if any."""
-    sibling = node.next_named_sibling
-    while sibling is not None and sibling.type in language.comments:
-        sibling = sibling.next_named_sibling
-    return sibling
 
 
 def keep_code_reachable(ctx: CompletionContext, candidate: Candidate) -> Candidate | None:
@@ -62,10 +54,8 @@ def keep_code_reachable(ctx: CompletionContext, candidate: Candidate) -> Candida
         start = base + len((text[:offset] + line[: len(line) - len(body)]).encode("utf-8"))
         if body:
             jump = _jump_at(tree.root_node.descendant_for_byte_range(start, start), start, language)
-            after = _followed_by_code(jump, language) if jump is not None else None
+            after = next_statement(jump, language) if jump is not None else None
             if after is not None and after.start_byte >= end:
-                kept = text[:offset].rstrip(" \t")
-                kept = kept[:-1] if kept.endswith("\n") else kept
-                return candidate.with_text(kept) if kept.strip() else None
+                return candidate.before_line(offset)
         offset += len(line) + 1
     return candidate

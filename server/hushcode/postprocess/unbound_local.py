@@ -27,7 +27,4 @@ def drop_unbound_local(ctx: CompletionContext, candidate: Candidate) -> Candidat
                               language)
     if not reads:
         return candidate
-    line_start = text.rfind("\n", 0, reads[0] - start) + 1  # the line of the first such read
-    kept = text[:line_start].rstrip(" \t")
-    kept = kept[:-1] if kept.endswith("\n") else kept
-    return candidate.with_text(kept) if kept.strip() else None
+    return candidate.before_line(text.rfind("\n", 0, reads[0] - start) + 1)  # the line of the first such read

@@ -92,6 +92,14 @@ def _parse(name: str, text: str) -> ts.Tree:
     return ts.Parser(grammar(name)).parse(text.encode("utf-8"))
 
 
+def next_statement(node: ts.Node, language: LanguageInfo) -> ts.Node | None:
+    """The next statement after `node` in its block (comments skipped), if any."""
+    sibling = node.next_named_sibling
+    while sibling is not None and sibling.type in language.comments:
+        sibling = sibling.next_named_sibling
+    return sibling
+
+
 def error_count(tree: ts.Tree) -> int:
     """How many ERROR or MISSING nodes the parse has."""
     count = 0

@@ -71,6 +71,7 @@ def _unbound(text: str, cursor: int, info: LanguageInfo) -> list[Unbound]:
     found: dict[str, Unbound] = {}
     before: set[str] | None = None  # what is bound where the cursor is
     bound_first: set[str] = set()  # names the code below binds before it reads them
+    first_reads: dict[str, ts.Node] = {}  # each name's first read below the cursor
     for name, binds, node in _events(functions[-1], data):
         if before is None and node.start_byte >= at:
             before = set(bound)
@@ -79,14 +80,11 @@ def _unbound(text: str, cursor: int, info: LanguageInfo) -> list[Unbound]:
             if before is not None and name not in before and name not in found and _off_path(node, at):
                 bound_first.add(name)
             bound.add(name)
-        elif node.start_byte >= at and name not in bound and name not in found:
-            found[name] = Unbound(name, _is_module(node, name), node.start_point.row)
-    maybe = _possibly_unbound(text, cursor, info, bound_first) if bound_first else []
-    names = {u.name for u in [*found.values(), *maybe]}
-    first_reads: dict[str, ts.Node] = {}
-    for name, binds, node in _events(functions[-1], data):
-        if not binds and name in names and node.start_byte >= at:
+        elif node.start_byte >= at:
             first_reads.setdefault(name, node)
+            if name not in bound and name not in found:
+                found[name] = Unbound(name, _is_module(node, name), node.start_point.row)
+    maybe = _possibly_unbound(text, cursor, info, bound_first) if bound_first else []
     return sorted([replace(u, value=_compared_with(first_reads.get(u.name), data)) for u in (*found.values(), *maybe)],
                   key=lambda u: u.row)
 
@@ -430,10 +428,9 @@ def _read_before_bound(text: str, start: int, end: int, info: LanguageInfo) -> l
     later: dict[str, list[ts.Node]] = {}  # the function's own bindings after the written lines
     for name, binds, node in _events(function, data):
         if binds:
-            if node.start_byte < first or first <= node.start_byte < last:
-                if not _in_inner_scope(node, function) or node.start_byte < first:
-                    bound.add(name)
-            elif not _in_inner_scope(node, function):
+            if node.start_byte < first or (node.start_byte < last and not _in_inner_scope(node, function)):
+                bound.add(name)  # before the written lines, or by them (not in a scope of their own)
+            elif node.start_byte >= last and not _in_inner_scope(node, function):
                 later.setdefault(name, []).append(node)
         elif first <= node.start_byte < last and name not in bound and not _in_inner_scope(node, function,
                                                                                             _DEFERRED):
