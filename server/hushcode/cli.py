@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from hushcode import __version__
+from hushcode.isolation import forget_user_paths
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -82,6 +83,7 @@ async def _complete(path: Path, line: int, col: int, verbose: bool) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `hushcode` command."""
+    forget_user_paths()  # an editor starts us in the workspace: import nothing from it
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["models"]:
         from hushcode.models.commands import run

@@ -53,7 +53,8 @@ def choose_model(settings: Settings) -> ModelChoice:
             return ModelChoice(None, _damaged(entry.id, result.reason, result.status))
         return ModelChoice(str(result.path), None)
     if settings.model.path:
-        path = Path(settings.model.path).expanduser()
+        # absolute: the engine runs in a folder of its own (isolation.py), not in the server's
+        path = Path(settings.model.path).expanduser().absolute()
         entries = [e for e in catalog if installed_path(e) == path] if catalog else []
         if entries:
             result = verify_file(path, entries[0])

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from pygls.lsp.client import LanguageClient
 
 from hushcode import __version__
 from hushcode.documents.positions import resolve_position
+from hushcode.isolation import python_command
 
 GET_STATUS = "hushcode/getStatus"
 
@@ -106,8 +106,10 @@ class BenchServer:
 
     async def start(self, root: Path, ready_timeout: float) -> dict[str, Any]:
         """Start and initialize the server; wait until its engine is ready; return its status."""
+        # as an editor starts it: in the workspace (isolated, so its own folder's code is never imported)
         await self._client.start_io(
-            sys.executable, "-m", "hushcode", "serve", "--log-file", str(self.log_file), env=self.env
+            *python_command("hushcode", "serve", "--log-file", str(self.log_file.resolve())), env=self.env,
+            cwd=root,
         )
         process = self._client._server
         if process is not None and process.stderr is not None:

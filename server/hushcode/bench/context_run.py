@@ -18,7 +18,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -32,6 +31,7 @@ from hushcode.bench.holes import Task
 from hushcode.bench.languages import language_named, parses_cleanly
 from hushcode.bench.latency_stats import parse_log_line
 from hushcode.bench.metrics import score
+from hushcode.isolation import child_cwd, python_command
 
 Progress = Callable[[str], None]
 _INDEXED = re.compile(r"indexed (\d+) files \((\d+) parsed, (\d+) from cache\) in ([\d.]+) s")
@@ -83,7 +83,8 @@ class ContextServer(BenchServer):
         if len(roots) == 1:
             return await self.start(roots[0], ready_timeout)
         await self._client.start_io(
-            sys.executable, "-m", "hushcode", "serve", "--log-file", str(self.log_file), env=self.env
+            *python_command("hushcode", "serve", "--log-file", str(self.log_file.resolve())), env=self.env,
+            cwd=roots[0],
         )
         process = self._client._server
         if process is not None and process.stderr is not None:
@@ -360,15 +361,8 @@ async def run_first_pass(
 def index_figures(folder: Path, changed: int, timeout: float = 900.0) -> dict[str, Any]:
     """`python -m hushcode.workspace.bench_index FOLDER --json` (its cache in a temporary folder)."""
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "hushcode.workspace.bench_index",
-            str(folder),
-            "--json",
-            "--changed",
-            str(changed),
-        ],
+        python_command("hushcode.workspace.bench_index", str(folder.resolve()), "--json", "--changed", str(changed)),
+        cwd=child_cwd(),
         capture_output=True,
         text=True,
         timeout=timeout,

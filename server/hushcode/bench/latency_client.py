@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -22,6 +21,7 @@ from pygls.lsp.client import LanguageClient
 
 from hushcode import __version__
 from hushcode.bench.client import plain, units
+from hushcode.isolation import python_command
 
 GET_STATUS = "hushcode/getStatus"
 
@@ -66,15 +66,9 @@ class Driver:
         """Start the server, initialize it, and wait until its engine is ready."""
         await self.client.start_io(
             *self.prefix,
-            sys.executable,
-            "-m",
-            "hushcode",
-            "serve",
-            "--log-file",
-            str(self.log_file),
-            "--log-level",
-            "INFO",
+            *python_command("hushcode", "serve", "--log-file", str(self.log_file.resolve()), "--log-level", "INFO"),
             env=self.env,
+            cwd=root,  # as an editor starts it; isolated, so the workspace's own code is never imported
         )
         process = self.client._server
         if process is not None and process.stderr is not None:

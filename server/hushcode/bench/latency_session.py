@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import json
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from itertools import cycle
@@ -20,6 +19,8 @@ from typing import Any
 from hushcode.bench.latency_client import Driver, ReplayError
 from hushcode.bench.latency_replay import Pace, Recording, replay_task
 from hushcode.bench.latency_script import TypingTask
+from hushcode.bench.shadowing import add_shadowing_files
+from hushcode.isolation import child_cwd, python_command
 
 RSS_EVERY_S = 5.0
 MIB = 1024 * 1024
@@ -110,6 +111,7 @@ async def run_session(
     """
     root = out / "workspace"  # the documents' URIs point here; nothing is written to the user's repository
     root.mkdir(parents=True, exist_ok=True)
+    add_shadowing_files(root)  # a server that imported from its workspace would fail here (shadowing.py)
     for stale in ("server.log", "server.stderr", "baseline.jsonl"):  # an earlier run into the same folder
         (out / stale).unlink(missing_ok=True)
     driver = Driver(options, env, out / "server.log")
@@ -177,13 +179,9 @@ def run_baseline(
     error = None
     try:
         subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "hushcode.bench.latency_baseline",
-                str(out / "baseline-input.json"),
-                str(sink),
-            ],
+            python_command("hushcode.bench.latency_baseline", str((out / "baseline-input.json").resolve()),
+                           str(sink.resolve())),
+            cwd=child_cwd(),
             stdout=subprocess.DEVNULL,
             check=True,
             timeout=180 + 90 * len(states),

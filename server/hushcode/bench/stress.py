@@ -28,6 +28,7 @@ from hushcode.bench.latency_client import Driver, ReplayError
 from hushcode.bench.latency_script import choose_tasks, default_files
 from hushcode.bench.latency_stats import ratio
 from hushcode.bench.metrics import percentile
+from hushcode.bench.shadowing import add_shadowing_files
 from hushcode.bench.stress_storm import StormPlan, StormRecord, run_storm
 
 GROWTH_LIMIT_MB = 20.0
@@ -156,6 +157,7 @@ async def _session(options: dict[str, Any], env: dict[str, str], tasks: list[Any
                    out: Path, ready_timeout: float, say: Any) -> StormRecord:
     root = out / "workspace"  # the documents' URIs point here; nothing is written into a repository
     root.mkdir(parents=True, exist_ok=True)
+    add_shadowing_files(root)  # a server that imported from its workspace would fail here (shadowing.py)
     driver = Driver(options, env, out / "server.log")
     try:
         first = await driver.start(root, ready_timeout)

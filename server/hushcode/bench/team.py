@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hushcode.isolation import child_cwd, python_command
+
 # (file name, text before the cursor, the lines the user types; an Enter and the indentation after each)
 SCRIPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("geometry.py", "import math\n\n\ndef circle_area(radius):\n    ",
@@ -161,9 +163,10 @@ def serve_model(model: Path, log: Path, threads: int) -> Any:
     is not interrupted by other requests, so only the clients' own cancellations close streams)."""
     port = _free_port()
     out = log.open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-                             "--port", str(port), "--n_ctx", "4096", "--interrupt_requests", "False",
-                             *(["--n_threads", str(threads)] if threads else [])], stdout=out, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(python_command("llama_cpp.server", "--model", str(model.resolve()), "--host", "127.0.0.1",
+                                           "--port", str(port), "--n_ctx", "4096", "--interrupt_requests", "False",
+                                           *(["--n_threads", str(threads)] if threads else [])),
+                            cwd=child_cwd(), stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 180
         while True:

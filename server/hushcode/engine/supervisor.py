@@ -35,6 +35,7 @@ from hushcode.engine.contracts import (
     describe_exit,
 )
 from hushcode.engine.messages import Message, decode, encode
+from hushcode.isolation import child_cwd, python_command
 from hushcode.prompt.layout import ChatMarkers, RepoMarkers
 from hushcode.prompt.templates import FimMarkers
 
@@ -123,7 +124,7 @@ class EngineSupervisor:
                 proc.stdin.close()
             try:
                 await asyncio.wait_for(proc.wait(), 3)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 proc.kill()
                 await proc.wait()
         if self._task is not None:
@@ -184,8 +185,9 @@ class EngineSupervisor:
         # No gdb backtrace on a GGML_ASSERT: it takes seconds and hides the assertion in the log.
         env = {"GGML_NO_BACKTRACE": "1", **os.environ, **self.config.env}
         try:
+            # isolated: nothing in the user's folder (a `types.py`, PYTHONPATH) is imported (isolation.py)
             self._proc = proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "hushcode.engine.worker",
+                *python_command("hushcode.engine.worker"), cwd=child_cwd(),
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
                 env=env, limit=_LINE_LIMIT,
             )
@@ -360,7 +362,7 @@ class EngineSupervisor:
         try:
             msg = await asyncio.wait_for(self._request({"op": "tokenize", "id": next(self._ids), "texts": texts}),
                                          _HARD_GRACE_S + 30)
-        except (EngineCrashed, asyncio.TimeoutError):
+        except (TimeoutError, EngineCrashed):
             return None
         return msg.get("tokens") if msg.get("ev") == "tokens" else None
 
@@ -381,7 +383,7 @@ class EngineSupervisor:
             return None
         try:
             msg = await asyncio.wait_for(self._request({"op": "stats", "id": next(self._ids)}), 30)
-        except (EngineCrashed, asyncio.TimeoutError):
+        except (TimeoutError, EngineCrashed):
             return None
         stats = msg.get("stats")
         if isinstance(stats, dict):
@@ -400,7 +402,7 @@ class EngineSupervisor:
                 return future.result()
             now = loop.time()
             if now >= deadline and now >= self._last_activity + _SILENCE_S:
-                raise asyncio.TimeoutError
+                raise TimeoutError
 
     async def generate(self, request: GenerateRequest) -> GenerateResult | None:
         """Run one generation; None when superseded, cancelled or the engine is unavailable."""
@@ -438,7 +440,7 @@ class EngineSupervisor:
             self.generating = False
             try:
                 msg = await self._await_answer(future, request.timeout_ms / 1000 + _HARD_GRACE_S)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 log.error("engine did not answer request %s within its hard deadline; killing it", rid)
                 self._hung = True
                 self._pending.pop(rid, None)

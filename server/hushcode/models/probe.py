@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from hushcode.isolation import child_cwd, python_command
+
 PROMPT_TOKENS = 256
 GEN_TOKENS = 32
 N_CTX = 1024
@@ -69,11 +71,11 @@ def run_probe(path: Path, *, threads: int, gpu_layers: int = 0, timeout_s: float
     """Measure ``path`` in a child process; ``ProbeError`` with the reason if it cannot."""
     with tempfile.TemporaryDirectory(prefix="hushcode-probe-") as tmp:
         out = Path(tmp) / "result.json"
-        argv = [sys.executable, "-m", "hushcode.models.probe", str(path), str(threads), str(gpu_layers),
-                str(out)]
+        argv = python_command("hushcode.models.probe", os.path.abspath(path), str(threads), str(gpu_layers),
+                              str(out))
         try:
             proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout_s, check=False,
-                                  stdin=subprocess.DEVNULL)
+                                  stdin=subprocess.DEVNULL, cwd=child_cwd())
         except subprocess.TimeoutExpired as exc:
             raise ProbeError(f"the probe did not finish within {timeout_s:.0f} s") from exc
         if proc.returncode != 0 or not out.exists():

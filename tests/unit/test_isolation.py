@@ -1,0 +1,53 @@
+"""isolation.py: the server's own import path loses the user's folders; children's argv."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import hushcode
+from hushcode import isolation
+
+HUSHCODE_ROOT = str(Path(hushcode.__file__).resolve().parents[1])
+
+
+@pytest.fixture
+def saved_path() -> Iterator[list[str]]:
+    saved = list(sys.path)
+    yield saved
+    sys.path[:] = saved
+
+
+@pytest.mark.parametrize("entry", ["", ".", "{cwd}", "{cwd}/"])
+def test_the_working_directory_is_dropped_however_it_is_spelled(
+        saved_path: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entry: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    sys.path.insert(0, entry.format(cwd=tmp_path))
+    isolation.forget_user_paths()
+    assert all(os.path.realpath(p or ".") != str(tmp_path.resolve()) for p in sys.path)
+    assert [p for p in saved_path if os.path.realpath(p or ".") != str(tmp_path.resolve())] == sys.path
+
+
+def test_pythonpath_folders_are_dropped_but_the_one_holding_hushcode_stays(
+        saved_path: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    user = tmp_path / "project" / "src"
+    user.mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(user), "project", HUSHCODE_ROOT]))
+    sys.path[1:1] = [str(user), str(tmp_path / "project"), HUSHCODE_ROOT]
+    isolation.forget_user_paths()
+    assert str(user) not in sys.path and str(tmp_path / "project") not in sys.path
+    assert HUSHCODE_ROOT in sys.path
+
+
+def test_a_child_runs_isolated_with_hushcode_given_back() -> None:
+    argv = isolation.python_command("hushcode.engine.worker", "--flag")
+    assert argv[:3] == [sys.executable, "-I", "-c"]
+    assert argv[-2:] == ["hushcode.engine.worker", "--flag"]
+    assert HUSHCODE_ROOT in argv[4].split(os.pathsep)
+    assert Path(isolation.child_cwd()) == Path(hushcode.__file__).resolve().parent
