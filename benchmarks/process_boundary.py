@@ -23,10 +23,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hushcode.engine.supervisor import EngineConfig, EngineSupervisor, GenerateRequest
-from hushcode.engine.worker import Engine
+from hushcode.engine.local import EngineConfig, EngineSupervisor, GenerateRequest
 from hushcode.prompt.layout import Budget, build_fim_tokens, fit_budget, split_around_cursor
 from hushcode.prompt.templates import FimMarkers
+from hushcode.worker.main import Engine
 
 
 class ListChannel:

@@ -18,7 +18,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
-from hushcode.engine.supervisor import EngineConfig, EngineSupervisor, GenerateRequest
+from hushcode.engine.local import EngineConfig, EngineSupervisor, GenerateRequest
 
 
 async def main() -> int:

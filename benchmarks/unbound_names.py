@@ -21,10 +21,10 @@ import argparse
 import json
 from pathlib import Path
 
-from hushcode.engine.ranking import defines, returns
 from hushcode.syntax.languages import detect_language
+from hushcode.syntax.lines import defines, returns
+from hushcode.syntax.python.scope import unbound_below
 from hushcode.syntax.result import lacks_result
-from hushcode.syntax.unbound import unbound_below
 
 FOUND_NAMES = 2  # as many as the completion service passes on (completions._RANK_UNBOUND)
 

@@ -8,7 +8,7 @@ from hushcode.isolation import forget_user_paths
 
 forget_user_paths()  # before anything else is imported: nothing more from the user's folders
 
-from hushcode.cli import main
+from hushcode.cli.main import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

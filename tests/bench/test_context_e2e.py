@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hushcode.bench.holes import load_tasks
+from hushcode_bench.holes import load_tasks
 from tests.bench.test_context_tasks import CROSS_FILE, write_project
 
 

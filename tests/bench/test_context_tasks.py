@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hushcode.bench.context_recall import line_in_context
-from hushcode.bench.context_report import WITH, WITHOUT, format_table, summarize, targets
-from hushcode.bench.context_run import ContextServer
-from hushcode.bench.context_tasks import build_index, cross_file_tasks
+from hushcode_bench.context_recall import line_in_context
+from hushcode_bench.context_report import WITH, WITHOUT, format_table, summarize, targets
+from hushcode_bench.context_run import ContextServer
+from hushcode_bench.context_tasks import build_index, cross_file_tasks
 
 # A tiny project: three files, one defining, two importing (a relative import of names and an
 # absolute import of the module under an alias).

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from hushcode.bench.holes import Task, cut_tasks, load_tasks, save_tasks
-from hushcode.bench.languages import language_for
-from hushcode.bench.sources import SourceFile
+from hushcode_bench.holes import Task, cut_tasks, load_tasks, save_tasks
+from hushcode_bench.languages import language_for
+from hushcode_bench.sources import SourceFile
 
 SNIPPET = '''\
 import os

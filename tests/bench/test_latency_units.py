@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hushcode.bench.latency_baseline import cut_window, plain_psm_prompt, reused_tokens
-from hushcode.bench.latency_script import (
+from hushcode_bench.latency_baseline import cut_window, plain_psm_prompt, reused_tokens
+from hushcode_bench.latency_script import (
     apply_keystrokes,
     choose_tasks,
     default_files,
@@ -16,8 +16,8 @@ from hushcode.bench.latency_script import (
     tasks_in_source,
     would_accept,
 )
-from hushcode.bench.latency_session import rss_summary
-from hushcode.bench.latency_stats import (
+from hushcode_bench.latency_session import rss_summary
+from hushcode_bench.latency_stats import (
     attach_log,
     format_table,
     inline_number,
@@ -171,7 +171,7 @@ def test_would_accept(suggestion: str, rest: str, expected: bool) -> None:
 
 
 LOG = """\
-2026-11-22 22:51:57,101 INFO hushcode.server: engine ready
+2026-11-22 22:51:57,101 INFO hushcode.lsp.server: engine ready
 2026-11-22 22:51:57,123 INFO hushcode.completion: complete req=i1 doc=a.py decide_ms=0.2 scope=block \
 format=psm tokenize_ms=0.9 prompt=412 reused=380 shifted=20 evaluated=12 generated=9 control=3 stop=stop \
 prompt_ms=221.4 gen_ms=402.0 post_ms=0.02 result=ok chars=16 total_ms=631.7

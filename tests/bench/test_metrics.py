@@ -6,7 +6,7 @@ import keyword
 
 import pytest
 
-from hushcode.bench.metrics import (
+from hushcode_bench.metrics import (
     edit_similarity,
     exact_match,
     identifier_match,

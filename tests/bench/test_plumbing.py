@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from hushcode.bench import commands
-from hushcode.bench.client import apply_item, plain, units
-from hushcode.bench.quality import Config, server_env
-from hushcode.bench.report import format_table, plot, summarize
-from hushcode.bench.sources import MAX_BYTES, list_sources
-from hushcode.bench.testrun import SuiteRunner
+from hushcode_bench import cli as commands
+from hushcode_bench.client import apply_item, plain, units
+from hushcode_bench.quality import Config, server_env
+from hushcode_bench.report import format_table, plot, summarize
+from hushcode_bench.sources import MAX_BYTES, list_sources
+from hushcode_bench.testrun import SuiteRunner
 
 
 @pytest.mark.parametrize(
@@ -208,10 +208,10 @@ def test_summary_table_and_plot(tmp_path: Path) -> None:
 
 
 def test_neutral_fill_replaces_the_whole_statement() -> None:
-    from hushcode.bench.holes import cut_tasks
-    from hushcode.bench.languages import language_for
-    from hushcode.bench.sources import SourceFile
-    from hushcode.bench.testrun import neutral_document as _neutral
+    from hushcode_bench.holes import cut_tasks
+    from hushcode_bench.languages import language_for
+    from hushcode_bench.sources import SourceFile
+    from hushcode_bench.testrun import neutral_document as _neutral
 
     text = "def f(a, b):\n    total = a + b\n    return total\n"
     spec = language_for("f.py")
@@ -228,7 +228,7 @@ def test_neutral_fill_replaces_the_whole_statement() -> None:
 
 
 def test_deadline_stops_counts_our_requests_only(tmp_path: Path) -> None:
-    from hushcode.bench.provenance import deadline_stops
+    from hushcode_bench.provenance import deadline_stops
 
     log = tmp_path / "server.log"
     log.write_text(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hushcode.bench.stress import format_table, summarize
-from hushcode.bench.stress_storm import StormPlan, StormRecord
+from hushcode_bench.stress import format_table, summarize
+from hushcode_bench.stress_storm import StormPlan, StormRecord
 
 PLAN = StormPlan(duration_s=60, warmup_s=15)
 

@@ -13,6 +13,7 @@ from typing import Any
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
+
 def _no_network_prefix() -> list[str]:
     """Run servers in a network namespace with no interfaces when we can (root, as in CI): the
     whole end-to-end suite then proves that serving needs no network."""

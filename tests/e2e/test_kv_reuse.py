@@ -5,7 +5,7 @@ from __future__ import annotations
 import sysconfig
 from pathlib import Path
 
-from hushcode.engine.supervisor import EngineConfig, EngineSupervisor, GenerateRequest, GenerateResult
+from hushcode.engine.local import EngineConfig, EngineSupervisor, GenerateRequest, GenerateResult
 
 TEXT = (Path(sysconfig.get_paths()["stdlib"]) / "textwrap.py").read_text()
 

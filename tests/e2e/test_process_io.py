@@ -10,7 +10,7 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from hushcode.engine.messages import encode
+from hushcode.engine.wire import encode
 from tests.e2e import lsp
 
 REPO = Path(__file__).resolve().parents[2]
@@ -22,7 +22,7 @@ def test_engine_stdout_carries_only_messages_even_when_llama_prints(model_path: 
     requests += encode({"op": "tokenize", "id": 1, "texts": ["print('hi')"]})
     requests += encode({"op": "generate", "id": 2, "tokens": [1, 2, 3], "max_tokens": 3})
     requests += encode({"op": "shutdown"})
-    proc = subprocess.run([sys.executable, "-m", "hushcode.engine.worker"], input=requests,
+    proc = subprocess.run([sys.executable, "-m", "hushcode.worker.main"], input=requests,
                           capture_output=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     lines = proc.stdout.splitlines()
@@ -32,7 +32,7 @@ def test_engine_stdout_carries_only_messages_even_when_llama_prints(model_path: 
 
 
 def test_server_stdout_is_protected_from_native_writes() -> None:
-    code = ("import os, sys; from hushcode.stdio import claim_stdout; out = claim_stdout(); "
+    code = ("import os, sys; from hushcode.lsp.stdio import claim_stdout; out = claim_stdout(); "
             "os.write(1, b'native noise\\n'); print('python noise'); out.write(b'PROTOCOL'); out.flush()")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
     assert proc.stdout == b"PROTOCOL"

@@ -131,7 +131,7 @@ UNDEFINED_BELOW = [
 
 
 async def test_a_blank_line_before_code_reading_an_undefined_name_defines_it(model_path: Path) -> None:
-    from hushcode.engine.ranking import defines
+    from hushcode.syntax.lines import defines
 
     lines = await _first_lines(model_path, {}, [text for text, _ in UNDEFINED_BELOW])
     defined = [name for (_, name), line in zip(UNDEFINED_BELOW, lines, strict=True) if defines(line, name)]

@@ -337,7 +337,7 @@ def test_verify_without_catalog_hash_reports_digest(tmp_path: Path) -> None:
 
 
 def test_catalog_command_json_at_a_given_context(capsys: pytest.CaptureFixture[str]) -> None:
-    from hushcode.models.commands import run
+    from hushcode.cli.models import run
 
     assert run(["catalog", "--json", "--context", "16384"]) == 0
     rows = {m["id"]: m for m in json.loads(capsys.readouterr().out)["models"]}

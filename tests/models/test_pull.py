@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from hushcode.cli.models import run
 from hushcode.models import chunks
 from hushcode.models.catalog import Catalog, load_catalog
-from hushcode.models.commands import run
 from hushcode.models.pull import PullError, pull
 from hushcode.models.store import installed_path, stamp_path, verify_file
 from tests.models.helpers import write_catalog
@@ -285,7 +285,7 @@ def test_real_default_model_verifies_if_installed(monkeypatch: pytest.MonkeyPatc
 def test_progress_is_a_bar_on_a_terminal() -> None:
     import io
 
-    from hushcode.models.commands import _ProgressPrinter
+    from hushcode.cli.models import _ProgressPrinter
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

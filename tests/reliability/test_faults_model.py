@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from hushcode.engine.memory import LIMIT_ENV
+from hushcode.worker.memory import LIMIT_ENV
 from tests.e2e import lsp
 from tests.reliability.fault_helpers import FUNC, session, tiny_model
 
@@ -185,7 +185,7 @@ async def test_damaged_stamp_of_the_real_model_is_rebuilt(tmp_path: Path, model_
 
 
 def test_memory_check_names_the_smallest_limit(tmp_path: Path) -> None:
-    from hushcode.engine import memory
+    from hushcode.worker import memory
 
     model = tmp_path / "m.gguf"
     model.write_bytes(b"GGUF" + bytes(3 << 20))  # 3 MB

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from hushcode.engine import supervisor as supervisor_module
-from hushcode.engine.supervisor import EngineConfig, EngineState, EngineSupervisor
+from hushcode.engine import local as supervisor_module
+from hushcode.engine.local import EngineConfig, EngineState, EngineSupervisor
 from tests.e2e import lsp
 from tests.reliability.fault_helpers import FUNC, index_ready, session, tiny_model
 

@@ -165,7 +165,7 @@ def _python_for_nobody() -> tuple[str, str]:
     candidates = [sys.executable, os.path.realpath(sys.executable), f"/usr/bin/{version}", shutil.which(version)]
     for candidate in filter(None, candidates):
         # the server must also be able to start its engine with the same interpreter
-        code = "import hushcode.server, llama_cpp, subprocess, sys; subprocess.run([sys.executable, '-V'], check=True)"
+        code = "import hushcode.lsp.server, llama_cpp, subprocess, sys; subprocess.run([sys.executable, '-V'], check=True)"
         probe = subprocess.run([*NOBODY, candidate, "-c", code], check=False,
                                env={**os.environ, "PYTHONPATH": path}, capture_output=True, timeout=60)
         if probe.returncode == 0:

@@ -15,14 +15,14 @@ from typing import Any
 import llama_cpp
 import pytest
 
-from hushcode import completions as completions_module
-from hushcode.completions import CompletionService, DocumentSnapshot
+from hushcode.completion import service as completions_module
+from hushcode.completion.service import CompletionService, DocumentSnapshot
 from hushcode.config.settings import CompletionSettings, Settings
-from hushcode.engine.supervisor import EngineConfig, EngineSupervisor
-from hushcode.engine.worker import Engine
+from hushcode.engine.local import EngineConfig, EngineSupervisor
 from hushcode.prompt.layout import PROMPT_FORMATS, PromptPieces, build_prompt
 from hushcode.prompt.templates import TEMPLATES, TEMPLATES_BY_NAME, all_marker_spellings
-from hushcode.workspace_context import WorkspaceContext
+from hushcode.worker.main import Engine
+from hushcode.workspace.service import WorkspaceContext
 from tests.e2e import lsp
 from tests.fixtures.tiny_gguf import write_tiny_gguf
 from tests.reliability.fault_helpers import index_ready

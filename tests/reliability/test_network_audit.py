@@ -162,7 +162,7 @@ async def test_a_whole_session_opens_no_internet_socket(tmp_path: Path) -> None:
         assert await lsp.inline(client, uri, 4, 4) is not None
     calls = [line for line in trace.read_text().splitlines() if "(" in line and "---" not in line]
     # the trace followed the server and its engine, and saw their (local) sockets
-    assert any("execve(" in line and "hushcode.engine.worker" in line for line in calls)
+    assert any("execve(" in line and "hushcode.worker.main" in line for line in calls)
     assert any(line.split()[1].startswith("socketpair(AF_UNIX") for line in calls if len(line.split()) > 1)
     internet = [line for line in calls if re.search(r"AF_INET6?\b|AF_PACKET|AF_NETLINK", line)]
     assert internet == [], internet

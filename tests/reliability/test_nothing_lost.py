@@ -5,7 +5,6 @@ the index cache and the model stamps survive a crash mid-write (atomic writes)."
 from __future__ import annotations
 
 import hashlib
-import tomllib
 import json
 import os
 import re
@@ -13,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -23,8 +23,8 @@ from hushcode.models.store import installed_path, stamp_path, verify_file
 from hushcode.workspace import cache
 from hushcode.workspace.index import WorkspaceIndex
 from tests.e2e import lsp
-from tests.reliability.fault_helpers import any_model, index_ready, session, tree_state  # noqa: F401
 from tests.models.helpers import catalog_toml
+from tests.reliability.fault_helpers import any_model, index_ready, session, tree_state  # noqa: F401
 
 PAST_NS = 1_600_000_000_123_456_789  # every entry gets this mtime: any touch shows
 

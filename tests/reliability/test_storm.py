@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from hushcode.bench.latency_client import Driver
-from hushcode.bench.latency_script import choose_tasks, default_files
-from hushcode.bench.stress import GROWTH_LIMIT_MB, summarize
-from hushcode.bench.stress_storm import StormPlan, run_storm
+from hushcode_bench.latency_client import Driver
+from hushcode_bench.latency_script import choose_tasks, default_files
+from hushcode_bench.stress import GROWTH_LIMIT_MB, summarize
+from hushcode_bench.stress_storm import StormPlan, run_storm
 from tests.reliability.conftest import report
 
 PLAN = StormPlan(duration_s=60, cps=30, cancel_fraction=0.8, settle_every=5, cap_s=10, quiet_requests=3,

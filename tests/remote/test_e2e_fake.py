@@ -182,7 +182,7 @@ async def test_slow_server_is_cut_at_the_deadline(tmp_path: Path) -> None:
 async def test_four_users_on_one_busy_engine_none_starves(tmp_path: Path) -> None:
     """Four real servers type at once against one single-slot fake engine: every stale request's
     stream is closed server-side, so each user's suggestions at pauses still arrive."""
-    from hushcode.bench.team import percentile, run_users
+    from hushcode_bench.team import percentile, run_users
 
     with Loopback() as net:
         port = _port()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-from hushcode.completions import CompletionService, DocumentSnapshot
+from hushcode.completion.service import CompletionService, DocumentSnapshot
 from hushcode.config.settings import CompletionSettings, Settings
 from hushcode.engine.contracts import GenerateRequest, GenerateResult
 from tests.unit.fake_engine import FakeLocalEngine

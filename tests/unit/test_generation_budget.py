@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from hushcode.engine.generation import Decoder, Limits
+from hushcode.worker.decoder import Decoder, Limits
 
 
 class ScriptedModel:

@@ -46,8 +46,8 @@ def test_pythonpath_folders_are_dropped_but_the_one_holding_hushcode_stays(
 
 
 def test_a_child_runs_isolated_with_hushcode_given_back() -> None:
-    argv = isolation.python_command("hushcode.engine.worker", "--flag")
+    argv = isolation.python_command("hushcode.worker.main", "--flag")
     assert argv[:3] == [sys.executable, "-I", "-c"]
-    assert argv[-2:] == ["hushcode.engine.worker", "--flag"]
+    assert argv[-2:] == ["hushcode.worker.main", "--flag"]
     assert HUSHCODE_ROOT in argv[4].split(os.pathsep)
     assert Path(isolation.child_cwd()) == Path(hushcode.__file__).resolve().parent

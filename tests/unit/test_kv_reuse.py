@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hushcode.engine.kv_reuse import Move, plan_reuse
+from hushcode.worker.kv_reuse import Move, plan_reuse
 
 
 def test_prefix_reuse_when_typing_appends() -> None:
@@ -29,7 +29,7 @@ def test_chunk_shifted_left_when_text_before_it_was_removed() -> None:
 
 
 def test_several_chunks_in_order() -> None:
-    a, b, c = list(range(0, 40)), list(range(100, 140)), list(range(200, 240))
+    a, b, c = list(range(40)), list(range(100, 140)), list(range(200, 240))
     cached = a + [7] * 5 + b + [8] * 5 + c
     prompt = a + b + c + [999]
     plan = plan_reuse(cached, prompt, min_chunk=16)

@@ -3,7 +3,7 @@ service against a recording engine."""
 
 from __future__ import annotations
 
-from hushcode.completions import CompletionService, DocumentSnapshot
+from hushcode.completion.service import CompletionService, DocumentSnapshot
 from hushcode.config.settings import CompletionSettings, Settings
 from tests.unit.test_cold_prompt import RecordingEngine
 

@@ -8,11 +8,12 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 
-from hushcode.completions import CompletionService, DocumentSnapshot, lines_below
+from hushcode.completion.service import CompletionService, DocumentSnapshot, lines_below
 from hushcode.config.settings import CompletionSettings, Settings
 from hushcode.engine.contracts import GenerateRequest, GenerateResult
-from hushcode.engine.generation import Decoder, Evaluation, Limits, Output
-from hushcode.engine.ranking import RankSpec, Scored, defines, order, rank, reads
+from hushcode.syntax.lines import defines, reads
+from hushcode.worker.decoder import Decoder, Evaluation, Limits, Output
+from hushcode.worker.ranking import RankSpec, Scored, order, rank
 from tests.unit.fake_engine import MARKERS, FakeLocalEngine
 
 

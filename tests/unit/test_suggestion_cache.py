@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hushcode.suggestion_cache import CachedText, SuggestionCache
-from hushcode.typing_rhythm import TypingRhythm
+from hushcode.completion.cache import CachedText, SuggestionCache
+from hushcode.completion.rhythm import TypingRhythm
 
 BEFORE = "def area(r):\n    return "
 

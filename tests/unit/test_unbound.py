@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from hushcode.syntax.languages import LANGUAGES
-from hushcode.syntax.unbound import read_before_bound, unbound_below
+from hushcode.syntax.python.scope import read_before_bound, unbound_below
 
 PY = LANGUAGES["python"]
 

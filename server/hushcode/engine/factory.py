@@ -21,10 +21,10 @@ REMOTE_KINDS = ("llama-server", "openai", "ollama")
 async def create_engine(settings: Settings, notify: Notify,
                         on_state: Callable[[], None]) -> tuple[CompletionEngine | None, str | None]:
     """The engine the settings ask for (not started), or None and a message for the user."""
-    from hushcode.model_choice import choose_model
+    from hushcode.models.choice import choose_model
 
     if settings.engine.kind not in REMOTE_KINDS:
-        from hushcode.engine.supervisor import EngineSupervisor
+        from hushcode.engine.local import EngineSupervisor
 
         choice = await asyncio.to_thread(choose_model, settings)
         if choice.error or choice.path is None:
@@ -41,7 +41,7 @@ async def _remote(settings: Settings, notify: Notify,
     from hushcode.engine.remote.ollama import OllamaEngine
     from hushcode.engine.remote.openai import OpenAIEngine
     from hushcode.engine.remote.options import RemoteOptions
-    from hushcode.model_choice import choose_model
+    from hushcode.models.choice import choose_model
 
     engine = settings.engine
     url = (engine.url or "").strip()

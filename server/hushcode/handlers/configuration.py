@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
+from hushcode.completion.cache import SuggestionCache
 from hushcode.config.load import TRUSTED_WORKSPACE, load_effective
 from hushcode.engine.contracts import EngineState
-from hushcode.suggestion_cache import SuggestionCache
 
 if TYPE_CHECKING:
-    from hushcode.server import HushcodeServer
+    from hushcode.lsp.server import HushcodeServer
 
 log = logging.getLogger("hushcode.configuration")
 

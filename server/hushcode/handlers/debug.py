@@ -11,7 +11,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from hushcode.server import HushcodeServer
+    from hushcode.lsp.server import HushcodeServer
 
 DEBUG_DOCUMENT = "hushcode/debugDocument"
 TEST_REQUESTS_ENV = "HUSHCODE_TEST_REQUESTS"

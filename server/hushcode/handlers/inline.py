@@ -10,7 +10,7 @@ from lsprotocol import types
 from hushcode.documents.positions import position_of, resolve_position
 
 if TYPE_CHECKING:
-    from hushcode.server import HushcodeServer
+    from hushcode.lsp.server import HushcodeServer
 
 _ids = itertools.count(1)
 

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from hushcode.completions import CompletionService
+from hushcode.completion.service import CompletionService
 from hushcode.handlers.configuration import apply_settings, start_watching
 
 if TYPE_CHECKING:
-    from hushcode.server import HushcodeServer
+    from hushcode.lsp.server import HushcodeServer
 
 log = logging.getLogger("hushcode.lifecycle")
 

@@ -9,7 +9,7 @@ from hushcode.models.catalog import CatalogError, load_catalog
 from hushcode.models.store import installed_path, quick_status
 
 if TYPE_CHECKING:
-    from hushcode.server import HushcodeServer
+    from hushcode.lsp.server import HushcodeServer
 
 LIST_MODELS = "hushcode/listModels"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from hushcode.server import HushcodeServer
+    from hushcode.lsp.server import HushcodeServer
 
 GET_STATUS = "hushcode/getStatus"
 

@@ -13,7 +13,7 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 if TYPE_CHECKING:
-    from hushcode.server import HushcodeServer
+    from hushcode.lsp.server import HushcodeServer
 
 log = logging.getLogger("hushcode.workspace")
 
@@ -27,7 +27,7 @@ def workspace_roots(ls: HushcodeServer) -> list[Path]:
 
 async def start_index(ls: HushcodeServer) -> None:
     """Index the workspace folders in the background, reporting $/progress when the client can show it."""
-    from hushcode.workspace_context import WorkspaceContext
+    from hushcode.workspace.service import WorkspaceContext
 
     roots = workspace_roots(ls)
     if not roots or ls.settings.completion.context_tokens <= 0:

@@ -50,7 +50,7 @@ class Candidate:
         """The suggestion cut before its line that starts at `line_start` (an offset in `text`);
         None when nothing is left."""
         kept = self.text[:line_start].rstrip(" \t")
-        kept = kept[:-1] if kept.endswith("\n") else kept
+        kept = kept.removesuffix("\n")
         return self.with_text(kept) if kept.strip() else None
 
 

@@ -16,7 +16,6 @@ import tree_sitter as ts
 from hushcode.postprocess.candidate import Candidate, CompletionContext
 from hushcode.syntax.languages import LanguageInfo, error_count, next_statement, parse
 
-
 _MAX_TRIMS = 4
 
 

@@ -14,7 +14,7 @@ Python only; files that do not parse are left alone. Pure: no I/O.
 from __future__ import annotations
 
 from hushcode.postprocess.candidate import Candidate, CompletionContext
-from hushcode.syntax.unbound import read_before_bound
+from hushcode.syntax.python.scope import read_before_bound
 
 
 def drop_unbound_local(ctx: CompletionContext, candidate: Candidate) -> Candidate | None:

@@ -82,7 +82,7 @@ def decide(text: str, offset: int, line_start: int, line_end: int, language: Lan
     return decision
 
 
-def _inside_string_or_comment(node: "ts.Node | None", cursor: int, language: LanguageInfo,
+def _inside_string_or_comment(node: ts.Node | None, cursor: int, language: LanguageInfo,
                               complete_in_strings: bool, complete_in_comments: bool) -> str | None:
     while node is not None:
         if node.type in language.strings and not complete_in_strings:

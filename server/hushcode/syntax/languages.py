@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import PurePosixPath
 
 import tree_sitter as ts
@@ -74,7 +74,7 @@ def detect_language(language_id: str | None, uri: str) -> LanguageInfo | None:
     return LANGUAGES.get(name) if name else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def grammar(name: str) -> ts.Language:
     info = LANGUAGES[name]
     return ts.Language(getattr(importlib.import_module(info.module), info.function)())

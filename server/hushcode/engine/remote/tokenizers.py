@@ -177,7 +177,7 @@ class LocalVocabTokenizer:
     name = "local vocabulary"
 
     def __init__(self, model_path: str, notify: Notify) -> None:
-        from hushcode.engine.supervisor import EngineSupervisor
+        from hushcode.engine.local import EngineSupervisor
 
         self.model_path = model_path
         self.supervisor = EngineSupervisor(EngineConfig(model_path=model_path, vocab_only=True), notify)

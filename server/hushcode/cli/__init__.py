@@ -1,0 +1,1 @@
+"""The `hushcode` command: thin argument parsing and printing over the services."""

@@ -1,0 +1,1 @@
+"""The language server: pygls wiring, the protocol stream, the session."""

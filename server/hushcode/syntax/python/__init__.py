@@ -1,0 +1,1 @@
+"""Python-only analysis: scopes, names bound and read around the cursor."""
