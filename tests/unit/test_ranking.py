@@ -13,7 +13,8 @@ from hushcode.config.settings import CompletionSettings, Settings
 from hushcode.engine.contracts import GenerateRequest, GenerateResult
 from hushcode.syntax.lines import defines, reads
 from hushcode.worker.decoder import Decoder, Evaluation, Limits, Output
-from hushcode.worker.ranking import RankSpec, Scored, order, rank
+from hushcode.engine.contracts import RankSpec
+from hushcode.worker.ranking import Scored, order, rank
 from tests.unit.fake_engine import MARKERS, FakeLocalEngine
 
 
@@ -298,13 +299,13 @@ async def test_the_service_asks_for_ranking_on_a_blank_line_only() -> None:
     svc = _service(engine, blank_line_candidates=3)
     assert await svc.suggest(DOC, 1, 4, "utf-32", "r") is not None
     rank_spec = engine.requests[-1].rank
-    assert rank_spec is not None and rank_spec["candidates"] == 3
+    assert rank_spec is not None and rank_spec.candidates == 3
     tokens = engine.requests[-1].tokens
     # the left-to-right context is everything before the suffix marker; the lines below follow
-    assert tokens[rank_spec["context"]] == MARKERS.suffix and MARKERS.suffix not in tokens[:rank_spec["context"]]
-    assert rank_spec["below"] == "\n    return result\n" and rank_spec["ends"] is True  # the lines below
-    assert rank_spec["lead"] == " "  # after the indentation: the space the prompt held back
-    assert rank_spec["comment"] == "#"  # Python's line comment: comments are not compared with code
+    assert tokens[rank_spec.context] == MARKERS.suffix and MARKERS.suffix not in tokens[:rank_spec.context]
+    assert rank_spec.below == "\n    return result\n" and rank_spec.end_of_text == MARKERS.end_of_text  # the lines below
+    assert rank_spec.lead == " "  # after the indentation: the space the prompt held back
+    assert rank_spec.comment == "#"  # Python's line comment: comments are not compared with code
     assert svc.stats.last["ranked"] == 3
     mid_line = DocumentSnapshot(uri="file:///w/b.py", version=1, text="def f(w):\n    return w * \n",
                                 language_id="python")
@@ -321,7 +322,7 @@ async def test_ranking_is_on_by_default_and_off_with_no_candidates_or_for_spm_pr
     await _service(engine, prompt_format="spm", blank_line_candidates=3).suggest(DOC, 1, 4, "utf-32", "r")
     assert [r.rank is not None for r in engine.requests] == [True, False, False]
     default = engine.requests[0].rank
-    assert default is not None and default["candidates"] == 1 and default["ends"] is True  # the file ends below
+    assert default is not None and default.candidates == 1 and default.end_of_text == MARKERS.end_of_text  # the file ends below
 
 
 class RankedEngine(RecordingEngine):
@@ -418,8 +419,8 @@ async def test_the_service_names_the_header_end_only_before_a_statement_of_the_c
     await _service(engine).suggest(js, 1, 2, "utf-32", "r3")  # braces: a header takes the code below as its body
     specs = [r.rank for r in engine.requests]
     assert all(spec is not None for spec in specs)
-    assert [spec["header"] for spec in specs] == [":", None, None]  # type: ignore[index]
-    assert [spec["comment"] for spec in specs] == ["#", "#", "//"]  # type: ignore[index]
+    assert [spec.header for spec in specs] == [":", None, None]
+    assert [spec.comment for spec in specs] == ["#", "#", "//"]
 
 
 async def test_the_service_names_what_the_code_below_reads_and_nothing_defines() -> None:
@@ -432,9 +433,9 @@ async def test_the_service_names_what_the_code_below_reads_and_nothing_defines()
     await _service(engine).suggest(defined, 2, 4, "utf-32", "r2")  # everything below is defined above
     specs = [r.rank for r in engine.requests]
     assert specs[0] is not None and specs[1] is not None
-    assert (specs[0]["define"], specs[0]["imports"]) == (["ret"], ["re"])
-    assert (specs[1]["define"], specs[1]["imports"]) == ([], [])
-    assert specs[0]["result"] is False and specs[1]["result"] is False  # code of the function below
+    assert (specs[0].define, specs[0].imports) == (("ret",), ("re",))
+    assert (specs[1].define, specs[1].imports) == ((), ())
+    assert specs[0].result is False and specs[1].result is False  # code of the function below
 
 
 async def test_the_service_says_where_the_function_lacks_its_result_when_asked_to() -> None:
@@ -444,8 +445,8 @@ async def test_the_service_says_where_the_function_lacks_its_result_when_asked_t
     await _service(engine, blank_line_return=True).suggest(doc, 2, 4, "utf-32", "r")
     await _service(engine).suggest(doc, 2, 4, "utf-32", "r2")  # off by default
     on, off = (r.rank for r in engine.requests)
-    assert on is not None and on["result"] is True
-    assert off is not None and off["result"] is False
+    assert on is not None and on.result is True
+    assert off is not None and off.result is False
 
 
 async def test_where_the_code_below_lacks_a_definition_its_candidates_are_ranked_down_to_where_it_is_read() -> None:
@@ -459,9 +460,9 @@ async def test_where_the_code_below_lacks_a_definition_its_candidates_are_ranked
     await _service(engine).suggest(DocumentSnapshot(uri="file:///w/g.py", version=1, language_id="python",
                                                     text=text), 1, 4, "utf-32", "r2")
     spec, capped = (r.rank for r in engine.requests)
-    assert spec is not None and spec["define"] == ["total"]
-    assert spec["below"] == "\n    for x in xs:\n" + loop + "        total += x"  # 8 lines, not 3
-    assert capped is not None and capped["below"].count("\n") == 12 and "total" not in capped["below"]
+    assert spec is not None and spec.define == ("total",)
+    assert spec.below == "\n    for x in xs:\n" + loop + "        total += x"  # 8 lines, not 3
+    assert capped is not None and capped.below.count("\n") == 12 and "total" not in capped.below
 
 
 def test_a_line_defining_a_name_the_code_below_reads_joins_the_comparison() -> None:
@@ -669,8 +670,8 @@ async def test_the_locals_the_function_assigns_only_below_are_sent_with_a_blank_
     await _service(engine).suggest(DocumentSnapshot(uri="file:///w/f.py", version=1, language_id="python",
                                                     text=text), 2, 8, "utf-32", "r2")
     first, loop = (r.rank for r in engine.requests)
-    assert first is not None and first["later"] == ["ans", "x"]  # not `best`: assigned above
-    assert loop is not None and loop["later"] == ["done"]
+    assert first is not None and first.later == ("ans", "x")  # not `best`: assigned above
+    assert loop is not None and loop.later == ("done",)
 
 
 def test_a_name_the_code_below_compares_with_a_literal_is_also_given_that_literal() -> None:

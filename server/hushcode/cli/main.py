@@ -7,6 +7,8 @@ import asyncio
 import os
 import sys
 import time
+from collections.abc import Callable
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from hushcode import __version__
@@ -81,6 +83,17 @@ async def _complete(path: Path, line: int, col: int, verbose: bool) -> int:
         await engine.stop()
 
 
+def _run_plugin(name: str, argv: list[str]) -> int:
+    """A command that another package adds (the benchmarks: `hushcode_bench`, an entry point in
+    the group `hushcode.commands`): the product itself never imports it."""
+    found = [ep for ep in entry_points(group="hushcode.commands") if ep.name == name]
+    if not found:
+        print(f"hushcode: `hushcode {name}` is not installed (pip install 'hushcode[{name}]')", file=sys.stderr)
+        return 2
+    run: Callable[[list[str]], int] = found[0].load()
+    return run(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `hushcode` command."""
     forget_user_paths()  # an editor starts us in the workspace: import nothing from it
@@ -94,9 +107,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_config(argv[1:])
     if argv[:1] == ["bench"]:
-        from hushcode_bench.cli import run as run_bench
-
-        return run_bench(argv[1:])
+        return _run_plugin("bench", argv[1:])
     parser = argparse.ArgumentParser(prog="hushcode", description="Private inline code completion.")
     parser.add_argument("--version", action="version", version=f"hushcode {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -21,7 +21,7 @@ from hushcode.completion.cache import CachedText, SuggestionCache
 from hushcode.completion.rhythm import TypingRhythm
 from hushcode.config.settings import Settings
 from hushcode.documents.positions import position_of, resolve_position
-from hushcode.engine.contracts import GenerateRequest, GenerateResult
+from hushcode.engine.contracts import GenerateRequest, GenerateResult, RankSpec
 from hushcode.engine.interface import CompletionEngine
 from hushcode.logs import code_logging
 from hushcode.postprocess.candidate import CompletionContext, Filter
@@ -246,7 +246,7 @@ class CompletionService:
             found = _clean(ctx, raws, prompt.held, filters)[:alternatives]
             fields["post_ms"] = round((time.perf_counter() - t1) * 1000, 2)
             if not found and not speculative and alternatives == 1 and filters is FILTERS and result.text.strip() \
-                    and engine.kind == "local" and self._latest.get(doc.uri) == ticket:
+                    and engine.capabilities.alternatives and self._latest.get(doc.uri) == ticket:
                 # the model's first choice was rejected (it repeats the next line, breaks the parse,
                 # ...): its next choices from the same prompt rather than nothing. Only the local
                 # engine computes alternatives (a remote server answers one text); a block keeps the
@@ -333,7 +333,7 @@ class CompletionService:
 
     def _rank_spec(self, engine: CompletionEngine, text: str, line: tuple[int, int], cursor: int, reason: str,
                    tokens: list[int], prompt: PromptTokens, fmt: str, alternatives: int,
-                   language: LanguageInfo | None = None) -> dict[str, object] | None:
+                   language: LanguageInfo | None = None) -> RankSpec | None:
         """Ask the engine to rank a blank line's candidates (engine/ranking.py): a blank line (the first
         line of an empty body included: the HumanEval study found the left-to-right line right there
         as often as between statements), a prompt whose start, up to the suffix marker, is the prefix
@@ -343,7 +343,8 @@ class CompletionService:
         of the cursor's block, how a block header ends (a header alone there would have no body)."""
         candidates = self.settings.completion.blank_line_candidates
         model = engine.model
-        if candidates < 1 or reason != "empty_line" or alternatives != 1 or engine.kind != "local" or model is None \
+        if candidates < 1 or reason != "empty_line" or alternatives != 1 or not engine.capabilities.ranking \
+                or model is None \
                 or fmt not in ("psm", "repo") or model.markers.order != "psm" or model.markers.suffix not in tokens:
             return None
         # what the code below reads and nothing before the cursor defines (syntax/unbound.py)
@@ -360,25 +361,28 @@ class CompletionService:
         indented = line[0] < cursor and text[cursor - 1] in " \t"
         next_code = next((ln for ln in lines.split("\n") if ln.strip()), None)
         same_block = next_code is not None and indent_width(next_code) == indent_width(text[line[0]:cursor])
-        return {"candidates": candidates, "context": tokens.index(model.markers.suffix), "below": below,
-                "ends": ends and len(below) == len(lines), "lead": prompt.held if indented else None,
-                "comment": language.line_comment if language else None,
-                "header": language.header_end if language and same_block else None,
-                # a line that jumps away (`return`, `break`) would leave the code below unreachable
-                "jumps": sorted({kind.split("_")[0] for kind in language.jumps}) if language and same_block else [],
-                "define": [u.name for u in unbound if not u.module], "imports": [u.name for u in unbound if u.module],
-                "result": self.settings.completion.blank_line_return and lacks_result(text, cursor, language),
-                # locals the function assigns only below: a line reading one raises UnboundLocalError
-                "later": assigned_below(text, cursor, language)[:_RANK_LATER],
-                # the literal the code below first compares such a name with: its likeliest value
-                "values": [[u.name, u.value] for u in unbound if u.value is not None and not u.module]}
+        # where the document ends below, the end-of-text token follows the lines below
+        ends = ends and len(below) == len(lines)
+        return RankSpec(
+            candidates=candidates, context=tokens.index(model.markers.suffix), below=below,
+            end_of_text=model.markers.end_of_text if ends else None, lead=prompt.held if indented else None,
+            comment=language.line_comment if language else None,
+            header=language.header_end if language and same_block else None,
+            # a line that jumps away (`return`, `break`) would leave the code below unreachable
+            jumps=tuple(sorted({kind.split("_")[0] for kind in language.jumps})) if language and same_block else (),
+            define=tuple(u.name for u in unbound if not u.module), imports=tuple(u.name for u in unbound if u.module),
+            result=self.settings.completion.blank_line_return and lacks_result(text, cursor, language),
+            # locals the function assigns only below: a line reading one raises UnboundLocalError
+            later=tuple(assigned_below(text, cursor, language)[:_RANK_LATER]),
+            # the literal the code below first compares such a name with: its likeliest value
+            values=tuple((u.name, u.value) for u in unbound if u.value is not None and not u.module))
 
     def _cold(self, engine: CompletionEngine, uri: str, tokens: list[int]) -> bool:
         """Would this prompt evaluate more than `completion.cold_prompt_tokens` new tokens? Only
         for the local engine on a CPU, where prompt evaluation is what a suggestion costs."""
         limit = self.settings.completion.cold_prompt_tokens
         model = engine.model
-        if limit <= 0 or engine.kind != "local" or model is None or (model.gpu_layers or 0) != 0:
+        if limit <= 0 or not engine.capabilities.prompt_bound:
             return False
         cached = self._cached_prompt[1] if self._cached_prompt and self._cached_prompt[0] == uri else []
         plan = plan_reuse(cached, tokens, self.settings.completion.reuse_chunk_tokens)

@@ -6,6 +6,7 @@ import enum
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from hushcode.prompt.layout import ChatMarkers, RepoMarkers
 from hushcode.prompt.templates import FimMarkers
@@ -37,6 +38,54 @@ class EngineConfig:
 
 
 @dataclass(frozen=True)
+class RankSpec:
+    """What the server asks for (one blank-line request)."""
+
+    candidates: int  # FIM lines compared with the left-to-right one when they differ, the greedy one included
+    context: int  # prompt tokens before the FIM suffix marker: the left-to-right context
+    below: str  # the lines after the cursor's ("\n" + the next lines)
+    end_of_text: int | None = None  # the model's end-of-text token, when the document ends after `below`
+    # where the cursor follows the line's indentation (the editor chose it): what a candidate starts
+    # with instead of its own leading whitespace (the space the prompt held back, or nothing), as
+    # the cleanup will show it (postprocess/whitespace.py); None: keep the candidate's own
+    lead: str | None = None
+    # the language's line comment ("#", "//"): a candidate that is only a comment is not compared
+    # with lines of code (see `rank`); None: unknown, every candidate is compared
+    comment: str | None = None
+    # where blocks end by dedent and the code below is a statement of the cursor's block: how a
+    # block header ends (Python's ":"). A header alone there would have no body (the code below is
+    # not indented under it): it is not compared (see `rank`); None: every candidate is
+    header: str | None = None
+    # names the code below reads that nothing before the cursor defines (syntax/unbound.py): where
+    # no candidate defines one, a line that starts with it is written left to right and compared
+    define: tuple[str, ...] = ()
+    # modules the code below reads (`re.split`) that nothing imports: `import re` is compared
+    imports: tuple[str, ...] = ()
+    # the cursor is at the end of a function that returns no value yet (syntax/result.py): where no
+    # candidate returns one, a `return` line is written left to right and compared
+    result: bool = False
+    # where the code below is a statement of the cursor's block: the words that start a jump away
+    # (`return`, `raise`, `break`, `continue`, `throw`). A line starting with one would leave that
+    # code unreachable (the cleanup rejects it, postprocess/reachability.py): it is not compared
+    jumps: tuple[str, ...] = ()
+    # names the cursor's function assigns only below the cursor (syntax/unbound.py): a line that
+    # reads one raises UnboundLocalError (the cleanup rejects it, postprocess/unbound_local.py): it
+    # is not compared, and it does not count as defining a name
+    later: tuple[str, ...] = ()
+    # (name, literal) for a name of `define` that the code below first compares with a literal
+    # (`state == "start"`, `prev is None`): `name = literal` is compared too
+    values: tuple[tuple[str, str], ...] = ()
+
+
+
+def rank_spec_from_wire(data: dict[str, Any]) -> RankSpec:
+    """A RankSpec from its JSON form (lists back to tuples)."""
+    pairs = tuple((str(name), str(value)) for name, value in data.get("values") or ())
+    tuples = {key: tuple(data.get(key) or ()) for key in ("define", "imports", "jumps", "later")}
+    return RankSpec(**{**data, **tuples, "values": pairs})
+
+
+@dataclass(frozen=True)
 class GenerateRequest:
     tokens: list[int]
     document: str
@@ -51,11 +100,8 @@ class GenerateRequest:
     timeout_ms: int = 10000
     budget_ms: int = 0  # > 0: after this many ms of generation, stop at the next line end
     # a blank line: compare the greedy line with the left-to-right one and, when they differ, with
-    # other candidates (local engine only; see engine/ranking.py):
-    # {"candidates": n, "context": tokens before the suffix marker, "below": text, "ends": bool,
-    #  "lead": str | None, "comment": str | None, "header": str | None, "define": [str], "imports": [str]}
-    #  (see RankSpec)
-    rank: dict[str, object] | None = None
+    # other candidates (local engine only; see worker/ranking.py)
+    rank: RankSpec | None = None
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,21 @@ special tokens never parsed from the user's text) and one generation from token 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from hushcode.engine.contracts import EngineState, GenerateRequest, GenerateResult, LoadedModel
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What an engine can do beyond one greedy generation; the completion service asks these
+    instead of the engine's kind."""
+
+    alternatives: bool  # continues the next likeliest first tokens too (GenerateRequest.alternatives)
+    ranking: bool  # ranks a blank line's candidates (GenerateRequest.rank)
+    # prompt evaluation is what a suggestion costs (a CPU engine): a cold cache gets the short prompt
+    prompt_bound: bool
 
 
 class CompletionEngine(Protocol):
@@ -28,6 +40,14 @@ class CompletionEngine(Protocol):
     pid: int | None  # the local engine process, None for a remote engine
     restarts: int
     generating: bool  # True once the running generation has produced a token
+    waiting: int  # generations waiting for the engine now
+    max_waiting: int  # ...and the most that ever waited
+    network_audit: bool | None  # whether the engine's own network audit hook runs (None: no process of ours)
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What this engine can do, now (it may depend on the loaded model)."""
+        ...
 
     @property
     def model_path(self) -> str | None:

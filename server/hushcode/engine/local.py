@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import itertools
 import logging
 import os
@@ -33,6 +34,7 @@ from hushcode.engine.contracts import (
     Notify,
     describe_exit,
 )
+from hushcode.engine.interface import Capabilities
 from hushcode.engine.wire import Message, decode, encode
 from hushcode.isolation import child_cwd, python_command
 from hushcode.prompt.layout import ChatMarkers, RepoMarkers
@@ -93,6 +95,11 @@ class EngineSupervisor:
     @property
     def model_path(self) -> str | None:
         return self.config.model_path
+
+    @property
+    def capabilities(self) -> Capabilities:
+        on_cpu = self.model is not None and (self.model.gpu_layers or 0) == 0
+        return Capabilities(alternatives=True, ranking=True, prompt_bound=on_cpu)
 
     # -- lifecycle -----------------------------------------------------------------
     def start(self) -> None:
@@ -241,7 +248,8 @@ class EngineSupervisor:
     def _on_loaded(self, msg: Message) -> None:
         m = msg["markers"]
         markers = FimMarkers(template=msg["template"], prefix=m["prefix"], suffix=m["suffix"],
-                             middle=m["middle"], order=m["order"], stop_ids=(), marker_texts=tuple(m["texts"]))
+                             middle=m["middle"], order=m["order"], stop_ids=(), marker_texts=tuple(m["texts"]),
+                             end_of_text=m.get("end_of_text"))
         self.model = LoadedModel(name=msg["model"], markers=markers, bos=msg.get("bos"),
                                  n_ctx=msg["n_ctx"], load_ms=msg["load_ms"],
                                  repo=RepoMarkers(**(msg.get("repo") or {"repo_name": None, "file_sep": None})),
@@ -434,7 +442,7 @@ class EngineSupervisor:
                 "stop_indent": request.stop_indent, "stop_unmatched_close": request.stop_unmatched_close,
                 "alternatives": request.alternatives, "reuse_min_chunk": request.reuse_min_chunk,
                 "timeout_ms": request.timeout_ms, "budget_ms": request.budget_ms,
-                **({"rank": request.rank} if request.rank else {}),
+                **({"rank": dataclasses.asdict(request.rank)} if request.rank else {}),
             })
             self._running = (rid, request.document, request.speculative)
             self.generating = False

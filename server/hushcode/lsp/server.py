@@ -167,12 +167,12 @@ class HushcodeServer(LanguageServer):
             "positionEncoding": self.position_encoding if self._workspace_ready() else None,
             "inFlight": self.completions.stats.in_flight,  # completion requests being handled
             "maxInFlight": self.completions.stats.max_in_flight,
-            "queueDepth": getattr(engine, "waiting", 0),  # generations waiting for the engine
-            "maxQueueDepth": getattr(engine, "max_waiting", 0),
+            "queueDepth": engine.waiting if engine else 0,  # generations waiting for the engine
+            "maxQueueDepth": engine.max_waiting if engine else 0,
             "protocolPending": len(self.protocol._request_futures),  # handlers not yet done, both ways
             "pid": os.getpid(),
             # whether the network audit hook runs here and in the engine (HUSHCODE_AUDIT_NETWORK=1)
-            "networkAudit": {"server": netguard.installed(), "engine": getattr(engine, "network_audit", None)},
+            "networkAudit": {"server": netguard.installed(), "engine": engine.network_audit if engine else None},
         }
 
     def _workspace_ready(self) -> bool:

@@ -124,7 +124,8 @@ class Engine:
             "variant": self._variant(name),
             "chat": {"start": self._special_token("<|im_start|>"), "end": self._special_token("<|im_end|>")},
             "markers": {"prefix": markers.prefix, "suffix": markers.suffix, "middle": markers.middle,
-                        "order": markers.order, "texts": list(markers.marker_texts)},
+                        "order": markers.order, "texts": list(markers.marker_texts),
+                        "end_of_text": markers.end_of_text},
             "bos": bos if bos is not None and bos >= 0 else None,
             "repo": self._repo_markers(markers.template),
             "n_ctx": self.llm.n_ctx(), "pid": os.getpid(), "network_audit": _network_audit(),
@@ -210,7 +211,8 @@ class Engine:
     def _generate(self, msg: Message) -> None:
         faults.before_generate()
         from hushcode.worker.decoder import Decoder, Limits
-        from hushcode.worker.ranking import RANK_FIRSTS, RankSpec, rank
+        from hushcode.engine.contracts import rank_spec_from_wire
+        from hushcode.worker.ranking import RANK_FIRSTS, rank
 
         request_id = msg["id"]
         tokens: list[int] = list(msg["tokens"])
@@ -244,20 +246,7 @@ class Engine:
         if interrupted is None:
             n = max(1, int(msg.get("alternatives", 1)))
             asked = msg.get("rank")
-            # where the document ends below, the end-of-text token follows the lines below
-            end = self.markers.end_of_text if asked and asked.get("ends") else None
-            spec = RankSpec(candidates=int(asked["candidates"]), context=int(asked["context"]),
-                            below=str(asked["below"]), end_of_text=end,
-                            lead=None if asked.get("lead") is None else str(asked["lead"]),
-                            comment=str(asked["comment"]) if asked.get("comment") else None,
-                            header=str(asked["header"]) if asked.get("header") else None,
-                            define=tuple(str(name) for name in asked.get("define") or ()),
-                            imports=tuple(str(name) for name in asked.get("imports") or ()),
-                            result=bool(asked.get("result")),
-                            jumps=tuple(str(word) for word in asked.get("jumps") or ()),
-                            later=tuple(str(name) for name in asked.get("later") or ()),
-                            values=tuple((str(name), str(value)) for name, value in asked.get("values") or ()),
-                            ) if asked and n == 1 else None
+            spec = rank_spec_from_wire(asked) if asked and n == 1 else None
             # a blank line's other candidates start from the prompt's next most likely first tokens,
             # read now, while the logits at the end of the prompt are still there (more than the two
             # readings compared, or no line of code among them: engine/ranking.py)

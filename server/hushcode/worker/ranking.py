@@ -69,6 +69,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from hushcode.engine.contracts import RankSpec
 from hushcode.syntax.lines import defines, reads, returns
 from hushcode.worker.decoder import Decoder, Limits, Output
 
@@ -76,46 +77,6 @@ LINE_TOKENS = 32  # a candidate line's longest generation
 _VALUES = 3  # the values written for a name the code below lacks (`= []`, `= 0`, `= None`)
 RANK_FIRSTS = 8  # the FIM prompt's likeliest first tokens read for a blank line (a line of code among them)
 SCORED_TOKENS = 160  # a candidate and the lines below, at most
-
-
-@dataclass(frozen=True)
-class RankSpec:
-    """What the server asks for (one blank-line request)."""
-
-    candidates: int  # FIM lines compared with the left-to-right one when they differ, the greedy one included
-    context: int  # prompt tokens before the FIM suffix marker: the left-to-right context
-    below: str  # the lines after the cursor's ("\n" + the next lines)
-    end_of_text: int | None = None  # the end-of-text token, when the document ends after `below`
-    # where the cursor follows the line's indentation (the editor chose it): what a candidate starts
-    # with instead of its own leading whitespace (the space the prompt held back, or nothing), as
-    # the cleanup will show it (postprocess/whitespace.py); None: keep the candidate's own
-    lead: str | None = None
-    # the language's line comment ("#", "//"): a candidate that is only a comment is not compared
-    # with lines of code (see `rank`); None: unknown, every candidate is compared
-    comment: str | None = None
-    # where blocks end by dedent and the code below is a statement of the cursor's block: how a
-    # block header ends (Python's ":"). A header alone there would have no body (the code below is
-    # not indented under it): it is not compared (see `rank`); None: every candidate is
-    header: str | None = None
-    # names the code below reads that nothing before the cursor defines (syntax/unbound.py): where
-    # no candidate defines one, a line that starts with it is written left to right and compared
-    define: tuple[str, ...] = ()
-    # modules the code below reads (`re.split`) that nothing imports: `import re` is compared
-    imports: tuple[str, ...] = ()
-    # the cursor is at the end of a function that returns no value yet (syntax/result.py): where no
-    # candidate returns one, a `return` line is written left to right and compared
-    result: bool = False
-    # where the code below is a statement of the cursor's block: the words that start a jump away
-    # (`return`, `raise`, `break`, `continue`, `throw`). A line starting with one would leave that
-    # code unreachable (the cleanup rejects it, postprocess/reachability.py): it is not compared
-    jumps: tuple[str, ...] = ()
-    # names the cursor's function assigns only below the cursor (syntax/unbound.py): a line that
-    # reads one raises UnboundLocalError (the cleanup rejects it, postprocess/unbound_local.py): it
-    # is not compared, and it does not count as defining a name
-    later: tuple[str, ...] = ()
-    # (name, literal) for a name of `define` that the code below first compares with a literal
-    # (`state == "start"`, `prev is None`): `name = literal` is compared too
-    values: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from hushcode.engine.contracts import EngineState, GenerateRequest, GenerateResult, LoadedModel, Notify
+from hushcode.engine.interface import Capabilities
 from hushcode.engine.remote.http import BadAnswer, Http, Refused, Unreachable, describe
 from hushcode.engine.remote.options import RemoteOptions
 from hushcode.engine.remote.streaming import StreamStop
@@ -72,6 +73,9 @@ class RemoteEngine:
         self._told_unreachable = False
         self._ready = asyncio.Event()
         self._active = 0
+        self.waiting = 0  # requests wait on the lock below; not counted for a remote engine
+        self.max_waiting = 0
+        self.network_audit: bool | None = None  # no engine process of ours
         self.max_concurrent = 0  # streams open at once from this server process (1 by design)
         self.counters = {"generations": 0, "completed": 0, "closed_early": 0, "superseded": 0, "cancelled": 0,
                          "deadline": 0, "failed": 0, "tokens_generated": 0, "unreachable": 0}
@@ -99,6 +103,11 @@ class RemoteEngine:
     def model_path(self) -> str | None:
         """The local GGUF whose vocabulary is in use, if any (the weights are on the server)."""
         return getattr(self.tokenizer, "model_path", None)
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """A shared server answers one text per request and prices prompts on its own hardware."""
+        return Capabilities(alternatives=False, ranking=False, prompt_bound=False)
 
     def start(self) -> None:
         if self._task is None:
