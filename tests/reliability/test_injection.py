@@ -15,10 +15,12 @@ from typing import Any
 import llama_cpp
 import pytest
 
-from hushcode.completion import service as completions_module
-from hushcode.completion.service import CompletionService, DocumentSnapshot
+from hushcode.completion.service import CompletionService
+from hushcode.completion.trace import Trace
 from hushcode.config.settings import CompletionSettings, Settings
+from hushcode.documents.snapshot import DocumentSnapshot
 from hushcode.engine.local import EngineConfig, EngineSupervisor
+from hushcode.prompt import assemble
 from hushcode.prompt.layout import PROMPT_FORMATS, PromptPieces, build_prompt
 from hushcode.prompt.templates import TEMPLATES, TEMPLATES_BY_NAME, all_marker_spellings
 from hushcode.worker.main import Engine
@@ -113,13 +115,12 @@ async def prompt_and_skeleton(engine: Engine, supervisor: EngineSupervisor, cont
             captured.update(fmt=fmt_, markers=markers, pieces=pieces, bos=bos, repo=repo, chat=chat)
         return build_prompt(fmt_, markers, pieces, bos, repo, chat)
 
-    monkeypatch.setattr(completions_module, "build_prompt", spy)
+    monkeypatch.setattr(assemble, "build_prompt", spy)
     settings = Settings(completion=CompletionSettings(prompt_format=fmt, prefix_tokens=4096, suffix_tokens=1024,
                                                       context_tokens=1024))
-    service = CompletionService(settings, supervisor)
-    service.context = context
-    fields: dict[str, Any] = {}
-    prompt = await service._prompt(supervisor, doc, len(doc.text) - 2, fields)
+    service = CompletionService(settings, supervisor, context)
+    fields = Trace()
+    prompt = await service.prompt(supervisor, supervisor.model, doc, len(doc.text) - 2, fields)  # type: ignore[arg-type]
     assert prompt is not None
     tokens = prompt.full
     p: PromptPieces = captured["pieces"]

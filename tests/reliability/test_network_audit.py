@@ -111,6 +111,42 @@ def _frame(payload: dict[str, object]) -> bytes:
     return b"Content-Length: %d\r\n\r\n" % len(body) + body
 
 
+INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+              "params": {"processId": None, "rootUri": None, "capabilities": {}}}
+
+
+def _connect(port: int) -> socket.socket:
+    for _ in range(200):
+        try:
+            return socket.create_connection(("127.0.0.1", port), timeout=5)
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("the server never listened on 127.0.0.1")
+
+
+def _messages(data: bytes) -> list[dict[str, object]]:
+    """The complete messages at the start of `data`."""
+    found = []
+    while b"\r\n\r\n" in data:
+        head, _, rest = data.partition(b"\r\n\r\n")
+        length = re.search(rb"Content-Length: (\d+)", head)
+        if length is None or len(rest) < int(length.group(1)):
+            break
+        found.append(json.loads(rest[:int(length.group(1))]))
+        data = rest[int(length.group(1)):]
+    return found
+
+
+def _read_until(conn: socket.socket, msg_id: object) -> bytes:
+    """What the server sent, up to its whole answer to `msg_id`."""
+    received = b""
+    while not any(m.get("id") == msg_id and "method" not in m for m in _messages(received)):
+        chunk = conn.recv(65536)
+        assert chunk, "the server closed the connection"
+        received += chunk
+    return received
+
+
 def test_tcp_mode_listens_on_loopback_under_the_audit(tmp_path: Path) -> None:
     report = tmp_path / "report.log"
     port = _free_port()
@@ -118,22 +154,9 @@ def test_tcp_mode_listens_on_loopback_under_the_audit(tmp_path: Path) -> None:
     server = subprocess.Popen([sys.executable, "-m", "hushcode", "serve", "--tcp", str(port)],
                               env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
     try:
-        for _ in range(200):
-            try:
-                conn = socket.create_connection(("127.0.0.1", port), timeout=5)
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("the server never listened on 127.0.0.1")
-        with conn:
-            conn.sendall(_frame({"jsonrpc": "2.0", "id": 1, "method": "initialize",
-                                 "params": {"processId": None, "rootUri": None, "capabilities": {}}}))
-            received = b""
-            while b'"id": 1' not in received and b'"id":1' not in received:
-                chunk = conn.recv(65536)
-                assert chunk, "the server closed the connection"
-                received += chunk
+        with _connect(port) as conn:
+            conn.sendall(_frame(INITIALIZE))
+            received = _read_until(conn, 1)
             assert b"inlineCompletionProvider" in received
             listening = Path("/proc/net/tcp").read_text()
             # 0100007F is 127.0.0.1 in /proc's byte order: the port is bound there and nowhere else
@@ -145,6 +168,29 @@ def test_tcp_mode_listens_on_loopback_under_the_audit(tmp_path: Path) -> None:
         stderr = server.stderr.read().decode()
     assert not report.exists(), report.read_text()
     assert "network access blocked" not in stderr
+
+
+def test_tcp_mode_reads_frames_like_stdio(tmp_path: Path) -> None:
+    """Over TCP as over stdio (tests/reliability/test_malformed_rpc.py): a huge Content-Length and
+    a line longer than any buffer cost only themselves; the next request is answered."""
+    port = _free_port()
+    env = {**os.environ, "HUSHCODE_MODEL": str(tmp_path / "none.gguf")}
+    server = subprocess.Popen([sys.executable, "-m", "hushcode", "serve", "--tcp", str(port)],
+                              env=env, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    try:
+        with _connect(port) as conn:
+            conn.sendall(_frame(INITIALIZE))
+            _read_until(conn, 1)
+            conn.sendall(_frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
+            conn.sendall(b"Content-Length: 99999999999999\r\n\r\n{}")
+            conn.sendall(b"x" * 300_000 + b"\r\n")
+            conn.sendall(_frame({"jsonrpc": "2.0", "id": "after", "method": "hushcode/getStatus", "params": {}}))
+            answer = next(m for m in _messages(_read_until(conn, "after")) if m.get("id") == "after")
+            assert isinstance(answer.get("result"), dict) and "pid" in answer["result"], answer
+            assert server.poll() is None
+    finally:
+        server.terminate()
+        server.wait(30)
 
 
 async def test_a_whole_session_opens_no_internet_socket(tmp_path: Path) -> None:

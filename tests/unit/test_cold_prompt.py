@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-from hushcode.completion.service import CompletionService, DocumentSnapshot
+from hushcode.completion.service import CompletionService
 from hushcode.config.settings import CompletionSettings, Settings
+from hushcode.documents.snapshot import DocumentSnapshot
 from hushcode.engine.contracts import GenerateRequest, GenerateResult
 from tests.unit.fake_engine import FakeLocalEngine
 
@@ -49,7 +50,7 @@ async def ask(svc: CompletionService, doc: DocumentSnapshot) -> None:
     line = doc.text.count("\n") - 1
     await svc.suggest(doc, line, 4, "utf-32", "r")
     await asyncio.sleep(0)  # let the background evaluation start
-    for task in list(svc._background):
+    for task in list(svc.background.tasks):
         await task
 
 

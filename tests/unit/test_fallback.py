@@ -3,8 +3,9 @@ service asks the same prompt for the next choices instead of showing nothing."""
 
 from __future__ import annotations
 
-from hushcode.completion.service import CompletionService, DocumentSnapshot
+from hushcode.completion.service import CompletionService
 from hushcode.config.settings import CompletionSettings, Settings
+from hushcode.documents.snapshot import DocumentSnapshot
 from hushcode.engine.contracts import GenerateRequest, GenerateResult
 from tests.unit.fake_engine import FakeLocalEngine
 

@@ -3,8 +3,9 @@ service against a recording engine."""
 
 from __future__ import annotations
 
-from hushcode.completion.service import CompletionService, DocumentSnapshot
+from hushcode.completion.service import CompletionService
 from hushcode.config.settings import CompletionSettings, Settings
+from hushcode.documents.snapshot import DocumentSnapshot
 from tests.unit.test_cold_prompt import RecordingEngine
 
 BELOW = "".join(f"def helper_{i}(value):\n    return value * {i}\n\n" for i in range(30))

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 
-from hushcode.completion.service import CompletionService, DocumentSnapshot, lines_below
+from hushcode.completion.plan import lines_below
+from hushcode.completion.service import CompletionService
 from hushcode.config.settings import CompletionSettings, Settings
+from hushcode.documents.snapshot import DocumentSnapshot
 from hushcode.engine.contracts import GenerateRequest, GenerateResult
 from hushcode.syntax.lines import defines, reads
 from hushcode.worker.decoder import Decoder, Evaluation, Limits, Output

@@ -8,6 +8,11 @@ start of a line (just after an Enter, where people stop to read a suggestion) we
 
 from __future__ import annotations
 
+import asyncio
+import time
+
+from hushcode.engine.scheduler import Tickets
+
 
 class TypingRhythm:
     """Tracks the gap between requests for one document."""
@@ -32,3 +37,31 @@ class TypingRhythm:
         if self.average_gap_ms is None or at_line_start:
             return 0.0
         return min(self.max_delay_ms, 0.8 * self.average_gap_ms)
+
+
+class Debounce:
+    """Per document: the typing rhythm, and the newest request's ticket (newest wins)."""
+
+    def __init__(self) -> None:
+        self.tickets = Tickets()
+        self._rhythms: dict[str, TypingRhythm] = {}
+
+    def arrived(self, uri: str, max_delay_ms: float) -> int:
+        """A request for `uri` arrived now: its ticket (every older one is obsolete)."""
+        self._rhythms.setdefault(uri, TypingRhythm(max_delay_ms=max_delay_ms)).observe(time.monotonic() * 1000)
+        return self.tickets.take(uri)
+
+    async def settle(self, uri: str, ticket: int, at_line_start: bool) -> bool:
+        """Wait as the rhythm says (not at all at the start of a line, just after an Enter);
+        False when a newer keystroke made this request moot meanwhile."""
+        rhythm = self._rhythms.get(uri)
+        delay = rhythm.delay_ms(at_line_start) if rhythm is not None else 0.0
+        if delay <= 0:
+            return True
+        await asyncio.sleep(delay / 1000)
+        return self.tickets.newest(uri, ticket)
+
+    def forget(self, uri: str) -> None:
+        """The document was closed."""
+        self._rhythms.pop(uri, None)
+        self.tickets.forget(uri)

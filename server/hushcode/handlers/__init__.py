@@ -1,9 +1,22 @@
 """LSP handlers, one module per feature. Each handler parses params, takes a snapshot,
-calls one service and wraps the result in lsprotocol types."""
+calls one session or service method and wraps the result in lsprotocol types; none changes
+the server's state itself (lsp/session.py does)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from hushcode.handlers import (
+    completion,
+    configuration,
+    debug,
+    inline,
+    lifecycle,
+    models,
+    status,
+    sync,
+    workspace,
+)
 
 if TYPE_CHECKING:
     from hushcode.lsp.server import HushcodeServer
@@ -11,18 +24,6 @@ if TYPE_CHECKING:
 
 def register_all(server: HushcodeServer) -> None:
     """Register every feature explicitly, in data-flow order."""
-    from hushcode.handlers import (
-        completion,
-        configuration,
-        debug,
-        inline,
-        lifecycle,
-        models,
-        status,
-        sync,
-        workspace,
-    )
-
     lifecycle.register(server)
     sync.register(server)
     inline.register(server)

@@ -35,7 +35,7 @@ def register(server: HushcodeServer) -> None:
             return empty
         encoding = ls.position_encoding
         line, character = params.position.line, params.position.character
-        suggestion = await ls.completions.suggest(snapshot, line, character, encoding, f"c{next(_ids)}")
+        suggestion = await ls.session.completions.suggest(snapshot, line, character, encoding, f"c{next(_ids)}")
         ls.send_status()
         cursor = resolve_position(snapshot.text, line, character, encoding)
         if suggestion is None or cursor is None:

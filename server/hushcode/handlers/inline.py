@@ -27,17 +27,16 @@ def register(server: HushcodeServer) -> None:
             return empty
         invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
         # A manual trigger (e.g. Alt+\\ in VS Code) gets alternatives to cycle through.
-        count = ls.settings.completion.alternatives if invoked else 1
+        count = ls.session.settings.completion.alternatives if invoked else 1
         encoding = ls.position_encoding
-        found = await ls.completions.suggest_all(
-            snapshot, params.position.line, params.position.character, encoding, f"i{next(_ids)}", count)
+        # typing (not a manual trigger): the next suggestion is prepared "as if accepted"
+        found = await ls.session.completions.suggest_all(
+            snapshot, params.position.line, params.position.character, encoding, f"i{next(_ids)}", count,
+            speculate=not invoked)
         ls.send_status()
         cursor = resolve_position(snapshot.text, params.position.line, params.position.character, encoding)
         if not found or cursor is None:
             return empty
-        if not invoked:
-            ls.run_task(ls.completions.speculate(snapshot, params.position.line, params.position.character,
-                                                 encoding, found[0]), "speculate")
         items = []
         for suggestion in found:
             # replace auto-closed brackets right of the cursor instead of doubling them

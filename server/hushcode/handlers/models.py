@@ -31,5 +31,6 @@ def register(server: HushcodeServer) -> None:
     @server.feature(LIST_MODELS)
     async def list_models(ls: HushcodeServer, params: Any) -> dict[str, Any]:
         models = await asyncio.to_thread(_list)
-        current = ls.engine.model_path if ls.engine else None
+        engine = ls.session.engine
+        current = engine.model_path if engine else None
         return {"models": models, "current": current}

@@ -16,6 +16,7 @@ def register(server: HushcodeServer) -> None:
         status = ls.status()
         want_engine = bool(getattr(params, "engineStats", False) or (
             isinstance(params, dict) and params.get("engineStats")))
-        if want_engine and ls.engine is not None:
-            status["engine"] = await ls.engine.stats()
+        engine = ls.session.engine
+        if want_engine and engine is not None:
+            status["engine"] = await engine.stats()
         return status

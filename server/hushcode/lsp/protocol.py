@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Generator
@@ -85,15 +87,23 @@ class HushcodeProtocol(LanguageServerProtocol):
         """pygls's, plus: forget the handler's future once it is done. pygls files the future of
         every generator or async handler under its id and removes it only when it answers a
         client's request, so each didOpen/didChange/didClose (generators inside pygls) left one
-        behind for good: about 2 KB per keystroke."""
+        behind for good: about 2 KB per keystroke. The entry goes on the event loop's next turn:
+        a generator's future calls back at once, from whatever cancels it, and pygls's shutdown
+        cancels the pending ones while it walks the table."""
         super()._execute_handler(msg_id, handler, callback, args, kwargs)
         future = self._request_futures.get(msg_id)
         if future is not None:
+            loop = asyncio.get_running_loop()
+
             def forget(done: Any) -> None:
                 if self._request_futures.get(msg_id) is done:
                     del self._request_futures[msg_id]
 
-            future.add_done_callback(forget)
+            def later(done: Any) -> None:
+                with contextlib.suppress(RuntimeError):  # the loop has closed: nothing is left to forget
+                    loop.call_soon_threadsafe(forget, done)
+
+            future.add_done_callback(later)
 
     # -- malformed input ---------------------------------------------------------------------
     def handle_body(self, body: bytes) -> None:

@@ -1,37 +1,36 @@
-"""The language server object: pygls plus hushcode's services.
+"""The language server object: the pygls wiring around hushcode's session.
 
-Handlers live in handlers/, one file per LSP feature; `build_server()` wires them.
+It registers the handlers (handlers/, one file per LSP feature), reads messages through
+hushcode's own frame reader over stdio or TCP (transport.py), and gives the session
+(session.py: the state, and the one place it changes) what it needs of the editor connection:
+messages to the user, status notifications, background tasks, workspace folders, progress.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import sys
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.io_ import StdinAsyncReader, StdoutWriter
 from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
-from hushcode import __version__, netguard
-from hushcode.completion.service import CompletionService, DocumentSnapshot
-from hushcode.config.settings import Settings
-from hushcode.engine.contracts import EngineState
-from hushcode.engine.interface import CompletionEngine
+from hushcode import __version__
+from hushcode.documents.snapshot import DocumentSnapshot
+from hushcode.handlers import register_all
+from hushcode.lsp.progress import Progress
 from hushcode.lsp.protocol import HushcodeProtocol
-from hushcode.lsp.transport import serve_stream
-
-if TYPE_CHECKING:
-    from hushcode.config.load import Effective
-    from hushcode.config.watch import ConfigWatcher
-    from hushcode.workspace.service import WorkspaceContext
+from hushcode.lsp.session import Session
+from hushcode.lsp.status import build_status
+from hushcode.lsp.transport import Reader, SocketReader, serve_stream, serve_tcp
 
 log = logging.getLogger("hushcode.lsp.server")
 
@@ -41,27 +40,39 @@ STATUS_NOTIFICATION = "hushcode/status"
 class HushcodeServer(LanguageServer):
     """The hushcode language server."""
 
+    protocol: HushcodeProtocol
+
     def __init__(self) -> None:
         super().__init__("hushcode", __version__, protocol_cls=HushcodeProtocol)
-        self.settings = Settings()
-        self.engine: CompletionEngine | None = None
-        self.completions = CompletionService(self.settings, None)
-        self.model_error: str | None = None
-        self.editor_options: dict[str, Any] = {}  # the latest settings the editor sent
-        self.effective: Effective | None = None  # every layer of settings, with their sources
-        self.config_watcher: ConfigWatcher | None = None  # live reload of the settings files
-        self.context: WorkspaceContext | None = None  # the workspace index, when there is a workspace
+        self.session = Session(self)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._bad_input_shown: set[str] = set()
 
+    # -- transports ---------------------------------------------------------------------------
     def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
         """Serve LSP over stdio with hushcode's own read loop (transport.py) instead of pygls's."""
-        self._stop_event = stop = threading.Event()
-        reader = StdinAsyncReader(stdin or sys.stdin.buffer, self.thread_pool)
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
-        assert isinstance(self.protocol, HushcodeProtocol)
+        self._serve(lambda stop: self._read(StdinAsyncReader(stdin or sys.stdin.buffer, self.thread_pool), stop))
+
+    def start_tcp(self, host: str, port: int) -> None:
+        """Serve LSP to one editor on a loopback TCP port, read by the same loop as stdio."""
+        def main(stop: threading.Event) -> Coroutine[Any, Any, None]:
+            async def connection(reader: SocketReader, writer: asyncio.StreamWriter) -> None:
+                self.protocol.set_writer(writer)
+                await self._read(reader, stop)
+
+            return serve_tcp(host, port, connection)
+
+        self._serve(main)
+
+    async def _read(self, reader: Reader, stop: threading.Event) -> None:
+        await serve_stream(reader, self.protocol.handle_body, stop, self.report_bad_input)
+
+    def _serve(self, main: Callable[[threading.Event], Coroutine[Any, Any, None]]) -> None:
+        """Run `main` until the stream ends or `exit` (pygls's shutdown() sets the stop event)."""
+        self._stop_event = stop = threading.Event()
         try:
-            asyncio.run(serve_stream(reader, self.protocol.handle_body, stop, self.report_bad_input))
+            asyncio.run(main(stop))
         except BrokenPipeError:
             log.error("the connection to the editor is lost; shutting down")
         except (KeyboardInterrupt, SystemExit):
@@ -77,20 +88,50 @@ class HushcodeServer(LanguageServer):
         self._bad_input_shown.add(kind)
         self.notify_user("warning", f"{message} (an editor or plugin bug; hushcode keeps serving)")
 
+    # -- documents ----------------------------------------------------------------------------
     def document(self, uri: str) -> TextDocument | None:
         """The open document `uri` names, as the client spelled it (pygls keys documents by the
         percent-decoded URI, so "a%20b.py" must be looked up as "a b.py")."""
         return self.workspace.text_documents.get(unquote(uri))
 
+    def snapshot(self, uri: str) -> DocumentSnapshot | None:
+        """A frozen copy of an open document, or None if the client never opened it."""
+        document = self.document(uri)
+        if document is None:
+            return None
+        context = self.session.context
+        relative = context.relative_path(uri) if context is not None else None
+        root = context.index.root_of(Path(document.path)) if context is not None else None
+        return DocumentSnapshot(uri=uri, version=document.version, text=document.source,
+                                language_id=document.language_id, relative_path=relative or "",
+                                repo_name=root.name if root is not None else "workspace")
+
+    def open_documents(self) -> list[tuple[str, str]]:
+        """(uri, text) of every open document."""
+        return [(doc.uri, doc.source) for doc in list(self.workspace.text_documents.values())]
+
     @property
-    def settings(self) -> Settings:
-        return self._settings
+    def position_encoding(self) -> str:
+        encoding = self.workspace.position_encoding or types.PositionEncodingKind.Utf16
+        return encoding.value if isinstance(encoding, types.PositionEncodingKind) else str(encoding)
 
-    @settings.setter
-    def settings(self, value: Settings) -> None:
-        self._settings = value
-        netguard.allow_settings(value)  # a remote engine the user configured may be reached, nothing else
+    def workspace_roots(self) -> list[Path]:
+        """The workspace folders on this machine (none before initialize)."""
+        if not self._workspace_ready():
+            return []
+        folders = list(self.workspace.folders.values())
+        uris = [f.uri for f in folders] or ([self.workspace.root_uri] if self.workspace.root_uri else [])
+        roots = [Path(p) for p in (to_fs_path(u) for u in uris) if p]
+        return [r for r in roots if r.is_dir()]
 
+    def _workspace_ready(self) -> bool:
+        try:
+            _ = self.workspace
+        except RuntimeError:
+            return False
+        return True
+
+    # -- to the editor --------------------------------------------------------------------------
     def run_task(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
         """Run a background task, keep a reference, and log its failure."""
         task = asyncio.get_running_loop().create_task(coro, name=name)
@@ -103,22 +144,6 @@ class HushcodeServer(LanguageServer):
 
         task.add_done_callback(done)
 
-    def snapshot(self, uri: str) -> DocumentSnapshot | None:
-        """A frozen copy of an open document, or None if the client never opened it."""
-        document = self.document(uri)
-        if document is None:
-            return None
-        relative = self.context.relative_path(uri) if self.context is not None else None
-        root = self.context.index.root_of(Path(document.path)) if self.context is not None else None
-        return DocumentSnapshot(uri=uri, version=document.version, text=document.source,
-                                language_id=document.language_id, relative_path=relative or "",
-                                repo_name=root.name if root is not None else "workspace")
-
-    @property
-    def position_encoding(self) -> str:
-        encoding = self.workspace.position_encoding or types.PositionEncodingKind.Utf16
-        return encoding.value if isinstance(encoding, types.PositionEncodingKind) else str(encoding)
-
     def notify_user(self, level: str, message: str) -> None:
         """Tell the user something in words, and log it."""
         kind = {"error": types.MessageType.Error, "warning": types.MessageType.Warning}.get(
@@ -129,58 +154,13 @@ class HushcodeServer(LanguageServer):
         except Exception:  # no client attached (e.g. shutting down)
             log.debug("could not send showMessage", exc_info=True)
 
-    def status(self) -> dict[str, Any]:
-        """What the status bar shows: model, state, last latency and token counts."""
-        engine = self.engine
-        last = self.completions.stats.last
-        state = "error" if self.model_error else (engine.state.value if engine else "stopped")
-        return {
-            "state": state,
-            "model": engine.model.name if engine and engine.model else None,
-            "template": engine.model.markers.template if engine and engine.model else None,
-            "modelPath": engine.model_path if engine else None,
-            "engineKind": engine.kind if engine else self.settings.engine.kind,
-            "engineUrl": engine.url if engine else None,
-            "threads": list(engine.model.threads) if engine and engine.model and engine.model.threads else None,
-            "gpuLayers": engine.model.gpu_layers if engine and engine.model else None,
-            "message": self.model_error or (engine.last_error if engine else None),
-            "enginePid": engine.pid if engine else None,
-            "generating": bool(engine and engine.generating),
-            "restarts": engine.restarts if engine else 0,
-            "requests": self.completions.stats.requests,
-            "answered": self.completions.stats.answered,
-            "lastLatencyMs": last.get("total_ms"),
-            "reusedTokens": last.get("reused"),
-            "evaluatedTokens": last.get("evaluated"),
-            "generatedTokens": last.get("generated"),
-            "controlTokens": last.get("control"),
-            "lastResult": last.get("result"),
-            "lastColdPrompt": bool(last.get("cold")),  # answered from the short prompt (a cold KV cache)
-            "lastHeldBack": last.get("held", 0),  # characters before the cursor left out of the prompt (healing)
-            "lastRanked": last.get("ranked", 0),  # candidate lines compared on a blank line (engine/ranking.py)
-            "lastSpeculativeResult": self.completions.stats.speculative.get("result"),
-            "shiftedTokens": last.get("shifted"),
-            "warmups": self.completions.stats.warmups,
-            "indexedFiles": self.context.files_indexed if self.context else None,
-            "indexReady": bool(self.context and self.context.ready),
-            "contextSnippets": last.get("context_snippets"),
-            "positionEncoding": self.position_encoding if self._workspace_ready() else None,
-            "inFlight": self.completions.stats.in_flight,  # completion requests being handled
-            "maxInFlight": self.completions.stats.max_in_flight,
-            "queueDepth": engine.waiting if engine else 0,  # generations waiting for the engine
-            "maxQueueDepth": engine.max_waiting if engine else 0,
-            "protocolPending": len(self.protocol._request_futures),  # handlers not yet done, both ways
-            "pid": os.getpid(),
-            # whether the network audit hook runs here and in the engine (HUSHCODE_AUDIT_NETWORK=1)
-            "networkAudit": {"server": netguard.installed(), "engine": engine.network_audit if engine else None},
-        }
+    def work_progress(self, title: str) -> Progress:
+        return Progress(self, title)
 
-    def _workspace_ready(self) -> bool:
-        try:
-            _ = self.workspace
-        except RuntimeError:
-            return False
-        return True
+    def status(self) -> dict[str, Any]:
+        """What the status bar shows: model, state, last latency and token counts (status.py)."""
+        encoding = self.position_encoding if self._workspace_ready() else None
+        return build_status(self.session, encoding, len(self.protocol._request_futures))
 
     def send_status(self) -> None:
         try:
@@ -188,34 +168,9 @@ class HushcodeServer(LanguageServer):
         except Exception:
             log.debug("could not send status", exc_info=True)
 
-    async def load_model(self) -> None:
-        """(Re)start the engine the settings choose (engine.kind: the local process for the model,
-        or a shared server); stops the previous engine first."""
-        from hushcode.engine.factory import create_engine
-
-        if self.engine is not None:
-            old, self.engine = self.engine, None
-            self.completions.engine = None
-            await old.stop()
-        engine, error = await create_engine(self.settings, self.notify_user, self.send_status)
-        if engine is None:
-            self.model_error = error
-            self.notify_user("error", error or "no model configured")
-            self.send_status()
-            return
-        self.model_error = None
-        self.engine = engine
-        self.completions.engine = engine
-        engine.start()
-
-    def is_engine_ready(self) -> bool:
-        return self.engine is not None and self.engine.state is EngineState.READY
-
 
 def build_server() -> HushcodeServer:
     """Create the server and register every feature."""
-    from hushcode.handlers import register_all
-
     server = HushcodeServer()
     register_all(server)
     return server

@@ -11,10 +11,15 @@ Content-Length makes it allocate that many bytes at once and die. This loop:
   so that one bad message costs only itself;
 - refuses a Content-Length over MAX_BODY_BYTES;
 - hands every complete body to the protocol, which answers JSON-RPC errors (see server.py).
+
+Both transports go through it: stdio, and `hushcode serve --tcp` (one editor on a loopback
+address: `serve_tcp`, its socket read like stdin by `SocketReader`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 import logging
 import re
 import threading
@@ -89,6 +94,68 @@ async def serve_stream(reader: Reader, handle_body: Callable[[bytes], None], sto
             handle_body(body)
         except Exception:  # never let one message end the loop
             log.exception("unexpected error handling a message")
+
+
+class SocketReader:
+    """A connection's asyncio StreamReader, read as stdin is: a line whatever its length (up to
+    MAX_BODY_BYTES; a longer one comes in pieces, which the frame reader skips as debris), and at
+    the end of the stream the bytes that came instead of an exception."""
+
+    def __init__(self, reader: asyncio.StreamReader) -> None:
+        self._reader = reader
+
+    async def readline(self) -> bytes:
+        parts: list[bytes] = []
+        size = 0
+        while size <= MAX_BODY_BYTES:
+            try:
+                parts.append(await self._reader.readuntil(b"\n"))
+            except asyncio.IncompleteReadError as end:  # the stream ended inside the line
+                parts.append(end.partial)
+            except asyncio.LimitOverrunError as long:  # more than the buffer holds: take it, read on
+                part = await self._reader.read(long.consumed)
+                parts.append(part)
+                size += len(part)
+                if part:
+                    continue
+            break
+        return b"".join(parts)
+
+    async def readexactly(self, n: int) -> bytes:
+        try:
+            return await self._reader.readexactly(n)
+        except asyncio.IncompleteReadError as end:  # a short read: the stream ended
+            return end.partial
+
+
+Connection = Callable[[SocketReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+async def serve_tcp(host: str, port: int, serve: Connection) -> None:
+    """Listen on `host`:`port`, a loopback address only (code never leaves the machine), for one
+    editor; serve its connection and return when it ends. Another connection meanwhile is closed."""
+    if host != "localhost" and not ipaddress.ip_address(host).is_loopback:
+        raise ValueError(f"hushcode serves TCP on a loopback address only, not {host}")
+    ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    busy = False
+
+    async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal busy
+        if busy:
+            writer.close()
+            return
+        busy = True
+        try:
+            await serve(SocketReader(reader), writer)
+        finally:
+            writer.close()
+            if not ended.done():
+                ended.set_result(None)
+
+    server = await asyncio.start_server(connection, host, port)
+    log.info("serving LSP on %s", ", ".join(str(sock.getsockname()) for sock in server.sockets))
+    async with server:
+        await ended
 
 
 # JSON-RPC 2.0 error codes
