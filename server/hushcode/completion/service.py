@@ -9,7 +9,6 @@ pure steps run in a worker thread on the immutable snapshot (offload.py).
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -33,8 +32,6 @@ from hushcode.syntax.decide import Scope
 
 if TYPE_CHECKING:  # the workspace index is only handed in (by the session), never built here
     from hushcode.workspace.service import WorkspaceContext
-
-log = logging.getLogger("hushcode.completion")
 
 _FALLBACK_ALTERNATIVES = 3  # the next choices asked for when post-processing rejects the model's first
 
