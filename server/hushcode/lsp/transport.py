@@ -147,6 +147,8 @@ async def serve_tcp(host: str, port: int, serve: Connection) -> None:
         busy = True
         try:
             await serve(SocketReader(reader), writer)
+        except SystemExit as stop:  # the editor's `exit`: it ends the server, as over stdio
+            ended.set_exception(stop)
         finally:
             writer.close()
             if not ended.done():
