@@ -149,3 +149,20 @@ def describe_exit(returncode: int) -> str:
         }.get(sig, "was stopped by a signal")
         return f"{meaning} [{sig.name}]"
     return f"exited with status {returncode}"
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Candidate lines for a blank line, written by the engine (worker/candidates.py)."""
+
+    texts: tuple[str, ...] | None  # None: cancelled or out of time
+    generated: int  # tokens generated for them
+    reason: str | None = None  # why there are none: "cancelled" or "deadline"
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """A candidate's score (worker/candidates.py)."""
+
+    score: float | None  # log P(text [+ end of text] | prefix), cut short below the floor; None: not scored
+    reason: str | None = None  # why not: "cancelled", "deadline", or None (past the context's end)
