@@ -25,6 +25,8 @@ Found = list[tuple[Path, os.stat_result]]  # the files a walk found, with their 
 
 @dataclass(frozen=True)
 class BuildStats:
+    """What a pass over folders did (the first pass, a folder added): for the log and the status."""
+
     files: int
     parsed: int
     reused: int  # taken from the persisted cache (mtime and size unchanged)
