@@ -41,8 +41,9 @@ from hushcode.prompt.layout import (
 from hushcode.prompt.window import Window, cut_window
 from hushcode.syntax.decide import Scope, decide, indent_width
 from hushcode.syntax.languages import LanguageInfo, detect_language
-from hushcode.syntax.python.scope import assigned_below, unbound_below
-from hushcode.syntax.result import lacks_result
+from hushcode.syntax.python.early_reads import assigned_below
+from hushcode.syntax.python.result import lacks_result
+from hushcode.syntax.python.unbound import unbound_below
 from hushcode.worker.kv_reuse import plan_reuse
 
 if TYPE_CHECKING:

@@ -4,11 +4,12 @@ A blank line at the end of a function's body, in a function that returns no valu
 `return x`, no `yield`), is where its result most often goes: `return total`, `return
 sorted(seen)`. Small models at that line often start yet another step instead (`count = 0`,
 `if not words:`), which leaves the function returning None. The ranking of a blank line's
-candidates (engine/ranking.py) then adds a `return` line, written left to right, and lets the
+candidates (worker/ranking.py) then adds a `return` line, written left to right, and lets the
 code below (the end of the function, the next definition or the end of the file) judge it like
 the others.
 
-Pure: a function of the text, the cursor and the language (Python only for now).
+Python only: what counts as a result (`return` with a value, `yield`) and which functions return
+None by their nature are Python's. Pure: a function of the text, the cursor and the language.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import tree_sitter as ts
 
 from hushcode.syntax.languages import LanguageInfo, parse
+from hushcode.syntax.python.bindings import node_text
 
 # functions that return None by their nature
 _NO_RESULT = frozenset({"__init__", "__post_init__", "__init_subclass__", "__setattr__", "__delattr__",
@@ -40,9 +42,9 @@ def lacks_result(text: str, cursor: int, info: LanguageInfo | None) -> bool:
         return False
     data = text.encode("utf-8")
     name = function.child_by_field_name("name")
-    named = "" if name is None else data[name.start_byte:name.end_byte].decode("utf-8", "replace")
+    named = "" if name is None else node_text(name, data)
     annotation = function.child_by_field_name("return_type")
-    declared = "" if annotation is None else data[annotation.start_byte:annotation.end_byte].decode("utf-8", "replace")
+    declared = "" if annotation is None else node_text(annotation, data)
     if named in _NO_RESULT or named.startswith("test") or declared.split(".")[-1] in ("None", "NoReturn", "Never"):
         return False
     body = function.child_by_field_name("body")
