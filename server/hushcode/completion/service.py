@@ -348,7 +348,7 @@ class CompletionService:
                 or model is None \
                 or fmt not in ("psm", "repo") or model.markers.order != "psm" or model.markers.suffix not in tokens:
             return None
-        # what the code below reads and nothing before the cursor defines (syntax/unbound.py)
+        # what the code below reads and nothing before the cursor defines (syntax/python/)
         unbound = unbound_below(text, cursor, language)[:_RANK_UNBOUND]
         # the lines its candidates must lead into, read only here (a blank line, ranking on); where
         # the code below lacks a definition, down to where it reads the names (their use tells

@@ -56,19 +56,19 @@ class RankSpec:
     # block header ends (Python's ":"). A header alone there would have no body (the code below is
     # not indented under it): it is not compared (see `rank`); None: every candidate is
     header: str | None = None
-    # names the code below reads that nothing before the cursor defines (syntax/unbound.py): where
+    # names the code below reads that nothing before the cursor defines (syntax/python/): where
     # no candidate defines one, a line that starts with it is written left to right and compared
     define: tuple[str, ...] = ()
     # modules the code below reads (`re.split`) that nothing imports: `import re` is compared
     imports: tuple[str, ...] = ()
-    # the cursor is at the end of a function that returns no value yet (syntax/result.py): where no
+    # the cursor is at the end of a function that returns no value yet (syntax/python/result.py): where no
     # candidate returns one, a `return` line is written left to right and compared
     result: bool = False
     # where the code below is a statement of the cursor's block: the words that start a jump away
     # (`return`, `raise`, `break`, `continue`, `throw`). A line starting with one would leave that
     # code unreachable (the cleanup rejects it, postprocess/reachability.py): it is not compared
     jumps: tuple[str, ...] = ()
-    # names the cursor's function assigns only below the cursor (syntax/unbound.py): a line that
+    # names the cursor's function assigns only below the cursor (syntax/python/): a line that
     # reads one raises UnboundLocalError (the cleanup rejects it, postprocess/unbound_local.py): it
     # is not compared, and it does not count as defining a name
     later: tuple[str, ...] = ()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from hushcode.completion.ranking.rules.base import BlankLine, Rule
 from hushcode.syntax.lines import reads
-from hushcode.syntax.python.scope import assigned_below
+from hushcode.syntax.python.early_reads import assigned_below
 
 _LATER = 32  # locals looked for (each is a regular expression per line)
 

@@ -1,6 +1,6 @@
 """A function that still lacks its result most often lacks its `return` line.
 
-At the end of a function body that returns no value yet (syntax/result.py), where no reading
+At the end of a function body that returns no value yet (syntax/python/result.py), where no reading
 returns one, a `return` line written left to right joins the comparison and the score decides.
 Only where the user asks for it (`completion.blankLineReturn`, off by default): while a function
 is typed top-down, its end is where the next step goes, not always its result (docs/latency.md).
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from hushcode.completion.ranking.rules.base import BlankLine, Candidates, Contribution, Rule, Start
 from hushcode.syntax.lines import returns
-from hushcode.syntax.result import lacks_result
+from hushcode.syntax.python.result import lacks_result
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from hushcode.completion.ranking.rules.base import BlankLine, Candidates, Contribution, Rule, Start
 from hushcode.syntax.lines import defines
-from hushcode.syntax.python.scope import unbound_below
+from hushcode.syntax.python.unbound import unbound_below
 
 _NAMES = 2  # names a blank line's candidates may define
 
