@@ -18,7 +18,7 @@ from hushcode.models.advise import (
     table_speed,
 )
 from hushcode.models.catalog import load_catalog
-from hushcode.models.hardware import Gpu, Hardware, _meminfo, parse_nvidia_smi
+from hushcode.models.hardware import Gpu, Hardware, parse_nvidia_smi
 from hushcode.models.memory import Shape
 from tests.fixtures.tiny_gguf import write_tiny_gguf
 from tests.models.helpers import write_gguf
@@ -149,12 +149,6 @@ def test_parse_nvidia_smi() -> None:
     assert [(g.name, g.backend) for g in gpus] == [("NVIDIA H100 80GB HBM3", "cuda"),
                                                    ("NVIDIA GeForce RTX 4060", "cuda")]
     assert gpus[0].total_mb == 85_520 and gpus[0].free_mb == 83_886  # MiB -> MB
-
-
-def test_meminfo_parsing() -> None:
-    text = "MemTotal:       24683956 kB\nMemFree:         1000000 kB\nMemAvailable:   23000000 kB\n"
-    assert _meminfo(text) == (25_276, 23_552)
-    assert _meminfo("nonsense") is None
 
 
 def _advise_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
