@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from hushcode.models.catalog import (
+from hushcode.models.catalog.entries import (
     DEFAULT_MEMBER,
     Catalog,
     CatalogError,
