@@ -207,8 +207,8 @@ def test_advise_probe_of_a_model_llama_cpp_cannot_load(tmp_path: Path) -> None:
 
 def test_advise_probe_without_any_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                        capsys: pytest.CaptureFixture[str]) -> None:
-    from hushcode.models import advisor as advise_cli
     from hushcode.cli import models as commands
+    from hushcode.models import advisor as advise_cli
 
     monkeypatch.setenv("HUSHCODE_MODELS_DIR", str(tmp_path))
     monkeypatch.delenv("HUSHCODE_MODEL", raising=False)
