@@ -172,8 +172,10 @@ CONVERTER.register_structure_hook(bool, _to_bool)
 CONVERTER.register_structure_hook(int, _to_int)
 CONVERTER.register_structure_hook(str, _to_str)
 CONVERTER.register_structure_hook(str | None, _to_optional_str)
-_TYPES = {cls: typing.get_type_hints(cls) for cls in (ModelSettings, CompletionSettings, EngineSettings)}
-_FIELDS = {cls: {f.name: f for f in dataclasses.fields(cls)} for cls in _TYPES}
+_SECTION_TYPES: tuple[type, ...] = (ModelSettings, CompletionSettings, EngineSettings)
+_TYPES: dict[type, dict[str, Any]] = {cls: typing.get_type_hints(cls) for cls in _SECTION_TYPES}
+_FIELDS: dict[type, dict[str, dataclasses.Field[Any]]] = {
+    cls: {f.name: f for f in dataclasses.fields(cls)} for cls in _SECTION_TYPES}
 
 
 def _convert(section: type, name: str, value: Any) -> Any:
