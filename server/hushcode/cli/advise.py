@@ -1,13 +1,32 @@
-"""``hushcode models advise``'s report: as text, or as JSON-ready data."""
+"""`hushcode models advise`: this machine's profile, the advice, and its report as text or JSON."""
 
 from __future__ import annotations
 
+import argparse
+import json
+import sys
 from dataclasses import asdict
 from typing import Any, TextIO
 
 from hushcode.models.advise import Advice, Candidate
-from hushcode.models.hardware import Hardware
+from hushcode.models.advisor import advise_here
+from hushcode.models.catalog import Catalog
+from hushcode.models.hardware import Hardware, detect
 from hushcode.models.probe import ProbeResult
+
+
+def run_advise(cat: Catalog, args: argparse.Namespace) -> int:
+    """Detect this machine, advise (measuring with ``--probe``), print the report; the exit status."""
+    hw = detect()
+    if args.probe:
+        print("measuring: loading a model and generating a few tokens...", file=sys.stderr, flush=True)
+    advice, probe = advise_here(hw, cat, probe=args.probe, commercial_only=not args.any_licence,
+                                n_ctx=args.context, budget_ms=args.budget_ms)
+    if args.json:
+        print(json.dumps(to_json(hw, advice, probe), indent=2))
+    else:
+        render(hw, advice, sys.stdout)
+    return 0
 
 
 def _candidate_json(c: Candidate) -> dict[str, Any]:

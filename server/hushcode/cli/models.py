@@ -15,14 +15,9 @@ import time
 from types import FrameType
 from typing import TextIO
 
-from hushcode.cli.advise import render, to_json
 from hushcode.cli.config import add_use_parser, run_use
 from hushcode.cli.progress import ProgressPrinter
-from hushcode.models.advisor import advise_here
 from hushcode.models.catalog import Catalog, CatalogError, ModelEntry, load_catalog
-from hushcode.models.discovery import discover
-from hushcode.models.hardware import detect
-from hushcode.models.listing import build_rows, render_table, rows_json
 from hushcode.models.probe import ProbeError
 from hushcode.models.pull import PullError, pull
 from hushcode.models.store import installed_path, quick_status, verify_file
@@ -90,12 +85,18 @@ def run(argv: list[str], *, catalog: Catalog | None = None) -> int:
         return 2
     try:
         cat = catalog if catalog is not None else load_catalog()
+        # `list` and `advise` read GGUF headers with the gguf library, which loads numpy (half a
+        # second): their modules are imported for them only, so that `$(hushcode models path)` is quick
         if args.command == "list":
-            return _cmd_list(cat, sys.stdout, as_json=args.json, paths=args.paths)
+            from hushcode.cli.listing import run_list
+
+            return run_list(cat, sys.stdout, as_json=args.json, paths=args.paths)
         if args.command == "catalog":
             return _cmd_catalog(cat, sys.stdout, as_json=args.json, n_ctx=args.context)
         if args.command == "advise":
-            return _cmd_advise(cat, args)
+            from hushcode.cli.advise import run_advise
+
+            return run_advise(cat, args)
         if args.command == "use":
             return run_use(args, cat)
         entry = cat.get(args.id) if args.id else cat.default()
@@ -124,15 +125,6 @@ def _fmt_size(mb: int | None) -> str:
     if mb is None:
         return "?"
     return f"{mb / 1000:.2f}".rstrip("0").rstrip(".") + " GB" if mb >= 1000 else f"{mb} MB"
-
-
-def _cmd_list(cat: Catalog, out: TextIO, *, as_json: bool, paths: bool) -> int:
-    rows = build_rows(discover(), cat)
-    if as_json:
-        print(json.dumps({"models": rows_json(rows)}, indent=2), file=out)
-    else:
-        render_table(rows, out, paths=paths)
-    return 0
 
 
 def _cmd_catalog(cat: Catalog, out: TextIO, *, as_json: bool, n_ctx: int = 4096) -> int:
@@ -172,19 +164,6 @@ def _cmd_catalog(cat: Catalog, out: TextIO, *, as_json: bool, n_ctx: int = 4096)
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip(), file=out)
     print(f"\n* default model. MEMORY: RAM (or GPU memory) needed at a {n_ctx}-token context, estimated "
           "(weights + KV cache + buffers). ~: approximate size.", file=out)
-    return 0
-
-
-def _cmd_advise(cat: Catalog, args: argparse.Namespace) -> int:
-    hw = detect()
-    if args.probe:
-        print("measuring: loading a model and generating a few tokens...", file=sys.stderr, flush=True)
-    advice, probe = advise_here(hw, cat, probe=args.probe, commercial_only=not args.any_licence,
-                                n_ctx=args.context, budget_ms=args.budget_ms)
-    if args.json:
-        print(json.dumps(to_json(hw, advice, probe), indent=2))
-    else:
-        render(hw, advice, sys.stdout)
     return 0
 
 
