@@ -2,7 +2,8 @@
 
 A layer is one source's raw values, shaped like the editor's `initializationOptions`:
 `{"model": {"path": ...}, "completion": {"maxTokens": 64}}`. Keys may be camelCase (the wire)
-or snake_case (TOML files). A bad value or an unknown key yields one readable warning naming
+or snake_case (TOML files); the code's names are snake_case. Each value goes through one cattrs
+converter to its field's type. A bad value or an unknown key yields one readable warning naming
 where it came from, and the value from the layer below is kept (the built-in default when no
 layer below sets it); nothing here raises on user input.
 
