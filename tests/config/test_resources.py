@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from hushcode.config.settings import ModelSettings, Settings
-from hushcode.engine.resources import GENERATION_THREADS_CAP, auto_threads, engine_config, physical_cores
+from hushcode.engine.resources import GENERATION_THREADS_CAP, auto_threads, engine_config
+from hushcode.models.hardware import physical_cores
 
 
 def _sysfs(root: Path, topology: dict[int, tuple[int, int]]) -> Path:

@@ -1,7 +1,8 @@
-"""The model catalog: which GGUF models hushcode knows, and where each can be fetched from.
+"""The model catalog's entries: which GGUF models hushcode knows, and where each can be fetched from.
 
-The data lives in ``models/catalog.toml`` (shipped in the wheel as ``hushcode/catalog/catalog.toml``).
-``catalog_parse`` validates it into the frozen dataclasses below; nothing here touches the network.
+The data lives in ``models/catalog.toml`` (shipped in the wheel as ``hushcode/catalog/catalog.toml``);
+``load`` reads it and ``parse`` validates it into the frozen dataclasses below, which import
+neither. Nothing here touches the network.
 
 A **model** (``ModelSpec``: Qwen2.5-Coder 1.5B base) has one or more **files**, one per
 quantisation (``ModelEntry``: ``qwen2.5-coder-1.5b-q8_0``). Commands and settings name files.
@@ -9,11 +10,8 @@ quantisation (``ModelEntry``: ``qwen2.5-coder-1.5b-q8_0``). Commands and setting
 
 from __future__ import annotations
 
-import importlib.resources
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 from hushcode.models.memory import MemoryEstimate, Shape, estimate_memory
@@ -204,58 +202,3 @@ class Catalog:
             if entry.default:
                 return entry
         raise CatalogError(f"{self.origin}: no model is marked default = true")
-
-
-def _packaged_catalog_text() -> tuple[str, str] | None:
-    """Read the catalog shipped inside an installed wheel (hushcode/catalog/catalog.toml)."""
-    try:
-        resource = importlib.resources.files("hushcode") / "catalog" / "catalog.toml"
-        if resource.is_file():
-            return resource.read_text(encoding="utf-8"), str(resource)
-    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError):
-        pass
-    return None
-
-
-def default_catalog_path() -> Path:
-    """Path of catalog.toml in a source checkout (``<repo>/models/catalog.toml``)."""
-    # server/hushcode/models/catalog.py -> parents[3] is the repository root.
-    return Path(__file__).resolve().parents[3] / "models" / "catalog.toml"
-
-
-def load_catalog(path: Path | None = None) -> Catalog:
-    """Load and validate the catalog.
-
-    With no ``path``: the copy packaged in the wheel if there is one, else the source checkout's
-    ``models/catalog.toml``. Raises ``CatalogError`` with the offending entry and field named.
-    """
-    from hushcode.models.catalog_parse import parse_catalog
-
-    if path is not None:
-        text, origin = _read(path), str(path)
-    else:
-        packaged = _packaged_catalog_text()
-        if packaged is not None:
-            text, origin = packaged
-        else:
-            source_path = default_catalog_path()
-            text, origin = _read(source_path), str(source_path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(f"{origin}: not valid TOML: {exc}") from exc
-    return parse_catalog(data, origin)
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CatalogError(f"cannot read model catalog {path}: {exc.strerror or exc}") from exc
-
-
-def parse_catalog(data: dict[str, object], origin: str = "<catalog>") -> Catalog:
-    """Validate already-parsed TOML data and build a ``Catalog`` (see ``catalog_parse``)."""
-    from hushcode.models.catalog_parse import parse_catalog as _parse
-
-    return _parse(data, origin)

@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from hushcode.models.catalog import (
+from hushcode.models.catalog.entries import (
     DEFAULT_MEMBER,
     Catalog,
     CatalogError,
@@ -104,10 +104,10 @@ def parse_catalog(data: Mapping[str, Any], origin: str = "<catalog>") -> Catalog
         entries.extend(files)
 
     seen: set[str] = set()
-    for item in [*specs, *entries]:
-        if item.id in seen:
-            raise CatalogError(f"{origin}: id {item.id!r} appears twice")
-        seen.add(item.id)
+    for item_id in [*(s.id for s in specs), *(e.id for e in entries)]:
+        if item_id in seen:
+            raise CatalogError(f"{origin}: id {item_id!r} appears twice")
+        seen.add(item_id)
     defaults = [m.id for m in entries if m.default]
     if len(defaults) != 1:
         raise CatalogError(
