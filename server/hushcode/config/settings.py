@@ -185,12 +185,14 @@ def _convert(section: type, name: str, value: Any) -> Any:
     Beyond its type, a setting's value obeys its field: a number is not negative (but -1 where -1,
     "automatic", is the default), and a field with `choices` takes one of them."""
     f = _FIELDS[section][name]
+    choices = f.metadata.get("choices")
+    if value is None and choices is not None and _TYPES[section][name] is str:  # no value: say what is accepted
+        raise ValueError("expected one of " + ", ".join(map(str, choices)))
     converted = CONVERTER.structure(value, _TYPES[section][name])
     automatic = f.default == -1
     if isinstance(converted, int) and not isinstance(converted, bool) and converted < 0 and not (
             converted == -1 and automatic):
         raise ValueError("must not be negative" + (" (or -1: automatic)" if automatic else ""))
-    choices = f.metadata.get("choices")
     if choices is not None and converted not in choices:
         raise ValueError("expected one of " + ", ".join(map(str, choices)))
     return converted
