@@ -47,7 +47,7 @@ if [[ ! -x .venv/bin/python ]]; then
   step "creating .venv with $("$py" --version 2>&1)"
   if ! "$py" -m venv .venv; then
     rm -rf .venv  # half made: the next run would take it for a finished one
-    fail "could not create .venv with $py. On Debian and Ubuntu: $(install_hint venv)"
+    fail "could not create .venv with $py (above); Python's venv module may be missing: $(install_hint venv)"
   fi
   quiet_pip .venv/bin/python -m pip install -q --upgrade pip || fail "upgrading pip in .venv failed"
 else
