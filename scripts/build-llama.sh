@@ -33,6 +33,15 @@ PYEOF
   installed_flags="$(cat "$VENV/hushcode-llama-flags")"
 fi
 
+# A build made with the user's own CMAKE_ARGS (CUDA, say) is kept when a later run (demo.sh,
+# test.sh) has none: going back to the CPU build takes an explicit, empty CMAKE_ARGS=.
+user_stamp="$VENV/hushcode-llama-cmake-args"
+if [[ -z "${CMAKE_ARGS+set}" && -n "$installed_flags" && -s "$user_stamp" ]]; then
+  say "keeping llama-cpp-python $VERSION built with your CMAKE_ARGS: $(cat "$user_stamp")"
+  say "(CMAKE_ARGS= scripts/setup.sh builds for this CPU again)"
+  exit 0
+fi
+
 # cmake_args, runs_on, cache_key, cores (the CPU's description is read there, per platform).
 assignments="$("$PY" "$here/llama_flags.py" --shell "$VERSION")" || fail "scripts/llama_flags.py failed"
 eval "$assignments"
@@ -41,6 +50,7 @@ say "the library runs on $runs_on"
 
 if [[ -n "$installed_flags" && "$installed_flags" == "$cmake_args" ]]; then
   say "llama-cpp-python $VERSION already installed with: $shown_args"
+  printf '%s' "${CMAKE_ARGS:-}" >"$user_stamp"
   exit 0
 fi
 
@@ -139,4 +149,5 @@ quiet_pip "$PY" -m pip install --no-deps --force-reinstall -q "$WHEELS"/llama_cp
 quiet_pip "$PY" -m pip install -q "numpy>=1.20" "typing-extensions>=4.5" "diskcache>=5.6.1" "jinja2>=2.11.3" ||
   fail "installing llama-cpp-python's dependencies failed"
 printf '%s' "$cmake_args" >"$VENV/hushcode-llama-flags"
+printf '%s' "${CMAKE_ARGS:-}" >"$user_stamp"
 say "installed llama-cpp-python $VERSION with: $shown_args"
