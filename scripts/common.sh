@@ -41,6 +41,32 @@ system_kind() {
   esac
 }
 
+# Root runs a command itself; anyone else needs password-less sudo.
+as_root() {
+  if [[ $(id -u) -eq 0 ]]; then "$@"
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo -n "$@"
+  else return 1; fi
+}
+
+# Install Debian/Ubuntu packages with apt-get (as root, or with sudo -n), updating the package lists
+# once when the first try fails. Returns non-zero, after the end of apt-get's output, when it cannot.
+apt_install() {
+  command -v apt-get >/dev/null 2>&1 || { say "no apt-get here to install $*"; return 1; }
+  say "installing $* with apt-get"
+  local log
+  log="$(mktemp)"
+  if as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >"$log" 2>&1 ||
+     { as_root apt-get update -q >>"$log" 2>&1 &&
+       as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >>"$log" 2>&1; }; then
+    rm -f "$log"
+    return 0
+  fi
+  tail -20 "$log" >&2
+  rm -f "$log"
+  say "could not install $* with apt-get (root, or password-less sudo, is needed)"
+  return 1
+}
+
 # The command that installs WHAT (compiler, cmake, venv, strace, node) on this system.
 install_hint() {
   local what="$1" kind

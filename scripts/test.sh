@@ -18,32 +18,18 @@ SCRIPT_NAME=test
 bash scripts/setup.sh --test
 .venv/bin/hushcode models pull
 
-# Root runs apt-get itself; anyone else needs password-less sudo.
-as_root() {
-  if [[ $(id -u) -eq 0 ]]; then "$@"
-  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo -n "$@"
-  else return 1; fi
-}
-
-# Install a Debian package when we may (root or sudo -n, apt-get present); quietly report failure.
-apt_install() {
-  command -v apt-get >/dev/null 2>&1 || return 1
-  say "installing $* with apt-get"
-  export DEBIAN_FRONTEND=noninteractive
-  as_root apt-get install -y -q --no-install-recommends "$@" >/dev/null 2>&1 && return 0
-  as_root apt-get update -q >/dev/null 2>&1 && as_root apt-get install -y -q --no-install-recommends "$@" >/dev/null 2>&1
-}
-
 missing=()
-if ! command -v strace >/dev/null 2>&1 && ! apt_install strace; then
-  missing+=("strace ($(install_hint strace)): tests/reliability/test_nothing_lost.py and test_network_audit.py fail")
+command -v strace >/dev/null 2>&1 || apt_install strace || true
+if ! command -v strace >/dev/null 2>&1; then
+  missing+=("strace is missing ($(install_hint strace)): tests/reliability/test_nothing_lost.py and test_network_audit.py fail")
 fi
-if ! command -v ip >/dev/null 2>&1 && ! apt_install iproute2; then
-  missing+=("ip (package iproute2): the network-namespace tests in tests/remote fail")
+command -v ip >/dev/null 2>&1 || apt_install iproute2 || true
+if ! command -v ip >/dev/null 2>&1; then
+  missing+=("ip is missing (package iproute2): the network-namespace tests in tests/remote fail")
 fi
 if ! unshare -n true >/dev/null 2>&1; then
   if [[ $(id -u) -ne 0 ]]; then
-    missing+=("root: \`unshare -n\`, \`unshare -m\` and \`setpriv\` need it; the offline, network-audit, remote, cache-on-tmpfs and unreadable-files tests fail (CI runs as root)")
+    missing+=("not root: \`unshare -n\`, \`unshare -m\` and \`setpriv\` need it; the offline, network-audit, remote, cache-on-tmpfs and unreadable-files tests fail (CI runs as root)")
   else
     missing+=("\`unshare -n\` fails even as root (a container without CAP_SYS_ADMIN?): the offline, network-audit and remote tests fail")
   fi
@@ -52,7 +38,7 @@ warn_missing() {
   local line
   ((${#missing[@]})) || return 0
   say "some tests cannot pass on this machine, and will fail (they are never skipped):"
-  for line in "${missing[@]}"; do say "  missing $line"; done
+  for line in "${missing[@]}"; do say "  - $line"; done
 }
 warn_missing
 
