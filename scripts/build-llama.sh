@@ -43,6 +43,7 @@ if [[ -z "${CMAKE_ARGS+set}" && -n "$installed_flags" && -s "$user_stamp" ]]; th
 fi
 
 # cmake_args, runs_on, cache_key, cores (the CPU's description is read there, per platform).
+cmake_args="" runs_on="" cache_key="" cores=""
 assignments="$("$PY" "$here/llama_flags.py" --shell "$VERSION")" || fail "scripts/llama_flags.py failed"
 eval "$assignments"
 shown_args="${cmake_args:-none (the defaults of llama.cpp)}"

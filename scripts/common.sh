@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers shared by setup.sh, build-llama.sh, vscode-extension.sh and test.sh (sourced, not run).
 # Bash 3.2 compatible: macOS still ships it as /bin/bash.
 

@@ -12,7 +12,7 @@
 #   - ip (iproute2): a loopback inside that namespace (tests/remote/netns.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SCRIPT_NAME=test
+SCRIPT_NAME="test"
 . scripts/common.sh
 
 bash scripts/setup.sh --test

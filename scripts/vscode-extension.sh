@@ -34,8 +34,9 @@ while (($#)); do
 done
 
 build_vsix() {
-  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     fail "building the extension needs Node.js 20 or newer with npm: $(install_hint node)"
+  fi
   local major
   major="$(node -p 'process.versions.node.split(".")[0]')"
   ((major >= 20)) || fail "building the extension needs Node.js 20 or newer; this is $(node --version): $(install_hint node)"
