@@ -22,7 +22,7 @@ VERSION="${LLAMA_CPP_PYTHON_VERSION:-0.3.36}"
 PY="$VENV/bin/python"
 [[ -x "$PY" ]] || fail "no Python in $VENV (scripts/setup.sh creates it)"
 
-installed_flags=""
+installed=0 installed_flags=""
 if "$PY" - "$VERSION" <<'PYEOF' 2>/dev/null; then
 import sys, importlib.metadata as md, pathlib
 want = sys.argv[1]
@@ -30,13 +30,14 @@ have = md.version("llama-cpp-python")
 stamp = pathlib.Path(sys.prefix, "hushcode-llama-flags")
 sys.exit(0 if have == want and stamp.exists() else 1)
 PYEOF
+  installed=1  # this version, with the flags recorded (empty: llama.cpp's defaults, as on Apple Silicon)
   installed_flags="$(cat "$VENV/hushcode-llama-flags")"
 fi
 
 # A build made with the user's own CMAKE_ARGS (CUDA, say) is kept when a later run (demo.sh,
 # test.sh) has none: going back to the CPU build takes an explicit, empty CMAKE_ARGS=.
 user_stamp="$VENV/hushcode-llama-cmake-args"
-if [[ -z "${CMAKE_ARGS+set}" && -n "$installed_flags" && -s "$user_stamp" ]]; then
+if [[ -z "${CMAKE_ARGS+set}" && $installed == 1 && -s "$user_stamp" ]]; then
   say "keeping llama-cpp-python $VERSION built with your CMAKE_ARGS: $(cat "$user_stamp")"
   say "(CMAKE_ARGS= scripts/setup.sh builds for this CPU again)"
   exit 0
@@ -49,7 +50,7 @@ eval "$assignments"
 shown_args="${cmake_args:-none (the defaults of llama.cpp)}"
 say "the library runs on $runs_on"
 
-if [[ -n "$installed_flags" && "$installed_flags" == "$cmake_args" ]]; then
+if [[ $installed == 1 && "$installed_flags" == "$cmake_args" ]]; then
   say "llama-cpp-python $VERSION already installed with: $shown_args"
   printf '%s' "${CMAKE_ARGS:-}" >"$user_stamp"
   exit 0
