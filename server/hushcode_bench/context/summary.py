@@ -166,7 +166,8 @@ def format_table(summary: Mapping[str, Any], target_rows: Sequence[Mapping[str, 
     for name in (WITH, WITHOUT):
         s = summary[name]
         exact = f"{pct(s['exact'])} ({s['exact_n']})"
-        rows.append((name, *figure_cells(s, exact), num(s["context_tokens_mean"], 0), num(s["context_snippets_mean"], 1)))
+        context = (num(s["context_tokens_mean"], 0), num(s["context_snippets_mean"], 1))
+        rows.append((name, *figure_cells(s, exact), *context))
     r = summary["ratio"]
     lines = columns(rows, "l" + "r" * (len(rows[0]) - 1))
     lines.append(

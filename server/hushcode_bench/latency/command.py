@@ -96,8 +96,8 @@ def _summary(got: dict[str, Any], log: dict[str, Any], baseline: dict[str, Any] 
         "log_mapping": {"missing": len(log["missing"]), "unmatched": len(log["unmatched"])},
     }
     if baseline:
-        summary["speedup_tts_p50"] = ratio(summary["baseline"]["tts_p50_ms"], summary["pauses"]["tts_p50_ms"])
-        summary["speedup_answer_p50"] = ratio(summary["baseline"]["answer_p50_ms"], summary["pauses"]["answer_p50_ms"])
+        for name, key in (("speedup_tts_p50", "tts_p50_ms"), ("speedup_answer_p50", "answer_p50_ms")):
+            summary[name] = ratio(summary["baseline"][key], summary["pauses"][key])
     return summary
 
 
@@ -173,6 +173,7 @@ def run(args: argparse.Namespace) -> int:
     print(format_table(summary))
     print(
         f"\nload average (1 min) before / after: {start.load[0]:.1f} / {data['machine']['loadavg_end'][0]:.1f} "
-        f"on {os.cpu_count()} cores\nresults: {results}\nserver log: {out / 'server.log'}\nwall time: {data['wall_s']} s"
+        f"on {os.cpu_count()} cores\nresults: {results}\nserver log: {out / 'server.log'}\n"
+        f"wall time: {data['wall_s']} s"
     )
     return 0

@@ -36,7 +36,9 @@ def add_arguments(q: argparse.ArgumentParser) -> None:
         help="a configuration: its initializationOptions as JSON, optionally @ another GGUF; "
         "repeat to compare (default: default={})",
     )
-    arguments.add_model(q, "the GGUF for configurations without @MODEL (default: HUSHCODE_MODEL or the catalog's default)")
+    arguments.add_model(
+        q, "the GGUF for configurations without @MODEL (default: HUSHCODE_MODEL or the catalog's default)"
+    )
     q.add_argument(
         "--first-line",
         action="append",
@@ -94,8 +96,8 @@ def _configs(args: argparse.Namespace) -> tuple[Config, ...]:
     names = [name for name, _, _ in configs]
     if len(set(names)) != len(names):
         raise UsageError("--config: every configuration needs its own name")
-    if set(args.first_line) - set(names):
-        raise UsageError(f"--first-line: no configuration named {', '.join(sorted(set(args.first_line) - set(names)))}")
+    if unknown := sorted(set(args.first_line) - set(names)):
+        raise UsageError(f"--first-line: no configuration named {', '.join(unknown)}")
     return tuple(Config(name, options, model, name in args.first_line) for name, options, model in configs)
 
 
@@ -112,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
     configs = _configs(args)
     overriding = sorted(k for k in os.environ if k.startswith(("HUSHCODE_COMPLETION_", "HUSHCODE_MODEL_")))
     if overriding:
-        say(f"hushcode bench: note: {', '.join(overriding)} in the environment win over every configuration's options")
+        say(f"hushcode bench: note: {', '.join(overriding)} in the environment win over every "
+            "configuration's options")
     opts = QualityOptions(
         root=root,
         out=arguments.out_folder(args.out, "quality"),
