@@ -1,11 +1,11 @@
 """The typing storm of ``hushcode bench stress`` (and of tests/reliability/test_storm.py).
 
-One ``hushcode serve`` (driven like an editor by latency_client.Driver) is measured twice:
+One ``hushcode serve`` (driven like an editor by the benchmarks' client) is measured twice:
 
 1. **quiet**: the same typist re-types function bodies without the storm: keystrokes without
    requests and, at each line start, a second of idle time and one inlineCompletion request
    whose answer is awaited (up to QUIET_CAP_S), `quiet_requests` times;
-2. **storm**: function bodies of real files are re-typed (latency_script's typist) at `cps`
+2. **storm**: function bodies of real files are re-typed (the typist of ``typist``) at `cps`
    keystrokes per second, each keystroke a didChange plus an inlineCompletion request. At a
    keystroke the previous request, if still unanswered, is cancelled with $/cancelRequest
    (as VS Code does) with probability `cancel_fraction`; the rest are left to the server's
@@ -30,25 +30,26 @@ from itertools import count, cycle
 from pathlib import Path
 from typing import Any
 
-from hushcode_bench.latency_client import Driver
-from hushcode_bench.latency_script import TypingTask, keystrokes
-from hushcode_bench.latency_session import read_rss_kb
+from hushcode_bench.client import REQUEST_CANCELLED, BenchClient
+from hushcode_bench.processes import status_kb
+from hushcode_bench.typist import TypingTask, keystrokes
 
-CANCELLED = -32800
 QUIET_CAP_S = 120.0
 
 
 @dataclass(frozen=True)
 class StormPlan:
+    """How the storm types and how it is watched: the flags of ``hushcode bench stress``."""
+
     duration_s: float = 600.0
-    cps: float = 30.0
-    cancel_fraction: float = 0.8
-    settle_every: int = 5
-    cap_s: float = 10.0
-    quiet_requests: int = 12
-    warmup_s: float = 15.0
-    sample_s: float = 1.0
-    seed: int = 0
+    cps: float = 30.0  # keystrokes per second
+    cancel_fraction: float = 0.8  # keystrokes that cancel the previous request while it is unanswered
+    settle_every: int = 5  # the typist waits for the answer at every n-th line start...
+    cap_s: float = 10.0  # ...for at most this long
+    quiet_requests: int = 12  # timed one at a time before the storm
+    warmup_s: float = 15.0  # storm time before the memory baseline is taken
+    sample_s: float = 1.0  # how often RSS and the queue are sampled
+    seed: int = 0  # chooses the cancellations
 
 
 @dataclass
@@ -77,7 +78,7 @@ def _track(future: Future[Any], entry: dict[str, Any], sent: float) -> None:
             entry["outcome"] = "unanswered"
         elif exc is not None:
             code = getattr(exc, "code", None) or getattr(exc, "CODE", None)
-            entry["outcome"] = "cancelled" if code == CANCELLED else "error"
+            entry["outcome"] = "cancelled" if code == REQUEST_CANCELLED else "error"
             entry["error"] = f"{type(exc).__name__}: {exc}"[:200]
         else:
             entry["outcome"] = "answered"
@@ -97,7 +98,7 @@ async def _settle(future: Future[Any], cap_s: float) -> None:
     await asyncio.wait({_waitable(future)}, timeout=cap_s)
 
 
-async def _quiet(driver: Driver, tasks: list[TypingTask], plan: StormPlan, root: Path,
+async def _quiet(client: BenchClient, tasks: list[TypingTask], plan: StormPlan, root: Path,
                  rec: StormRecord, say: Callable[[str], None]) -> None:
     """The same typist without the storm: keystrokes without requests, and at each line start a
     second of idle time, then one request whose answer is awaited (the storm's settle points,
@@ -105,46 +106,46 @@ async def _quiet(driver: Driver, tasks: list[TypingTask], plan: StormPlan, root:
     for n, task in enumerate(cycle(tasks[::-1])):  # from the other end: the storm starts on fresh files
         uri = (root / f"quiet_{n}.py").as_uri()
         document, version = task.document, 1
-        driver.open(uri, document)
+        client.open(uri, document)
         for stroke in keystrokes(task.body, task.body_start):
             version += 1
-            driver.insert(uri, version, driver.position(document, stroke.offset), stroke.text)
+            client.insert(uri, version, client.position(document, stroke.offset), stroke.text)
             document = document[: stroke.offset] + stroke.text + document[stroke.offset :]
             if not stroke.pause:
                 continue
             await asyncio.sleep(1.0)  # idle: nothing else queued
             entry: dict[str, Any] = {"id": f"q{len(rec.quiet) + 1}"}
             sent = time.perf_counter()
-            future = driver.request(uri, driver.position(document, stroke.offset + len(stroke.text)), entry["id"])
+            future = client.request(uri, client.position(document, stroke.offset + len(stroke.text)), entry["id"])
             _track(future, entry, sent)
             await _settle(future, QUIET_CAP_S)  # quiet means one request at a time: wait for it
             entry.setdefault("outcome", "unanswered")
             rec.quiet.append(entry)
             if len(rec.quiet) >= plan.quiet_requests:
                 break
-        driver.close(uri)
+        client.close(uri)
         if len(rec.quiet) >= plan.quiet_requests:
             break
     answered = [q["latency_ms"] for q in rec.quiet if q["outcome"] == "answered"]
     say(f"quiet: {len(answered)}/{len(rec.quiet)} answered, times {answered} ms")
 
 
-async def _sample(driver: Driver, rec: StormRecord, started: float, plan: StormPlan) -> None:
-    pids = {"server": driver.pid, "engine": rec.status_start.get("enginePid")}
+async def _sample(client: BenchClient, rec: StormRecord, started: float, plan: StormPlan) -> None:
+    pids = {"server": client.pid, "engine": rec.status_start.get("enginePid")}
     while True:
         status: dict[str, Any] = {}
         with contextlib.suppress(Exception):
-            status = await driver.status(timeout=30)
+            status = await client.status(timeout=30)
         pids["engine"] = status.get("enginePid") or pids["engine"]
         rec.samples.append({
-            "t_s": round(time.perf_counter() - started, 2), "server_kb": read_rss_kb(pids["server"]),
-            "engine_kb": read_rss_kb(pids["engine"]), "engine_pid": pids["engine"],
+            "t_s": round(time.perf_counter() - started, 2), "server_kb": status_kb(pids["server"]),
+            "engine_kb": status_kb(pids["engine"]), "engine_pid": pids["engine"],
             "queue": status.get("queueDepth"), "in_flight": status.get("inFlight"),
         })
         await asyncio.sleep(plan.sample_s)
 
 
-async def _type(driver: Driver, tasks: list[TypingTask], plan: StormPlan, root: Path,
+async def _type(client: BenchClient, tasks: list[TypingTask], plan: StormPlan, root: Path,
                 rec: StormRecord, started: float, flights: list[Future[Any]]) -> None:
     rng = random.Random(plan.seed)
     ids = count(1)
@@ -154,27 +155,27 @@ async def _type(driver: Driver, tasks: list[TypingTask], plan: StormPlan, root: 
     for n, task in enumerate(cycle(tasks)):
         uri = (root / f"storm_{n}.py").as_uri()
         document, version = task.document, 1
-        driver.open(uri, document)
+        client.open(uri, document)
         tick = time.perf_counter()
         for stroke in keystrokes(task.body, task.body_start):
             tick += 1 / plan.cps
             now = time.perf_counter()
             if now >= deadline:
-                driver.close(uri)
+                client.close(uri)
                 return
             await asyncio.sleep(max(0.0, tick - now))
             tick = max(tick, time.perf_counter() - 0.5)  # a late tick is not made up in a burst
-            at = driver.position(document, stroke.offset)
+            at = client.position(document, stroke.offset)
             version += 1
-            driver.insert(uri, version, at, stroke.text)
+            client.insert(uri, version, at, stroke.text)
             document = document[: stroke.offset] + stroke.text + document[stroke.offset :]
             rec.keystrokes += 1
             if last is not None and not last[0].done() and rng.random() < plan.cancel_fraction:
-                driver.cancel(last[1]["id"])
+                client.cancel(last[1]["id"])
             entry: dict[str, Any] = {"id": f"s{next(ids)}", "t_s": round(time.perf_counter() - started, 3),
                                      "settle": False}
             sent = time.perf_counter()
-            future = driver.request(uri, driver.position(document, stroke.offset + len(stroke.text)), entry["id"])
+            future = client.request(uri, client.position(document, stroke.offset + len(stroke.text)), entry["id"])
             _track(future, entry, sent)
             rec.requests.append(entry)
             flights.append(future)
@@ -187,21 +188,21 @@ async def _type(driver: Driver, tasks: list[TypingTask], plan: StormPlan, root: 
                     await _settle(future, max(0.0, min(plan.cap_s, deadline - waited)))
                     rec.typing_s -= time.perf_counter() - waited
                     tick = time.perf_counter()
-        driver.close(uri)
+        client.close(uri)
 
 
-async def run_storm(driver: Driver, tasks: list[TypingTask], plan: StormPlan, root: Path,
+async def run_storm(client: BenchClient, tasks: list[TypingTask], plan: StormPlan, root: Path,
                     say: Callable[[str], None]) -> StormRecord:
-    """The quiet phase, then the storm, on a started `driver`; the driver is left running."""
+    """The quiet phase, then the storm, on a started `client`; the client is left running."""
     rec = StormRecord()
-    rec.status_start = await driver.status()
-    await _quiet(driver, tasks, plan, root, rec, say)
-    rec.engine_start = (await driver.status(engine_stats=True)).get("engine") or {}
+    rec.status_start = await client.status()
+    await _quiet(client, tasks, plan, root, rec, say)
+    rec.engine_start = (await client.status(engine_stats=True)).get("engine") or {}
     started = time.perf_counter()
-    sampler = asyncio.create_task(_sample(driver, rec, started, plan))
+    sampler = asyncio.create_task(_sample(client, rec, started, plan))
     flights: list[Future[Any]] = []
     try:
-        await _type(driver, tasks, plan, root, rec, started, flights)
+        await _type(client, tasks, plan, root, rec, started, flights)
         rec.storm_s = time.perf_counter() - started
         rec.typing_s += rec.storm_s
         say(f"storm: {rec.keystrokes} keystrokes in {rec.storm_s:.0f} s; waiting for the last answers")
@@ -214,10 +215,9 @@ async def run_storm(driver: Driver, tasks: list[TypingTask], plan: StormPlan, ro
             await sampler
     for entry in rec.requests + rec.quiet:
         entry.setdefault("outcome", "unanswered")
-    process = driver.client._server
-    rec.server_exit = process.returncode if process is not None else None
+    rec.server_exit = client.exit_code
     if rec.server_exit is None:
-        last = await driver.status(engine_stats=True)
+        last = await client.status(engine_stats=True)
         rec.engine_end = last.pop("engine", None) or {}
         rec.status_end = last
     return rec

@@ -17,26 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from hushcode.isolation import child_cwd, python_command
-from hushcode_bench.latency_client import Driver, ReplayError
-from hushcode_bench.latency_replay import Pace, Recording, replay_task
-from hushcode_bench.latency_script import TypingTask
-from hushcode_bench.shadowing import add_shadowing_files
+from hushcode_bench.client import BenchClient, BenchError
+from hushcode_bench.latency.replay import Pace, Recording, replay_task
+from hushcode_bench.processes import status_kb
+from hushcode_bench.shadowing import typing_workspace
+from hushcode_bench.typist import TypingTask
 
 RSS_EVERY_S = 5.0
 MIB = 1024 * 1024
-
-
-def read_rss_kb(pid: int | None) -> int | None:
-    """VmRSS of a process in KiB (None when it is gone)."""
-    if not pid:
-        return None
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
 
 
 def rss_summary(samples: list[dict[str, Any]], model_bytes: int) -> dict[str, Any]:
@@ -71,18 +59,18 @@ def rss_summary(samples: list[dict[str, Any]], model_bytes: int) -> dict[str, An
 
 
 async def _sample_rss(
-    driver: Driver, pids: dict[str, int | None], rec: Recording, samples: list[dict[str, Any]]
+    client: BenchClient, pids: dict[str, int | None], rec: Recording, samples: list[dict[str, Any]]
 ) -> None:
     while True:
-        engine_kb = read_rss_kb(pids["engine"])
+        engine_kb = status_kb(pids["engine"])
         if engine_kb is None:  # the engine was restarted: ask for its new pid
-            with contextlib.suppress(ReplayError):
-                pids["engine"] = (await driver.status()).get("enginePid")
-            engine_kb = read_rss_kb(pids["engine"])
+            with contextlib.suppress(BenchError):
+                pids["engine"] = (await client.status()).get("enginePid")
+            engine_kb = status_kb(pids["engine"])
         samples.append(
             {
                 "t_s": round(time.perf_counter() - rec.started, 1),
-                "server_kb": read_rss_kb(pids["server"]),
+                "server_kb": status_kb(pids["server"]),
                 "engine_kb": engine_kb,
                 "engine_pid": pids["engine"],
             }
@@ -109,29 +97,27 @@ async def run_session(
     Returns the recording, RSS samples, the functions typed (indices into `tasks`), the server's
     status at the start and the end, and the engine's counters over the replay.
     """
-    root = out / "workspace"  # the documents' URIs point here; nothing is written to the user's repository
-    root.mkdir(parents=True, exist_ok=True)
-    add_shadowing_files(root)  # a server that imported from its workspace would fail here (shadowing.py)
+    root = typing_workspace(out)
     for stale in ("server.log", "server.stderr", "baseline.jsonl"):  # an earlier run into the same folder
         (out / stale).unlink(missing_ok=True)
-    driver = Driver(options, env, out / "server.log")
+    client = BenchClient(options, env, out / "server.log")
     rec = Recording()
     samples: list[dict[str, Any]] = []
     try:
-        first = await driver.start(root, ready_timeout)
-        pids = {"server": first.get("pid") or driver.pid, "engine": first.get("enginePid")}
-        engine0 = _ints((await driver.status(engine_stats=True)).get("engine"))
+        first = await client.start(root, ready_timeout)
+        pids = {"server": first.get("pid") or client.pid, "engine": first.get("enginePid")}
+        engine0 = _ints((await client.status(engine_stats=True)).get("engine"))
         say(
             f"server pid {pids['server']}, engine pid {pids['engine']}, model {first.get('model')}, "
-            f"position encoding {driver.encoding}"
+            f"position encoding {client.encoding}"
         )
-        sampler = asyncio.create_task(_sample_rss(driver, pids, rec, samples))
+        sampler = asyncio.create_task(_sample_rss(client, pids, rec, samples))
         deadline = time.monotonic() + duration_minutes * 60 if duration_minutes else None
         order = cycle(enumerate(tasks)) if deadline else iter(enumerate(tasks))
         typed: list[int] = []
         for index, task in order:
             count = len(rec.pauses)
-            finished = await replay_task(driver, task, len(typed), root, pace, rec, deadline)
+            finished = await replay_task(client, task, len(typed), root, pace, rec, deadline)
             typed.append(index)
             done = rec.pauses[count:]
             say(
@@ -145,14 +131,14 @@ async def run_session(
         samples.append(
             {
                 "t_s": round(time.perf_counter() - rec.started, 1),
-                "server_kb": read_rss_kb(pids["server"]),
-                "engine_kb": read_rss_kb(pids["engine"]),
+                "server_kb": status_kb(pids["server"]),
+                "engine_kb": status_kb(pids["engine"]),
             }
         )
-        last = await driver.status(engine_stats=True)
+        last = await client.status(engine_stats=True)
         engine1 = _ints(last.get("engine"))
     finally:
-        await driver.stop()
+        await client.stop()
     last.pop("engine", None)
     return {
         "rec": rec,
@@ -161,7 +147,7 @@ async def run_session(
         "status_start": first,
         "status_end": last,
         "engine": {k: v - engine0.get(k, 0) for k, v in engine1.items()},
-        "messages": driver.messages,
+        "messages": client.messages,
     }
 
 
@@ -179,7 +165,7 @@ def run_baseline(
     error = None
     try:
         subprocess.run(
-            python_command("hushcode_bench.latency_baseline", str((out / "baseline-input.json").resolve()),
+            python_command("hushcode_bench.latency.baseline", str((out / "baseline-input.json").resolve()),
                            str(sink.resolve())),
             cwd=child_cwd(),
             stdout=subprocess.DEVNULL,

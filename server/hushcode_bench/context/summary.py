@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from hushcode_bench import metrics
 from hushcode_bench.metrics import mean, percentile
-from hushcode_bench.report import summarize_group
+from hushcode_bench.quality.summary import FIGURE_COLUMNS, figure_cells, summarize_group
+from hushcode_bench.report import columns, num, pct
 
 WITH, WITHOUT = "context", "no_context"
 # the issue's targets
@@ -19,9 +21,8 @@ FIRST_PASS_RATIO = 1.2
 
 def ratio(a: float | None, b: float | None) -> float | None:
     """a / b, rounded; None when either is missing or b is 0."""
-    if a is None or b is None or b == 0:
-        return None
-    return round(a / b, 3)
+    value = metrics.ratio(a, b)
+    return None if value is None else round(value, 3)
 
 
 def summarize_config(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -137,10 +138,10 @@ def _first_pass_detail(first: Mapping[str, Any] | None) -> str:
     if not first:
         return "not measured"
     text = (
-        f"{_ms(first['p50_during_ms'])} vs {_ms(first['p50_idle_ms'])} ms idle, {first['n_during']} requests"
+        f"{num(first['p50_during_ms'], 0)} vs {num(first['p50_idle_ms'], 0)} ms idle, {first['n_during']} requests"
     )
     if first.get("p50_context_run_ms") is not None:
-        text += f"; same tasks in the context run {_ms(first['p50_context_run_ms'])} ms ({first['ratio_context_run']}x)"
+        text += f"; same tasks in the context run {num(first['p50_context_run_ms'], 0)} ms ({first['ratio_context_run']}x)"
     if first.get("server_cpu_idle_after_pass") is not None:
         text += f"; idle server after the pass: {first['server_cpu_idle_after_pass']:.0%} of a core"
     return text
@@ -159,67 +160,19 @@ def summarize(
     return summary
 
 
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.1f}%"
-
-
-def _num(value: float | None, digits: int = 3) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
-
-
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0f}"
-
-
-def _columns(rows: list[tuple[str, ...]], left: int = 1) -> list[str]:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [
-        "  ".join(
-            c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
-        ).rstrip()
-        for row in rows
-    ]
-
-
 def format_table(summary: Mapping[str, Any], target_rows: Sequence[Mapping[str, Any]]) -> str:
     """Quality with and without context, their ratio, then the targets."""
-    rows = [
-        (
-            "config",
-            "n",
-            "exact",
-            "edit_sim",
-            "id_exact",
-            "id_f1",
-            "empty",
-            "p50_ms",
-            "p90_ms",
-            "ctx_tokens",
-            "ctx_snippets",
-        )
-    ]
+    rows = [("config", *FIGURE_COLUMNS, "ctx_tokens", "ctx_snippets")]
     for name in (WITH, WITHOUT):
         s = summary[name]
-        rows.append(
-            (
-                name,
-                str(s["n"]),
-                f"{_pct(s['exact'])} ({s['exact_n']})",
-                _num(s["edit_similarity"]),
-                _pct(s["identifier_exact"]),
-                _num(s["identifier_f1"]),
-                _pct(s["empty"]),
-                _ms(s["latency_p50_ms"]),
-                _ms(s["latency_p90_ms"]),
-                _num(s["context_tokens_mean"], 0),
-                _num(s["context_snippets_mean"], 1),
-            )
-        )
+        exact = f"{pct(s['exact'])} ({s['exact_n']})"
+        context = (num(s["context_tokens_mean"], 0), num(s["context_snippets_mean"], 1))
+        rows.append((name, *figure_cells(s, exact), *context))
     r = summary["ratio"]
-    lines = _columns(rows)
+    lines = columns(rows, "l" + "r" * (len(rows[0]) - 1))
     lines.append(
-        f"ratio context / no_context: exact {_num(r['exact'], 2)}x, edit_sim {_num(r['edit_similarity'], 2)}x, "
-        f"id_f1 {_num(r['identifier_f1'], 2)}x, p50 latency {_num(r['latency_p50_ms'], 2)}x"
+        f"ratio context / no_context: exact {num(r['exact'], 2)}x, edit_sim {num(r['edit_similarity'], 2)}x, "
+        f"id_f1 {num(r['identifier_f1'], 2)}x, p50 latency {num(r['latency_p50_ms'], 2)}x"
     )
     first = summary.get("first_pass_latency")
     if first and first.get("first_pass"):
@@ -235,5 +188,5 @@ def format_table(summary: Mapping[str, Any], target_rows: Sequence[Mapping[str, 
         met = "-" if t["met"] is None else ("yes" if t["met"] else "NO")
         measured = "-" if t["measured"] is None else f"{t['measured']:g}"
         trows.append((t["target"], t["goal"], measured, met, t["detail"]))
-    lines += _columns(trows, left=5)
+    lines += columns(trows, "lllll")
     return "\n".join(lines)

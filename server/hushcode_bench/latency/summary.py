@@ -1,6 +1,6 @@
-"""The figures of a latency run: the server's log lines, percentiles, the summary and its table.
+"""The figures of a latency run: the server's log lines matched to requests, the summary, its table.
 
-Pure: works on the plain records that ``latency_replay`` and ``latency_baseline`` produce.
+Pure: works on the plain records that ``latency.replay`` and ``latency.baseline`` produce.
 
 Record shapes (JSON-ready dicts):
 
@@ -15,16 +15,13 @@ Record shapes (JSON-ready dicts):
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from hushcode_bench.metrics import mean, percentile
-
-_COMPLETE = re.compile(r"\bcomplete (req=\S+.*)$")
-_FIELD = re.compile(r"(\w+)=(\S+)")
-_INLINE_ID = re.compile(r"i(\d+)")
+from hushcode_bench.report import columns, num, pct, widths
+from hushcode_bench.server_log import inline_number
 
 TARGETS = {
     "tts_p50_ms": 1000.0,
@@ -34,34 +31,6 @@ TARGETS = {
     "evaluated_after_enter_p50": 64.0,
     "rss_over_model_mb": 250.0,
 }
-
-
-def _value(text: str) -> int | float | str:
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
-
-
-def parse_log_line(line: str) -> dict[str, int | float | str] | None:
-    """The fields of one ``complete req=... `` log line, or None for any other line."""
-    found = _COMPLETE.search(line.rstrip("\n"))
-    if found is None:
-        return None
-    return {key: _value(value) for key, value in _FIELD.findall(found.group(1))}
-
-
-def parse_log(text: str) -> list[dict[str, int | float | str]]:
-    """Every completion line of a server log, in order."""
-    return [fields for line in text.splitlines() if (fields := parse_log_line(line)) is not None]
-
-
-def inline_number(fields: Mapping[str, Any]) -> int | None:
-    """n for ``req=i<n>`` (the n-th inlineCompletion request the server received), else None."""
-    found = _INLINE_ID.fullmatch(str(fields.get("req", "")))
-    return int(found.group(1)) if found else None
 
 
 def attach_log(requests: Sequence[dict[str, Any]], lines: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
@@ -180,23 +149,8 @@ def summarize_baseline(pauses: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     }
 
 
-def ratio(numerator: float | None, denominator: float | None) -> float | None:
-    """numerator / denominator, None when either is missing or the denominator is 0."""
-    if numerator is None or denominator is None or denominator <= 0:
-        return None
-    return numerator / denominator
-
-
 def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:,.0f} ms"
-
-
-def _num(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0f}"
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.0f}%"
 
 
 def _verdict(value: float | None, limit: float, at_least: bool = False) -> str:
@@ -232,8 +186,8 @@ def format_table(summary: Mapping[str, Any]) -> str:
             f"<= 2,000 ms: {_verdict(h['tts_p90_ms'], TARGETS['tts_p90_ms'])}",
         ),
         ("answer time p50 (all pauses)", _ms(h["answer_p50_ms"]), _ms(b.get("answer_p50_ms")), ""),
-        ("no suggestion at a pause", _pct(h["no_suggestion_rate"]), _pct(b.get("no_suggestion_rate")), ""),
-        ("would accept (of all pauses)", _pct(h["would_accept_rate"]), _pct(b.get("would_accept_rate")), ""),
+        ("no suggestion at a pause", pct(h["no_suggestion_rate"], 0), pct(b.get("no_suggestion_rate"), 0), ""),
+        ("would accept (of all pauses)", pct(h["would_accept_rate"], 0), pct(b.get("would_accept_rate"), 0), ""),
         (
             "speed-up p50 (baseline / hushcode)",
             "-" if speed is None else f"{speed:.1f}x",
@@ -242,24 +196,24 @@ def format_table(summary: Mapping[str, Any]) -> str:
         ),
         (
             "evaluated/request p50 (p95), all",
-            f"{_num(ev['all']['p50'])} ({_num(ev['all']['p95'])})",
-            f"{_num(b.get('evaluated', {}).get('p50'))} ({_num(b.get('evaluated', {}).get('p95'))})",
+            f"{num(ev['all']['p50'], 0)} ({num(ev['all']['p95'], 0)})",
+            f"{num(b.get('evaluated', {}).get('p50'), 0)} ({num(b.get('evaluated', {}).get('p95'), 0)})",
             "",
         ),
         (
             "  within a line",
-            f"{_num(ev['within_line']['p50'])} ({_num(ev['within_line']['p95'])}) n={ev['within_line']['n']}",
+            f"{num(ev['within_line']['p50'], 0)} ({num(ev['within_line']['p95'], 0)}) n={ev['within_line']['n']}",
             "",
             f"<= 16: {_verdict(ev['within_line']['p50'], TARGETS['evaluated_within_line_p50'])}",
         ),
         (
             "  after an Enter",
-            f"{_num(ev['after_enter']['p50'])} ({_num(ev['after_enter']['p95'])}) n={ev['after_enter']['n']}",
+            f"{num(ev['after_enter']['p50'], 0)} ({num(ev['after_enter']['p95'], 0)}) n={ev['after_enter']['n']}",
             "",
             f"<= 64: {_verdict(ev['after_enter']['p50'], TARGETS['evaluated_after_enter_p50'])}",
         ),
-        ("prompt tokens reused", _pct(r["reused_share"]), "", ""),
-        ("answered without a model call", f"{r['cache_hits']} ({_pct(r['cache_hit_share'])})", "", ""),
+        ("prompt tokens reused", pct(r["reused_share"], 0), "", ""),
+        ("answered without a model call", f"{r['cache_hits']} ({pct(r['cache_hit_share'], 0)})", "", ""),
         ("requests sent / reached engine", f"{r['sent']} / {r['reached_engine']}", "", ""),
     ]
     engine = summary.get("engine") or {}
@@ -276,10 +230,10 @@ def format_table(summary: Mapping[str, Any]) -> str:
         rows.append(
             (
                 "RSS server + engine at end",
-                f"{_num(rss.get('server_end_mb'))} + {_num(rss.get('engine_end_mb'))} MB",
+                f"{num(rss.get('server_end_mb'), 0)} + {num(rss.get('engine_end_mb'), 0)} MB",
                 "",
                 (
-                    f"<= model + 250 MB ({_num(rss.get('limit_mb'))}): "
+                    f"<= model + 250 MB ({num(rss.get('limit_mb'), 0)}): "
                     f"{_verdict(rss.get('total_end_mb'), rss.get('limit_mb') or 0.0)}"
                 ),
             )
@@ -288,12 +242,11 @@ def format_table(summary: Mapping[str, Any]) -> str:
             rows.append(
                 (
                     "RSS total at 5 min / growth in last 5 min",
-                    f"{_num(rss.get('total_5min_mb'))} MB / {rss['growth_last_5min_mb']:+.0f} MB",
+                    f"{num(rss.get('total_5min_mb'), 0)} MB / {rss['growth_last_5min_mb']:+.0f} MB",
                     "",
                     "no growth",
                 )
             )
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines = columns(rows, "llll")
+    lines.insert(1, "  ".join("-" * w for w in widths(rows)))
     return "\n".join(lines)

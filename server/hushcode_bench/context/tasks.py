@@ -1,6 +1,6 @@
 """Cross-file tasks for ``hushcode bench context``: whole-line holes that need another file.
 
-A task is a ``line`` hole (see ``holes.py``: one single-line statement inside a function body,
+A task is a ``line`` hole (see ``holes``: one single-line statement inside a function body,
 the cursor at its indentation) whose statement uses a name that the file imports from another
 file of the same workspace, and that name's definition is found there through the workspace
 index (``hushcode.workspace``: the outline's imports, resolved to a workspace file, re-exports
@@ -15,17 +15,18 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from tree_sitter import Node
 
+from hushcode.syntax.languages import LanguageInfo, parse
 from hushcode.workspace.index import WorkspaceIndex
 from hushcode.workspace.lookup import Binding, bindings, find_definition, find_module, resolve
 from hushcode.workspace.outline import Definition
-from hushcode_bench.holes import Task, line_statements
-from hushcode_bench.languages import LanguageSpec
+from hushcode_bench.holes import Task, line_statements, make_task, walk
+from hushcode_bench.languages import string_nodes
 from hushcode_bench.sources import SourceFile, list_sources
 
 # identifiers and `a.b.c` chains, as the retrieval reads the code before the cursor
@@ -51,19 +52,12 @@ class ContextTask:
     uses: tuple[CrossFileUse, ...]
 
 
-def _walk(node: Node) -> Iterator[Node]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(current.children))
-
-
-def code_chains(spec: LanguageSpec, src: bytes, stmt: Node) -> list[str]:
+def code_chains(spec: LanguageInfo, src: bytes, stmt: Node) -> list[str]:
     """The identifier chains of a statement outside its strings and comments, in order, unique."""
     text = bytearray(src[stmt.start_byte : stmt.end_byte])
-    for node in _walk(stmt):
-        if node.type in spec.strings or node.type in spec.comments:
+    strings = string_nodes(spec)
+    for node in walk(stmt):
+        if node.type in strings or node.type in spec.comments:
             for i in range(node.start_byte - stmt.start_byte, node.end_byte - stmt.start_byte):
                 text[i] = 0x20
     found = _CHAIN.findall(text.decode("utf-8", "replace"))
@@ -117,7 +111,7 @@ def _candidates(
     spec = source.language
     src = source.text.encode("utf-8")
     found = []
-    for stmt in line_statements(spec, src, spec.parse(src).root_node):
+    for stmt in line_statements(spec, src, parse(spec, source.text).root_node):
         if _is_import(stmt):
             continue
         uses = []
@@ -140,26 +134,6 @@ def _candidates(
         if uses:
             found.append((stmt.start_byte, stmt.end_byte, tuple(uses)))
     return found
-
-
-def _task(source: SourceFile, start_byte: int, end_byte: int) -> Task:
-    text = source.text
-    src = text.encode("utf-8")
-    start = len(src[:start_byte].decode("utf-8"))
-    end = len(src[:end_byte].decode("utf-8"))
-    line = text.count("\n", 0, start)
-    column = start - (text.rfind("\n", 0, start) + 1)
-    return Task(
-        id=f"line:{source.path}:{line + 1}:{column + 1}",
-        kind="line",
-        path=source.path,
-        language=source.language.name,
-        start=start,
-        end=end,
-        expected=text[start:end],
-        line=line,
-        column=column,
-    )
 
 
 def build_index(root: Path) -> WorkspaceIndex:
@@ -188,4 +162,4 @@ def cross_file_tasks(
     pool = [(s, start, end, uses) for s in sources for start, end, uses in _candidates(index, root, s)]
     random.Random(f"{seed}:context").shuffle(pool)
     chosen = sorted(pool[:limit], key=lambda c: (c[0].path, c[1]))
-    return [ContextTask(_task(s, start, end), uses) for s, start, end, uses in chosen], len(pool)
+    return [ContextTask(make_task("line", s, start, end), uses) for s, start, end, uses in chosen], len(pool)

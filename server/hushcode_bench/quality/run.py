@@ -8,38 +8,27 @@ it, and finally write results.json, tasks.json and quality.png and print a table
 from __future__ import annotations
 
 import asyncio
-import json
 import os
-import platform
-import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hushcode import __version__
-from hushcode_bench import report
-from hushcode_bench.client import BenchError, BenchServer
+from hushcode_bench.client import BenchClient, BenchError
+from hushcode_bench.configs import Config, request_timeout, server_env
 from hushcode_bench.holes import Task, cut_tasks, load_tasks, save_tasks
-from hushcode_bench.languages import language_named, parses_cleanly
-from hushcode_bench.metrics import score
-from hushcode_bench.provenance import code_fingerprint, deadline_stops, source_revision
+from hushcode_bench.provenance import RunStart, code_fingerprint, header
+from hushcode_bench.quality import summary
+from hushcode_bench.quality.testrun import SuiteOutcome, SuiteRunner, check_tests
+from hushcode_bench.report import write_results
+from hushcode_bench.scoring import parsed_before, score_task
+from hushcode_bench.server_log import deadline_stops
 from hushcode_bench.sources import list_sources
-from hushcode_bench.testrun import SuiteOutcome, SuiteRunner, check_tests
+from hushcode_bench.suggestions import ask_task
 
-DEFAULT_TIMEOUT_MS = 60000
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Config:
-    """One configuration to measure: initializationOptions, and optionally another model."""
-
-    name: str
-    options: dict[str, Any] = field(default_factory=dict)
-    model: str | None = None
-    first_line: bool = False  # keep only the first line of each suggestion (a plain baseline)
+SERVER_KEYS = ("lastResult", "lastLatencyMs", "reusedTokens", "evaluatedTokens", "generatedTokens")
 
 
 @dataclass(frozen=True)
@@ -58,53 +47,22 @@ class QualityOptions:
     tasks_file: Path | None = None
     ready_timeout: float = 300.0
 
-
-def server_env(config: Config, environ: dict[str, str]) -> dict[str, str]:
-    """The server's environment: ours, the configuration's model, a generous default deadline, and
-    the full prompt even on a cold cache (every task is a jump; docs/completion.md).
-
-    Slow machines must not turn quality into timeouts, so the completion deadline is 60 s unless
-    the user's environment or the configuration's options set one.
-    """
-    env = dict(environ)
-    if config.model:
-        env["HUSHCODE_MODEL"] = config.model
-    completion = config.options.get("completion")
-    if "HUSHCODE_COMPLETION_TIMEOUT_MS" not in env and not (
-        isinstance(completion, dict) and "timeoutMs" in completion
-    ):
-        env["HUSHCODE_COMPLETION_TIMEOUT_MS"] = str(DEFAULT_TIMEOUT_MS)
-    if "HUSHCODE_COMPLETION_COLD_PROMPT_TOKENS" not in env and not (
-        isinstance(completion, dict) and ("coldPromptTokens" in completion or "cold_prompt_tokens" in completion)
-    ):
-        env["HUSHCODE_COMPLETION_COLD_PROMPT_TOKENS"] = "0"  # each task is a jump: measure the full prompt
-    return env
-
-
-def _score_task(task: Task, got: str, completed: str, parsed_before: bool) -> dict[str, Any]:
-    spec = language_named(task.language)
-    s = score(task.kind, task.expected, got, spec.keywords, spec.line_comment)
-    return {
-        "exact": s.exact,
-        "edit_similarity": round(s.edit_similarity, 4),
-        "identifier_exact": s.identifier_exact,
-        "identifier_f1": round(s.identifier_f1, 4),
-        "empty": s.empty,
-        "parses": parses_cleanly(spec, completed) if parsed_before and not s.empty else None,
-    }
+    @property
+    def base(self) -> Path:
+        """The folder the tasks' paths are relative to (the root, or the one file's folder)."""
+        return self.root if self.root.is_dir() else self.root.parent
 
 
 async def _run_config(
     config: Config, opts: QualityOptions, tasks: list[Task], texts: dict[str, str], progress: Progress
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    base = opts.root if opts.root.is_dir() else opts.root.parent
-    env = server_env(config, dict(os.environ))
-    server = BenchServer(config.options, env, opts.out / f"server-{config.name}.log")
-    timeout = int(env.get("HUSHCODE_COMPLETION_TIMEOUT_MS", DEFAULT_TIMEOUT_MS)) / 1000 + 30
+    env = server_env(config, os.environ)
+    client = BenchClient(config.options, env, opts.out / f"server-{config.name}.log")
+    timeout = request_timeout(env, config.options)
     started = time.perf_counter()
     fingerprint = code_fingerprint()
     try:
-        status = await server.start(base.resolve(), opts.ready_timeout)
+        status = await client.start(opts.base.resolve(), opts.ready_timeout)
         info = {
             "name": config.name,
             "options": config.options,
@@ -113,40 +71,22 @@ async def _run_config(
             "model_path": config.model or env.get("HUSHCODE_MODEL"),
             "template": status.get("template"),
             "ready_s": round(time.perf_counter() - started, 1),
-            "position_encoding": server.encoding,
+            "position_encoding": client.encoding,
             "code": fingerprint,
         }
         progress(f"[{config.name}] ready in {info['ready_s']} s: model {info['model']} ({info['template']})")
         answers = []
         for i, task in enumerate(tasks, 1):
-            document = task.document(texts[task.path])
-            done = await server.complete(
-                (base / task.path).resolve().as_uri(), task.language, document, task.start, timeout
-            )
-            got, completed = done.text, done.document
-            if config.first_line or task.kind == "line":
-                # a line task is scored, parsed and tested with the suggestion's first line only
-                got = got.split("\n", 1)[0]
-                completed = document[: task.start] + got + document[task.start :]
-            keep = ("lastResult", "lastLatencyMs", "reusedTokens", "evaluatedTokens", "generatedTokens")
-            answers.append(
-                {
-                    "got": got,
-                    "suggestion": done.text,
-                    "completed": completed,
-                    "latency_ms": round(done.latency_ms, 1),
-                    "idle_wait_ms": done.idle_wait_ms,
-                    "error": done.error,
-                    "server": {k: done.server.get(k) for k in keep},
-                }
-            )
+            # a line task is scored, parsed and tested with the suggestion's first line only
+            answer = await ask_task(client, opts.base, task, texts[task.path], timeout, config.first_line)
+            answers.append(answer.record(SERVER_KEYS, completed=answer.completed))
             progress(
-                f"[{config.name}] {i}/{len(tasks)} {task.id} {done.latency_ms:.0f} ms"
-                + (f" ({done.error})" if done.error else "")
+                f"[{config.name}] {i}/{len(tasks)} {task.id} {answer.done.latency_ms:.0f} ms"
+                + (f" ({answer.done.error})" if answer.done.error else "")
             )
     finally:
-        await server.stop()
-    info["deadline_stops"] = deadline_stops(server.log_file)
+        await client.stop()
+    info["deadline_stops"] = deadline_stops(client.log_file)
     if info["deadline_stops"]:
         progress(
             f"WARNING: [{config.name}] {info['deadline_stops']} completions stopped at the server's deadline, "
@@ -162,14 +102,14 @@ def _evaluate(
     runner: SuiteRunner | None,
     tested: dict[str, bool],
 ) -> list[dict[str, Any]]:
-    parsed_before = {t.path: parses_cleanly(language_named(t.language), texts[t.path]) for t in tasks}
+    parsed = parsed_before(tasks, texts)
     results = []
     for task, answer in zip(tasks, answers, strict=True):
         completed = answer.pop("completed")
         result = {
             "kind": task.kind,
             **answer,
-            **_score_task(task, answer["got"], completed, parsed_before[task.path]),
+            **score_task(task, answer["got"], completed, parsed[task.path]),
             "tested": tested.get(task.id),
             "passed": None,
         }
@@ -181,8 +121,7 @@ def _evaluate(
 
 def run_quality(opts: QualityOptions, progress: Progress) -> dict[str, Any]:
     """Run the whole benchmark; write its files under `opts.out`; return the report."""
-    started = time.perf_counter()
-    load_before = os.getloadavg()
+    start = RunStart()
     opts.out.mkdir(parents=True, exist_ok=True)
     if opts.tasks_file is not None:
         tasks, texts = load_tasks(opts.tasks_file)
@@ -198,13 +137,7 @@ def run_quality(opts: QualityOptions, progress: Progress) -> dict[str, Any]:
     if not tasks:
         raise BenchError(f"no tasks: no function bodies to cut in supported files under {opts.root}")
     save_tasks(opts.out / "tasks.json", tasks, texts, opts.seed)
-    runner = (
-        SuiteRunner(
-            opts.root if opts.root.is_dir() else opts.root.parent, opts.test_command, opts.test_timeout
-        )
-        if opts.test_command
-        else None
-    )
+    runner = SuiteRunner(opts.base, opts.test_command, opts.test_timeout) if opts.test_command else None
     baseline: SuiteOutcome | None = None
     tested: dict[str, bool] = {}
     try:
@@ -224,15 +157,7 @@ def run_quality(opts: QualityOptions, progress: Progress) -> dict[str, Any]:
     finally:
         if runner is not None:
             runner.close()
-    machine = {
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        # other processes on the machine slow llama.cpp down badly: keep the evidence
-        "loadavg_before": [round(x, 2) for x in load_before],
-        "loadavg_after": [round(x, 2) for x in os.getloadavg()],
-    }
-    return _write(opts, tasks, configs, results, baseline, machine, time.perf_counter() - started)
+    return _write(opts, tasks, configs, results, baseline, start)
 
 
 def _write(
@@ -241,28 +166,24 @@ def _write(
     configs: list[dict[str, Any]],
     results: dict[str, list[dict[str, Any]]],
     baseline: SuiteOutcome | None,
-    machine: dict[str, Any],
-    wall_s: float,
+    start: RunStart,
 ) -> dict[str, Any]:
-    summary = report.summarize(results, opts.kinds)
+    figures = summary.summarize(results, opts.kinds)
     data = {
-        "version": 1,
-        "hushcode": __version__,
-        "hushcode_revision": source_revision(),
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        **header(),
         "root": str(opts.root.resolve()),
         "seed": opts.seed,
         "limit": opts.limit,
         "kinds": list(opts.kinds),
         "tasks_file": str(opts.tasks_file) if opts.tasks_file else None,
-        "machine": machine,
+        "machine": start.machine(),
         "test_command": opts.test_command,
         "test_baseline": None
         if baseline is None
         else {"passed": baseline.passed, "seconds": baseline.seconds},
         "configs": configs,
-        "summary": summary,
-        "wall_s": round(wall_s, 1),
+        "summary": figures,
+        "wall_s": start.wall_s(),
         "tasks": [
             {
                 "id": t.id,
@@ -279,7 +200,7 @@ def _write(
     }
     title = f"hushcode bench quality: {opts.root.resolve().name}"
     data["plot"] = (
-        str(opts.out / "quality.png") if report.plot(summary, opts.out / "quality.png", title) else None
+        str(opts.out / "quality.png") if summary.plot(figures, opts.out / "quality.png", title) else None
     )
-    (opts.out / "results.json").write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+    write_results(opts.out, data)
     return data

@@ -17,13 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lsprotocol import types
-
-from hushcode.documents.positions import resolve_position
-from hushcode_bench.latency_client import Driver
-from hushcode_bench.latency_script import Keystroke, TypingTask, keystrokes, would_accept
-
-_CANCELLED = -32800  # RequestCancelled
+from hushcode_bench.client import REQUEST_CANCELLED, BenchClient
+from hushcode_bench.suggestions import added_text
+from hushcode_bench.typist import Keystroke, TypingTask, keystrokes, would_accept
 
 
 @dataclass(frozen=True)
@@ -38,26 +34,12 @@ class Pace:
 
 @dataclass
 class Recording:
-    """Everything the replay saw; records are plain dicts (see ``latency_stats``)."""
+    """Everything the replay saw; records are plain dicts (see ``latency.summary``)."""
 
     requests: list[dict[str, Any]] = field(default_factory=list)
     pauses: list[dict[str, Any]] = field(default_factory=list)
     states: list[dict[str, Any]] = field(default_factory=list)  # document and cursor at each pause
     started: float = field(default_factory=time.perf_counter)
-
-
-def suggestion_text(answer: Any, document: str, cursor: int, encoding: str) -> str:
-    """The text the first item adds at the cursor ("" for none)."""
-    items = answer.items if isinstance(answer, types.InlineCompletionList) else (answer or [])
-    if not items:
-        return ""
-    item = items[0]
-    text = item.insert_text if isinstance(item.insert_text, str) else item.insert_text.value
-    if item.range is not None:
-        start = resolve_position(document, item.range.start.line, item.range.start.character, encoding)
-        if start is not None and start.offset < cursor and text.startswith(document[start.offset : cursor]):
-            text = text[cursor - start.offset :]  # the item re-inserts what was typed
-    return text
 
 
 def _settle(
@@ -73,10 +55,10 @@ def _settle(
     record["done_ms"] = round((time.perf_counter() - t0) * 1000, 1)
     exc = future.exception()
     if exc is not None:
-        record["outcome"] = "cancelled" if getattr(exc, "code", None) == _CANCELLED else "error"
+        record["outcome"] = "cancelled" if getattr(exc, "code", None) == REQUEST_CANCELLED else "error"
         record["error"] = str(exc)[:200]
         return
-    text = suggestion_text(future.result(), document, cursor, encoding)
+    text = added_text(future.result(), document, cursor, encoding)
     record["outcome"] = "suggestion" if text.strip() else "empty"
     if text.strip():
         record["suggestion"] = text[:400]
@@ -90,7 +72,7 @@ async def _wait(done: asyncio.Event, timeout: float) -> bool:
 
 
 async def replay_task(
-    driver: Driver,
+    client: BenchClient,
     task: TypingTask,
     index: int,
     root: Path,
@@ -101,7 +83,7 @@ async def replay_task(
     """Type one function's body; False when `deadline` (monotonic) stopped it early."""
     uri = (root / f"{index:03d}-{Path(task.path).name}").as_uri()
     document, version = task.document, 1
-    driver.open(uri, document)
+    client.open(uri, document)
     await asyncio.sleep(pace.open_idle_s)
     pending: tuple[str, Future[Any], asyncio.Event] | None = None
     finished = True
@@ -112,14 +94,14 @@ async def replay_task(
             break
         await asyncio.sleep(max(next_at - time.perf_counter(), 0))
         if pending is not None and not pending[1].done():
-            driver.cancel(pending[0])
+            client.cancel(pending[0])
             rec.requests[-1]["cancelled_by_client"] = True
         t0 = time.perf_counter()
         version += 1
-        driver.insert(uri, version, driver.position(document, stroke.offset), stroke.text)
+        client.insert(uri, version, client.position(document, stroke.offset), stroke.text)
         document = document[: stroke.offset] + stroke.text + document[stroke.offset :]
         cursor = stroke.offset + len(stroke.text)
-        here = driver.position(document, cursor)
+        here = client.position(document, cursor)
         n = len(rec.requests) + 1
         record: dict[str, Any] = {
             "n": n,
@@ -135,7 +117,7 @@ async def replay_task(
             "log": None,
         }
         rec.requests.append(record)
-        future = driver.request(uri, here, f"latency-{n}")
+        future = client.request(uri, here, f"latency-{n}")
         done = asyncio.Event()
         snapshot = document
 
@@ -149,7 +131,7 @@ async def replay_task(
             e: asyncio.Event = done,
         ) -> None:
             try:
-                _settle(r, f, t, d, c, s, driver.encoding)
+                _settle(r, f, t, d, c, s, client.encoding)
             except Exception as exc:  # noqa: BLE001 -- never leave the typist waiting on a bad answer
                 r["outcome"], r["error"] = "error", repr(exc)[:200]
             finally:
@@ -182,5 +164,5 @@ async def replay_task(
             next_at = max(next_at + 1 / pace.cps, t0)
     if pending is not None:
         await _wait(pending[2], pace.cap_s)  # let the last answer (and its log line) land
-    driver.close(uri)
+    client.close(uri)
     return finished

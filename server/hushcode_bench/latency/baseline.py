@@ -1,6 +1,6 @@
 """The baseline of ``hushcode bench latency``: what a naive server would do at each pause.
 
-Run as its own process (``python -m hushcode_bench.latency_baseline IN.json OUT.jsonl``) so its
+Run as its own process (``python -m hushcode_bench.latency.baseline IN.json OUT.jsonl``) so its
 model shares nothing with the benchmark's process or with ``hushcode serve``; the benchmark
 starts it after the replay, when the server has exited, so the two never compete for the CPU.
 
@@ -27,6 +27,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+from hushcode_bench.typist import would_accept
 
 FIM_PREFIX, FIM_SUFFIX, FIM_MIDDLE = "<|fim_prefix|>", "<|fim_suffix|>", "<|fim_middle|>"
 STOP = [
@@ -78,14 +80,10 @@ def reused_tokens(cached: Sequence[int], prompt: Sequence[int]) -> int:
     return common - 1 if common == len(prompt) and common > 0 else common
 
 
-def _would_accept(text: str, line_rest: str) -> bool:
-    from hushcode_bench.latency_script import would_accept
-
-    return would_accept(text, line_rest)
-
-
 def run(spec: dict[str, Any], out: Path, progress: Callable[[str], None]) -> None:
     """Answer every pause of `spec` and append one JSON line per pause to `out`."""
+    # llama_cpp loads its native library: only this process, which runs the model, pays for it
+    # (the benchmark imports this module for its pure helpers)
     import llama_cpp
     from llama_cpp import Llama
 
@@ -141,7 +139,7 @@ def run(spec: dict[str, Any], out: Path, progress: Callable[[str], None]) -> Non
                 "generated": int(answer.get("usage", {}).get("completion_tokens", 0)),
                 "prompt_ms": round(perf.t_p_eval_ms, 1),
                 "gen_ms": round(perf.t_eval_ms, 1),
-                "would_accept": _would_accept(text, pause.get("line_rest", "")),
+                "would_accept": would_accept(text, pause.get("line_rest", "")),
             }
             sink.write(json.dumps(record) + "\n")
             sink.flush()
@@ -149,10 +147,10 @@ def run(spec: dict[str, Any], out: Path, progress: Callable[[str], None]) -> Non
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m hushcode_bench.latency_baseline SPEC.json OUT.jsonl``."""
+    """``python -m hushcode_bench.latency.baseline SPEC.json OUT.jsonl``."""
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) != 2:
-        print("usage: python -m hushcode_bench.latency_baseline SPEC.json OUT.jsonl", file=sys.stderr)
+        print("usage: python -m hushcode_bench.latency.baseline SPEC.json OUT.jsonl", file=sys.stderr)
         return 2
     spec = json.loads(Path(args[0]).read_text(encoding="utf-8"))
     run(spec, Path(args[1]), lambda line: print(line, file=sys.stderr, flush=True))

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hushcode_bench.holes import Task
-from hushcode_bench.languages import language_named
+from hushcode_bench.languages import language_named, neutral_statement
 
 SKIPPED = frozenset(
     {".git", ".hg", ".svn", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".bench"}
@@ -129,7 +129,7 @@ def neutral_document(task: Task, text: str) -> str:
         line_start = text.rfind("\n", 0, start) + 1
         line = text[line_start : task.end]
         start = line_start + len(line) - len(line.lstrip())
-    return text[:start] + language_named(task.language).neutral + text[task.end :]
+    return text[:start] + neutral_statement(language_named(task.language)) + text[task.end :]
 
 
 def check_tests(
