@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from collections.abc import Mapping
@@ -20,6 +19,7 @@ from typing import Any
 
 from hushcode.config.settings import Settings, load_settings
 from hushcode.models.choice import choose_model
+from hushcode.paths import bench_dir
 from hushcode_bench.client import BenchError
 
 
@@ -73,9 +73,8 @@ def add_ready_timeout(parser: argparse.ArgumentParser) -> None:
 
 
 def out_folder(out: Path | None, name: str) -> Path:
-    """`out`, or ``${XDG_CACHE_HOME:-~/.cache}/hushcode/bench/<name>-<timestamp>``; absolute."""
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    folder = out or cache / "hushcode" / "bench" / time.strftime(f"{name}-%Y%m%d-%H%M%S")
+    """`out`, or ``<hushcode's cache>/bench/<name>-<timestamp>`` (hushcode.paths); absolute."""
+    folder = out or bench_dir() / time.strftime(f"{name}-%Y%m%d-%H%M%S")
     return folder.expanduser().resolve()
 
 
