@@ -122,6 +122,9 @@ def download_sdist(lib: Library, folder: Path) -> Path:
     print(f"pypi_repo: pip download --no-deps --no-binary :all: {spec}", file=sys.stderr)
     subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "-q",
                     "-d", str(folder), spec], check=True)
+    if not (folder / lib.sdist).is_file():
+        got = ", ".join(p.name for p in folder.iterdir()) or "nothing"
+        raise SystemExit(f"pypi_repo: pip download {spec} gave {got}, not {lib.sdist}")
     return folder / lib.sdist
 
 

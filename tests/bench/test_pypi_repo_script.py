@@ -182,3 +182,14 @@ def test_the_check_runs_the_tests_untouched_and_with_pass_holes(tmp_path: Path) 
     # greet's outer test is deselected, but the inner copy notices its return
     assert result["passes"] and result["sampled"] == 3 and result["noticed"] == 3
     assert (tmp_path / "dest" / "fakelib" / "fakelib" / "__init__.py").read_text() == LIBRARY
+
+
+def test_install_deps_asks_pip_for_the_listed_dependencies_only(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[list[str]] = []
+    monkeypatch.setattr(pypi_repo.subprocess, "run", lambda cmd, check: calls.append(cmd))
+    (lib,) = pypi_repo.load_manifest(write_manifest(tmp_path, make_sdist(tmp_path)))
+    pypi_repo.install_deps([lib])
+    assert calls == [[sys.executable, "-m", "pip", "install", "-q", "examplelib==1.0"]]
+    pypi_repo.install_deps(pypi_repo.load_manifest(pypi_repo.MANIFEST))  # every suite needs pytest alone
+    assert len(calls) == 1
