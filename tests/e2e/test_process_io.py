@@ -10,7 +10,8 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from hushcode.engine.wire import encode
+from hushcode.engine.contracts import GenerateRequest
+from hushcode.engine.wire import Generate, Load, Shutdown, Tokenize, encode
 from tests.e2e import lsp
 
 REPO = Path(__file__).resolve().parents[2]
@@ -18,10 +19,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_engine_stdout_carries_only_messages_even_when_llama_prints(model_path: Path) -> None:
     """A verbose load makes llama.cpp print hundreds of lines; none may reach the protocol stream."""
-    requests = encode({"op": "load", "path": str(model_path), "n_ctx": 512, "verbose": True})
-    requests += encode({"op": "tokenize", "id": 1, "texts": ["print('hi')"]})
-    requests += encode({"op": "generate", "id": 2, "tokens": [1, 2, 3], "max_tokens": 3})
-    requests += encode({"op": "shutdown"})
+    requests = encode(Load(model_path=str(model_path), n_ctx=512, verbose=True))
+    requests += encode(Tokenize(1, ("print('hi')",)))
+    requests += encode(Generate.of(2, GenerateRequest(tokens=[1, 2, 3], document="io.py", max_tokens=3)))
+    requests += encode(Shutdown())
     proc = subprocess.run([sys.executable, "-m", "hushcode.worker.main"], input=requests,
                           capture_output=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
