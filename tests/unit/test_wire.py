@@ -57,7 +57,7 @@ def test_every_message_round_trips_as_one_line(message: wire.Message) -> None:
 
 def test_the_pipe_keeps_what_the_engine_reads_and_nothing_more() -> None:
     load = json.loads(wire.encode(wire.Load.of(EngineConfig(model_path="/m.gguf", env={"SECRET": "1"}))))
-    assert "env" not in load and load["model_path"] == "/m.gguf"
+    assert "env" not in load and load["path"] == "/m.gguf"  # the name the pipe has always used
     assert wire.decode(json.dumps(load)) == wire.Load(model_path="/m.gguf")
 
 
@@ -79,6 +79,8 @@ def test_a_malformed_line_raises_value_error(line: bytes) -> None:
 
 
 def test_a_generation_carries_the_request_and_comes_back_as_the_result() -> None:
+    done_line = json.loads(wire.encode(next(m for m in SAMPLES if isinstance(m, wire.Done))))
+    assert done_line["texts"] == ["return x", "pass"]  # the pipe's name for the alternatives
     request = GenerateRequest(tokens=[1, 2], document="file:///a.py", max_tokens=5, rank=RANK)
     message = wire.decode(wire.encode(wire.Generate.of(7, request)))
     assert isinstance(message, wire.Generate) and message.id == 7

@@ -244,9 +244,12 @@ def _converter() -> cattrs.Converter:
     converter.register_structure_hook_func(lambda kind: kind == tuple[int, ...], lambda v, k: tuple(ids(v, k)))
     converter.register_structure_hook_func(lambda kind: kind == tuple[str, ...], lambda v, k: tuple(texts(v, k)))
     converter.register_unstructure_hook_func(lambda kind: kind in (list[int], tuple[int, ...], tuple[str, ...]), list)
-    # the engine's environment is set when it starts: it does not travel with `load`
-    converter.register_unstructure_hook(Load, make_dict_unstructure_fn(Load, converter, env=override(omit=True)))
-    converter.register_structure_hook(Load, make_dict_structure_fn(Load, converter, env=override(omit=True)))
+    # the names the pipe has always used; the engine's environment is set when it starts
+    path, no_env, as_texts = override(rename="path"), override(omit=True), override(rename="texts")
+    converter.register_unstructure_hook(Load, make_dict_unstructure_fn(Load, converter, model_path=path, env=no_env))
+    converter.register_structure_hook(Load, make_dict_structure_fn(Load, converter, model_path=path, env=no_env))
+    converter.register_unstructure_hook(Done, make_dict_unstructure_fn(Done, converter, alternatives=as_texts))
+    converter.register_structure_hook(Done, make_dict_structure_fn(Done, converter, alternatives=as_texts))
     return converter
 
 
