@@ -6,7 +6,6 @@ import enum
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from hushcode.prompt.layout import ChatMarkers, RepoMarkers
 from hushcode.prompt.templates import FimMarkers
@@ -78,13 +77,6 @@ class RankSpec:
 
 
 
-def rank_spec_from_wire(data: dict[str, Any]) -> RankSpec:
-    """A RankSpec from its JSON form (lists back to tuples)."""
-    pairs = tuple((str(name), str(value)) for name, value in data.get("values") or ())
-    tuples = {key: tuple(data.get(key) or ()) for key in ("define", "imports", "jumps", "later")}
-    return RankSpec(**{**data, **tuples, "values": pairs})
-
-
 @dataclass(frozen=True)
 class GenerateRequest:
     tokens: list[int]
@@ -117,7 +109,11 @@ class GenerateResult:
     control_tokens: int
     alternatives: tuple[str, ...] = ()
     shifted: int = 0
-    ranked: int = 0  # candidate lines compared (engine/ranking.py); 0: the greedy line was kept unranked
+    ranked: int = 0  # candidate lines compared (worker/ranking.py); 0: the greedy line was kept unranked
+
+
+NO_REPO_MARKERS = RepoMarkers(None, None)
+NO_CHAT_MARKERS = ChatMarkers(None, None)
 
 
 @dataclass(frozen=True)
@@ -127,9 +123,9 @@ class LoadedModel:
     bos: int | None
     n_ctx: int
     load_ms: float
-    repo: RepoMarkers = RepoMarkers(None, None)
+    repo: RepoMarkers = NO_REPO_MARKERS
     variant: str = "base"  # or "instruct"
-    chat: ChatMarkers = ChatMarkers(None, None)
+    chat: ChatMarkers = NO_CHAT_MARKERS
     threads: tuple[int, int] | None = None  # (generation, prompt evaluation), as the engine used them
     gpu_layers: int | None = None  # as the engine used it (-1: all)
 
