@@ -30,13 +30,3 @@ def engine_config(model_path: str, settings: Settings) -> EngineConfig:
     threads, batch_threads = (model.threads, model.threads) if model.threads > 0 else auto_threads()
     return EngineConfig(model_path=model_path, n_ctx=model.context_tokens, threads=threads,
                         threads_batch=batch_threads, gpu_layers=model.gpu_layers)
-
-
-def gpu_layers_for(requested: int) -> int:
-    """-1 (automatic): every layer (llama.cpp's -1) when this llama.cpp build can offload to a GPU,
-    else 0; any other value as the user set it. Imports llama.cpp: call it in the engine process."""
-    if requested >= 0:
-        return requested
-    import llama_cpp
-
-    return -1 if llama_cpp.llama_supports_gpu_offload() else 0
