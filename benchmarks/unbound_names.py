@@ -1,6 +1,6 @@
 """How often what the code around a line hole says it lacks is what the missing line gives: the
-names `syntax/unbound.py` finds (does the line define one?), and a function's result
-`syntax/result.py` finds missing (does the line return a value?).
+names `syntax/python/unbound.py` finds (does the line define one?), and a function's result
+`syntax/python/result.py` finds missing (does the line return a value?).
 
 Reads the tasks of a `hushcode bench quality` run (its results.json) over a repository, blanks
 each line hole as the bench does (the line cut after its indentation), and asks
@@ -23,8 +23,8 @@ from pathlib import Path
 
 from hushcode.syntax.languages import detect_language
 from hushcode.syntax.lines import defines, returns
-from hushcode.syntax.python.scope import unbound_below
-from hushcode.syntax.result import lacks_result
+from hushcode.syntax.python.result import lacks_result
+from hushcode.syntax.python.unbound import unbound_below
 
 FOUND_NAMES = 2  # as many as the completion service passes on (completions._RANK_UNBOUND)
 

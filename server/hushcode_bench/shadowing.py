@@ -14,6 +14,17 @@ SHADOWING = ("types.py", "json.py", "random.py", "enum.py", "typing.py", "queue.
              "ctypes/__init__.py", "logging/__init__.py", "sitecustomize.py", "usercustomize.py")
 
 
+def typing_workspace(out: Path) -> Path:
+    """The folder the typed documents' URIs point into (out/workspace), with the files of SHADOWING.
+
+    The documents exist only in the editor's buffers: nothing is written into a repository.
+    """
+    root = out / "workspace"
+    root.mkdir(parents=True, exist_ok=True)
+    add_shadowing_files(root)  # a server that imported from its workspace would fail here
+    return root
+
+
 def add_shadowing_files(root: Path) -> None:
     """Write the files of SHADOWING into `root` (a benchmark's own folder, never the user's)."""
     for name in SHADOWING:

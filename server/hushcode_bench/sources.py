@@ -3,7 +3,7 @@
 Inside a git work tree the list comes from ``git ls-files`` (tracked plus untracked, minus what
 .gitignore excludes); elsewhere from walking the directory. Either way vendored and generated
 directories, hidden directories, huge files and binary files are skipped, and only languages
-with a table in ``languages`` are kept. The result is sorted, so the same tree always yields the
+that ``languages`` cuts are kept. The result is sorted, so the same tree always yields the
 same list.
 """
 
@@ -14,7 +14,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from hushcode_bench.languages import LanguageSpec, language_for
+from hushcode.syntax.languages import LanguageInfo
+from hushcode_bench.languages import language_for
 
 MAX_BYTES = 256 * 1024  # larger files are generated or data more often than hand-written code
 VENDORED = frozenset(
@@ -39,7 +40,7 @@ class SourceFile:
     """One file to cut holes in: its path relative to the root (POSIX), language and text."""
 
     path: str
-    language: LanguageSpec
+    language: LanguageInfo
     text: str  # line breaks normalised to "\n"
 
 

@@ -29,6 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from hushcode.isolation import child_cwd, python_command
+from hushcode_bench.arguments import add_cap, add_config, add_cps, json_object
+from hushcode_bench.client import BenchClient
+from hushcode_bench.metrics import percentile
 
 # (file name, text before the cursor, the lines the user types; an Enter and the indentation after each)
 SCRIPTS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -55,36 +58,26 @@ class UserResult:
     messages: list[str] = field(default_factory=list)
 
 
-def percentile(values: Sequence[float], q: float) -> float | None:
-    """The q-th percentile (0..100) by linear interpolation; None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * q / 100
-    low, high = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
-
-
-async def simulate(driver: Any, name: str, head: str, lines: Sequence[str], cps: float, cap_s: float,
+async def simulate(client: BenchClient, name: str, head: str, lines: Sequence[str], cps: float, cap_s: float,
                    result: UserResult) -> None:
     """One user typing `lines` after `head`, pausing after each line (and after each Enter, which
     arrives with the auto-indent) for the suggestion."""
     uri = f"file:///team/{name}"
     document, version = head, 1
-    driver.open(uri, document)
+    client.open(uri, document)
     pending: tuple[str, Any, float] | None = None
 
     def type_and_ask(text: str) -> None:
         nonlocal document, version, pending
         version += 1
-        driver.insert(uri, version, driver.position(document, len(document)), text)
+        client.insert(uri, version, client.position(document, len(document)), text)
         document += text
         if pending is not None and not pending[1].done():
-            driver.cancel(pending[0])  # as an editor does with a stale request
+            client.cancel(pending[0])  # as an editor does with a stale request
             result.cancelled += 1
         result.requests += 1
         msg_id = f"{name}-{result.requests}"
-        pending = (msg_id, driver.request(uri, driver.position(document, len(document)), msg_id),
+        pending = (msg_id, client.request(uri, client.position(document, len(document)), msg_id),
                    time.perf_counter())
 
     async def pause() -> None:
@@ -98,7 +91,7 @@ async def simulate(driver: Any, name: str, head: str, lines: Sequence[str], cps:
         result.pause_ms.append(round((time.perf_counter() - started) * 1000, 1))
         if not getattr(answer, "items", None):
             result.empty += 1
-        result.outcomes.append(str((await driver.status()).get("lastResult")))
+        result.outcomes.append(str((await client.status()).get("lastResult")))
         pending = None
 
     for index, line in enumerate(lines):
@@ -115,27 +108,25 @@ async def run_users(url: str, kind: str, users: int, options: dict[str, Any], cp
                     prefix: Sequence[str] = (), log_dir: Path | None = None, ready_timeout: float = 120,
                     env: dict[str, str] | None = None) -> list[UserResult]:
     """Start `users` servers pointed at `url`, let them type at once, and collect the figures."""
-    from hushcode_bench.latency_client import Driver
-
     log_dir = log_dir or Path(tempfile.mkdtemp(prefix="hushcode-team-"))
     settings = {**options, "engine": {**options.get("engine", {}), "kind": kind, "url": url}}
-    drivers = [Driver(settings, {**os.environ, **(env or {})}, log_dir / f"user{i}.log", prefix=list(prefix))
+    clients = [BenchClient(settings, {**os.environ, **(env or {})}, log_dir / f"user{i}.log", prefix)
                for i in range(users)]
     results = [UserResult(name=f"user{i + 1}") for i in range(users)]
     root = log_dir / "workspace"
     root.mkdir(exist_ok=True)
     try:
-        await asyncio.gather(*(d.start(root, ready_timeout) for d in drivers))
+        await asyncio.gather(*(c.start(root, ready_timeout) for c in clients))
         await asyncio.gather(*(
-            simulate(d, SCRIPTS[i % len(SCRIPTS)][0].replace(".py", f"{i}.py"), SCRIPTS[i % len(SCRIPTS)][1],
+            simulate(c, SCRIPTS[i % len(SCRIPTS)][0].replace(".py", f"{i}.py"), SCRIPTS[i % len(SCRIPTS)][1],
                      SCRIPTS[i % len(SCRIPTS)][2], cps, cap_s, results[i])
-            for i, d in enumerate(drivers)))
-        for d, r in zip(drivers, results):
-            status = await d.status(engine_stats=True)
+            for i, c in enumerate(clients)))
+        for c, r in zip(clients, results):
+            status = await c.status(engine_stats=True)
             r.engine = status.get("engine") or {}
-            r.messages = list(d.messages)
+            r.messages = list(c.messages)
     finally:
-        await asyncio.gather(*(d.stop() for d in drivers), return_exceptions=True)
+        await asyncio.gather(*(c.stop() for c in clients), return_exceptions=True)
     return results
 
 
@@ -187,27 +178,29 @@ def serve_model(model: Path, log: Path, threads: int) -> Any:
         out.close()
 
 
-def add_parser(sub: Any) -> None:
-    """Add the ``team`` command to ``hushcode bench``'s sub-parsers."""
-    p = sub.add_parser("team", help="several users typing at once against one shared engine",
-                       description=__doc__.split("\n\n")[1] if __doc__ else None)
+HELP = "several users typing at once against one shared engine"
+DESCRIPTION = __doc__.split("\n\n")[1] if __doc__ else None
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The arguments of ``hushcode bench team``."""
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--url", help="the shared server's base URL")
     where.add_argument("--serve-model", type=Path, help="start llama-cpp-python's server with this GGUF on loopback")
     p.add_argument("--kind", default="openai", choices=("llama-server", "openai", "ollama"),
                    help="the server's protocol (default: %(default)s)")
     p.add_argument("--users", type=int, default=4, help="simulated users (default: %(default)s)")
-    p.add_argument("--cps", type=float, default=8.0, help="typing speed, characters/s (default: %(default)s)")
-    p.add_argument("--cap", type=float, default=30.0, help="longest wait at a pause, s (default: %(default)s)")
-    p.add_argument("--config", default="{}", help="initializationOptions for every user's server, as JSON")
+    add_cps(p, 8.0, "typing speed, characters/s")
+    add_cap(p, 30.0, "longest wait at a pause, s")
+    add_config(p, "initializationOptions for every user's server, as JSON")
     p.add_argument("--threads", type=int, default=0, help="--serve-model: threads (default: llama.cpp's)")
     p.add_argument("--no-baseline", action="store_true", help="skip the round with one user alone")
     p.add_argument("--json", type=Path, help="also write the figures here")
 
 
-def run_team(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """A baseline first (one user alone on the server), then all users at once, in one run."""
-    options = json.loads(args.config)
+    options = json_object(args.config, "--config")
     log_dir = Path(tempfile.mkdtemp(prefix="hushcode-team-"))
     started = time.perf_counter()
     rounds: dict[str, list[UserResult]] = {}

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hushcode_bench.context_recall import line_in_context
-from hushcode_bench.context_report import WITH, WITHOUT, format_table, summarize, targets
-from hushcode_bench.context_run import ContextServer
-from hushcode_bench.context_tasks import build_index, cross_file_tasks
+from hushcode_bench.client import BenchClient
+from hushcode_bench.context.recall import line_in_context
+from hushcode_bench.context.summary import WITH, WITHOUT, format_table, summarize, targets
+from hushcode_bench.context.tasks import build_index, cross_file_tasks
 
 # A tiny project: three files, one defining, two importing (a relative import of names and an
 # absolute import of the module under an alias).
@@ -201,7 +201,7 @@ def test_no_exact_match_without_context_counts_as_met_only_with_some_with_it() -
 def test_context_tokens_come_from_the_request_log_line(tmp_path: Path) -> None:
     log = tmp_path / "server.log"
     log.write_text("x INFO hushcode.workspace: indexed 12 files (12 parsed, 0 from cache) in 0.5 s\n")
-    server = ContextServer({}, {}, log)
+    server = BenchClient({}, {}, log)
     offset = server.log_size()
     with log.open("a") as handle:
         handle.write(

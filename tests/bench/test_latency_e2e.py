@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hushcode_bench.latency_script import choose_tasks, keystrokes
+from hushcode_bench.typist import choose_tasks, keystrokes
 
 SOURCE = '''\
 import math

@@ -7,26 +7,24 @@ from pathlib import Path
 
 import pytest
 
-from hushcode_bench.latency_baseline import cut_window, plain_psm_prompt, reused_tokens
-from hushcode_bench.latency_script import (
+from hushcode_bench.latency.baseline import cut_window, plain_psm_prompt, reused_tokens
+from hushcode_bench.latency.session import rss_summary
+from hushcode_bench.latency.summary import (
+    attach_log,
+    format_table,
+    summarize_baseline,
+    summarize_pauses,
+    summarize_requests,
+)
+from hushcode_bench.metrics import ratio
+from hushcode_bench.server_log import inline_number, parse_log, parse_log_line
+from hushcode_bench.typist import (
     apply_keystrokes,
     choose_tasks,
     default_files,
     keystrokes,
     tasks_in_source,
     would_accept,
-)
-from hushcode_bench.latency_session import rss_summary
-from hushcode_bench.latency_stats import (
-    attach_log,
-    format_table,
-    inline_number,
-    parse_log,
-    parse_log_line,
-    ratio,
-    summarize_baseline,
-    summarize_pauses,
-    summarize_requests,
 )
 
 SOURCE = '''\

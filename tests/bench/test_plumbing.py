@@ -11,11 +11,14 @@ from typing import Any
 import pytest
 
 from hushcode_bench import cli as commands
-from hushcode_bench.client import apply_item, plain, units
-from hushcode_bench.quality import Config, server_env
-from hushcode_bench.report import format_table, plot, summarize
+from hushcode_bench.arguments import UsageError
+from hushcode_bench.client import plain, units
+from hushcode_bench.configs import Config, server_env
+from hushcode_bench.quality.command import parse_config
+from hushcode_bench.quality.summary import format_table, plot, summarize
+from hushcode_bench.quality.testrun import SuiteRunner
 from hushcode_bench.sources import MAX_BYTES, list_sources
-from hushcode_bench.testrun import SuiteRunner
+from hushcode_bench.suggestions import apply_item
 
 
 @pytest.mark.parametrize(
@@ -43,18 +46,18 @@ def test_units_and_plain() -> None:
 def test_parse_config(tmp_path: Path) -> None:
     model = tmp_path / "m.gguf"
     model.write_bytes(b"GGUF")
-    assert commands.parse_config("default", None) == ("default", {}, None)
-    assert commands.parse_config('short={"completion":{"prefixTokens":128}}', None) == (
+    assert parse_config("default", None) == ("default", {}, None)
+    assert parse_config('short={"completion":{"prefixTokens":128}}', None) == (
         "short",
         {"completion": {"prefixTokens": 128}},
         None,
     )
-    assert commands.parse_config(f'big={{"a":1}}@{model}', None) == ("big", {"a": 1}, str(model))
-    assert commands.parse_config(f"big@{model}", None) == ("big", {}, str(model))
-    assert commands.parse_config("x={}", str(model)) == ("x", {}, str(model))  # --model as the default
+    assert parse_config(f'big={{"a":1}}@{model}', None) == ("big", {"a": 1}, str(model))
+    assert parse_config(f"big@{model}", None) == ("big", {}, str(model))
+    assert parse_config("x={}", str(model)) == ("x", {}, str(model))  # --model as the default
     for bad in ["a=[1]", "a={nope", "a b={}", f"a={{}}@{tmp_path / 'missing.gguf'}"]:
-        with pytest.raises(commands._UsageError):
-            commands.parse_config(bad, None)
+        with pytest.raises(UsageError):
+            parse_config(bad, None)
 
 
 def test_usage_errors_are_messages_not_tracebacks(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -210,8 +213,8 @@ def test_summary_table_and_plot(tmp_path: Path) -> None:
 def test_neutral_fill_replaces_the_whole_statement() -> None:
     from hushcode_bench.holes import cut_tasks
     from hushcode_bench.languages import language_for
+    from hushcode_bench.quality.testrun import neutral_document as _neutral
     from hushcode_bench.sources import SourceFile
-    from hushcode_bench.testrun import neutral_document as _neutral
 
     text = "def f(a, b):\n    total = a + b\n    return total\n"
     spec = language_for("f.py")
@@ -228,7 +231,7 @@ def test_neutral_fill_replaces_the_whole_statement() -> None:
 
 
 def test_deadline_stops_counts_our_requests_only(tmp_path: Path) -> None:
-    from hushcode_bench.provenance import deadline_stops
+    from hushcode_bench.server_log import deadline_stops
 
     log = tmp_path / "server.log"
     log.write_text(

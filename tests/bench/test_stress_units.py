@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hushcode_bench.stress import format_table, summarize
-from hushcode_bench.stress_storm import StormPlan, StormRecord
+from hushcode_bench.stress.storm import StormPlan, StormRecord
+from hushcode_bench.stress.summary import format_table, summarize
 
 PLAN = StormPlan(duration_s=60, warmup_s=15)
 

@@ -110,7 +110,7 @@ def test_layers_resolve_key_by_key() -> None:
 def test_a_relative_xdg_config_home_is_ignored() -> None:
     from pathlib import Path
 
-    from hushcode.config.files import user_config_path
+    from hushcode.paths import user_config_file as user_config_path
 
     assert user_config_path({"XDG_CONFIG_HOME": "relative/dir"}) == Path.home() / ".config" / "hushcode" / "config.toml"
     assert user_config_path({"XDG_CONFIG_HOME": "/x"}) == Path("/x/hushcode/config.toml")

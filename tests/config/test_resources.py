@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from hushcode.config.settings import ModelSettings, Settings
-from hushcode.engine.resources import GENERATION_THREADS_CAP, auto_threads, engine_config, physical_cores
+from hushcode.engine.resources import GENERATION_THREADS_CAP, auto_threads, engine_config
+from hushcode.models.hardware import physical_cores
 
 
 def _sysfs(root: Path, topology: dict[int, tuple[int, int]]) -> Path:
@@ -49,7 +50,7 @@ def test_engine_config_automatic_and_overridden() -> None:
 def test_gpu_layers_automatic_follows_the_llama_cpp_build() -> None:
     import llama_cpp
 
-    from hushcode.engine.resources import gpu_layers_for
+    from hushcode.worker.loader import gpu_layers_for
 
     assert gpu_layers_for(7) == 7 and gpu_layers_for(0) == 0
     assert gpu_layers_for(-1) == (-1 if llama_cpp.llama_supports_gpu_offload() else 0)

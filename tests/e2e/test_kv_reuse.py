@@ -5,26 +5,27 @@ from __future__ import annotations
 import sysconfig
 from pathlib import Path
 
-from hushcode.engine.local import EngineConfig, EngineSupervisor, GenerateRequest, GenerateResult
+from hushcode.engine.contracts import EngineConfig, GenerateRequest, GenerateResult
+from hushcode.engine.local import LocalEngine
 
 TEXT = (Path(sysconfig.get_paths()["stdlib"]) / "textwrap.py").read_text()
 
 
-async def _engine(model_path: Path) -> EngineSupervisor:
-    engine = EngineSupervisor(EngineConfig(model_path=str(model_path), n_ctx=2048), notify=lambda level, msg: None)
+async def _engine(model_path: Path) -> LocalEngine:
+    engine = LocalEngine(EngineConfig(model_path=str(model_path), n_ctx=2048), notify=lambda level, msg: None)
     engine.start()
     assert await engine.wait_ready(120), engine.last_error
     return engine
 
 
-async def _prompt(engine: EngineSupervisor, prefix: str, suffix: str) -> list[int]:
+async def _prompt(engine: LocalEngine, prefix: str, suffix: str) -> list[int]:
     parts = await engine.tokenize([prefix, suffix])
     assert parts is not None and engine.model is not None
     m = engine.model.markers
     return [m.prefix, *parts[0], m.suffix, *parts[1], m.middle]  # type: ignore[list-item]
 
 
-async def _run(engine: EngineSupervisor, tokens: list[int], chunk: int) -> GenerateResult:
+async def _run(engine: LocalEngine, tokens: list[int], chunk: int) -> GenerateResult:
     result = await engine.generate(GenerateRequest(tokens=tokens, document="eq", max_tokens=24,
                                                    reuse_min_chunk=chunk, timeout_ms=120000))
     assert result is not None

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from hushcode.engine.wire import encode
+from hushcode.engine.contracts import GenerateRequest
+from hushcode.engine.wire import Generate, Load, Shutdown, Tokenize, encode
 from tests.e2e import lsp
 
 REPO = Path(__file__).resolve().parents[2]
@@ -18,12 +19,12 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_engine_stdout_carries_only_messages_even_when_llama_prints(model_path: Path) -> None:
     """A verbose load makes llama.cpp print hundreds of lines; none may reach the protocol stream."""
-    requests = encode({"op": "load", "path": str(model_path), "n_ctx": 512, "verbose": True})
-    requests += encode({"op": "tokenize", "id": 1, "texts": ["print('hi')"]})
-    requests += encode({"op": "generate", "id": 2, "tokens": [1, 2, 3], "max_tokens": 3})
-    requests += encode({"op": "shutdown"})
+    requests = encode(Load(model_path=str(model_path), n_ctx=512, verbose=True))
+    requests += encode(Tokenize(1, ("print('hi')",)))
+    requests += encode(Generate.of(2, GenerateRequest(tokens=[1, 2, 3], document="io.py", max_tokens=3)))
+    requests += encode(Shutdown())
     proc = subprocess.run([sys.executable, "-m", "hushcode.worker.main"], input=requests,
-                          capture_output=True, timeout=120)
+                          capture_output=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
     lines = proc.stdout.splitlines()
     events = [json.loads(line)["ev"] for line in lines]  # every line is a message
@@ -34,7 +35,7 @@ def test_engine_stdout_carries_only_messages_even_when_llama_prints(model_path: 
 def test_server_stdout_is_protected_from_native_writes() -> None:
     code = ("import os, sys; from hushcode.lsp.stdio import claim_stdout; out = claim_stdout(); "
             "os.write(1, b'native noise\\n'); print('python noise'); out.write(b'PROTOCOL'); out.flush()")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60, check=False)
     assert proc.stdout == b"PROTOCOL"
     assert b"native noise" in proc.stderr and b"python noise" in proc.stderr
 
@@ -82,12 +83,13 @@ async def test_non_ascii_positions_in_utf8_and_utf16(model_path: Path) -> None:
 def test_cli_complete_prints_a_suggestion(model_path: Path) -> None:
     env = {**os.environ, "HUSHCODE_MODEL": str(model_path), "HUSHCODE_COMPLETION_TIMEOUT_MS": "120000"}
     proc = subprocess.run([sys.executable, "-m", "hushcode", "complete", str(REPO / "examples/sample.py:6:5")],
-                          capture_output=True, text=True, timeout=180, env=env)
+                          capture_output=True, text=True, timeout=180, env=env, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip()
     assert "evaluated=" in proc.stderr and "total_ms=" in proc.stderr
 
 
 def test_cli_complete_bad_location() -> None:
-    proc = subprocess.run([sys.executable, "-m", "hushcode", "complete", "nofile"], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "hushcode", "complete", "nofile"], capture_output=True, text=True,
+                          check=False)
     assert proc.returncode == 2 and "FILE:LINE:COL" in proc.stderr

@@ -116,7 +116,7 @@ async def test_a_blank_line_is_not_filled_with_a_jump_that_makes_the_code_below_
     assert not [line for line in default if line.startswith(JUMPS)], default
 
 
-# Blank lines whose code below reads a name that nothing before it defines (syntax/unbound.py)
+# Blank lines whose code below reads a name that nothing before it defines (syntax/python/)
 UNDEFINED_BELOW = [
     ('def digits(n: int, base: int) -> str:\n    """The digits of n in base (2..9), most significant first."""\n'
      '    \n    while n > 0:\n        out = str(n % base) + out\n        n //= base\n    return out\n', "out"),
@@ -138,7 +138,7 @@ async def test_a_blank_line_before_code_reading_an_undefined_name_defines_it(mod
     assert len(defined) >= 4, lines
 
 
-# Blank lines at the end of a function that returns nothing yet (syntax/result.py)
+# Blank lines at the end of a function that returns nothing yet (syntax/python/result.py)
 LACKS_RESULT = [
     'def remove_vowels(text: str) -> str:\n    """text without its vowels.\n    >>> remove_vowels("hello")\n'
     "    'hll'\n    \"\"\"\n    \n",

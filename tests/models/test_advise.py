@@ -18,7 +18,7 @@ from hushcode.models.advise import (
     table_speed,
 )
 from hushcode.models.catalog import load_catalog
-from hushcode.models.hardware import Gpu, Hardware, _meminfo, parse_nvidia_smi
+from hushcode.models.hardware import Gpu, Hardware, parse_nvidia_smi
 from hushcode.models.memory import Shape
 from tests.fixtures.tiny_gguf import write_tiny_gguf
 from tests.models.helpers import write_gguf
@@ -151,12 +151,6 @@ def test_parse_nvidia_smi() -> None:
     assert gpus[0].total_mb == 85_520 and gpus[0].free_mb == 83_886  # MiB -> MB
 
 
-def test_meminfo_parsing() -> None:
-    text = "MemTotal:       24683956 kB\nMemFree:         1000000 kB\nMemAvailable:   23000000 kB\n"
-    assert _meminfo(text) == (25_276, 23_552)
-    assert _meminfo("nonsense") is None
-
-
 def _advise_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     full = {**os.environ, **env, "PYTHONPATH": os.pathsep.join([str(REPO / "server"), str(REPO)])}
     return subprocess.run([sys.executable, "-m", "hushcode", "models", "advise", *args], env=full,
@@ -213,8 +207,8 @@ def test_advise_probe_of_a_model_llama_cpp_cannot_load(tmp_path: Path) -> None:
 
 def test_advise_probe_without_any_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                        capsys: pytest.CaptureFixture[str]) -> None:
-    from hushcode.cli import advise as advise_cli
     from hushcode.cli import models as commands
+    from hushcode.models import advisor as advise_cli
 
     monkeypatch.setenv("HUSHCODE_MODELS_DIR", str(tmp_path))
     monkeypatch.delenv("HUSHCODE_MODEL", raising=False)

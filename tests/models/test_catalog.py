@@ -17,11 +17,11 @@ from hushcode.models.catalog import CatalogError, ModelEntry, load_catalog, pars
 from hushcode.models.store import (
     VerifyStatus,
     installed_path,
-    models_dir,
     quick_status,
     stamp_path,
     verify_file,
 )
+from hushcode.paths import models_dir
 from tests.models.helpers import catalog_toml
 
 REPO = Path(__file__).resolve().parents[2]

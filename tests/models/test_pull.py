@@ -285,7 +285,7 @@ def test_real_default_model_verifies_if_installed(monkeypatch: pytest.MonkeyPatc
 def test_progress_is_a_bar_on_a_terminal() -> None:
     import io
 
-    from hushcode.cli.models import _ProgressPrinter
+    from hushcode.cli.progress import ProgressPrinter as _ProgressPrinter
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
-from hushcode.engine import local as supervisor_module
-from hushcode.engine.local import EngineConfig, EngineState, EngineSupervisor
+from hushcode.engine import process as supervisor_module
+from hushcode.engine.contracts import EngineConfig, EngineState
+from hushcode.engine.local import LocalEngine
 from tests.e2e import lsp
 from tests.reliability.fault_helpers import FUNC, index_ready, session, tiny_model
 
@@ -139,7 +140,7 @@ async def test_engine_that_cannot_be_started_is_reported(monkeypatch: pytest.Mon
 
     monkeypatch.setattr(supervisor_module.asyncio, "create_subprocess_exec", refuse)
     said: list[tuple[str, str]] = []
-    engine = EngineSupervisor(EngineConfig(model_path="/models/m.gguf"), lambda level, text: said.append((level, text)))
+    engine = LocalEngine(EngineConfig(model_path="/models/m.gguf"), lambda level, text: said.append((level, text)))
     engine.start()
     for _ in range(100):
         if engine.state is EngineState.FAILED:
@@ -223,8 +224,8 @@ def test_disk_full_keeps_the_previous_cache_whole(tmp_path: Path) -> None:
     assert "No space left on device" in proc.stderr  # the warning, once
 
 
-async def _tiny_engine(tmp_path: Path) -> EngineSupervisor:
-    engine = EngineSupervisor(EngineConfig(model_path=str(tiny_model(tmp_path)), n_ctx=512), lambda level, text: None)
+async def _tiny_engine(tmp_path: Path) -> LocalEngine:
+    engine = LocalEngine(EngineConfig(model_path=str(tiny_model(tmp_path)), n_ctx=512), lambda level, text: None)
     engine.start()
     assert await engine.wait_ready(60), engine.last_error
     return engine

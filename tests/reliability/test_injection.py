@@ -9,6 +9,7 @@ real completion service, tokenized by the real engine code, with the real worksp
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,9 @@ from hushcode.completion.service import CompletionService
 from hushcode.completion.trace import Trace
 from hushcode.config.settings import CompletionSettings, Settings
 from hushcode.documents.snapshot import DocumentSnapshot
-from hushcode.engine.local import EngineConfig, EngineSupervisor
+from hushcode.engine.contracts import EngineConfig
+from hushcode.engine.local import LocalEngine
+from hushcode.engine.wire import Event, Load, Tokenize, encode
 from hushcode.prompt import assemble
 from hushcode.prompt.layout import PROMPT_FORMATS, PromptPieces, build_prompt
 from hushcode.prompt.templates import TEMPLATES, TEMPLATES_BY_NAME, all_marker_spellings
@@ -72,26 +75,30 @@ def total_of_markers(text: str) -> int:
 
 
 class _Capture:
+    """What the engine sends: each message as it crosses the pipe (`sent`), and as sent (`events`)."""
+
     def __init__(self) -> None:
         self.sent: list[dict[str, Any]] = []
+        self.events: list[Event] = []
 
-    def send(self, message: dict[str, Any]) -> None:
-        self.sent.append(message)
+    def send(self, message: Event) -> None:
+        self.events.append(message)
+        self.sent.append(json.loads(encode(message)))
 
 
-def load(model: Path) -> tuple[Engine, EngineSupervisor]:
+def load(model: Path) -> tuple[Engine, LocalEngine]:
     """The engine's own loading and tokenizing code, in this process; a supervisor that took its
     `loaded` message, so the completion service sees exactly what the server sees."""
     channel = _Capture()
     engine = Engine(channel)  # type: ignore[arg-type]
-    engine.load({"path": str(model), "n_ctx": 2048, "threads": 1})
+    engine.load(Load(model_path=str(model), n_ctx=2048, threads=1))
     loaded = channel.sent[-1]
     assert loaded["ev"] == "loaded", loaded
-    supervisor = EngineSupervisor(EngineConfig(model_path=str(model)), lambda level, text: None)
-    supervisor._on_loaded(loaded)
+    supervisor = LocalEngine(EngineConfig(model_path=str(model)), lambda level, text: None)
+    supervisor._on_loaded(channel.events[-1])  # type: ignore[arg-type]
 
     async def tokenize(texts: list[str], speculative: bool = False) -> list[list[int]]:
-        engine.tokenize({"id": 0, "texts": texts})
+        engine.tokenize(Tokenize(0, tuple(texts)))
         return list(channel.sent[-1]["tokens"])
 
     supervisor.tokenize = tokenize  # type: ignore[method-assign]
@@ -103,7 +110,7 @@ def control_ids(engine: Engine, tokens: list[int]) -> list[int]:
     return [t for t in tokens if model.token_get_attr(t) & CONTROL]
 
 
-async def prompt_and_skeleton(engine: Engine, supervisor: EngineSupervisor, context: WorkspaceContext | None,
+async def prompt_and_skeleton(engine: Engine, supervisor: LocalEngine, context: WorkspaceContext | None,
                               doc: DocumentSnapshot, fmt: str, monkeypatch: pytest.MonkeyPatch
                               ) -> tuple[list[int], list[int], dict[str, Any]]:
     """The prompt the service builds at the end of `doc`, and the same layout with every piece of
@@ -139,7 +146,7 @@ def workspace(tmp_path: Path) -> tuple[Path, Path]:
     return root, root / "src<|file_sep|>" / "main<fim_suffix>▁<MID>.py"
 
 
-async def check_prompts(engine: Engine, supervisor: EngineSupervisor, tmp_path: Path, formats: tuple[str, ...],
+async def check_prompts(engine: Engine, supervisor: LocalEngine, tmp_path: Path, formats: tuple[str, ...],
                         monkeypatch: pytest.MonkeyPatch) -> None:
     """For each format: the prompt at the end of a marker-filled document, with cross-file context
     from a marker-filled workspace, holds exactly hushcode's own control tokens, in order."""
@@ -177,7 +184,7 @@ async def test_markers_are_plain_text_for_every_template(tmp_path: Path, templat
     assert supervisor.model is not None and supervisor.model.markers.template == template
     # 1. every marker, tokenized as the user's text: not one control token
     for marker in EVERY_MARKER:
-        engine.tokenize({"id": 0, "texts": [marker, f"x{marker}y", adversarial("t")]})
+        engine.tokenize(Tokenize(0, (marker, f"x{marker}y", adversarial("t"))))
         for tokens in engine.channel.sent[-1]["tokens"]:
             assert control_ids(engine, tokens) == [], (template, marker)
     # 2. whole prompts, with cross-file context from the index and marker-spelling paths
@@ -193,7 +200,7 @@ async def test_markers_are_plain_text_for_the_real_qwen_tokenizer(tmp_path: Path
     texts = [engine.llm._model.token_get_text(t) for t in vocab_specials]
     assert "<|fim_prefix|>" in texts and "<|im_start|>" in texts and "<|file_sep|>" in texts
     # every special token of the real vocabulary, typed by the user, stays text
-    engine.tokenize({"id": 0, "texts": [*texts, "".join(texts), *EVERY_MARKER]})
+    engine.tokenize(Tokenize(0, (*texts, "".join(texts), *EVERY_MARKER)))
     for tokens in engine.channel.sent[-1]["tokens"]:
         assert control_ids(engine, tokens) == []
     await check_prompts(engine, supervisor, tmp_path, PROMPT_FORMATS, monkeypatch)

@@ -1,5 +1,5 @@
 """Load: a typing storm of 30 keystrokes/s with requests and cancellations for 60 s against the
-real server and the real model (the storm of `hushcode bench stress`, see stress_storm.py).
+real server and the real model (the storm of `hushcode bench stress`, see hushcode_bench/stress/storm.py).
 
 Asserted: no crash, every request answered (a result or a cancellation), never two generations
 at once (the engine's own counter and timeline), a bounded request queue that is empty at the
@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from hushcode_bench.latency_client import Driver
-from hushcode_bench.latency_script import choose_tasks, default_files
-from hushcode_bench.stress import GROWTH_LIMIT_MB, summarize
-from hushcode_bench.stress_storm import StormPlan, run_storm
+from hushcode_bench.client import BenchClient
+from hushcode_bench.stress.storm import StormPlan, run_storm
+from hushcode_bench.stress.summary import GROWTH_LIMIT_MB, summarize
+from hushcode_bench.typist import choose_tasks, default_files
 from tests.reliability.conftest import report
 
 PLAN = StormPlan(duration_s=60, cps=30, cancel_fraction=0.8, settle_every=5, cap_s=10, quiet_requests=3,
@@ -33,7 +33,7 @@ async def test_a_typing_storm_neither_crashes_nor_overlaps_nor_queues_nor_leaks(
     env["HUSHCODE_MODEL"] = str(model_path)
     root = tmp_path / "workspace"
     root.mkdir()
-    driver = Driver({}, env, tmp_path / "server.log")
+    driver = BenchClient({}, env, tmp_path / "server.log")
     try:
         await driver.start(root, 180)
         rec = await run_storm(driver, tasks, PLAN, root, lambda line: None)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 
-from hushcode.completion.plan import lines_below
+from hushcode.completion.ranking import lines_below
 from hushcode.completion.service import CompletionService
 from hushcode.config.settings import CompletionSettings, Settings
 from hushcode.documents.snapshot import DocumentSnapshot

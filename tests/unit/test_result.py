@@ -1,4 +1,4 @@
-"""Does the cursor's function still lack its result (syntax/result.py)? A decision table on real
+"""Does the cursor's function still lack its result (syntax/python/result.py)? A decision table on real
 tree-sitter parses; `|` marks a blank line's cursor."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from hushcode.syntax.languages import LANGUAGES
-from hushcode.syntax.result import lacks_result
+from hushcode.syntax.python.result import lacks_result
 
 PY = LANGUAGES["python"]
 

@@ -1,12 +1,13 @@
-"""Names the code below a blank line reads that nothing before it defines (syntax/unbound.py):
+"""Names the code below a blank line reads that nothing before it defines (syntax/python/unbound.py):
 a decision table over Python's binding forms, on real tree-sitter parses."""
 
 from __future__ import annotations
 
 import pytest
 
-from hushcode.syntax.languages import LANGUAGES
-from hushcode.syntax.python.scope import read_before_bound, unbound_below
+from hushcode.syntax.languages import LANGUAGES, parse
+from hushcode.syntax.python.early_reads import read_before_bound
+from hushcode.syntax.python.unbound import unbound_below
 
 PY = LANGUAGES["python"]
 
@@ -68,8 +69,6 @@ def test_code_nested_too_deep_to_walk_finds_nothing_and_raises_nothing() -> None
 
 
 def test_one_document_is_parsed_once_for_the_requests_several_readings() -> None:
-    from hushcode.syntax.languages import parse
-
     text = "def f(x):\n    \n    return y\n"
     assert parse(PY, text) is parse(PY, "".join([text[:10], text[10:]]))  # equal text, another string
     assert parse(PY, text) is not parse(PY, text + "\n")

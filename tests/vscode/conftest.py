@@ -6,8 +6,6 @@ Nothing here is ever skipped: a tool that cannot be had, or a build that fails, 
 
 from __future__ import annotations
 
-import hashlib
-import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -48,45 +46,37 @@ def vscode_tools() -> Tools:
     return tools
 
 
-def _npm(tools: Tools, *args: str, timeout: float = 600) -> str:
-    done = subprocess.run(
-        [tools.npm, *args],
-        cwd=EXTENSION,
+def extension_script(tools: Tools, *args: str) -> subprocess.CompletedProcess[str]:
+    """scripts/vscode-extension.sh, the command `scripts/setup.sh --vscode` runs: the tests build and
+    install the extension exactly as a user does."""
+    return subprocess.run(
+        ["bash", str(REPO / "scripts" / "vscode-extension.sh"), *args],
         env=tools.env(),
         check=False,
         capture_output=True,
         text=True,
-        timeout=timeout,
+        timeout=900,
     )
-    if done.returncode != 0:
+
+
+@pytest.fixture(scope="session")
+def vsix(vscode_tools: Tools, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The extension bundled with esbuild and packaged with vsce (after `npm ci` when the lock file
+    changed), as a user would install it. A private copy: another run may rebuild dist/ meanwhile."""
+    built = tmp_path_factory.mktemp("vsix") / "hushcode.vsix"
+    done = extension_script(vscode_tools, "--build-only", "--out", str(built))
+    if done.returncode != 0 or not built.is_file():
         pytest.fail(
-            f"npm {' '.join(args)} failed ({done.returncode}) in clients/vscode:\n"
-            f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}",
+            f"scripts/vscode-extension.sh --build-only failed ({done.returncode}):\n{done.stderr[-4000:]}",
             pytrace=False,
         )
-    return done.stdout
+    return built
 
 
 @pytest.fixture(scope="session")
-def extension_deps(vscode_tools: Tools) -> Path:
-    """clients/vscode/node_modules from package-lock.json (`npm ci`, only when the lock changed)."""
-    lock = hashlib.sha256((EXTENSION / "package-lock.json").read_bytes()).hexdigest()
-    stamp = EXTENSION / "node_modules" / ".hushcode-lock-sha256"
-    if not stamp.exists() or stamp.read_text().strip() != lock:
-        _npm(vscode_tools, "ci", "--no-audit", "--no-fund")
-        stamp.write_text(lock)
+def extension_deps(vsix: Path) -> Path:
+    """clients/vscode/node_modules from package-lock.json (the build above runs `npm ci` when it changed)."""
     return EXTENSION / "node_modules"
-
-
-@pytest.fixture(scope="session")
-def vsix(vscode_tools: Tools, extension_deps: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The extension bundled with esbuild and packaged with vsce, as a user would install it."""
-    _npm(vscode_tools, "run", "package")
-    built = EXTENSION / "dist" / "hushcode.vsix"
-    if not built.is_file():
-        pytest.fail("npm run package made no dist/hushcode.vsix", pytrace=False)
-    # A private copy: another run may rebuild dist/ while this one installs.
-    return Path(shutil.copy(built, tmp_path_factory.mktemp("vsix") / "hushcode.vsix"))
 
 
 def npm_run(tools: Tools, script: str) -> subprocess.CompletedProcess[str]:

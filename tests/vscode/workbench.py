@@ -129,15 +129,21 @@ class CodeServer:
         )
 
     def _install(self, vsix: Path) -> None:
+        """With scripts/vscode-extension.sh, as `scripts/setup.sh --vscode` installs it."""
         done = subprocess.run(
-            [self.tools.code_server, *self.flags, "--install-extension", str(vsix)],
+            ["bash", str(REPO / "scripts" / "vscode-extension.sh"), "--vsix", str(vsix)],
             check=False,
-            env=self.env,
+            env={
+                **self.env,
+                "HUSHCODE_VSCODE_BIN": self.tools.code_server,
+                "HUSHCODE_VSCODE_EXTENSIONS_DIR": str(self.root / "extensions"),
+                "HUSHCODE_VSCODE_USER_DATA_DIR": str(self.user_data),
+            },
             capture_output=True,
             text=True,
             timeout=180,
         )
-        if done.returncode != 0 or "successfully installed" not in done.stdout:
+        if done.returncode != 0 or "successfully installed" not in done.stderr:
             raise AssertionError(
                 f"installing {vsix.name} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
             )

@@ -10,15 +10,12 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hushcode.config.load import load_effective
-from hushcode.config.project_file import ProjectFileError, write_model
+from hushcode.config.project_file import ProjectFileError, use_model
 from hushcode.config.report import describe, text_report
-from hushcode.config.trust import inside
-
-if TYPE_CHECKING:
-    from hushcode.models.catalog import Catalog
+from hushcode.models.catalog import Catalog
 
 
 def run_config(argv: list[str]) -> int:
@@ -52,36 +49,17 @@ def add_use_parser(sub: Any) -> None:
 
 def run_use(args: argparse.Namespace, catalog: Catalog) -> int:
     """Write `model.path = NAME` into the folder's project file; returns the exit status."""
-    from hushcode.models.store import installed_path, models_dir
-
     folder = args.folder.expanduser().resolve()
     if not folder.is_dir():
         print(f"hushcode models use: no such folder: {args.folder}", file=sys.stderr)
         return 1
-    notes: list[str] = []
-    if args.name in catalog.ids():
-        value = args.name
-        if not installed_path(catalog.get(value)).is_file():
-            notes.append(f"{value} is not installed yet: run hushcode models pull {value}")
-    else:
-        file = Path(args.name).expanduser().resolve()
-        if not file.is_file():
-            print(f"hushcode models use: {args.name} is neither a catalog model id nor a file "
-                  f"(known ids: {', '.join(catalog.ids())})", file=sys.stderr)
-            return 1
-        # a file inside the project is written relative to it, so the file works for everyone
-        value = str(file.relative_to(folder)) if folder in file.parents else str(file)
-        user = load_effective([folder], None, os.environ)
-        if not inside(file, user.model_dirs) and not user.trust[folder].trusted:
-            notes.append(f"{file} is outside your model folders ({models_dir()} and model_dirs in "
-                         f"{user.user_file}): the server uses it only once you trust {folder}")
     try:
-        written = write_model(folder, value)
+        written = use_model(folder, args.name, catalog, os.environ)
     except ProjectFileError as exc:
         print(f"hushcode models use: {exc}", file=sys.stderr)
         return 1
     was = f" (was {written.previous!r})" if written.previous is not None else ""
-    print(f"{'created' if written.created else 'updated'} {written.path}: model.path = {value!r}{was}")
-    for note in notes:
+    print(f"{'created' if written.created else 'updated'} {written.path}: model.path = {written.value!r}{was}")
+    for note in written.notes:
         print(f"note: {note}", file=sys.stderr)
     return 0

@@ -16,6 +16,7 @@ from types import FrameType
 from typing import TextIO
 
 from hushcode.cli.config import add_use_parser, run_use
+from hushcode.cli.progress import ProgressPrinter
 from hushcode.models.catalog import Catalog, CatalogError, ModelEntry, load_catalog
 from hushcode.models.probe import ProbeError
 from hushcode.models.pull import PullError, pull
@@ -70,7 +71,7 @@ def _build_parser() -> _Parser:
     p_verify = sub.add_parser("verify", help="re-hash an installed model and check it")
     p_verify.add_argument("id", nargs="?", metavar="ID")
     p_verify.add_argument("--quick", action="store_true", help="trust a matching stamp file")
-    add_use_parser(sub)  # hushcode models use NAME (config/commands.py)
+    add_use_parser(sub)  # hushcode models use NAME (cli/config.py)
     return parser
 
 
@@ -84,12 +85,18 @@ def run(argv: list[str], *, catalog: Catalog | None = None) -> int:
         return 2
     try:
         cat = catalog if catalog is not None else load_catalog()
+        # `list` and `advise` read GGUF headers with the gguf library, which loads numpy (half a
+        # second): their modules are imported for them only, so that `$(hushcode models path)` is quick
         if args.command == "list":
-            return _cmd_list(cat, sys.stdout, as_json=args.json, paths=args.paths)
+            from hushcode.cli.listing import run_list
+
+            return run_list(cat, sys.stdout, as_json=args.json, paths=args.paths)
         if args.command == "catalog":
             return _cmd_catalog(cat, sys.stdout, as_json=args.json, n_ctx=args.context)
         if args.command == "advise":
-            return _cmd_advise(cat, args)
+            from hushcode.cli.advise import run_advise
+
+            return run_advise(cat, args)
         if args.command == "use":
             return run_use(args, cat)
         entry = cat.get(args.id) if args.id else cat.default()
@@ -118,18 +125,6 @@ def _fmt_size(mb: int | None) -> str:
     if mb is None:
         return "?"
     return f"{mb / 1000:.2f}".rstrip("0").rstrip(".") + " GB" if mb >= 1000 else f"{mb} MB"
-
-
-def _cmd_list(cat: Catalog, out: TextIO, *, as_json: bool, paths: bool) -> int:
-    from hushcode.models.discovery import discover
-    from hushcode.models.listing import build_rows, render_table, rows_json
-
-    rows = build_rows(discover(), cat)
-    if as_json:
-        print(json.dumps({"models": rows_json(rows)}, indent=2), file=out)
-    else:
-        render_table(rows, out, paths=paths)
-    return 0
 
 
 def _cmd_catalog(cat: Catalog, out: TextIO, *, as_json: bool, n_ctx: int = 4096) -> int:
@@ -172,73 +167,6 @@ def _cmd_catalog(cat: Catalog, out: TextIO, *, as_json: bool, n_ctx: int = 4096)
     return 0
 
 
-def _cmd_advise(cat: Catalog, args: argparse.Namespace) -> int:
-    from hushcode.cli import advise as advise_cli
-    from hushcode.models.hardware import detect
-
-    hw = detect()
-    if args.probe:
-        print("measuring: loading a model and generating a few tokens...", file=sys.stderr, flush=True)
-    advice, probe = advise_cli.run(hw, cat, probe=args.probe, commercial_only=not args.any_licence,
-                                   n_ctx=args.context, budget_ms=args.budget_ms)
-    if args.json:
-        print(json.dumps(advise_cli.to_json(hw, advice, probe), indent=2))
-    else:
-        advise_cli.render(hw, advice, sys.stdout)
-    return 0
-
-
-class _ProgressPrinter:
-    """Progress on stderr: a redrawn bar on a terminal, else one line per 5 % (or per 50 MB).
-
-    On a terminal the bar is redrawn at most ten times a second. Elsewhere (a log, CI) a stage
-    change (next chunk package) is shown too, but only if nothing was printed in the last few
-    seconds, so slow per-package downloads still show life without flooding the output.
-    """
-
-    def __init__(self, stream: TextIO) -> None:
-        self._stream = stream
-        self._tty = bool(getattr(stream, "isatty", lambda: False)())
-        self._last_bucket = -1
-        self._last_stage = ""
-        self._last_time = 0.0
-        self._started = time.monotonic()
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if self._tty:
-            self._bar(stage, done, total)
-            return
-        bucket = done * 20 // total if total > 0 else done // 50_000_000
-        now = time.monotonic()
-        stage_news = stage != self._last_stage and now - self._last_time >= 5.0
-        if bucket <= self._last_bucket and not stage_news:
-            return
-        self._last_bucket = max(bucket, self._last_bucket)
-        self._last_stage = stage
-        self._last_time = now
-        if total > 0:
-            line = f"{done * 100 // total:3d}%  {done / 1e6:7.1f} / {total / 1e6:.1f} MB  {stage}"
-        else:
-            line = f"{done / 1e6:7.1f} MB  {stage}"
-        print(line, file=self._stream, flush=True)
-
-    def _bar(self, stage: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        finished = total > 0 and done >= total
-        if now - self._last_time < 0.1 and not finished and stage == self._last_stage:
-            return
-        self._last_time, self._last_stage = now, stage
-        rate = done / max(now - self._started, 1e-3) / 1e6
-        if total > 0:
-            filled = done * 30 // total
-            text = (f"[{'#' * filled}{'-' * (30 - filled)}] {done * 100 // total:3d}%  "
-                    f"{done / 1e6:.1f} / {total / 1e6:.1f} MB  {rate:.1f} MB/s  {stage}")
-        else:
-            text = f"{done / 1e6:.1f} MB  {rate:.1f} MB/s  {stage}"
-        self._stream.write("\r" + text[:150].ljust(150) + ("\n" if finished else ""))
-        self._stream.flush()
-
-
 def _cmd_pull(entry: ModelEntry, *, force: bool, allow_unverified: bool) -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -251,7 +179,7 @@ def _cmd_pull(entry: ModelEntry, *, force: bool, allow_unverified: bool) -> int:
     try:
         path = pull(
             entry,
-            progress=_ProgressPrinter(sys.stderr),
+            progress=ProgressPrinter(sys.stderr),
             force=force,
             log=log,
             allow_unverified=allow_unverified,

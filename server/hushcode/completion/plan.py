@@ -10,10 +10,10 @@ parses behind them never hold up the event loop.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from hushcode.completion.ranking.task import AFTER_LINES, READ_LINES, lines_below
 from hushcode.config.settings import CompletionSettings
 from hushcode.documents.positions import TextPosition
 from hushcode.documents.snapshot import DocumentSnapshot
@@ -23,17 +23,18 @@ from hushcode.postprocess.candidate import CompletionContext, Filter
 from hushcode.postprocess.pipeline import postprocess
 from hushcode.prompt.healing import restore
 from hushcode.syntax.decide import Decision, Scope, decide, indent_width
-from hushcode.syntax.python.scope import assigned_below, unbound_below
-from hushcode.syntax.result import lacks_result
+from hushcode.syntax.python.early_reads import assigned_below
+from hushcode.syntax.python.result import lacks_result
+from hushcode.syntax.python.unbound import unbound_below
 from hushcode.worker.kv_reuse import plan_reuse
 
 _RANK_UNBOUND = 2  # names read below and defined nowhere before, that a blank line's candidates may define
 _RANK_LATER = 32  # locals assigned only below that a blank line's candidates may not read (each is a regex per line)
-_RANK_AFTER_LINES = 3  # the lines below a blank line that its candidates are ranked on (worker/ranking.py)
-_RANK_AFTER_CHARS = 300  # ...at most this many of their characters (a minified line is not scored whole)
-_RANK_READ_LINES = 12  # where the code below lacks a definition: down to where it reads it, at most this many
-_RANK_READ_CHARS = 600  # ...and of their characters
-_NON_SPACE = re.compile(r"\S")
+# the lines below a blank line that its candidates are ranked on: completion/ranking/task.py's
+# AFTER_LINES, at most this many of their characters (a minified line is not scored whole); where
+# the code below lacks a definition, down to where it reads it (READ_LINES), and this many
+_RANK_AFTER_CHARS = 300
+_RANK_READ_CHARS = 600
 _CHAT_END = "<|im_end|>"  # a chat answer's end, a stop text for the cleanup in every format
 
 
@@ -122,15 +123,15 @@ def rank_spec(ask: Ask, tokens: list[int], held: str, fmt: str, model: LoadedMod
             or fmt not in ("psm", "repo") or model.markers.order != "psm" or model.markers.suffix not in tokens:
         return None
     text, cursor, line_start, language = ask.doc.text, ask.cursor.offset, ask.cursor.line_start, ask.doc.language
-    # what the code below reads and nothing before the cursor defines (syntax/python/scope.py)
+    # what the code below reads and nothing before the cursor defines (syntax/python/)
     unbound = unbound_below(text, cursor, language)[:_RANK_UNBOUND]
     # the lines its candidates must lead into, read only here (a blank line, ranking on); where
     # the code below lacks a definition, down to where it reads the names (their use tells
     # `total = 0` from `total = []`), within limits
     row = text.count("\n", 0, cursor) if unbound else 0
-    count = min(max([_RANK_AFTER_LINES, *(u.row - row for u in unbound)]), _RANK_READ_LINES)
+    count = min(max([AFTER_LINES, *(u.row - row for u in unbound)]), READ_LINES)
     lines, ends = lines_below(text, cursor, count)
-    below = lines[:_RANK_AFTER_CHARS if count == _RANK_AFTER_LINES else _RANK_READ_CHARS]
+    below = lines[:_RANK_AFTER_CHARS if count == AFTER_LINES else _RANK_READ_CHARS]
     # after the line's indentation, a candidate's own leading whitespace is not shown (the cleanup
     # drops it): the candidates are compared as shown, starting with the space the prompt held back
     indented = line_start < cursor and text[cursor - 1] in " \t"
@@ -151,24 +152,6 @@ def rank_spec(ask: Ask, tokens: list[int], held: str, fmt: str, model: LoadedMod
         later=tuple(assigned_below(text, cursor, language)[:_RANK_LATER]),
         # the literal the code below first compares such a name with: its likeliest value
         values=tuple((u.name, u.value) for u in unbound if u.value is not None and not u.module))
-
-
-def lines_below(text: str, offset: int, count: int = _RANK_AFTER_LINES) -> tuple[str, bool]:
-    """The `count` lines after the cursor's line that a blank line's candidates are ranked on ("\n"
-    when none): what a candidate must lead into; and whether the document ends after them (only
-    blank lines follow). Read in place, without splitting the rest of the file."""
-    start = text.find("\n", offset)
-    if start == -1:
-        return "\n", True
-    end = start
-    for _ in range(count):
-        found = text.find("\n", end + 1)
-        end = len(text) if found == -1 else found
-        if found == -1:
-            break
-    below = text[start:end]
-    ends = _NON_SPACE.search(text, end) is None  # in place: no copy of the rest of the document
-    return (below if below.strip() else "\n"), ends
 
 
 def clean(ctx: CompletionContext, raws: Sequence[str], held: str, filters: tuple[Filter, ...]) -> list[Suggestion]:

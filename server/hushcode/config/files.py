@@ -8,27 +8,17 @@
 
 from __future__ import annotations
 
-import os
 import tomllib
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hushcode.config.settings import Layer, snake
+from hushcode.paths import user_config_file
 
 PROJECT_FILE = ".hushcode.toml"
 PYPROJECT = "pyproject.toml"
 USER_ONLY = ("model_dirs", "trusted_folders")  # lists of folders, only in the user file
-
-
-def user_config_path(environ: Mapping[str, str] | None = None) -> Path:
-    """`$XDG_CONFIG_HOME/hushcode/config.toml`, else `~/.config/hushcode/config.toml`."""
-    env = os.environ if environ is None else environ
-    base = env.get("XDG_CONFIG_HOME")
-    # XDG says a relative value must be ignored.
-    root = Path(base) if base and os.path.isabs(base) else Path.home() / ".config"
-    return root / "hushcode" / "config.toml"
 
 
 def project_paths(root: Path) -> list[Path]:
@@ -134,7 +124,7 @@ def read_project(root: Path) -> tuple[list[Layer], list[str]]:
         for key in list(values):
             if snake(key) in USER_ONLY:
                 warnings.append(f"{origin}: {key} is only read from your user file "
-                                f"({user_config_path()}); ignored here")
+                                f"({user_config_file()}); ignored here")
                 del values[key]
         layers.append(Layer(origin, values, file=path))
     return layers, warnings

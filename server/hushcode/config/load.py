@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hushcode.config.files import project_paths, read_project, read_user_file, user_config_path
+from hushcode.config.files import project_paths, read_project, read_user_file
 from hushcode.config.settings import Layer, Resolved, Settings, environment_layer, resolve
 from hushcode.config.trust import Trust, decide, restrict
+from hushcode.models.catalog import CatalogError, load_catalog
+from hushcode.paths import models_dir, user_config_file
 
 EDITOR = "editor settings"
 TRUSTED_WORKSPACE = "trustedWorkspace"  # a top-level boolean the VS Code extension sends
@@ -40,8 +42,6 @@ def editor_trust(options: Mapping[str, Any] | None) -> bool | None:
 
 @functools.lru_cache(maxsize=1)
 def _catalog_ids() -> frozenset[str]:
-    from hushcode.models.catalog import CatalogError, load_catalog
-
     try:
         return frozenset(load_catalog().ids())
     except CatalogError:
@@ -56,10 +56,8 @@ def is_catalog_id(value: str) -> bool:
 def load_effective(roots: Sequence[Path], editor: Mapping[str, Any] | None,
                    environ: Mapping[str, str]) -> Effective:
     """Read every layer for these folders and resolve them (only small files are read)."""
-    from hushcode.models.store import models_dir
-
     warnings: list[str] = []
-    user = read_user_file(user_config_path(environ))
+    user = read_user_file(user_config_file(environ))
     warnings.extend(user.warnings)
     model_dirs = (models_dir(), *user.model_dirs)
     layers: list[Layer] = [user.layer] if user.layer is not None else []

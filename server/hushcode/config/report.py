@@ -8,22 +8,19 @@ from typing import Any
 
 from hushcode.config.load import Effective
 from hushcode.config.settings import SECTIONS
+from hushcode.engine.resources import auto_threads
+from hushcode.models.hardware import gpu_offload_support
 
 
 def _automatic(section: str, name: str, value: Any) -> str | None:
     """What an "automatic" value becomes on this machine."""
     if (section, name) == ("model", "threads") and value == 0:
-        from hushcode.engine.resources import auto_threads
-
         generation, prompt = auto_threads()
         return f"auto: {generation} (prompt evaluation: {prompt})"
     if (section, name) == ("model", "gpu_layers") and value == -1:
-        try:
-            import llama_cpp
-
-            gpu = bool(llama_cpp.llama_supports_gpu_offload())
-        except (ImportError, OSError, AttributeError, RuntimeError) as exc:  # the report still prints
-            return f"auto: unknown (llama.cpp cannot be loaded: {exc})"
+        gpu, problem = gpu_offload_support()
+        if problem is not None:  # the report still prints
+            return f"auto: unknown (llama.cpp cannot be loaded: {problem})"
         return "auto: all layers (GPU build)" if gpu else "auto: 0 (no GPU in this llama.cpp build)"
     return None
 

@@ -2,7 +2,8 @@
 
 A layer is one source's raw values, shaped like the editor's `initializationOptions`:
 `{"model": {"path": ...}, "completion": {"maxTokens": 64}}`. Keys may be camelCase (the wire)
-or snake_case (TOML files). A bad value or an unknown key yields one readable warning naming
+or snake_case (TOML files); the code's names are snake_case. Each value goes through one cattrs
+converter to its field's type. A bad value or an unknown key yields one readable warning naming
 where it came from, and the value from the layer below is kept (the built-in default when no
 layer below sets it); nothing here raises on user input.
 
@@ -13,10 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import cattrs
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ class CompletionSettings:
     # (engine/ranking.py; local engine). 0: off; 1, the default: the two readings only (3 measured
     # 2 more HumanEval holes of 96 and no more elsewhere, for 0.6 s more at p50: docs/benchmarks.md)
     blank_line_candidates: int = 1
-    # on a blank line at the end of a function that returns nothing yet (syntax/result.py): compare a
+    # on a blank line at the end of a function that returns nothing yet (syntax/python/result.py): compare a
     # `return` line with the others too. Off by default: it won 4 of 282 HumanEval line holes but
     # cost 2 of 43 pauses while typing functions top-down (docs/latency.md)
     blank_line_return: bool = False
@@ -124,42 +128,74 @@ class Resolved:
 
 
 def snake(name: str) -> str:
-    """camelCase or snake_case -> snake_case."""
+    """camelCase (the wire) or snake_case (the files) -> snake_case (the code)."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
-def camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
+# One converter turns a raw value (TOML, JSON from the editor, an environment string) into the
+# field's type, or raises ValueError or TypeError with the message the user sees. Its hooks are
+# forgiving where the sources differ (an environment variable is always a string), strict otherwise.
+CONVERTER = cattrs.Converter(detailed_validation=False)
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
-def _coerce(value: Any, default: Any, annotation: str) -> Any:
-    """Coerce a TOML/wire/env value to the field's type; raise ValueError when impossible."""
-    if "bool" in annotation:
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
-            return value.lower() in ("1", "true", "yes", "on")
-        raise ValueError("expected true or false")
-    if "int" in annotation:
-        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-            raise ValueError("expected a whole number")
-        if not isinstance(value, int | float | str):
-            raise ValueError("expected a whole number")
-        try:
-            number = int(value)
-        except ValueError:
-            raise ValueError("expected a whole number") from None
-        if number < 0 and not (number == -1 and default == -1):
-            raise ValueError("must not be negative" + (" (or -1: automatic)" if default == -1 else ""))
-        return number
-    if "str" in annotation:
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            raise ValueError("expected a string")
-        return value or None
+def _to_bool(value: Any, _: type) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in _TRUE + _FALSE:
+        return value.lower() in _TRUE
+    raise ValueError("expected true or false")
+
+
+def _to_int(value: Any, _: type) -> int:
+    """12, 12.0 and "12"; not true, 2.5 or "lots"."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str) or (
+            isinstance(value, float) and not value.is_integer()):
+        raise ValueError("expected a whole number")
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError("expected a whole number") from None
+
+
+def _to_str(value: Any, _: type) -> str:
+    if not isinstance(value, str):
+        raise TypeError("expected a string")
     return value
+
+
+def _to_optional_str(value: Any, _: type) -> str | None:
+    """An empty string is no value, as an absent key (`HUSHCODE_MODEL=`, an emptied editor field)."""
+    return None if value is None else _to_str(value, str) or None
+
+
+CONVERTER.register_structure_hook(bool, _to_bool)
+CONVERTER.register_structure_hook(int, _to_int)
+CONVERTER.register_structure_hook(str, _to_str)
+CONVERTER.register_structure_hook(str | None, _to_optional_str)
+_SECTION_TYPES: tuple[type, ...] = (ModelSettings, CompletionSettings, EngineSettings)
+_TYPES: dict[type, dict[str, Any]] = {cls: typing.get_type_hints(cls) for cls in _SECTION_TYPES}
+_FIELDS: dict[type, dict[str, dataclasses.Field[Any]]] = {
+    cls: {f.name: f for f in dataclasses.fields(cls)} for cls in _SECTION_TYPES}
+
+
+def _convert(section: type, name: str, value: Any) -> Any:
+    """`value` as the setting `name` of `section` holds it; ValueError or TypeError saying why not.
+
+    Beyond its type, a setting's value obeys its field: a number is not negative (but -1 where -1,
+    "automatic", is the default), and a field with `choices` takes one of them."""
+    f = _FIELDS[section][name]
+    choices = f.metadata.get("choices")
+    if value is None and choices is not None and _TYPES[section][name] is str:  # no value: say what is accepted
+        raise ValueError("expected one of " + ", ".join(map(str, choices)))
+    converted = CONVERTER.structure(value, _TYPES[section][name])
+    automatic = f.default == -1
+    if isinstance(converted, int) and not isinstance(converted, bool) and converted < 0 and not (
+            converted == -1 and automatic):
+        raise ValueError("must not be negative" + (" (or -1: automatic)" if automatic else ""))
+    if choices is not None and converted not in choices:
+        raise ValueError("expected one of " + ", ".join(map(str, choices)))
+    return converted
 
 
 def _show(value: Any) -> str:
@@ -169,24 +205,20 @@ def _show(value: Any) -> str:
 def _apply(section: Any, name: str, values: Mapping[str, Any], layer: Layer,
            sources: dict[str, str], warnings: list[str]) -> Any:
     changes: dict[str, Any] = {}
-    fields = {f.name: f for f in dataclasses.fields(section)}
+    fields = _FIELDS[type(section)]
     for key, value in values.items():
         field_name = snake(key)
         if field_name not in fields:
             warnings.append(f"{layer.where(name, key)}: unknown setting ({_show(value)}) ignored")
             continue
-        current = changes.get(field_name, getattr(section, field_name))
         try:
-            coerced = _coerce(value, fields[field_name].default, str(fields[field_name].type))
-            choices = fields[field_name].metadata.get("choices")
-            if choices is not None and coerced not in choices:
-                raise ValueError("expected one of " + ", ".join(map(str, choices)))
+            changes[field_name] = _convert(type(section), field_name, value)
         except (TypeError, ValueError) as exc:
+            current = changes.get(field_name, getattr(section, field_name))
             kept = sources.get(f"{name}.{field_name}", DEFAULT)
             warnings.append(f"{layer.where(name, key)}: bad value {_show(value)} ({exc}); "
                             f"using {_show(current)} ({kept})")
             continue
-        changes[field_name] = coerced
         sources[f"{name}.{field_name}"] = layer.where(name, key)
     return dataclasses.replace(section, **changes)
 

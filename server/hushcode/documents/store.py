@@ -55,7 +55,8 @@ class DocumentStore(Workspace):
     def lookup(self, uri: str) -> TextDocument | None:
         """The open document for `uri` as the client wrote it (pygls keys documents by the
         percent-decoded URI: "my%20file.py" and "my file.py" are the same document)."""
-        return self.text_documents.get(unquote(uri))
+        document: TextDocument | None = self.text_documents.get(unquote(uri))
+        return document
 
     def update_text_document(self, text_doc: types.VersionedTextDocumentIdentifier,
                              change: types.TextDocumentContentChangeEvent) -> None:

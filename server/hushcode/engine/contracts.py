@@ -6,7 +6,6 @@ import enum
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from hushcode.prompt.layout import ChatMarkers, RepoMarkers
 from hushcode.prompt.templates import FimMarkers
@@ -56,19 +55,19 @@ class RankSpec:
     # block header ends (Python's ":"). A header alone there would have no body (the code below is
     # not indented under it): it is not compared (see `rank`); None: every candidate is
     header: str | None = None
-    # names the code below reads that nothing before the cursor defines (syntax/unbound.py): where
+    # names the code below reads that nothing before the cursor defines (syntax/python/): where
     # no candidate defines one, a line that starts with it is written left to right and compared
     define: tuple[str, ...] = ()
     # modules the code below reads (`re.split`) that nothing imports: `import re` is compared
     imports: tuple[str, ...] = ()
-    # the cursor is at the end of a function that returns no value yet (syntax/result.py): where no
+    # the cursor is at the end of a function that returns no value yet (syntax/python/result.py): where no
     # candidate returns one, a `return` line is written left to right and compared
     result: bool = False
     # where the code below is a statement of the cursor's block: the words that start a jump away
     # (`return`, `raise`, `break`, `continue`, `throw`). A line starting with one would leave that
     # code unreachable (the cleanup rejects it, postprocess/reachability.py): it is not compared
     jumps: tuple[str, ...] = ()
-    # names the cursor's function assigns only below the cursor (syntax/unbound.py): a line that
+    # names the cursor's function assigns only below the cursor (syntax/python/): a line that
     # reads one raises UnboundLocalError (the cleanup rejects it, postprocess/unbound_local.py): it
     # is not compared, and it does not count as defining a name
     later: tuple[str, ...] = ()
@@ -76,13 +75,6 @@ class RankSpec:
     # (`state == "start"`, `prev is None`): `name = literal` is compared too
     values: tuple[tuple[str, str], ...] = ()
 
-
-
-def rank_spec_from_wire(data: dict[str, Any]) -> RankSpec:
-    """A RankSpec from its JSON form (lists back to tuples)."""
-    pairs = tuple((str(name), str(value)) for name, value in data.get("values") or ())
-    tuples = {key: tuple(data.get(key) or ()) for key in ("define", "imports", "jumps", "later")}
-    return RankSpec(**{**data, **tuples, "values": pairs})
 
 
 @dataclass(frozen=True)
@@ -117,7 +109,11 @@ class GenerateResult:
     control_tokens: int
     alternatives: tuple[str, ...] = ()
     shifted: int = 0
-    ranked: int = 0  # candidate lines compared (engine/ranking.py); 0: the greedy line was kept unranked
+    ranked: int = 0  # candidate lines compared (worker/ranking.py); 0: the greedy line was kept unranked
+
+
+NO_REPO_MARKERS = RepoMarkers(None, None)
+NO_CHAT_MARKERS = ChatMarkers(None, None)
 
 
 @dataclass(frozen=True)
@@ -127,9 +123,9 @@ class LoadedModel:
     bos: int | None
     n_ctx: int
     load_ms: float
-    repo: RepoMarkers = RepoMarkers(None, None)
+    repo: RepoMarkers = NO_REPO_MARKERS
     variant: str = "base"  # or "instruct"
-    chat: ChatMarkers = ChatMarkers(None, None)
+    chat: ChatMarkers = NO_CHAT_MARKERS
     threads: tuple[int, int] | None = None  # (generation, prompt evaluation), as the engine used them
     gpu_layers: int | None = None  # as the engine used it (-1: all)
 
@@ -149,3 +145,20 @@ def describe_exit(returncode: int) -> str:
         }.get(sig, "was stopped by a signal")
         return f"{meaning} [{sig.name}]"
     return f"exited with status {returncode}"
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Candidate lines for a blank line, written by the engine (worker/candidates.py)."""
+
+    texts: tuple[str, ...] | None  # None: cancelled or out of time
+    generated: int  # tokens generated for them
+    reason: str | None = None  # why there are none: "cancelled" or "deadline"
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """A candidate's score (worker/candidates.py)."""
+
+    score: float | None  # log P(text [+ end of text] | prefix), cut short below the floor; None: not scored
+    reason: str | None = None  # why not: "cancelled", "deadline", or None (past the context's end)

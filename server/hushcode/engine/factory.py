@@ -14,6 +14,10 @@ from urllib.parse import urlsplit
 from hushcode.config.settings import Settings
 from hushcode.engine.contracts import Notify
 from hushcode.engine.interface import CompletionEngine
+from hushcode.engine.local import LocalEngine
+from hushcode.engine.remote.options import RemoteOptions
+from hushcode.engine.resources import engine_config
+from hushcode.models.choice import choose_model
 
 REMOTE_KINDS = ("llama-server", "openai", "ollama")
 
@@ -21,27 +25,20 @@ REMOTE_KINDS = ("llama-server", "openai", "ollama")
 async def create_engine(settings: Settings, notify: Notify,
                         on_state: Callable[[], None]) -> tuple[CompletionEngine | None, str | None]:
     """The engine the settings ask for (not started), or None and a message for the user."""
-    from hushcode.models.choice import choose_model
-
     if settings.engine.kind not in REMOTE_KINDS:
-        from hushcode.engine.local import EngineSupervisor
-
         choice = await asyncio.to_thread(choose_model, settings)
         if choice.error or choice.path is None:
             return None, choice.error or "no model configured"
-        from hushcode.engine.resources import engine_config
-
-        return EngineSupervisor(engine_config(choice.path, settings), notify=notify, on_state=on_state), None
+        return LocalEngine(engine_config(choice.path, settings), notify=notify, on_state=on_state), None
     return await _remote(settings, notify, on_state)
 
 
 async def _remote(settings: Settings, notify: Notify,
                   on_state: Callable[[], None]) -> tuple[CompletionEngine | None, str | None]:
+    # imported here: the remote engines need httpx, which a local engine never loads
     from hushcode.engine.remote.llama_server import LlamaServerEngine
     from hushcode.engine.remote.ollama import OllamaEngine
     from hushcode.engine.remote.openai import OpenAIEngine
-    from hushcode.engine.remote.options import RemoteOptions
-    from hushcode.models.choice import choose_model
 
     engine = settings.engine
     url = (engine.url or "").strip()

@@ -1,11 +1,11 @@
 """The seam between the completion service and whatever computes completions.
 
 `CompletionEngine` is what `CompletionService`, the server's status and the handlers use. Two
-kinds implement it: the supervised local engine process (`supervisor.EngineSupervisor`) and the
-remote engines (`remote/`: a llama.cpp server, an OpenAI-compatible server, Ollama). Prompt
-building, context, decisions and post-processing are the same for every kind: the service asks
-the engine for the model's vocabulary facts (`model`), token ids of the user's text (`tokenize`,
-special tokens never parsed from the user's text) and one generation from token ids (`generate`).
+kinds implement it: the supervised local engine process (`local.LocalEngine`) and the remote
+engines (`remote/`: a llama.cpp server, an OpenAI-compatible server, Ollama). Prompt building,
+context, decisions and post-processing are the same for every kind: the service asks the engine
+for the model's vocabulary facts (`model`), token ids of the user's text (`tokenize`, special
+tokens never parsed from the user's text) and one generation from token ids (`generate`).
 """
 
 from __future__ import annotations
@@ -40,9 +40,17 @@ class CompletionEngine(Protocol):
     pid: int | None  # the local engine process, None for a remote engine
     restarts: int
     generating: bool  # True once the running generation has produced a token
-    waiting: int  # generations waiting for the engine now
-    max_waiting: int  # ...and the most that ever waited
     network_audit: bool | None  # whether the engine's own network audit hook runs (None: no process of ours)
+
+    @property
+    def waiting(self) -> int:
+        """Generations waiting for the engine now (engine/scheduler.py)."""
+        ...
+
+    @property
+    def max_waiting(self) -> int:
+        """The most generations that ever waited at once."""
+        ...
 
     @property
     def capabilities(self) -> Capabilities:

@@ -161,7 +161,7 @@ class HushcodeProtocol(LanguageServerProtocol):
     def _invalid_params(self, data: dict[str, Any], exc: Exception) -> None:
         cause = exc.__cause__ if exc.__cause__ is not None else exc
         try:
-            details = "; ".join(cattrs.transform_error(cause)[:3])  # type: ignore[arg-type]
+            details = "; ".join(cattrs.transform_error(cause)[:3])
         except Exception:  # noqa: BLE001 - not a cattrs error: describe it plainly
             details = str(cause) or type(cause).__name__
         method = data.get("method")

@@ -78,7 +78,7 @@ class HushcodeServer(LanguageServer):
         except (KeyboardInterrupt, SystemExit):
             pass
         finally:
-            self.shutdown()
+            self.shutdown()  # type: ignore[no-untyped-call]  # pygls's, untyped
 
     def report_bad_input(self, kind: str, message: str) -> None:
         """Malformed input from the editor: logged every time, shown to the user once per kind."""
@@ -92,7 +92,8 @@ class HushcodeServer(LanguageServer):
     def document(self, uri: str) -> TextDocument | None:
         """The open document `uri` names, as the client spelled it (pygls keys documents by the
         percent-decoded URI, so "a%20b.py" must be looked up as "a b.py")."""
-        return self.workspace.text_documents.get(unquote(uri))
+        document: TextDocument | None = self.workspace.text_documents.get(unquote(uri))
+        return document
 
     def snapshot(self, uri: str) -> DocumentSnapshot | None:
         """A frozen copy of an open document, or None if the client never opened it."""

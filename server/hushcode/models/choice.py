@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hushcode.config.settings import Settings
-from hushcode.models.catalog import CatalogError, load_catalog
+from hushcode.models.catalog import Catalog, CatalogError, ModelEntry, load_catalog
 from hushcode.models.store import GGUF_MAGIC, VerifyStatus, installed_path, verify_file
 
 
@@ -38,43 +38,45 @@ def _check_gguf(path: Path) -> str | None:
 def choose_model(settings: Settings) -> ModelChoice:
     """Resolve and check the configured model (or the catalog default)."""
     try:
-        catalog = load_catalog()
+        catalog: Catalog | None = load_catalog()
     except CatalogError as exc:
-        catalog = None
-        catalog_error = str(exc)
-    if settings.model.path and catalog is not None and settings.model.path in catalog.ids():
+        catalog, catalog_error = None, str(exc)
+    configured = settings.model.path
+    if configured and catalog is not None and configured in catalog.ids():
         # a catalog model's id (what `hushcode models use ID` writes): its file in the model cache
-        entry = catalog.get(settings.model.path)
-        result = verify_file(installed_path(entry), entry)
-        if result.status is VerifyStatus.MISSING:
-            return ModelChoice(None, f"The model {entry.id} (model.path) is not installed "
-                                     f"(expected at {result.path}). Run: hushcode models pull {entry.id}")
-        if not result.ok:
-            return ModelChoice(None, _damaged(entry.id, result.reason, result.status))
-        return ModelChoice(str(result.path), None)
-    if settings.model.path:
+        entry = catalog.get(configured)
+        return _installed(entry, f"The model {entry.id} (model.path)", f"hushcode models pull {entry.id}")
+    if configured:
         # absolute: the engine runs in a folder of its own (isolation.py), not in the server's
-        path = Path(settings.model.path).expanduser().absolute()
-        entries = [e for e in catalog if installed_path(e) == path] if catalog else []
-        if entries:
-            result = verify_file(path, entries[0])
-            if not result.ok:
-                return ModelChoice(None, _damaged(entries[0].id, result.reason, result.status))
-            return ModelChoice(str(path), None)
-        error = _check_gguf(path)
-        return ModelChoice(None if error else str(path), error)
+        return _file(Path(configured).expanduser().absolute(), catalog)
     if catalog is None:
         return ModelChoice(None, f"The model catalog cannot be read: {catalog_error}")
     entry = catalog.default()
+    return _installed(entry, f"The default model {entry.id}", "hushcode models pull")
+
+
+def _installed(entry: ModelEntry, described: str, pull: str) -> ModelChoice:
+    """A catalog model's file in the model cache, checked; `pull` is the command that installs it."""
     result = verify_file(installed_path(entry), entry)
     if result.status is VerifyStatus.MISSING:
-        return ModelChoice(None, f"The default model {entry.id} is not installed "
-                                 f"(expected at {result.path}). Run: hushcode models pull")
+        return ModelChoice(None, f"{described} is not installed (expected at {result.path}). Run: {pull}")
     if not result.ok:
-        return ModelChoice(None, _damaged(entry.id, result.reason, result.status))
+        return ModelChoice(None, _damaged(entry.id, result.reason))
     return ModelChoice(str(result.path), None)
 
 
-def _damaged(model_id: str, reason: str, status: VerifyStatus) -> str:
+def _file(path: Path, catalog: Catalog | None) -> ModelChoice:
+    """A file named by model.path: checked against the catalog when it is a catalog model's file."""
+    entries = [e for e in catalog if installed_path(e) == path] if catalog else []
+    if entries:
+        result = verify_file(path, entries[0])
+        if not result.ok:
+            return ModelChoice(None, _damaged(entries[0].id, result.reason))
+        return ModelChoice(str(path), None)
+    error = _check_gguf(path)
+    return ModelChoice(None if error else str(path), error)
+
+
+def _damaged(model_id: str, reason: str) -> str:
     return (f"The model file for {model_id} cannot be used: {reason}. "
             f"Run: hushcode models pull --force {model_id}")

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hushcode.models.gguf_info import GGUFInfo, safe_read
-from hushcode.models.store import STAMP_SUFFIX, models_dir
+from hushcode.models.store import STAMP_SUFFIX
+from hushcode.paths import models_dir
 
 OLLAMA_MODEL_MEDIA = "application/vnd.ollama.image.model"
 OLLAMA_LICENSE_MEDIA = "application/vnd.ollama.image.license"

@@ -1,23 +1,31 @@
 """What this machine offers a model: RAM, CPU cores, GPU memory, and the llama.cpp build's GPU support.
 
-Only local facts are read (``/proc``, cgroup files, ``sysctl`` on macOS, ``nvidia-smi`` when it is
-installed); nothing is sent anywhere. Every probe that fails leaves its field unknown with a note
-instead of raising: ``detect()`` always returns.
+The one probe of this machine: `hushcode models advise` and the engine's thread count (engine/
+resources.py) both read their cores here, so they agree. psutil tells memory, CPUs and this
+process's CPU affinity on every system; what it cannot tell is read here: which of the usable
+CPUs share a physical core (Linux's CPU topology), a container's memory limit (cgroup v2), the
+GPUs (``nvidia-smi`` when it is installed), and whether llama.cpp can offload to a GPU.
+
+Only local facts are read; nothing is sent anywhere. Every probe that fails leaves its field
+unknown with a note instead of raising: ``detect()`` always returns.
 """
 
 from __future__ import annotations
 
-import os
 import platform
 import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 MB = 1_000_000
 # Apple Silicon shares RAM with the GPU; Metal lets one process use about this much of it
 # (recommendedMaxWorkingSetSize is 2/3 to 3/4 of RAM depending on the machine).
 METAL_SHARE = 2 / 3
+CPU_TOPOLOGY = Path("/sys/devices/system/cpu")
+CGROUP = Path("/sys/fs/cgroup")
 
 
 @dataclass(frozen=True)
@@ -49,19 +57,7 @@ class Hardware:
         return max(self.gpus, key=lambda g: g.free_mb) if self.gpus else None
 
 
-def _meminfo(text: str) -> tuple[int, int] | None:
-    values: dict[str, int] = {}
-    for line in text.splitlines():
-        key, _, rest = line.partition(":")
-        parts = rest.split()
-        if parts and parts[0].isdigit():
-            values[key] = int(parts[0]) * 1024 // MB  # kB -> MB
-    if "MemTotal" not in values:
-        return None
-    return values["MemTotal"], values.get("MemAvailable", values.get("MemFree", values["MemTotal"]))
-
-
-def _cgroup_memory(root: Path = Path("/sys/fs/cgroup")) -> tuple[int, int] | None:
+def _cgroup_memory(root: Path = CGROUP) -> tuple[int, int] | None:
     """(limit, used) in MB when this process runs in a memory-limited cgroup v2."""
     try:
         limit = (root / "memory.max").read_text().strip()
@@ -75,25 +71,12 @@ def _cgroup_memory(root: Path = Path("/sys/fs/cgroup")) -> tuple[int, int] | Non
 
 def detect_memory(notes: list[str]) -> tuple[int, int]:
     """(total, available) RAM in MB, lowered to a container's memory limit if there is one."""
-    total = available = 0
     try:
-        parsed = _meminfo(Path("/proc/meminfo").read_text())
-        if parsed:
-            total, available = parsed
-    except OSError:
-        pass
-    if not total and platform.system() == "Darwin":
-        out = _run(["sysctl", "-n", "hw.memsize"])
-        if out and out.strip().isdigit():
-            total = int(out.strip()) // MB
-            available = total // 2  # macOS keeps RAM busy with caches; vm_stat is no better a guess
-            notes.append("available RAM on macOS is estimated as half of the total")
-    if not total:
-        try:
-            total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // MB
-            available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // MB
-        except (ValueError, OSError, AttributeError):
-            notes.append("RAM could not be detected")
+        memory = psutil.virtual_memory()
+        total, available = memory.total // MB, memory.available // MB
+    except (OSError, RuntimeError):  # psutil could not read the system's figures
+        notes.append("RAM could not be detected")
+        total = available = 0
     limits = _cgroup_memory()
     if limits and limits[0] < total:
         total, available = limits[0], min(available, max(0, limits[0] - limits[1]))
@@ -101,27 +84,39 @@ def detect_memory(notes: list[str]) -> tuple[int, int]:
     return total, available
 
 
-def detect_cpus() -> tuple[int, int]:
-    """(logical CPUs usable by this process, physical cores among them)."""
+def usable_cpus() -> list[int]:
+    """The CPUs this process may run on (every CPU where the system has no affinity: macOS)."""
     try:
-        threads = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        threads = os.cpu_count() or 1
-    cores = 0
-    try:
-        pairs = set()
-        physical = "0"
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() == "physical id":
-                physical = value.strip()
-            elif key.strip() == "core id":
-                pairs.add((physical, value.strip()))
-        cores = len(pairs)
-    except OSError:
-        out = _run(["sysctl", "-n", "hw.physicalcpu"]) if platform.system() == "Darwin" else None
-        cores = int(out.strip()) if out and out.strip().isdigit() else 0
-    return threads, min(cores, threads) if cores else threads
+        return sorted(psutil.Process().cpu_affinity())
+    except (AttributeError, OSError, psutil.Error):
+        return list(range(psutil.cpu_count() or 1))
+
+
+def physical_cores(cpus: list[int] | None = None, topology: Path = CPU_TOPOLOGY) -> int:
+    """Physical cores among ``cpus`` (by default the CPUs this process may use).
+
+    llama.cpp is fastest with one thread per physical core (hyper-threads share a core's vector
+    units). psutil counts the cores of the whole machine, not of an affinity mask, so where Linux
+    says which CPU is on which core, that decides; elsewhere psutil's count when ``cpus`` are all
+    the machine's CPUs, else one core per CPU."""
+    cpus = usable_cpus() if cpus is None else cpus
+    cores = _topology_cores(cpus, topology)
+    if cores is None and len(cpus) == psutil.cpu_count():
+        cores = psutil.cpu_count(logical=False)
+    return max(1, cores or len(cpus))
+
+
+def _topology_cores(cpus: list[int], topology: Path) -> int | None:
+    """Distinct (package, core) pairs among ``cpus``; None where the topology cannot be read."""
+    cores: set[tuple[str, str]] = set()
+    for cpu in cpus:
+        folder = topology / f"cpu{cpu}" / "topology"
+        try:
+            cores.add(((folder / "physical_package_id").read_text().strip(),
+                       (folder / "core_id").read_text().strip()))
+        except OSError:
+            return None
+    return len(cores)
 
 
 def parse_nvidia_smi(output: str) -> list[Gpu]:
@@ -151,15 +146,15 @@ def detect_gpus(total_ram_mb: int, available_ram_mb: int, notes: list[str]) -> l
     return []
 
 
-def detect_gpu_offload(notes: list[str]) -> bool:
-    """Whether the installed llama-cpp-python was built with a GPU backend (CUDA, Metal, ...)."""
+def gpu_offload_support() -> tuple[bool, str | None]:
+    """Whether the installed llama-cpp-python was built with a GPU backend (CUDA, Metal, ...), and
+    why it could not be asked (a missing or broken build) when it could not."""
     try:
-        import llama_cpp  # the shared library loads; no model is read
+        import llama_cpp  # lazy: loads llama.cpp's shared library (no model is read)
 
-        return bool(llama_cpp.llama_supports_gpu_offload())
-    except (ImportError, OSError, AttributeError) as exc:  # a missing or broken build: report it
-        notes.append(f"llama-cpp-python could not be asked about GPU support: {exc}")
-        return False
+        return bool(llama_cpp.llama_supports_gpu_offload()), None
+    except (ImportError, OSError, AttributeError, RuntimeError) as exc:
+        return False, str(exc)
 
 
 def _run(argv: list[str]) -> str | None:
@@ -175,8 +170,11 @@ def detect() -> Hardware:
     """Detect this machine's profile."""
     notes: list[str] = []
     total, available = detect_memory(notes)
-    threads, cores = detect_cpus()
+    cpus = usable_cpus()
     gpus = detect_gpus(total, available, notes)
-    return Hardware(total_ram_mb=total, available_ram_mb=available, cpu_threads=threads,
-                    physical_cores=cores, gpus=tuple(gpus), gpu_offload=detect_gpu_offload(notes),
+    offload, problem = gpu_offload_support()
+    if problem is not None:
+        notes.append(f"llama-cpp-python could not be asked about GPU support: {problem}")
+    return Hardware(total_ram_mb=total, available_ram_mb=available, cpu_threads=len(cpus),
+                    physical_cores=physical_cores(cpus), gpus=tuple(gpus), gpu_offload=offload,
                     system=platform.system(), notes=tuple(notes))

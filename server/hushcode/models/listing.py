@@ -10,9 +10,11 @@ from hushcode.models.discovery import Found
 from hushcode.models.match import match_file
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Row:
-    """One line of the listing."""
+    """One line of the listing: a model file described from its GGUF (and matched to the catalog),
+    or, with ``error`` set, something that could not be read. Flat, so that ``--json`` prints one
+    object with the same keys for every line of the table."""
 
     source: str
     name: str
@@ -36,7 +38,8 @@ def build_rows(found: list[Found], catalog: Catalog | None) -> list[Row]:
     rows: list[Row] = []
     for item in found:
         if item.info is None:
-            rows.append(Row(item.source, item.label, str(item.path), error=item.error or "unreadable"))
+            rows.append(Row(source=item.source, name=item.label, path=str(item.path),
+                            error=item.error or "unreadable"))
             continue
         info = item.info
         fim = info.fim

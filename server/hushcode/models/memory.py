@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # a type only: gguf_info loads the gguf library (and numpy), which the catalog needs not
     from hushcode.models.gguf_info import GGUFInfo
 
 N_UBATCH = 512

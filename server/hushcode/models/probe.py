@@ -100,7 +100,7 @@ def _last_line(text: str) -> str:
 
 
 def _child(path: str, threads: int, gpu_layers: int, out: str) -> int:
-    from llama_cpp import Llama
+    from llama_cpp import Llama  # lazy: llama.cpp is loaded in the probe's child process only
 
     started = time.perf_counter()
     try:

@@ -17,21 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hushcode.models.catalog import ModelEntry
+from hushcode.paths import models_dir
 
 GGUF_MAGIC = b"GGUF"
 STAMP_SUFFIX = ".verified"
 _CHUNK = 1 << 20  # 1 MiB reads: large enough to keep hashing at disk speed.
-
-
-def models_dir() -> Path:
-    """The model cache: ``$HUSHCODE_MODELS_DIR``, else ``${XDG_CACHE_HOME:-~/.cache}/hushcode/models``."""
-    override = os.environ.get("HUSHCODE_MODELS_DIR")
-    if override:
-        return Path(override).expanduser()
-    cache_home = os.environ.get("XDG_CACHE_HOME")
-    # XDG says a relative value must be ignored.
-    base = Path(cache_home) if cache_home and os.path.isabs(cache_home) else Path.home() / ".cache"
-    return base / "hushcode" / "models"
 
 
 def installed_path(entry: ModelEntry) -> Path:

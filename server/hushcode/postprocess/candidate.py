@@ -1,4 +1,9 @@
-"""What every filter sees and returns."""
+"""What every filter sees and returns.
+
+Every filter is a pure function of the same two values (the document around the cursor with its
+decision, and the suggestion so far), so each one can be tested alone on golden text files and
+the pipeline can put them in any order.
+"""
 
 from __future__ import annotations
 

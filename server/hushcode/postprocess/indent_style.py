@@ -1,4 +1,9 @@
-"""Indent the suggestion the way the file (or the editor's formatting options) does."""
+"""Indent the suggestion the way the file (or the editor's formatting options) does.
+
+A suggestion indented with spaces in a tab-indented file (or the reverse) mixes the two, which
+Python can reject (TabError) and every language shows as a ragged diff. The editor's formatting
+options win when it sends them, else the style most of the file's lines use.
+"""
 
 from __future__ import annotations
 

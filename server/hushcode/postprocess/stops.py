@@ -1,4 +1,10 @@
-"""Cut at stop strings (special tokens that arrive as plain text), and normalise line breaks."""
+"""Cut at stop strings (special tokens that arrive as plain text), and normalise line breaks.
+
+The stop strings are the prompt's markers and the like (`<|file_sep|>`, `<|im_end|>`): text after
+one belongs to another part of a prompt, not to the suggestion. The engine stops at the piece of
+text that holds one but keeps that piece, and a model may also spell a marker out as plain text:
+either way the marker and what follows it are cut here, before any other filter reads them.
+"""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ On a blank line above `ans = arr[-k:]`, small models write `ans.sort()`, and abo
 below assigns first. Python makes a name local to the whole function when the function assigns it
 anywhere, so such a line raises UnboundLocalError when it runs. The suggestion is cut before the
 first line that does this; if nothing is left, it is dropped (the service then shows the model's
-next choice, see completions.py). syntax/unbound.py decides which reads count (not one in a loop
+next choice, see completion/service.py). syntax/python/early_reads.py decides which reads count (not one in a loop
 that assigns the name further down, not one inside a lambda).
 
 Python only; files that do not parse are left alone. Pure: no I/O.
@@ -14,7 +14,7 @@ Python only; files that do not parse are left alone. Pure: no I/O.
 from __future__ import annotations
 
 from hushcode.postprocess.candidate import Candidate, CompletionContext
-from hushcode.syntax.python.scope import read_before_bound
+from hushcode.syntax.python.early_reads import read_before_bound
 
 
 def drop_unbound_local(ctx: CompletionContext, candidate: Candidate) -> Candidate | None:

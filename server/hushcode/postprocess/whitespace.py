@@ -1,5 +1,10 @@
 """Whitespace: no doubled space at the cursor, no blank first line on a blank cursor line, no
-trailing whitespace, nothing if blank."""
+trailing whitespace, nothing if blank.
+
+Models tokenize a space together with the word after it, so a suggestion often starts with a space
+the editor has already typed; and whitespace at the end of a suggestion is text the user would
+accept without seeing it. A suggestion of only whitespace is not worth showing.
+"""
 
 from __future__ import annotations
 

@@ -85,12 +85,12 @@ def decide(text: str, offset: int, line_start: int, line_end: int, language: Lan
 def _inside_string_or_comment(node: ts.Node | None, cursor: int, language: LanguageInfo,
                               complete_in_strings: bool, complete_in_comments: bool) -> str | None:
     while node is not None:
-        if node.type in language.strings and not complete_in_strings:
-            if _inside(node.start_byte, node.end_byte, cursor, inclusive_end=False):
-                return "in_string"
-        if node.type in language.comments and not complete_in_comments:
-            # a line comment runs to the end of its line, so its end counts as inside
-            if _inside(node.start_byte, node.end_byte, cursor, inclusive_end=True):
-                return "in_comment"
+        if node.type in language.strings and not complete_in_strings \
+                and _inside(node.start_byte, node.end_byte, cursor, inclusive_end=False):
+            return "in_string"
+        # a line comment runs to the end of its line, so its end counts as inside
+        if node.type in language.comments and not complete_in_comments \
+                and _inside(node.start_byte, node.end_byte, cursor, inclusive_end=True):
+            return "in_comment"
         node = node.parent
     return None

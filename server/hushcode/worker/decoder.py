@@ -80,7 +80,7 @@ class StopRule:
 
 def _top(logprobs: Any, k: int) -> list[int]:
     """The k likeliest tokens, likeliest first (a partial sort: the vocabulary is ~150k long)."""
-    import numpy as np
+    import numpy as np  # lazy: the server imports this module (StopRule) and never needs numpy
 
     k = min(k, len(logprobs))
     best = np.argpartition(-logprobs, k - 1)[:k]
@@ -122,7 +122,7 @@ class Decoder:
 
     def _logprobs(self, index: int = -1) -> Any:
         """Log-softmax of the logits at output `index` of the last decode (numpy, float64)."""
-        import llama_cpp
+        import llama_cpp  # lazy, as numpy: only the engine process decodes (the server reads StopRule)
         import numpy as np
 
         n_vocab = llama_cpp.llama_vocab_n_tokens(self.llm._model.vocab)

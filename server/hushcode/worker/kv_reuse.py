@@ -76,7 +76,7 @@ def plan_reuse(cached: Sequence[int], prompt: Sequence[int], min_chunk: int = 16
 def apply_plan(llm: Any, plan: ReusePlan, prompt: Sequence[int]) -> None:
     """Carry out `plan` on a llama_cpp.Llama: drop stale KV entries, shift reused chunks left,
     and leave the Llama object's bookkeeping pointing at `prompt[:plan.evaluate_from]`."""
-    import llama_cpp
+    import llama_cpp  # lazy: the server imports this module (plan_reuse) and never loads llama.cpp
 
     memory = llama_cpp.llama_get_memory(llm.ctx)
     for move in plan.moves:
@@ -91,6 +91,6 @@ def apply_plan(llm: Any, plan: ReusePlan, prompt: Sequence[int]) -> None:
 
 def can_shift(llm: Any) -> bool:
     """Whether this context's memory supports shifting (some model types do not)."""
-    import llama_cpp
+    import llama_cpp  # lazy: see apply_plan
 
     return bool(llama_cpp.llama_memory_can_shift(llama_cpp.llama_get_memory(llm.ctx)))

@@ -8,15 +8,21 @@ offloaded to a GPU is not checked against RAM.
 
 ``HUSHCODE_MEMORY_LIMIT_MB`` (tests, and users who want a cap) limits the engine to that
 much memory beyond what it uses before loading, enforced with RLIMIT_AS.
+
+Address-space limits are a Unix notion: the `resource` module does not exist on Windows, where
+only the RAM and the knob are checked and the knob is not enforced.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import resource
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+
+if sys.platform != "win32":
+    import resource
 
 LIMIT_ENV = "HUSHCODE_MEMORY_LIMIT_MB"
 # What llama.cpp and the C++ runtime print when an allocation fails.
@@ -48,9 +54,10 @@ def limits(environ: Mapping[str, str] | None = None) -> list[tuple[int, str]]:
     cgroup = _read_number("/sys/fs/cgroup/memory.max") or _read_number("/sys/fs/cgroup/memory/memory.limit_in_bytes")
     if cgroup and (ram is None or cgroup < ram):
         found.append((cgroup, "the container's memory limit"))
-    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
-    if soft != resource.RLIM_INFINITY:
-        found.append((max(soft - _vm_size(), 0), "the engine's address-space limit (ulimit -v)"))
+    if sys.platform != "win32":
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+        if soft != resource.RLIM_INFINITY:
+            found.append((max(soft - _vm_size(), 0), "the engine's address-space limit (ulimit -v)"))
     if (knob := environ.get(LIMIT_ENV, "").strip()).isdigit():
         found.append((int(knob) << 20, LIMIT_ENV))
     return found
@@ -59,7 +66,7 @@ def limits(environ: Mapping[str, str] | None = None) -> list[tuple[int, str]]:
 def apply_limit(environ: Mapping[str, str] | None = None) -> None:
     """Enforce ``HUSHCODE_MEMORY_LIMIT_MB`` from now on (call it just before loading)."""
     knob = (os.environ if environ is None else environ).get(LIMIT_ENV, "").strip()
-    if knob.isdigit():
+    if knob.isdigit() and sys.platform != "win32":
         cap = _vm_size() + (int(knob) << 20)
         resource.setrlimit(resource.RLIMIT_AS, (cap, resource.getrlimit(resource.RLIMIT_AS)[1]))
 

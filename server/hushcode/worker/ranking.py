@@ -36,7 +36,7 @@ Where that leaves no line of code, the FIM prompt's next first tokens (not a com
 continued in turn until one gives a line of code.
 
 The code around the blank line adds candidates of its own:
-- **A name the code below reads that nothing before the cursor defines** (syntax/unbound.py:
+- **A name the code below reads that nothing before the cursor defines** (syntax/python/:
   `ret` in `ret = str(x % base) + ret`, or `re` in `re.split`) is most likely what the line lacks.
   Where no reading defines it, the line is written left to right from the name on, the next token
   kept from going on with the name (`odd` does not become `odd_count`). An assignment is written
@@ -48,7 +48,7 @@ The code around the blank line adds candidates of its own:
   a NameError below: only the lines that define the most of the names are compared. In the
   HumanEval and standard-library sets, every hole where names were found was a line that defines
   one of them (109 of 109).
-- **A function that still lacks its result** (syntax/result.py: the cursor at the end of its
+- **A function that still lacks its result** (syntax/python/result.py: the cursor at the end of its
   body, no `return x` anywhere in it) most often lacks its `return` line (77 of 77 such holes in
   the same sets). Where the server asks for it (`completion.blankLineReturn`, off by default) and
   no reading returns a value, a `return` line written left to right is compared with the others,

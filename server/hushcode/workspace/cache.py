@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from hushcode.paths import index_dir
 from hushcode.syntax.languages import LANGUAGES
 
 from . import outline as outline_module
@@ -35,12 +36,8 @@ class CachedFile:
 
 
 def default_cache_dir() -> Path:
-    """``$HUSHCODE_INDEX_DIR``, else ``${XDG_CACHE_HOME:-~/.cache}/hushcode/index``."""
-    if os.environ.get("HUSHCODE_INDEX_DIR"):
-        return Path(os.environ["HUSHCODE_INDEX_DIR"])
-    cache_home = os.environ.get("XDG_CACHE_HOME")
-    base = Path(cache_home) if cache_home and os.path.isabs(cache_home) else Path.home() / ".cache"
-    return base / "hushcode" / "index"
+    """``$HUSHCODE_INDEX_DIR``, else ``${XDG_CACHE_HOME:-~/.cache}/hushcode/index`` (see paths.py)."""
+    return index_dir()
 
 
 def cache_file(cache_dir: Path, root: Path) -> Path:

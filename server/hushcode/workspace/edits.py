@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .index import to_path
+from .store import to_path
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,38 +6,29 @@ the file's text (only open documents keep their text, as the editor's buffer).
 Threads: the first pass (`build`) and the updates run in worker threads, while the event loop
 reads. Parsing happens outside the lock; the lock only guards swapping entries in and out, so a
 read never waits for a parse.
+
+The layers: store.py holds the entries and the symbol table behind the lock, scan.py says which
+files the folders hold, cache.py keeps the entries on disk; this module puts them together.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 import os
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from . import cache
 from .ignore import DEFAULT_SETTINGS, IgnoreRules, IgnoreSettings, content_skip_reason, language_of
 from .outline import outline
+from .scan import BuildStats, Found, Progress, Reporter, lower_priority, walk, walk_folders
 from .store import EntryStore, FileEntry, to_path
 
 log = logging.getLogger("hushcode.workspace")
 
 __all__ = ["BuildStats", "FileEntry", "Progress", "WorkspaceIndex", "to_path"]
-
-Progress = Callable[[int, int], None]  # (done, total)
-
-
-@dataclass(frozen=True)
-class BuildStats:
-    files: int
-    parsed: int
-    reused: int  # taken from the persisted cache (mtime and size unchanged)
-    seconds: float
-    truncated: bool = False  # the folders hold more than `max_files` files: the rest are not indexed
 
 
 class WorkspaceIndex(EntryStore):
@@ -98,22 +89,13 @@ class WorkspaceIndex(EntryStore):
         `pause()` is called between files: the server can block it while a completion runs.
         `nice` > 0 lowers this thread's CPU priority (Linux), so that indexing leaves the cores to
         the model; call it from a thread of its own, as the priority cannot be raised back."""
-        if nice > 0 and hasattr(os, "setpriority"):
-            try:
-                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
-            except OSError:
-                pass
+        lower_priority(nice)
         started = time.perf_counter()
-        walks: list[tuple[Path, list[tuple[Path, os.stat_result]]]] = []
-        room = self.settings.max_files
-        truncated = False
-        for root in self.roots:  # stop walking at the limit: a huge tree costs no more than the limit
-            found = self._walk(root, root, room + 1)
-            truncated = truncated or len(found) > room
-            walks.append((root, found[:room]))
-            room -= len(walks[-1][1])
+        with self._lock:
+            folders = list(self._rules.values())
+        walks, truncated = walk_folders(folders, self.settings.max_files)
         total = sum(len(found) for _, found in walks)
-        reporter = _Reporter(progress, total)
+        reporter = Reporter(progress, total)
         parsed = reused = 0
         for root, found in walks:
             p, r = self._index_found(root, root, found, reporter, pause)
@@ -128,7 +110,7 @@ class WorkspaceIndex(EntryStore):
             self._rules.setdefault(root, IgnoreRules(root, self.settings))
         started = time.perf_counter()
         found = self._walk(root, root)
-        reporter = _Reporter(progress, len(found))
+        reporter = Reporter(progress, len(found))
         parsed, reused = self._index_found(root, root, found, reporter, None)
         reporter.finish()
         return BuildStats(len(found), parsed, reused, time.perf_counter() - started)
@@ -146,17 +128,13 @@ class WorkspaceIndex(EntryStore):
         """Stop a running first pass at the next file (server shutdown)."""
         self._stop.set()
 
-    def _walk(self, root: Path, top: Path, limit: int | None = None) -> list[tuple[Path, os.stat_result]]:
-        """The files to index under `top` (at most `limit`), leaving out other workspace folders
-        nested inside (they index their own files)."""
+    def _walk(self, root: Path, top: Path) -> Found:
+        """The files to index under `top` in the folder `root` (scan.walk)."""
         rules = self._rules.get(root)
-        nested = frozenset(r for r in self.roots if r != root and root in r.parents)
-        if rules is None:
-            return []
-        return list(itertools.islice(rules.walk(top, skip=nested), limit if limit is not None else self.settings.max_files))
+        return [] if rules is None else walk(rules, top, self.roots, self.settings.max_files)
 
-    def _index_found(self, root: Path, top: Path, found: list[tuple[Path, os.stat_result]],
-                     reporter: _Reporter | None, pause: Callable[[], None] | None) -> tuple[int, int]:
+    def _index_found(self, root: Path, top: Path, found: Found, reporter: Reporter | None,
+                     pause: Callable[[], None] | None) -> tuple[int, int]:
         """Index the files a walk under `top` found. A file already indexed with the same mtime
         and size, or found so in the persisted cache, is not parsed again; entries under `top`
         that the walk no longer finds (deleted, now ignored) are dropped. Returns (parsed, reused)."""
@@ -308,23 +286,3 @@ class WorkspaceIndex(EntryStore):
             self.parses += 1
         return self._put(FileEntry(path, root, language, stat.st_mtime_ns, stat.st_size, parsed))
 
-
-class _Reporter:
-    """Calls `progress(done, total)` at most every 100 ms, and once at the end."""
-
-    def __init__(self, progress: Progress | None, total: int) -> None:
-        self.progress = progress
-        self.total = total
-        self.done = 0
-        self.last = 0.0
-
-    def step(self) -> None:
-        self.done += 1
-        now = time.monotonic()
-        if self.progress is not None and now - self.last >= 0.1 and self.done < self.total:
-            self.progress(self.done, self.total)
-            self.last = now
-
-    def finish(self) -> None:
-        if self.progress is not None:
-            self.progress(self.done, self.total)

@@ -1,4 +1,8 @@
-"""What retrieval returns, and its settings."""
+"""What retrieval returns, and its settings.
+
+Apart from retrieval.py because similar.py makes snippets too and retrieval.py imports it: the
+type in either of them would make the two import each other.
+"""
 
 from __future__ import annotations
 

@@ -3,7 +3,8 @@ stop, and the figures. The protocol modules only say how to ask and how to read 
 
 Guarantees (the same as the local engine's, over HTTP):
 - one generation at a time per language server; a newer request for the same document closes
-  the older one's stream at once (the server stops working for nobody), speculative work yields;
+  the older one's stream at once (the server stops working for nobody), speculative work yields
+  (engine/scheduler.py, shared with the local engine);
 - a request never outlives its deadline: the stream is closed and what arrived is returned;
 - a server that cannot be reached is reported once (window/showMessage), the state becomes
   "unreachable", completions answer empty at once (no network wait per keystroke), and a
@@ -14,10 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -29,21 +28,14 @@ from hushcode.engine.remote.options import RemoteOptions
 from hushcode.engine.remote.streaming import StreamStop
 from hushcode.engine.remote.tokenizers import LocalVocabTokenizer, Tokenizer, control_texts
 from hushcode.engine.remote.vocabulary import ControlTokenInText, Vocabulary
+from hushcode.engine.scheduler import Queued, Scheduler
 
 log = logging.getLogger("hushcode.engine.remote")
 
 _TOKENIZE_TIMEOUT_S = 10.0
 
 
-@dataclass
-class _Running:
-    rid: int
-    document: str
-    speculative: bool
-    task: asyncio.Task[GenerateResult | None]
-
-
-class RemoteEngine:
+class RemoteEngine(Queued):
     """A `CompletionEngine` on a server reached over HTTP. Subclasses implement the hooks."""
 
     kind = "remote"
@@ -64,21 +56,16 @@ class RemoteEngine:
         self.tokenizer: Tokenizer | None = None
         self.control: dict[int, str] = {}  # control token id -> its spelling
         self.vocab: Vocabulary | None = None
-        self._ids = itertools.count(1)
-        self._lock = asyncio.Lock()
-        self._latest: dict[str, int] = {}
-        self._running: _Running | None = None
+        self.scheduler = Scheduler(lambda job: job.task.cancel())  # cancelling closes the stream now
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._told_unreachable = False
         self._ready = asyncio.Event()
         self._active = 0
-        self.waiting = 0  # requests wait on the lock below; not counted for a remote engine
-        self.max_waiting = 0
         self.network_audit: bool | None = None  # no engine process of ours
         self.max_concurrent = 0  # streams open at once from this server process (1 by design)
-        self.counters = {"generations": 0, "completed": 0, "closed_early": 0, "superseded": 0, "cancelled": 0,
-                         "deadline": 0, "failed": 0, "tokens_generated": 0, "unreachable": 0}
+        self.counters = {"generations": 0, "completed": 0, "closed_early": 0, "deadline": 0, "failed": 0,
+                         "tokens_generated": 0, "unreachable": 0}
 
     # -- hooks for the protocol modules ----------------------------------------------------
     async def _health(self) -> None:
@@ -102,7 +89,7 @@ class RemoteEngine:
     @property
     def model_path(self) -> str | None:
         """The local GGUF whose vocabulary is in use, if any (the weights are on the server)."""
-        return getattr(self.tokenizer, "model_path", None)
+        return self.tokenizer.model_path if self.tokenizer else None
 
     @property
     def capabilities(self) -> Capabilities:
@@ -130,9 +117,7 @@ class RemoteEngine:
 
     async def stop(self) -> None:
         self._stopping = True
-        running = self._running
-        if running is not None:
-            running.task.cancel()
+        self.scheduler.stop_running()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -206,9 +191,8 @@ class RemoteEngine:
         vocab = self.vocab
         if self.state is not EngineState.READY or vocab is None:
             return None
-        running = self._running
-        if not speculative and running is not None and running.speculative:
-            running.task.cancel()  # real work first
+        if not speculative:
+            self.scheduler.preempt()  # real work first
         try:
             return await asyncio.wait_for(vocab.tokenize(texts), _TOKENIZE_TIMEOUT_S)
         except (TimeoutError, Unreachable) as exc:
@@ -222,43 +206,12 @@ class RemoteEngine:
     async def generate(self, request: GenerateRequest) -> GenerateResult | None:
         if request.max_tokens <= 0 or self.state is not EngineState.READY:
             return None  # no warm-up on a shared server: it would cost everyone
-        rid = next(self._ids)
-        if request.speculative:
-            if self._lock.locked():
-                return None
-        else:
-            self._latest[request.document] = rid
-            running = self._running
-            if running is not None and (running.document == request.document or running.speculative):
-                self.counters["superseded"] += 1
-                running.task.cancel()  # closes its stream now
-        async with self._lock:
-            if not request.speculative and self._latest.get(request.document) != rid:
-                return None
-            if self.state is not EngineState.READY:
-                return None
-            work = asyncio.get_running_loop().create_task(self._generate(request), name=f"remote-generate-{rid}")
-            self._running = _Running(rid, request.document, request.speculative, work)
-            self.generating = False
-            try:
-                await asyncio.wait({work})
-            except asyncio.CancelledError:  # $/cancelRequest: close the stream before letting go
-                work.cancel()
-                with contextlib.suppress(BaseException):
-                    await work
-                self.counters["cancelled"] += 1
-                raise
-            finally:
-                self._running = None
-                self.generating = False
-                if self._latest.get(request.document) == rid:
-                    del self._latest[request.document]
-        if work.cancelled():
-            return None
-        return work.result()
+        return await self.scheduler.run(request.document, request.speculative, lambda job: self._generate(request))
 
     async def _generate(self, request: GenerateRequest) -> GenerateResult | None:
         """One streamed generation; never raises (failures are logged and give None)."""
+        if self.state is not EngineState.READY:
+            return None
         self.counters["generations"] += 1
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -268,6 +221,7 @@ class RemoteEngine:
         reason: str | None = None
         state: dict[str, Any] = {}
         budget = request.timeout_ms / 1000
+        self.generating = False
         self._active += 1
         self.max_concurrent = max(self.max_concurrent, self._active)
         try:
@@ -318,6 +272,7 @@ class RemoteEngine:
             return None
         finally:
             self._active -= 1
+            self.generating = False
         ended = loop.time()
         self.counters["completed"] += 1
         self.counters["tokens_generated"] += stops.pieces
@@ -338,5 +293,6 @@ class RemoteEngine:
         return await self.vocab.prompt_text(tokens)
 
     async def stats(self) -> dict[str, Any] | None:
-        return {**self.counters, "retries": self.http.retried, "kind": self.kind, "url": self.url,
+        return {**self.counters, "superseded": self.scheduler.superseded, "cancelled": self.scheduler.cancelled,
+                "retries": self.http.retried, "kind": self.kind, "url": self.url,
                 "tokenizer": self.tokenizer.name if self.tokenizer else None, "max_concurrent": self.max_concurrent}

@@ -1,6 +1,6 @@
 """Streamed text from a server, stopped by the same rules as the local engine (pure: no I/O).
 
-The local engine checks its stop rules after every token (engine/generation.py). A remote
+The local engine checks its stop rules after every token (worker/decoder.py). A remote
 engine gets text pieces (about one token each) and checks the same rules after every piece:
 when one is met, the caller closes the HTTP stream, which tells the server to stop.
 """

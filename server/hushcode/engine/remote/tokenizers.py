@@ -19,6 +19,7 @@ import re
 from typing import Any, Protocol
 
 from hushcode.engine.contracts import EngineConfig, EngineState, LoadedModel, Notify
+from hushcode.engine.local import LocalEngine
 from hushcode.engine.remote.http import BadAnswer, Http, Refused
 from hushcode.prompt.layout import ChatMarkers, RepoMarkers
 from hushcode.prompt.templates import TEMPLATES_BY_NAME, all_marker_spellings, detect_markers
@@ -29,6 +30,7 @@ CHAT = ("<|im_start|>", "<|im_end|>")
 class Tokenizer(Protocol):
     parses_special: bool  # True: special-token text in the input becomes control tokens
     name: str  # for the log and the status
+    model_path: str | None  # the local GGUF whose vocabulary it reads, if any
 
     async def tokenize(self, texts: list[str]) -> list[list[int]]: ...
     async def detokenize(self, token_lists: list[list[int]]) -> list[str]: ...
@@ -46,6 +48,7 @@ def _ids(value: Any, where: str) -> list[int]:
 class _HttpTokenizer:
     parses_special = True
     name = "server"
+    model_path: str | None = None
 
     def __init__(self, http: Http, model: str | None) -> None:
         self.http = http
@@ -177,10 +180,8 @@ class LocalVocabTokenizer:
     name = "local vocabulary"
 
     def __init__(self, model_path: str, notify: Notify) -> None:
-        from hushcode.engine.local import EngineSupervisor
-
-        self.model_path = model_path
-        self.supervisor = EngineSupervisor(EngineConfig(model_path=model_path, vocab_only=True), notify)
+        self.model_path: str | None = model_path
+        self.supervisor = LocalEngine(EngineConfig(model_path=model_path, vocab_only=True), notify)
 
     async def start(self) -> LoadedModel:
         self.supervisor.start()
