@@ -10,6 +10,7 @@ from hushcode.completion.service import CompletionService
 from hushcode.config.settings import CompletionSettings, Settings
 from hushcode.documents.snapshot import DocumentSnapshot
 from hushcode.engine.contracts import GenerateRequest, GenerateResult
+from hushcode.engine.interface import Ranker
 from tests.unit.fake_engine import FakeLocalEngine
 
 
@@ -24,7 +25,7 @@ class RecordingEngine(FakeLocalEngine):
     async def tokenize(self, texts: list[str], speculative: bool = False) -> list[list[int]]:
         return [[100 + hash(text[i:i + 4]) % 10000 for i in range(0, len(text), 4)] for text in texts]
 
-    async def generate(self, request: GenerateRequest) -> GenerateResult:
+    async def generate(self, request: GenerateRequest, ranker: Ranker | None = None) -> GenerateResult:
         self.requests.append(request)
         common = next((i for i, (a, b) in enumerate(zip(self.cached, request.tokens)) if a != b),
                       min(len(self.cached), len(request.tokens)))

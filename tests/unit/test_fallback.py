@@ -7,6 +7,7 @@ from hushcode.completion.service import CompletionService
 from hushcode.config.settings import CompletionSettings, Settings
 from hushcode.documents.snapshot import DocumentSnapshot
 from hushcode.engine.contracts import GenerateRequest, GenerateResult
+from hushcode.engine.interface import Ranker
 from tests.unit.fake_engine import FakeLocalEngine
 
 TEXT = "def area(width, height):\n    \n    return result\n"
@@ -23,7 +24,7 @@ class ChoosingEngine(FakeLocalEngine):
     async def tokenize(self, texts: list[str], speculative: bool = False) -> list[list[int]]:
         return [[100 + ord(c) for c in text] for text in texts]
 
-    async def generate(self, request: GenerateRequest) -> GenerateResult:
+    async def generate(self, request: GenerateRequest, ranker: Ranker | None = None) -> GenerateResult:
         self.requests.append(request)
         texts = tuple(self.choices[:request.alternatives])
         return GenerateResult(text=texts[0], reason="stop", prompt_tokens=len(request.tokens), reused=0,

@@ -8,44 +8,11 @@ import asyncio
 import time
 from dataclasses import dataclass, field, replace
 
-from hushcode.completion.ranking import BlankLineTask, First, Greedy, Ranking, Scored, order, policy
-from hushcode.completion.ranking.rules.base import Rule
-from hushcode.completion.ranking.rules.comments import Comments
-from hushcode.completion.ranking.rules.early_reads import EarlyReads
-from hushcode.completion.ranking.rules.headers import Headers
-from hushcode.completion.ranking.rules.jumps import Jumps
-from hushcode.completion.ranking.rules.result import Result
-from hushcode.completion.ranking.rules.unbound_names import UnboundNames
-from hushcode.engine.contracts import Lines, Scoring
+from hushcode.completion.ranking import Greedy, Ranking, policy
+from hushcode.engine.contracts import FirstToken, Lines, Scoring
 from hushcode.worker.candidates import DecoderCandidates
 from hushcode.worker.decoder import Evaluation, Limits, Output
-
-
-@dataclass(frozen=True)
-class Spec:
-    """A blank line as the tests describe it: the task's own figures and each rule's facts."""
-
-    candidates: int
-    context: int
-    below: str
-    end_of_text: int | None = None
-    lead: str | None = None
-    comment: str | None = None
-    header: str | None = None
-    define: tuple[str, ...] = ()
-    imports: tuple[str, ...] = ()
-    result: bool = False
-    jumps: tuple[str, ...] = ()
-    later: tuple[str, ...] = ()
-    values: tuple[tuple[str, str], ...] = ()
-
-    def rules(self) -> tuple[Rule, ...]:
-        rules: list[Rule | None] = [
-            Comments(self.comment) if self.comment else None, Headers(self.header) if self.header else None,
-            Jumps(self.jumps) if self.jumps else None, EarlyReads(self.later) if self.later else None,
-            Result() if self.result else None,
-            UnboundNames(self.define, self.imports, self.values) if self.define or self.imports else None]
-        return tuple(rule for rule in rules if rule is not None)
+from tests.unit.ranking_spec import Spec
 
 
 class InProcess:
@@ -71,10 +38,9 @@ def rank(decoder, prompt: list[int], spec: Spec, lims: Limits, out: Output, firs
          tokenize) -> Ranking:
     """The policy with the in-process model, as the server runs it with the engine's."""
     model = InProcess(DecoderCandidates(decoder, prompt, spec.context, lims, tokenize))
-    task = BlankLineTask(candidates=spec.candidates, below=spec.below, end_of_text=spec.end_of_text, lead=spec.lead,
-                         rules=spec.rules())
     greedy_output = Greedy(out.text, out.reason, out.first_token)
-    return asyncio.run(policy.rank(model, task, greedy_output, [First(t, decoder.piece(t)) for t, _ in firsts]))
+    return asyncio.run(policy.rank(model, spec.task(), greedy_output,
+                                   [FirstToken(t, decoder.piece(t)) for t, _ in firsts]))
 
 
 @dataclass
@@ -271,12 +237,6 @@ def test_where_the_document_ends_the_end_of_text_follows_the_lines_below() -> No
     assert all(tokens[-1] == 3 and tokens[-1 - len(BELOW):-1] == tokenize(BELOW) for _, tokens in decoder.scored)
 
 
-def test_order_is_best_score_first_and_stable_on_ties() -> None:
-    a, b, c = Scored("a", -6.0), Scored("b", -3.0), Scored("c", -3.0)
-    assert [s.text for s in order([a, b, c])] == ["b", "c", "a"]
-    assert [s.text for s in order([c, b])] == ["c", "b"]  # equal scores keep their order
-
-
 def test_after_the_indentation_candidates_are_compared_as_the_cleanup_shows_them() -> None:
     # the greedy line starts with an indentation of its own, which the cleanup drops after the
     # editor's indentation: it is the same line as the next choice's, and is scored as shown
@@ -286,7 +246,7 @@ def test_after_the_indentation_candidates_are_compared_as_the_cleanup_shows_them
     ranking = rank(decoder, PROMPT, spec, limits(), greedy("    t = 1\n", first=262), [(8, -1.3), (9, -2.0)],
                    tokenize)
     assert ranking.texts == ["    t = 1\n", " d = {}", " u = 2"] and ranking.compared == 3
-    assert [tokens[:6] for _, tokens in decoder.scored][0] == tokenize(" t = 1")  # not "    t = 1"
+    assert next(tokens[:6] for _, tokens in decoder.scored) == tokenize(" t = 1")  # not "    t = 1"
 
 
 def test_a_comment_is_not_compared_with_lines_of_code() -> None:

@@ -7,12 +7,10 @@ import json
 import pytest
 
 from hushcode.engine import wire
-from hushcode.engine.contracts import EngineConfig, GenerateRequest, RankSpec
+from hushcode.engine.contracts import EngineConfig, FirstToken, GenerateRequest, RankRequest
 from hushcode.prompt.layout import ChatMarkers, RepoMarkers
 
-RANK = RankSpec(candidates=2, context=40, below="\n    return x\n", end_of_text=7, lead="", comment="#",
-                header=":", define=("x",), imports=("re",), result=True, jumps=("return",), later=("y",),
-                values=(("state", '"start"'),))
+RANK = RankRequest(context=40, firsts=8)
 
 SAMPLES: list[wire.Message] = [
     wire.Load.of(EngineConfig(model_path="/models/m.gguf", n_ctx=2048, threads=4, threads_batch=8, gpu_layers=0,
@@ -22,6 +20,12 @@ SAMPLES: list[wire.Message] = [
     wire.Generate.of(3, GenerateRequest(tokens=[5, 6, 7], document="file:///a.py", max_tokens=8,
                                         stop_texts=("\n\n",), stop_indent=4, alternatives=3, rank=RANK)),
     wire.Generate.of(4, GenerateRequest(tokens=[], document="file:///b.py")),
+    wire.Candidate(6, 3, "left_to_right"),
+    wire.Candidate(7, 3, "start", start=" total", values=3),
+    wire.Candidate(8, 3, "first", token=42),
+    wire.Score(9, 3, " total = 0\n    return total", end_of_text=7, floor=-12.5),
+    wire.Score(10, 3, "x", None, None),
+    wire.EndRanking(3),
     wire.Cancel(3),
     wire.GetStats(5),
     wire.Shutdown(),
@@ -35,7 +39,12 @@ SAMPLES: list[wire.Message] = [
     wire.Token(3, "re"),
     wire.Progress(3, 32),
     wire.Done(id=3, text="return x", reason="newline", prompt_tokens=3, reused=1, evaluated=2, generated=4,
-              prompt_ms=1.5, gen_ms=20.25, control_tokens=3, alternatives=("return x", "pass"), shifted=1, ranked=2),
+              prompt_ms=1.5, gen_ms=20.25, control_tokens=3, alternatives=("return x", "pass"), shifted=1, ranked=2,
+              first_token=17, firsts=(FirstToken(17, "return"), FirstToken(18, " x"))),
+    wire.CandidateLines(texts=(" total = 0\n", " total = []\n"), generated=6, id=7),
+    wire.CandidateLines(texts=None, generated=2, reason="cancelled", id=8),
+    wire.Scored(score=-7.25, id=9),
+    wire.Scored(score=None, reason="deadline", id=10),
     wire.Stats(5, {"generations": 2, "cancelled": 1}, ((3, 0.5, 0.75),), 0),
     wire.Error(None, "no model loaded"),
     wire.Error(9, "ValueError: bad"),
@@ -84,7 +93,8 @@ def test_a_generation_carries_the_request_and_comes_back_as_the_result() -> None
     request = GenerateRequest(tokens=[1, 2], document="file:///a.py", max_tokens=5, rank=RANK)
     message = wire.decode(wire.encode(wire.Generate.of(7, request)))
     assert isinstance(message, wire.Generate) and message.id == 7
-    assert message.rank == RANK and isinstance(message.rank.values[0], tuple)
+    assert message.rank == RANK and isinstance(message.rank, RankRequest)
     done = next(m for m in SAMPLES if isinstance(m, wire.Done))
     result = done.result()
+    assert result.firsts == (FirstToken(17, "return"), FirstToken(18, " x"))  # nested values rebuilt
     assert type(result).__name__ == "GenerateResult" and result.alternatives == ("return x", "pass")

@@ -2,8 +2,8 @@
 
 From a document snapshot, the cursor and the settings of the request (`Ask`): the decision
 (skip, one line or a block), the suffix budget; then, with the prompt's tokens and the model's
-facts, the `GenerateRequest` (stop rules, budgets, and on a blank line the `RankSpec` that asks
-the engine to rank candidate lines) and the context that post-processing reads; last, the
+facts, the `GenerateRequest` (stop rules, budgets, and on a blank line the `RankRequest` that asks
+the engine to keep the prompt for the ranking, with the ranking's task) and the context that post-processing reads; last, the
 cleanup of the model's texts. The service runs these steps in a worker thread: the tree-sitter
 parses behind them never hold up the event loop.
 """
@@ -13,28 +13,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hushcode.completion.ranking.task import AFTER_LINES, READ_LINES, lines_below
+from hushcode.completion.ranking import RANK_FIRSTS, BlankLineTask, blank_line_task
 from hushcode.config.settings import CompletionSettings
 from hushcode.documents.positions import TextPosition
 from hushcode.documents.snapshot import DocumentSnapshot
-from hushcode.engine.contracts import GenerateRequest, LoadedModel, RankSpec
+from hushcode.engine.contracts import GenerateRequest, LoadedModel, RankRequest
 from hushcode.engine.interface import Capabilities
 from hushcode.postprocess.candidate import CompletionContext, Filter
 from hushcode.postprocess.pipeline import postprocess
 from hushcode.prompt.healing import restore
-from hushcode.syntax.decide import Decision, Scope, decide, indent_width
-from hushcode.syntax.python.early_reads import assigned_below
-from hushcode.syntax.python.result import lacks_result
-from hushcode.syntax.python.unbound import unbound_below
+from hushcode.syntax.decide import Decision, Scope, decide
 from hushcode.worker.kv_reuse import plan_reuse
 
-_RANK_UNBOUND = 2  # names read below and defined nowhere before, that a blank line's candidates may define
-_RANK_LATER = 32  # locals assigned only below that a blank line's candidates may not read (each is a regex per line)
-# the lines below a blank line that its candidates are ranked on: completion/ranking/task.py's
-# AFTER_LINES, at most this many of their characters (a minified line is not scored whole); where
-# the code below lacks a definition, down to where it reads it (READ_LINES), and this many
-_RANK_AFTER_CHARS = 300
-_RANK_READ_CHARS = 600
 _CHAT_END = "<|im_end|>"  # a chat answer's end, a stop text for the cleanup in every format
 
 
@@ -62,6 +52,7 @@ class Planned:
 
     request: GenerateRequest
     cleanup: CompletionContext
+    ranking: BlankLineTask | None = None  # a blank line's ranking, which the service runs with the engine
 
 
 def decide_at(doc: DocumentSnapshot, cursor: TextPosition) -> Decision:
@@ -89,6 +80,7 @@ def plan(ask: Ask, tokens: list[int], held: str, fmt: str, model: LoadedModel, c
     the context its texts are cleaned up in."""
     cfg, decision, language = ask.settings, ask.decision, ask.doc.language
     scope = decision.scope
+    ranked = ranking(ask, tokens, held, fmt, model, capabilities)
     request = GenerateRequest(
         tokens=tokens, document=ask.doc.uri, speculative=ask.speculative,
         max_tokens=cfg.max_line_tokens if scope is Scope.LINE else cfg.max_tokens,
@@ -100,58 +92,32 @@ def plan(ask: Ask, tokens: list[int], held: str, fmt: str, model: LoadedModel, c
         # typing (not a manual trigger, not background work): show the first lines fast
         budget_ms=cfg.first_suggestion_ms if scope is Scope.BLOCK and ask.alternatives == 1 and not ask.speculative
         else 0,
-        rank=rank_spec(ask, tokens, held, fmt, model, capabilities),
+        rank=ranked[0] if ranked else None,
     )
     text, offset = ask.doc.text, ask.cursor.offset
     cleanup = CompletionContext(prefix=text[:offset], suffix=text[offset:], decision=decision, language=language,
                                 stop_texts=model.markers.marker_texts + (_CHAT_END,), chat=fmt == "chat")
-    return Planned(request, cleanup)
+    return Planned(request, cleanup, ranked[1] if ranked else None)
 
 
-def rank_spec(ask: Ask, tokens: list[int], held: str, fmt: str, model: LoadedModel,
-              capabilities: Capabilities) -> RankSpec | None:
-    """Ask the engine to rank a blank line's candidates (worker/ranking.py): a blank line (the first
-    line of an empty body included: the HumanEval study found the left-to-right line right there
-    as often as between statements), a prompt whose start, up to the suffix marker, is the prefix
-    read left to right (PSM and the repository format; not SPM, typed-after-middle or chat), one
-    suggestion, an engine that ranks. With the language: its line comment (comments are not
-    compared with code), and, where blocks end by dedent and the next line of code is a statement
-    of the cursor's block, how a block header ends (a header alone there would have no body)."""
+def ranking(ask: Ask, tokens: list[int], held: str, fmt: str, model: LoadedModel,
+            capabilities: Capabilities) -> tuple[RankRequest, BlankLineTask] | None:
+    """Rank a blank line's candidates (completion/ranking/): a blank line (the first line of an
+    empty body included: the HumanEval study found the left-to-right line right there as often as
+    between statements), a prompt whose start, up to the suffix marker, is the prefix read left to
+    right (PSM and the repository format; not SPM, typed-after-middle or chat), one suggestion, an
+    engine that answers a ranking. What the engine keeps for it, and the task the ranking runs."""
     cfg = ask.settings
     candidates = cfg.blank_line_candidates
     if candidates < 1 or ask.decision.reason != "empty_line" or ask.alternatives != 1 or not capabilities.ranking \
             or fmt not in ("psm", "repo") or model.markers.order != "psm" or model.markers.suffix not in tokens:
         return None
-    text, cursor, line_start, language = ask.doc.text, ask.cursor.offset, ask.cursor.line_start, ask.doc.language
-    # what the code below reads and nothing before the cursor defines (syntax/python/)
-    unbound = unbound_below(text, cursor, language)[:_RANK_UNBOUND]
-    # the lines its candidates must lead into, read only here (a blank line, ranking on); where
-    # the code below lacks a definition, down to where it reads the names (their use tells
-    # `total = 0` from `total = []`), within limits
-    row = text.count("\n", 0, cursor) if unbound else 0
-    count = min(max([AFTER_LINES, *(u.row - row for u in unbound)]), READ_LINES)
-    lines, ends = lines_below(text, cursor, count)
-    below = lines[:_RANK_AFTER_CHARS if count == AFTER_LINES else _RANK_READ_CHARS]
-    # after the line's indentation, a candidate's own leading whitespace is not shown (the cleanup
-    # drops it): the candidates are compared as shown, starting with the space the prompt held back
-    indented = line_start < cursor and text[cursor - 1] in " \t"
-    next_code = next((ln for ln in lines.split("\n") if ln.strip()), None)
-    same_block = next_code is not None and indent_width(next_code) == indent_width(text[line_start:cursor])
-    # where the document ends below, the end-of-text token follows the lines below
-    ends = ends and len(below) == len(lines)
-    return RankSpec(
-        candidates=candidates, context=tokens.index(model.markers.suffix), below=below,
-        end_of_text=model.markers.end_of_text if ends else None, lead=held if indented else None,
-        comment=language.line_comment if language else None,
-        header=language.header_end if language and same_block else None,
-        # a line that jumps away (`return`, `break`) would leave the code below unreachable
-        jumps=tuple(sorted({kind.split("_")[0] for kind in language.jumps})) if language and same_block else (),
-        define=tuple(u.name for u in unbound if not u.module), imports=tuple(u.name for u in unbound if u.module),
-        result=cfg.blank_line_return and lacks_result(text, cursor, language),
-        # locals the function assigns only below: a line reading one raises UnboundLocalError
-        later=tuple(assigned_below(text, cursor, language)[:_RANK_LATER]),
-        # the literal the code below first compares such a name with: its likeliest value
-        values=tuple((u.name, u.value) for u in unbound if u.value is not None and not u.module))
+    context = tokens.index(model.markers.suffix)
+    if context < 1:
+        return None
+    task = blank_line_task(ask.doc.text, ask.cursor.offset, ask.cursor.line_start, ask.doc.language, held,
+                           candidates, cfg.blank_line_return, model.markers.end_of_text)
+    return RankRequest(context=context, firsts=max(candidates + 1, RANK_FIRSTS)), task
 
 
 def clean(ctx: CompletionContext, raws: Sequence[str], held: str, filters: tuple[Filter, ...]) -> list[Suggestion]:

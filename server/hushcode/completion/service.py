@@ -17,6 +17,7 @@ from hushcode.completion.background import Background
 from hushcode.completion.cache import CachedText, SuggestionCache
 from hushcode.completion.offload import off_loop, timed
 from hushcode.completion.plan import Ask, Suggestion, clean, decide_at, plan, suffix_budget
+from hushcode.completion.ranking import ranker
 from hushcode.completion.rhythm import Debounce
 from hushcode.completion.trace import CompletionStats, Trace, elapsed_ms
 from hushcode.config.settings import Settings
@@ -132,7 +133,9 @@ class CompletionService:
         planned = await off_loop(plan, ask, tokens, prompt.held, prompt.fmt, model, engine.capabilities)
         filters = PIPELINES.get(ask.settings.postprocess, FILTERS)
         try:
-            result = await engine.generate(planned.request)
+            task = planned.ranking  # a blank line: the ranking chooses among the engine's candidates
+            result = await (engine.generate(planned.request) if task is None
+                            else engine.generate(planned.request, ranker(task)))
             if result is None:
                 trace.result = "cancelled_or_unavailable"
                 return []

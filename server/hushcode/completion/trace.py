@@ -58,7 +58,7 @@ class Trace(Mapping[str, Value]):
     stop: str | None = None
     prompt_ms: float | None = None
     gen_ms: float | None = None  # ...with the fallback's generation added
-    ranked: int | None = None  # candidate lines compared on a blank line (worker/ranking.py)
+    ranked: int | None = None  # candidate lines compared on a blank line (completion/ranking/)
     post_ms: float | None = None
     fallback: int | None = None  # the next choices that survived the cleanup after the first was rejected
     result: str | None = None  # ok, empty, cache_hit, skip_<reason>, superseded, warmed, ...

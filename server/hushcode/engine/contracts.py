@@ -37,44 +37,19 @@ class EngineConfig:
 
 
 @dataclass(frozen=True)
-class RankSpec:
-    """What the server asks for (one blank-line request)."""
+class RankRequest:
+    """A blank line to be ranked (completion/ranking/): what the engine must keep for it."""
 
-    candidates: int  # FIM lines compared with the left-to-right one when they differ, the greedy one included
     context: int  # prompt tokens before the FIM suffix marker: the left-to-right context
-    below: str  # the lines after the cursor's ("\n" + the next lines)
-    end_of_text: int | None = None  # the model's end-of-text token, when the document ends after `below`
-    # where the cursor follows the line's indentation (the editor chose it): what a candidate starts
-    # with instead of its own leading whitespace (the space the prompt held back, or nothing), as
-    # the cleanup will show it (postprocess/whitespace.py); None: keep the candidate's own
-    lead: str | None = None
-    # the language's line comment ("#", "//"): a candidate that is only a comment is not compared
-    # with lines of code (see `rank`); None: unknown, every candidate is compared
-    comment: str | None = None
-    # where blocks end by dedent and the code below is a statement of the cursor's block: how a
-    # block header ends (Python's ":"). A header alone there would have no body (the code below is
-    # not indented under it): it is not compared (see `rank`); None: every candidate is
-    header: str | None = None
-    # names the code below reads that nothing before the cursor defines (syntax/python/): where
-    # no candidate defines one, a line that starts with it is written left to right and compared
-    define: tuple[str, ...] = ()
-    # modules the code below reads (`re.split`) that nothing imports: `import re` is compared
-    imports: tuple[str, ...] = ()
-    # the cursor is at the end of a function that returns no value yet (syntax/python/result.py): where no
-    # candidate returns one, a `return` line is written left to right and compared
-    result: bool = False
-    # where the code below is a statement of the cursor's block: the words that start a jump away
-    # (`return`, `raise`, `break`, `continue`, `throw`). A line starting with one would leave that
-    # code unreachable (the cleanup rejects it, postprocess/reachability.py): it is not compared
-    jumps: tuple[str, ...] = ()
-    # names the cursor's function assigns only below the cursor (syntax/python/): a line that
-    # reads one raises UnboundLocalError (the cleanup rejects it, postprocess/unbound_local.py): it
-    # is not compared, and it does not count as defining a name
-    later: tuple[str, ...] = ()
-    # (name, literal) for a name of `define` that the code below first compares with a literal
-    # (`state == "start"`, `prev is None`): `name = literal` is compared too
-    values: tuple[tuple[str, str], ...] = ()
+    firsts: int  # the FIM prompt's likeliest first tokens to read before the greedy output
 
+
+@dataclass(frozen=True)
+class FirstToken:
+    """One of the FIM prompt's likeliest first tokens, with its text."""
+
+    token: int
+    piece: str
 
 
 @dataclass(frozen=True)
@@ -91,9 +66,9 @@ class GenerateRequest:
     reuse_min_chunk: int = 16  # shift cached chunks of at least this many tokens (0: prefix reuse only)
     timeout_ms: int = 10000
     budget_ms: int = 0  # > 0: after this many ms of generation, stop at the next line end
-    # a blank line: compare the greedy line with the left-to-right one and, when they differ, with
-    # other candidates (local engine only; see worker/ranking.py)
-    rank: RankSpec | None = None
+    # a blank line to rank (local engine only): after the greedy output, the engine keeps this
+    # prompt for the ranking's questions (the `ranker` of `CompletionEngine.generate`)
+    rank: RankRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +84,9 @@ class GenerateResult:
     control_tokens: int
     alternatives: tuple[str, ...] = ()
     shifted: int = 0
-    ranked: int = 0  # candidate lines compared (worker/ranking.py); 0: the greedy line was kept unranked
+    ranked: int = 0  # candidate lines compared (completion/ranking/); 0: the greedy line was kept unranked
+    first_token: int | None = None  # the greedy output's first token (a ranked request)
+    firsts: tuple[FirstToken, ...] = ()  # the FIM prompt's likeliest first tokens (a ranked request)
 
 
 NO_REPO_MARKERS = RepoMarkers(None, None)

@@ -10,10 +10,18 @@ tokens never parsed from the user's text) and one generation from token ids (`ge
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from hushcode.engine.contracts import EngineState, GenerateRequest, GenerateResult, LoadedModel
+from hushcode.engine.contracts import (
+    EngineState,
+    GenerateRequest,
+    GenerateResult,
+    Lines,
+    LoadedModel,
+    Scoring,
+)
 
 
 @dataclass(frozen=True)
@@ -22,9 +30,34 @@ class Capabilities:
     instead of the engine's kind."""
 
     alternatives: bool  # continues the next likeliest first tokens too (GenerateRequest.alternatives)
-    ranking: bool  # ranks a blank line's candidates (GenerateRequest.rank)
+    ranking: bool  # answers a blank line's ranking (GenerateRequest.rank, a CandidateSource)
     # prompt evaluation is what a suggestion costs (a CPU engine): a cold cache gets the short prompt
     prompt_bound: bool
+
+
+class CandidateSource(Protocol):
+    """The model's side of ranking one blank line: lines and scores from the prompt of a ranked
+    generation, which the engine keeps meanwhile (worker/candidates.py answers in the engine)."""
+
+    async def left_to_right(self) -> Lines:
+        """The line after the prefix alone."""
+        ...
+
+    async def from_start(self, start: str, values: int) -> Lines:
+        """Lines written from `start`; after ` =`, one for each of the `values` likeliest values."""
+        ...
+
+    async def from_first(self, token: int) -> Lines:
+        """The fill-in-the-middle prompt's line that starts with `token`."""
+        ...
+
+    async def score(self, text: str, end_of_text: int | None, floor: float) -> Scoring:
+        """log P(text [+ end of text] | prefix), cut short below `floor`."""
+        ...
+
+
+# Turns a ranked generation's result into the chosen one, asking the source (completion/ranking/)
+Ranker = Callable[[GenerateResult, CandidateSource], Awaitable[GenerateResult]]
 
 
 class CompletionEngine(Protocol):
@@ -76,9 +109,11 @@ class CompletionEngine(Protocol):
         """Token ids of each text, special tokens never parsed (or defused: see docs/team.md)."""
         ...
 
-    async def generate(self, request: GenerateRequest) -> GenerateResult | None:
+    async def generate(self, request: GenerateRequest, ranker: Ranker | None = None) -> GenerateResult | None:
         """One greedy generation from `request.tokens` with the request's stop rules and deadline.
-        The newest request of a document supersedes a running one; speculative work yields."""
+        The newest request of a document supersedes a running one; speculative work yields. With
+        `request.rank` and a `ranker` (an engine with `capabilities.ranking`), the ranker chooses
+        the result while the engine keeps the prompt for its questions."""
         ...
 
     async def stats(self) -> dict[str, Any] | None:

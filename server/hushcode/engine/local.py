@@ -11,12 +11,13 @@ here blocks the server's loop. Guarantees, besides the process's own:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from hushcode.engine import wire
+from hushcode.engine.candidates import PipeCandidates
 from hushcode.engine.contracts import EngineConfig, EngineState, GenerateRequest, GenerateResult, Notify
-from hushcode.engine.interface import Capabilities
+from hushcode.engine.interface import Capabilities, Ranker
 from hushcode.engine.process import HARD_GRACE_S, EngineProcess
 from hushcode.engine.scheduler import Job, Queued, Scheduler
 
@@ -75,25 +76,39 @@ class LocalEngine(EngineProcess, Queued):
             return None
         return {**answer.stats, "timeline": [list(span) for span in answer.timeline]}
 
-    async def generate(self, request: GenerateRequest) -> GenerateResult | None:
-        """Run one generation; None when superseded, cancelled or the engine is unavailable."""
+    async def generate(self, request: GenerateRequest, ranker: Ranker | None = None) -> GenerateResult | None:
+        """Run one generation; None when superseded, cancelled or the engine is unavailable. A
+        ranked request's `ranker` runs inside the same turn: no other generation can take the
+        engine's cache before the ranking is over, and a newer request stops it like any other."""
         if self.config.vocab_only:
             return None  # a tokenizer has no weights to generate with
         return await self.scheduler.run(request.document, request.speculative,
-                                         lambda job: self._generate(job, request))
+                                         lambda job: self._generate(job, request, ranker))
 
-    async def _generate(self, job: Job, request: GenerateRequest) -> GenerateResult | None:
+    async def _generate(self, job: Job, request: GenerateRequest, ranker: Ranker | None) -> GenerateResult | None:
         if self.state is not EngineState.READY:
             return None
         self.generating = False
+        hard_deadline_s = request.timeout_ms / 1000 + HARD_GRACE_S
         try:
-            hard_deadline_s = request.timeout_ms / 1000 + HARD_GRACE_S
             answer = await self.ask_watched(wire.Generate.of(job.id, request), hard_deadline_s)
         finally:
             self.generating = False
         if isinstance(answer, wire.Error):
             log.warning("engine error for request %s: %s", job.id, answer.message)
-        return answer.result() if isinstance(answer, wire.Done) else None
+        if not isinstance(answer, wire.Done):
+            return None
+        result = answer.result()
+        if request.rank is None:
+            return result
+        try:  # the engine keeps the prompt for the ranker's questions until it is told the ranking is over
+            if ranker is None or result.reason in ("cancelled", "deadline"):
+                return result
+            ask: Callable[[wire.Query], Awaitable[wire.Event | None]] = \
+                lambda question: self.ask_watched(question, hard_deadline_s)
+            return await ranker(result, PipeCandidates(ask, self._ids, job.id))
+        finally:
+            self.send(wire.EndRanking(job.id))
 
     def _stop_job(self, job: Job) -> None:
         self.send(wire.Cancel(job.id))

@@ -1,8 +1,9 @@
 """The pipe protocol between the server and its engine process: one JSON object per line.
 
 Each message is a frozen dataclass, below with its answers. Server to engine, tagged `op`: Load,
-Tokenize, Detokenize, Generate, Cancel, GetStats, Shutdown. Engine to server, tagged `ev`: Loaded,
-LoadFailed, Tokens, Texts, Token, Progress, Done, Stats, Error. `encode` writes one as a line of
+Tokenize, Detokenize, Generate, Candidate, Score, EndRanking, Cancel, GetStats, Shutdown. Engine
+to server, tagged `ev`: Loaded, LoadFailed, Tokens, Texts, Token, Progress, Done, CandidateLines,
+Scored, Stats, Error. `encode` writes one as a line of
 JSON that a person can read (`{"op":"tokenize","id":3,"texts":["x = 1"]}`); `decode` rebuilds the dataclass and refuses
 anything else with ValueError. Messages carry token ids and small settings, never whole files.
 
@@ -20,7 +21,14 @@ from typing import Any, ClassVar, Literal, TypeAlias
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from hushcode.engine.contracts import EngineConfig, GenerateRequest, GenerateResult, LoadedModel
+from hushcode.engine.contracts import (
+    EngineConfig,
+    GenerateRequest,
+    GenerateResult,
+    Lines,
+    LoadedModel,
+    Scoring,
+)
 from hushcode.prompt.layout import ChatMarkers, RepoMarkers
 from hushcode.prompt.templates import FimMarkers
 
@@ -172,6 +180,59 @@ class Done(GenerateResult):
         return GenerateResult(**{f.name: getattr(self, f.name) for f in fields(GenerateResult)})
 
 
+# -- ranking a blank line (after a `Generate` with `rank`; completion/ranking/) ------------
+@dataclass(frozen=True)
+class Candidate:
+    """Lines a candidate can be, from the prompt of the ranked generation `session`: the line
+    after the prefix alone (`way="left_to_right"`), lines written from `start` (`values` values
+    after an ` =`), or the FIM prompt's line that starts with `token`."""
+
+    TAG: ClassVar[Tag] = ("op", "candidate")
+    id: int
+    session: int
+    way: Literal["left_to_right", "start", "first"]
+    start: str = ""
+    values: int = 0
+    token: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class CandidateLines(Lines):
+    """The answer to `Candidate`."""
+
+    TAG: ClassVar[Tag] = ("ev", "lines")
+    id: int
+
+
+@dataclass(frozen=True)
+class Score:
+    """log P(`text` [+ the end-of-text token] | the prefix) in the ranked generation `session`,
+    not read further once below `floor` (None: no floor)."""
+
+    TAG: ClassVar[Tag] = ("op", "score")
+    id: int
+    session: int
+    text: str
+    end_of_text: int | None = None
+    floor: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scored(Scoring):
+    """The answer to `Score`."""
+
+    TAG: ClassVar[Tag] = ("ev", "scored")
+    id: int
+
+
+@dataclass(frozen=True)
+class EndRanking:
+    """The ranking of generation `session` is over: the engine may use its cache for other work."""
+
+    TAG: ClassVar[Tag] = ("op", "end_ranking")
+    session: int
+
+
 @dataclass(frozen=True)
 class Cancel:
     """Stop generation `id` (read at once, beside the running generation); one that has not
@@ -217,14 +278,15 @@ class Shutdown:
     TAG: ClassVar[Tag] = ("op", "shutdown")
 
 
-Query: TypeAlias = Tokenize | Detokenize | Generate | GetStats  # answered by an event with its id
-Request: TypeAlias = Load | Query | Cancel | Shutdown
-Event: TypeAlias = Loaded | LoadFailed | Tokens | Texts | Token | Progress | Done | Stats | Error
+# answered by an event with its id
+Query: TypeAlias = Tokenize | Detokenize | Generate | Candidate | Score | GetStats
+Request: TypeAlias = Load | Query | EndRanking | Cancel | Shutdown
+Event: TypeAlias = Loaded | LoadFailed | Tokens | Texts | Token | Progress | Done | CandidateLines | Scored | Stats | Error
 Message: TypeAlias = Request | Event
 
 _TYPES: dict[Tag, type[Message]] = {cls.TAG: cls for cls in (
-    Load, Tokenize, Detokenize, Generate, Cancel, GetStats, Shutdown,
-    Loaded, LoadFailed, Tokens, Texts, Token, Progress, Done, Stats, Error)}
+    Load, Tokenize, Detokenize, Generate, Candidate, Score, EndRanking, Cancel, GetStats, Shutdown,
+    Loaded, LoadFailed, Tokens, Texts, Token, Progress, Done, CandidateLines, Scored, Stats, Error)}
 
 
 def _flat(item: type) -> Callable[[Any, Any], list[Any]]:

@@ -41,7 +41,7 @@ def build_status(session: Session, position_encoding: str | None, protocol_pendi
         "lastResult": last.result,
         "lastColdPrompt": last.cold,  # answered from the short prompt (a cold KV cache)
         "lastHeldBack": last.held or 0,  # characters before the cursor left out of the prompt (healing)
-        "lastRanked": last.ranked or 0,  # candidate lines compared on a blank line (worker/ranking.py)
+        "lastRanked": last.ranked or 0,  # candidate lines compared on a blank line (completion/ranking/)
         "lastSpeculativeResult": stats.speculative.result,
         "shiftedTokens": last.shifted,
         "warmups": stats.warmups,

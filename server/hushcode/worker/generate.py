@@ -1,5 +1,7 @@
 """One generation request in the engine process: evaluate the prompt (reusing the KV cache), generate
-greedily (and the alternatives a manual trigger asks for), rank a blank line's candidates.
+greedily (and the alternatives a manual trigger asks for); for a blank line to rank, read the FIM
+prompt's likeliest first tokens first and keep the prompt for the server's questions after
+(worker/candidates.py).
 
 Runs on the engine's main thread, one request at a time; the stop flag (set by the reader thread on
 `cancel`) and the deadline are checked after every prompt chunk and every token (worker/decoder.py).
@@ -10,11 +12,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from hushcode.engine.contracts import FirstToken
 from hushcode.engine.wire import Done, Event, Generate, Progress, Token
 from hushcode.worker import faults
-from hushcode.worker.decoder import Decoder, Limits
+from hushcode.worker.candidates import DecoderCandidates
+from hushcode.worker.decoder import Decoder, Limits, Output
 from hushcode.worker.loader import Model
-from hushcode.worker.ranking import RANK_FIRSTS, rank
 
 _STOPPED = ("cancelled", "deadline")
 
@@ -30,8 +33,10 @@ def limits_of(request: Generate, deadline: float) -> Limits:
     )
 
 
-def generate(model: Model, request: Generate, stopped: Callable[[], bool], send: Callable[[Event], None]) -> Done:
-    """Run `request`; its pieces and progress go to `send` as they come, the result is returned."""
+def generate(model: Model, request: Generate, stopped: Callable[[], bool],
+             send: Callable[[Event], None]) -> tuple[Done, DecoderCandidates | None]:
+    """Run `request`; its pieces and progress go to `send` as they come, the result is returned,
+    with the candidates of a blank line to rank (None: no ranking, or it was cut short)."""
     faults.before_generate()
     tokens = request.tokens
     deadline = time.monotonic() + request.timeout_ms / 1000
@@ -44,44 +49,52 @@ def generate(model: Model, request: Generate, stopped: Callable[[], bool], send:
     prompt_ms = (time.perf_counter() - started) * 1000
     gen_started = time.perf_counter()
     texts: list[str] = []
-    generated = ranked = 0
+    generated = 0
     reason = evaluation.interrupted or "stop"
+    firsts: tuple[FirstToken, ...] = ()
+    out: Output | None = None
     if evaluation.interrupted is None:
-        texts, generated, reason, ranked = _continue(model, decoder, request, limits, send)
+        texts, generated, reason, firsts, out = _continue(model, decoder, request, limits, send)
     text = texts[0] if texts else ""
-    return Done(
+    done = Done(
         id=request.id, text=text, alternatives=tuple(texts) or (text,), reason=reason, prompt_tokens=len(tokens),
         reused=evaluation.reused, shifted=evaluation.shifted, evaluated=evaluation.evaluated, generated=generated,
-        ranked=ranked, prompt_ms=round(prompt_ms, 2), gen_ms=round((time.perf_counter() - gen_started) * 1000, 2),
+        prompt_ms=round(prompt_ms, 2), gen_ms=round((time.perf_counter() - gen_started) * 1000, 2),
         control_tokens=sum(1 for t in tokens if t in model.marker_ids()),
+        first_token=out.first_token if out is not None else None, firsts=firsts,
     )
+    ranked = request.rank is not None and request.alternatives <= 1 and out is not None and reason not in _STOPPED
+    candidates = DecoderCandidates(decoder, tokens, request.rank.context, limits, model.tokenize) \
+        if ranked and request.rank is not None else None
+    return done, candidates
 
 
-def _continue(model: Model, decoder: Decoder, request: Generate, limits: Limits,
-              send: Callable[[Event], None]) -> tuple[list[str], int, str, int]:
-    """The greedy continuation of the evaluated prompt (streamed), the alternatives, and a blank
-    line's ranking: (texts, tokens generated, reason, candidates ranked)."""
+def _continue(model: Model, decoder: Decoder, request: Generate, limits: Limits, send: Callable[[Event], None],
+              ) -> tuple[list[str], int, str, tuple[FirstToken, ...], Output]:
+    """The greedy continuation of the evaluated prompt (streamed) and the alternatives: (texts,
+    tokens generated, reason, the first tokens a ranking starts other candidates from, the greedy
+    output)."""
     n = max(1, request.alternatives)
-    spec = request.rank if n == 1 else None
+    rank = request.rank if n == 1 else None
     # a blank line's other candidates start from the prompt's next most likely first tokens, read
-    # now, while the logits at the end of the prompt are still there (more than the two readings
-    # compared, or no line of code among them: worker/ranking.py)
-    ranking_firsts = decoder.first_choices(max(spec.candidates + 1, RANK_FIRSTS)) if spec else []
+    # now, while the logits at the end of the prompt are still there (completion/ranking/)
+    ranking_firsts = tuple(FirstToken(token, decoder.piece(token))
+                           for token, _ in decoder.first_choices(rank.firsts)) if rank else ()
     firsts: list[int | None] = list(decoder.first_tokens(n)) if n > 1 else [None]
     texts: list[str] = []
     generated = 0
     reason = "stop"
+    greedy: Output | None = None
     for k, first in enumerate(firsts or [None]):
         if k:
             model.llm.n_tokens = len(request.tokens)  # rewind to the end of the prompt for the next one
         stream = (lambda piece: send(Token(request.id, piece))) if k == 0 else (lambda piece: None)
         out = decoder.generate(limits, stream, first)
+        greedy = greedy or out
         texts.append(out.text)
         generated += out.generated
         reason = out.reason if k == 0 else reason
         if out.reason in _STOPPED:
             break
-    if spec is None or reason in _STOPPED:
-        return texts, generated, reason, 0
-    ranking = rank(decoder, request.tokens, spec, limits, out, ranking_firsts, model.tokenize)
-    return ranking.texts, generated + ranking.generated, reason, ranking.compared
+    assert greedy is not None
+    return texts, generated, reason, ranking_firsts, greedy

@@ -25,8 +25,11 @@ from typing import Any, BinaryIO
 from hushcode import netguard
 from hushcode.engine.wire import (
     Cancel,
+    Candidate,
+    CandidateLines,
     Detokenize,
     Done,
+    EndRanking,
     Error,
     Event,
     Generate,
@@ -34,6 +37,8 @@ from hushcode.engine.wire import (
     Load,
     LoadFailed,
     Request,
+    Score,
+    Scored,
     Shutdown,
     Stats,
     Texts,
@@ -43,6 +48,7 @@ from hushcode.engine.wire import (
     encode,
 )
 from hushcode.worker import generate, loader
+from hushcode.worker.candidates import DecoderCandidates
 
 
 class Channel:
@@ -70,6 +76,9 @@ class Engine:
         self.lock = threading.Lock()  # guards current_id and cancelled_ids between the two threads
         self.model_lock = threading.Lock()  # held while a model loads; tokenizing on the reader needs it
         self.cancelled_ids: collections.deque[int] = collections.deque(maxlen=256)
+        # a ranked generation whose prompt the server is still asking about (its id, its candidates):
+        # it stays the running one (a cancel of its id stops the questions) until EndRanking
+        self.ranking: tuple[int, DecoderCandidates] | None = None
         self.active = 0
         self.timeline: collections.deque[tuple[int, float, float]] = collections.deque(maxlen=1000)
         self.stats = {"generations": 0, "max_concurrent": 0, "cancelled": 0, "tokens_generated": 0,
@@ -81,6 +90,7 @@ class Engine:
         return self.model.llm if self.model is not None else None
 
     def load(self, request: Load) -> None:
+        self.end_ranking(None)
         with self.model_lock:  # a tokenize request on the reader thread waits in the queue meanwhile
             self.model = None
             try:
@@ -124,6 +134,7 @@ class Engine:
                 self.stop_flag.set()
 
     def generate(self, request: Generate) -> None:
+        self.end_ranking(None)
         with self.lock:
             skip = request.id in self.cancelled_ids
             if not skip:
@@ -134,19 +145,23 @@ class Engine:
                                    prompt_tokens=len(request.tokens), reused=0, evaluated=0, generated=0,
                                    prompt_ms=0, gen_ms=0, control_tokens=0))
             return
+        candidates = None
         try:
-            self._generate(request)
+            candidates = self._generate(request)
         finally:
-            with self.lock:
-                self.current_id = None
+            if candidates is not None:
+                self.ranking = (request.id, candidates)
+            else:
+                with self.lock:
+                    self.current_id = None
 
-    def _generate(self, request: Generate) -> None:
+    def _generate(self, request: Generate) -> DecoderCandidates | None:
         self.active += 1
         self.stats["max_concurrent"] = max(self.stats["max_concurrent"], self.active)
         self.stats["generations"] += 1
         started = time.monotonic()
         try:
-            done = generate.generate(self._loaded(), request, self.stop_flag.is_set, self.channel.send)
+            done, candidates = generate.generate(self._loaded(), request, self.stop_flag.is_set, self.channel.send)
         finally:
             self.active -= 1
             self.timeline.append((request.id, started, time.monotonic()))
@@ -155,6 +170,40 @@ class Engine:
         self.stats["cancelled"] += 1 if done.reason == "cancelled" else 0
         self.stats["tokens_generated"] += done.generated
         self.channel.send(done)
+        return candidates
+
+    def candidate(self, request: Candidate) -> None:
+        """Lines for the ranking of `request.session` (worker/candidates.py); none once it is over."""
+        candidates = self._ranking(request.session)
+        if candidates is None:
+            lines = CandidateLines(texts=None, generated=0, reason="cancelled", id=request.id)
+        else:
+            found = (candidates.left_to_right() if request.way == "left_to_right"
+                     else candidates.from_start(request.start, request.values) if request.way == "start"
+                     else candidates.from_first(request.token))
+            self.stats["tokens_generated"] += found.generated
+            lines = CandidateLines(texts=found.texts, generated=found.generated, reason=found.reason, id=request.id)
+        self.channel.send(lines)
+
+    def score(self, request: Score) -> None:
+        """A candidate's score for the ranking of `request.session`."""
+        candidates = self._ranking(request.session)
+        if candidates is None:
+            self.channel.send(Scored(score=None, reason="cancelled", id=request.id))
+            return
+        floor = float("-inf") if request.floor is None else request.floor
+        scoring = candidates.score(request.text, request.end_of_text, floor)
+        self.channel.send(Scored(score=scoring.score, reason=scoring.reason, id=request.id))
+
+    def end_ranking(self, request: EndRanking | None) -> None:
+        """The server's questions about a ranked generation are over (None: whichever is open)."""
+        if self.ranking is not None and (request is None or request.session == self.ranking[0]):
+            self.ranking = None
+            with self.lock:
+                self.current_id = None
+
+    def _ranking(self, session: int) -> DecoderCandidates | None:
+        return self.ranking[1] if self.ranking is not None and self.ranking[0] == session else None
 
     def report(self, request: GetStats) -> None:
         self.channel.send(Stats(request.id, dict(self.stats), tuple(self.timeline), self.active))
@@ -191,7 +240,7 @@ def _reader(stdin: BinaryIO, inbox: queue.Queue[Request | None], engine: Engine)
 def _serve(engine: Engine, inbox: queue.Queue[Request | None]) -> None:
     """Run the queued requests, one at a time, until the server says stop or closes the pipe."""
     while (request := inbox.get()) is not None and not isinstance(request, Shutdown):
-        request_id = None if isinstance(request, Load) else request.id
+        request_id = None if isinstance(request, Load | EndRanking) else request.id
         try:
             if isinstance(request, Load):
                 engine.load(request)
@@ -203,6 +252,12 @@ def _serve(engine: Engine, inbox: queue.Queue[Request | None]) -> None:
                 engine.detokenize(request)
             elif isinstance(request, Generate):
                 engine.generate(request)
+            elif isinstance(request, Candidate):
+                engine.candidate(request)
+            elif isinstance(request, Score):
+                engine.score(request)
+            elif isinstance(request, EndRanking):
+                engine.end_ranking(request)
             elif isinstance(request, GetStats):
                 engine.report(request)
         except Exception as exc:  # noqa: BLE001 -- a bad request must not kill the engine

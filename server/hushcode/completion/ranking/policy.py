@@ -23,7 +23,7 @@ What the code around the blank line adds or rules out is said by the rules (rule
 rule excludes is not compared but follows the others, for the cleanup to fall back on. Where that
 leaves no line of code, the FIM prompt's next first tokens are continued in turn until one gives a
 line of code. This module runs in the server; the model's side (lines and scores from the prompt
-held in the engine's KV cache) is worker/candidates.py, reached through `CandidateModel`.
+held in the engine's KV cache) is worker/candidates.py, reached through a `CandidateSource`.
 
 Measured on HumanEval line holes, the standard library and while typing (docs/benchmarks.md,
 "Both readings of a blank line, ranked").
@@ -32,10 +32,11 @@ Measured on HumanEval line holes, the standard library and while typing (docs/be
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from hushcode.completion.ranking.model import CandidateModel, First, Greedy
 from hushcode.completion.ranking.rules.base import Candidates, Rule
+from hushcode.engine.contracts import FirstToken, GenerateResult
+from hushcode.engine.interface import CandidateSource, Ranker
 
 VALUES = 3  # the values written for a name the code below lacks (`= []`, `= 0`, `= None`)
 RANK_FIRSTS = 8  # the FIM prompt's likeliest first tokens read for a blank line (a line of code among them)
@@ -53,6 +54,15 @@ class BlankLineTask:
     # cleanup will show it (postprocess/whitespace.py); None: keep the candidate's own
     lead: str | None = None
     rules: tuple[Rule, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Greedy:
+    """The fill-in-the-middle prompt's greedy output: what the user is shown without ranking."""
+
+    text: str
+    reason: str  # why it stopped ("newline", "budget", "length", ...)
+    first_token: int | None
 
 
 @dataclass(frozen=True)
@@ -117,7 +127,7 @@ class _Comparison:
             self.found.lines.append((text, candidate))
 
 
-async def rank(model: CandidateModel, task: BlankLineTask, greedy: Greedy, firsts: Sequence[First]) -> Ranking:
+async def rank(model: CandidateSource, task: BlankLineTask, greedy: Greedy, firsts: Sequence[FirstToken]) -> Ranking:
     """The greedy output, or a better line: the left-to-right line, a line a rule asks for, or one
     started by `firsts` (the FIM prompt's most likely first tokens, read before the greedy output)."""
     probe = _Comparison(task, greedy, [])
@@ -173,7 +183,7 @@ async def rank(model: CandidateModel, task: BlankLineTask, greedy: Greedy, first
     return await _scored(model, task, ranked, greedy, generated)
 
 
-async def _scored(model: CandidateModel, task: BlankLineTask, ranked: _Comparison, greedy: Greedy,
+async def _scored(model: CandidateSource, task: BlankLineTask, ranked: _Comparison, greedy: Greedy,
                   generated: int) -> Ranking:
     """The comparable candidates by score, then the others (what the cleanup falls back on)."""
     lines = ranked.found.lines
@@ -195,3 +205,23 @@ async def _scored(model: CandidateModel, task: BlankLineTask, ranked: _Compariso
         # sum so far places it among the others (the order the cleanup falls back in)
         scored.append(Scored(text=text, score=scoring.score))
     return Ranking([*(c.text for c in order(scored)), *left_out], len(scored), generated)
+
+
+class Choose:
+    """What the engine runs on a ranked generation's result (a `Ranker`): the texts in the
+    ranking's order, best first."""
+
+    def __init__(self, task: BlankLineTask) -> None:
+        self.task = task
+
+    async def __call__(self, result: GenerateResult, source: CandidateSource) -> GenerateResult:
+        greedy = Greedy(result.text, result.reason, result.first_token)
+        ranking = await rank(source, self.task, greedy, result.firsts)
+        texts = tuple(ranking.texts)
+        return replace(result, text=texts[0], alternatives=texts, ranked=ranking.compared,
+                       generated=result.generated + ranking.generated)
+
+
+def ranker(task: BlankLineTask) -> Ranker:
+    """The ranker for `task`."""
+    return Choose(task)

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from hushcode.engine.contracts import EngineState, GenerateRequest, GenerateResult, LoadedModel, Notify
-from hushcode.engine.interface import Capabilities
+from hushcode.engine.interface import Capabilities, Ranker
 from hushcode.engine.remote.http import BadAnswer, Http, Refused, Unreachable, describe
 from hushcode.engine.remote.options import RemoteOptions
 from hushcode.engine.remote.streaming import StreamStop
@@ -203,7 +203,9 @@ class RemoteEngine(Queued):
             log.warning("tokenize: the user's text produced a control token; request dropped")
         return None
 
-    async def generate(self, request: GenerateRequest) -> GenerateResult | None:
+    async def generate(self, request: GenerateRequest, ranker: Ranker | None = None) -> GenerateResult | None:
+        """One streamed generation (a shared server does not rank: `capabilities.ranking` is False,
+        so no ranker is given)."""
         if request.max_tokens <= 0 or self.state is not EngineState.READY:
             return None  # no warm-up on a shared server: it would cost everyone
         return await self.scheduler.run(request.document, request.speculative, lambda job: self._generate(request))

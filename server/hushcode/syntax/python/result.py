@@ -4,7 +4,7 @@ A blank line at the end of a function's body, in a function that returns no valu
 `return x`, no `yield`), is where its result most often goes: `return total`, `return
 sorted(seen)`. Small models at that line often start yet another step instead (`count = 0`,
 `if not words:`), which leaves the function returning None. The ranking of a blank line's
-candidates (worker/ranking.py) then adds a `return` line, written left to right, and lets the
+candidates (completion/ranking/) then adds a `return` line, written left to right, and lets the
 code below (the end of the function, the next definition or the end of the file) judge it like
 the others.
 

@@ -3,7 +3,7 @@
 A blank line inside a function, with code below that reads `ret`, `result` or `re` where no line
 above (nor a parameter, nor the module, nor Python's builtins) defines it, most likely lacks that
 definition: `ret = ""`, `result = []`, `import re`. The ranking of a blank line's candidates
-(worker/ranking.py) adds a line that defines such a name when neither reading of the line does,
+(completion/ranking/) adds a line that defines such a name when neither reading of the line does,
 and lets the code below judge it like the others. A name the code below binds only on some paths
 before it reads it counts too (branches.py says which).
 
