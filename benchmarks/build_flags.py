@@ -52,7 +52,7 @@ def main() -> int:
     for _ in range(args.rounds):
         for python in args.python:
             proc = subprocess.run([python, "-c", PROBE, args.model, str(args.prompt_tokens), str(args.gen_tokens), text],
-                                  capture_output=True, text=True, timeout=600)
+                                  capture_output=True, text=True, timeout=600, check=False)
             line = [x for x in proc.stderr.splitlines() if x.startswith("{")][-1]
             results[python].append(json.loads(line))
     base = args.python[0]

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The README's second command: set everything up (with test tools), fetch the default model,
+# The README's second command: set everything up (with test tools), run the static checks
+# (scripts/check.sh: ruff, mypy, the import contracts), fetch the default model,
 # check the system tools that some tests need (installing strace where it can), and run the whole
 # test suite. Extra arguments go to pytest. pytest's exit status is the command's.
 #
@@ -16,6 +17,7 @@ SCRIPT_NAME="test"
 . scripts/common.sh
 
 bash scripts/setup.sh --test
+bash scripts/check.sh  # ruff, mypy, the import contracts: seconds, before the slow tests
 .venv/bin/hushcode models pull
 
 missing=()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from pathlib import Path
 
 from tests.e2e import lsp
@@ -36,6 +37,6 @@ async def test_cancel_storm_leaves_server_responsive_and_generations_never_overl
         engine = status["engine"]
         assert engine["max_concurrent"] == 1
         spans = sorted((start, end) for _, start, end in engine["timeline"])
-        assert all(prev_end <= start for (_, prev_end), (start, _) in zip(spans, spans[1:])), spans
+        assert all(prev_end <= start for (_, prev_end), (start, _) in itertools.pairwise(spans)), spans
         assert engine["generations"] <= 51  # cancelled requests waiting for the engine never reached it
         assert engine["cancelled"] >= 1  # running generations were stopped early

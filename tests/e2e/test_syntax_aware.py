@@ -75,15 +75,15 @@ async def test_manual_trigger_offers_distinct_alternatives(model_path: Path) -> 
 # Blank lines where the small model jumps ahead: it writes the function's last line (a `return`)
 # where the code below still needs its first line.
 JUMPING_AHEAD = [
-    'def pairs_summing_to(values, target):\n    """Return how many pairs (i < j) of values add up to target.\n\n'
+    ('def pairs_summing_to(values, target):\n    """Return how many pairs (i < j) of values add up to target.\n\n'
     '    >>> pairs_summing_to([1, 2, 3, 4], 5)\n    2\n    """\n    \n    for i in range(len(values)):\n'
     '        for j in range(i + 1, len(values)):\n            if values[i] + values[j] == target:\n'
-    '                count += 1\n    return count\n',
-    'def middle_value(l: list):\n    """Return the median of the elements in l.\n    >>> middle_value([3, 1, 2])\n'
+    '                count += 1\n    return count\n'),
+    ('def middle_value(l: list):\n    """Return the median of the elements in l.\n    >>> middle_value([3, 1, 2])\n'
     '    2\n    >>> middle_value([4, 1, 3, 2])\n    2.5\n    """\n    \n    if len(l) % 2 == 1:\n'
-    '        return l[len(l) // 2]\n    else:\n        return (l[len(l) // 2 - 1] + l[len(l) // 2]) / 2.0\n',
-    'def power_mod(n: int, p: int) -> int:\n    """Return 2**n modulo p.\n    >>> power_mod(3, 5)\n    3\n    """\n'
-    '    \n    for _ in range(n):\n        result = (2 * result) % p\n    return result\n',
+    '        return l[len(l) // 2]\n    else:\n        return (l[len(l) // 2 - 1] + l[len(l) // 2]) / 2.0\n'),
+    ('def power_mod(n: int, p: int) -> int:\n    """Return 2**n modulo p.\n    >>> power_mod(3, 5)\n    3\n    """\n'
+    '    \n    for _ in range(n):\n        result = (2 * result) % p\n    return result\n'),
 ]
 JUMPS = ("return", "raise", "break", "continue")
 
@@ -118,13 +118,13 @@ async def test_a_blank_line_is_not_filled_with_a_jump_that_makes_the_code_below_
 
 # Blank lines whose code below reads a name that nothing before it defines (syntax/python/)
 UNDEFINED_BELOW = [
-    ('def digits(n: int, base: int) -> str:\n    """The digits of n in base (2..9), most significant first."""\n'
-     '    \n    while n > 0:\n        out = str(n % base) + out\n        n //= base\n    return out\n', "out"),
-    ('def sentence_count(text: str) -> int:\n    """How many sentences end with a full stop, ! or ?."""\n    \n'
-     '    return len([s for s in re.split(r"[.!?]", text) if s.strip()])\n', "re"),
-    ('def balanced(s: str) -> bool:\n    """Are the parentheses of s balanced?"""\n    \n    for ch in s:\n'
+    (('def digits(n: int, base: int) -> str:\n    """The digits of n in base (2..9), most significant first."""\n'
+     '    \n    while n > 0:\n        out = str(n % base) + out\n        n //= base\n    return out\n'), "out"),
+    (('def sentence_count(text: str) -> int:\n    """How many sentences end with a full stop, ! or ?."""\n    \n'
+     '    return len([s for s in re.split(r"[.!?]", text) if s.strip()])\n'), "re"),
+    (('def balanced(s: str) -> bool:\n    """Are the parentheses of s balanced?"""\n    \n    for ch in s:\n'
      '        if ch == "(":\n            depth += 1\n        elif ch == ")":\n            depth -= 1\n'
-     '            if depth < 0:\n                return False\n    return depth == 0\n', "depth"),
+     '            if depth < 0:\n                return False\n    return depth == 0\n'), "depth"),
     (JUMPING_AHEAD[0], "count"),
     (JUMPING_AHEAD[2], "result"),
 ]
@@ -140,18 +140,18 @@ async def test_a_blank_line_before_code_reading_an_undefined_name_defines_it(mod
 
 # Blank lines at the end of a function that returns nothing yet (syntax/python/result.py)
 LACKS_RESULT = [
-    'def remove_vowels(text: str) -> str:\n    """text without its vowels.\n    >>> remove_vowels("hello")\n'
-    "    'hll'\n    \"\"\"\n    \n",
-    'def is_cube(a: int) -> bool:\n    """Is a the cube of some integer?\n    >>> is_cube(8)\n    True\n'
-    '    >>> is_cube(-1)\n    True\n    """\n    \n',
-    'def longest_word(words: list[str]) -> str:\n    """The longest of words; the first one on a tie.\n'
-    '    >>> longest_word(["a", "abc", "ab"])\n    \'abc\'\n    """\n    \n',
-    'def extremes(values: list[int]) -> tuple:\n    """(smallest, largest) of values, or (None, None) when empty."""\n'
-    '    \n',
-    'def last_is_letter(txt: str) -> bool:\n    """Is the last character of txt a letter on its own (not the end of a'
-    ' word)?"""\n    \n',
-    'def is_sorted(xs: list[int]) -> bool:\n    """Is xs in ascending order?\n    >>> is_sorted([1, 2, 2, 5])\n'
-    '    True\n    """\n    \n\n\ndef main():\n    print(is_sorted([3, 1]))\n',
+    ('def remove_vowels(text: str) -> str:\n    """text without its vowels.\n    >>> remove_vowels("hello")\n'
+    "    'hll'\n    \"\"\"\n    \n"),
+    ('def is_cube(a: int) -> bool:\n    """Is a the cube of some integer?\n    >>> is_cube(8)\n    True\n'
+    '    >>> is_cube(-1)\n    True\n    """\n    \n'),
+    ('def longest_word(words: list[str]) -> str:\n    """The longest of words; the first one on a tie.\n'
+    '    >>> longest_word(["a", "abc", "ab"])\n    \'abc\'\n    """\n    \n'),
+    ('def extremes(values: list[int]) -> tuple:\n    """(smallest, largest) of values, or (None, None) when empty."""\n'
+    '    \n'),
+    ('def last_is_letter(txt: str) -> bool:\n    """Is the last character of txt a letter on its own (not the end of a'
+    ' word)?"""\n    \n'),
+    ('def is_sorted(xs: list[int]) -> bool:\n    """Is xs in ascending order?\n    >>> is_sorted([1, 2, 2, 5])\n'
+    '    True\n    """\n    \n\n\ndef main():\n    print(is_sorted([3, 1]))\n'),
 ]
 
 
@@ -167,20 +167,20 @@ async def test_a_blank_line_ending_a_function_without_its_result_compares_its_re
 # Names the code below reads several lines further down, where the model's own first guess is another
 # value or another name
 VALUE_BELOW = [
-    ('def odd_product(n: int) -> int:\n    """The product of the odd digits of n, or 0 when all are even."""\n'
+    (('def odd_product(n: int) -> int:\n    """The product of the odd digits of n, or 0 when all are even."""\n'
      '    product = 1\n    \n    for digit in str(n):\n        d = int(digit)\n        if d % 2 == 1:\n'
      '            product *= d\n            odd_count += 1\n    if odd_count == 0:\n        return 0\n'
-     '    return product\n', "odd_count = 0"),
-    ('def count_sevens(n: int) -> int:\n    """How often the digit 7 appears in the numbers below n divisible by 11'
+     '    return product\n'), "odd_count = 0"),
+    (('def count_sevens(n: int) -> int:\n    """How often the digit 7 appears in the numbers below n divisible by 11'
      ' or 13."""\n    \n    for i in range(n):\n        if i % 11 == 0 or i % 13 == 0:\n            ns.append(i)\n'
-     '    s = "".join(map(str, ns))\n    return s.count("7")\n', "ns = []"),
-    ('def sum_product(numbers: list[int]) -> tuple[int, int]:\n    """(sum, product) of numbers; (0, 1) when empty."""\n'
+     '    s = "".join(map(str, ns))\n    return s.count("7")\n'), "ns = []"),
+    (('def sum_product(numbers: list[int]) -> tuple[int, int]:\n    """(sum, product) of numbers; (0, 1) when empty."""\n'
      '    total = 0\n    \n    for n in numbers:\n        total += n\n        prod_value *= n\n'
-     '    return total, prod_value\n', "prod_value = 1"),
-    ('def series(n: int) -> list[int]:\n    """Element i (1..n) is i! for even i, else 1 + 2 + ... + i."""\n'
+     '    return total, prod_value\n'), "prod_value = 1"),
+    (('def series(n: int) -> list[int]:\n    """Element i (1..n) is i! for even i, else 1 + 2 + ... + i."""\n'
      '    ret = []\n    for i in range(1, n + 1):\n        if i % 2 == 0:\n            \n'
      '            for j in range(1, i + 1): x *= j\n            ret += [x]\n        else:\n            x = 0\n'
-     '            for j in range(1, i + 1): x += j\n            ret += [x]\n    return ret\n', "x = 1"),
+     '            for j in range(1, i + 1): x += j\n            ret += [x]\n    return ret\n'), "x = 1"),
 ]
 
 
@@ -194,28 +194,28 @@ async def test_a_name_defined_for_the_code_below_gets_the_value_its_use_there_ne
 # Blank lines where the small model writes what tree-sitter parses and Python rejects: a header with
 # no body above code of its own block, or a read of a local that the code below assigns first
 PYTHON_REJECTS = [
-    ('def top_k(arr: list, k: int) -> list:\n    """The k largest numbers in arr, in ascending order.\n\n'
+    (('def top_k(arr: list, k: int) -> list:\n    """The k largest numbers in arr, in ascending order.\n\n'
      '    >>> top_k([-3, -4, 5], 3)\n    [-4, -3, 5]\n    >>> top_k([4, -4, 4], 2)\n    [4, 4]\n    """\n'
-     '    if k == 0:\n        return []\n    \n    ans = arr[-k:]\n    return ans\n', "top_k([3, 1, 2], 2)"),
-    ('def palindrome_counts(n: int) -> tuple:\n    """How many even and how many odd numbers in 1..n read the same'
+     '    if k == 0:\n        return []\n    \n    ans = arr[-k:]\n    return ans\n'), "top_k([3, 1, 2], 2)"),
+    (('def palindrome_counts(n: int) -> tuple:\n    """How many even and how many odd numbers in 1..n read the same'
      ' backwards.\n\n    >>> palindrome_counts(12)\n    (4, 6)\n    """\n    def is_palindrome(x):\n'
      '        return str(x) == str(x)[::-1]\n\n    \n    odd_count = 0\n    for i in range(1, n + 1):\n'
      '        if i % 2 == 1 and is_palindrome(i):\n            odd_count += 1\n'
      '        elif i % 2 == 0 and is_palindrome(i):\n            even_count += 1\n'
-     '    return (even_count, odd_count)\n', "palindrome_counts(12)"),
-    ('def alternate_min_max(lst: list) -> list:\n    """Order lst as min, max, min of the rest, max of the rest...\n\n'
+     '    return (even_count, odd_count)\n'), "palindrome_counts(12)"),
+    (('def alternate_min_max(lst: list) -> list:\n    """Order lst as min, max, min of the rest, max of the rest...\n\n'
      '    >>> alternate_min_max([1, 2, 3, 4])\n    [1, 4, 2, 3]\n    """\n    out, take_min = [], True\n'
-     '    while lst:\n        \n        lst.remove(out[-1])\n        take_min = not take_min\n    return out\n',
+     '    while lst:\n        \n        lst.remove(out[-1])\n        take_min = not take_min\n    return out\n'),
      "alternate_min_max([1, 2, 3, 4])"),
-    ('def swap_case(s: str) -> str:\n    """Swap the case of every letter in s; if s has no letters, reverse it.\n\n'
+    (('def swap_case(s: str) -> str:\n    """Swap the case of every letter in s; if s has no letters, reverse it.\n\n'
      '    >>> swap_case("#a@C")\n    \'#A@c\'\n    """\n    \n    idx = 0\n    chars = list(s)\n    for ch in s:\n'
      '        if ch.isalpha():\n            chars[idx] = ch.swapcase()\n            seen = 1\n        idx += 1\n'
-     '    if seen == 0:\n        return s[::-1]\n    return "".join(chars)\n', 'swap_case("ab")'),
-    ('def largest_prime_digit_sum(lst: list) -> int:\n    """The sum of the digits of the largest prime in lst."""\n'
+     '    if seen == 0:\n        return s[::-1]\n    return "".join(chars)\n'), 'swap_case("ab")'),
+    (('def largest_prime_digit_sum(lst: list) -> int:\n    """The sum of the digits of the largest prime in lst."""\n'
      '    def is_prime(n):\n        if n < 2:\n            return False\n        for d in range(2, int(n ** 0.5) + 1):\n'
      '            if n % d == 0:\n                return False\n        return True\n    best = 0\n    \n'
      '    while i < len(lst):\n        if lst[i] > best and is_prime(lst[i]):\n            best = lst[i]\n'
-     '        i += 1\n    return sum(int(c) for c in str(best))\n', "largest_prime_digit_sum([3, 11, 4])"),
+     '        i += 1\n    return sum(int(c) for c in str(best))\n'), "largest_prime_digit_sum([3, 11, 4])"),
 ]
 
 
@@ -228,7 +228,8 @@ def python_rejects(text: str, call: str) -> str | None:
     except SyntaxError as error:
         return type(error).__name__
     try:
-        run = subprocess.run([sys.executable, "-c", f"{text}\n{call}\n"], capture_output=True, text=True, timeout=20)
+        run = subprocess.run([sys.executable, "-c", f"{text}\n{call}\n"], capture_output=True, text=True, timeout=20,
+                             check=False)
     except subprocess.TimeoutExpired:
         return None
     return "UnboundLocalError" if "UnboundLocalError" in run.stderr else None

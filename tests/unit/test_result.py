@@ -22,8 +22,8 @@ def lacks(text: str, language: str = "python") -> bool:
     # ...before the next definition, or after a docstring alone
     ('def mad(xs):\n    """Mean absolute deviation."""\n    |\n\n\ndef other():\n    return 1\n', True),
     # a method, at its body's end, before the next method
-    ("class A:\n    def size(self):\n        n = len(self.items)\n        |\n\n    def other(self):\n"
-     "        pass\n", True),
+    (("class A:\n    def size(self):\n        n = len(self.items)\n        |\n\n    def other(self):\n"
+     "        pass\n"), True),
     # an async function, a decorated one
     ("async def fetch(url):\n    body = await get(url)\n    |", True),
     ("@cache\ndef fib(n: int) -> int:\n    a, b = 0, 1\n    for _ in range(n):\n        a, b = b, a + b\n    |", True),

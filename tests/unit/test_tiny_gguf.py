@@ -39,7 +39,7 @@ PROBE = textwrap.dedent("""
 
 def probe(path: Path) -> dict[str, Any]:
     proc = subprocess.run([sys.executable, "-c", PROBE, str(path)], capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, check=False)
     assert proc.returncode == 0, f"llama.cpp probe failed ({proc.returncode}):\n{proc.stderr[-4000:]}"
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     assert lines, f"no result from the probe:\nstdout={proc.stdout!r}\nstderr={proc.stderr[-4000:]}"

@@ -20,16 +20,16 @@ def names(text: str, language: str = "python") -> list[tuple[str, bool]]:
 
 @pytest.mark.parametrize(("text", "expected"), [
     # read before any definition: the right side of an assignment is read before its target binds
-    ("def f(x, base):\n    |\n    while x > 0:\n        ret = str(x % base) + ret\n        x //= base\n"
-     "    return ret\n", [("ret", False)]),
+    (("def f(x, base):\n    |\n    while x > 0:\n        ret = str(x % base) + ret\n        x //= base\n"
+     "    return ret\n"), [("ret", False)]),
     # an augmented assignment reads its target first
     ("def f(xs):\n    |\n    for x in xs:\n        total += x\n    return total\n", [("total", False)]),
     # defined above, a parameter, a builtin, a name of the module (defined later in the file: it runs first)
-    ("def f(xs):\n    total = 0\n    |\n    for x in xs:\n        total += helper(x, len(xs))\n    return total\n"
-     "\n\ndef helper(a, n):\n    return a * n\n", []),
+    (("def f(xs):\n    total = 0\n    |\n    for x in xs:\n        total += helper(x, len(xs))\n    return total\n"
+     "\n\ndef helper(a, n):\n    return a * n\n"), []),
     # bound below before it is read: a loop variable, a comprehension's, an `as` target, a walrus
-    ("def f(xs):\n    |\n    for i in range(3):\n        print(i)\n    ys = [y * 2 for y in xs if y]\n"
-     "    with open(xs) as fh:\n        fh.read()\n    if (n := len(xs)) > 1:\n        return n\n", []),
+    (("def f(xs):\n    |\n    for i in range(3):\n        print(i)\n    ys = [y * 2 for y in xs if y]\n"
+     "    with open(xs) as fh:\n        fh.read()\n    if (n := len(xs)) > 1:\n        return n\n"), []),
     # attribute names and keyword arguments are not names read
     ("def f(self, xs):\n    |\n    self.items.extend(xs)\n    return sorted(xs, key=self.key)\n", []),
     # a lambda's parameters are its own; what its body reads besides them is not
@@ -43,11 +43,11 @@ def names(text: str, language: str = "python") -> list[tuple[str, bool]]:
     ("def outer(a):\n    b = 1\n    def inner(c):\n        |\n        return a + b + c + d + e + d\n    return inner\n",
      [("d", False), ("e", False)]),
     # a `case` pattern's captures
-    ("def f(cmd):\n    |\n    match cmd:\n        case [name, *rest]:\n            return name, rest\n"
-     "        case {\"k\": v} as whole:\n            return v, whole, missing\n", [("missing", False)]),
+    (("def f(cmd):\n    |\n    match cmd:\n        case [name, *rest]:\n            return name, rest\n"
+     "        case {\"k\": v} as whole:\n            return v, whole, missing\n"), [("missing", False)]),
     # an exception's name, an import alias, a class defined in the module
-    ("import numpy as np\n\nclass Box:\n    pass\n\ndef f(x):\n    |\n    try:\n        return np.array(Box())\n"
-     "    except ValueError as err:\n        raise err\n", []),
+    (("import numpy as np\n\nclass Box:\n    pass\n\ndef f(x):\n    |\n    try:\n        return np.array(Box())\n"
+     "    except ValueError as err:\n        raise err\n"), []),
 ])
 def test_names_read_below_and_defined_nowhere_before(text: str, expected: list[tuple[str, bool]]) -> None:
     assert names(text) == expected
@@ -123,22 +123,22 @@ def test_no_reads_outside_a_function_for_a_broken_parse_or_another_language() ->
 
 @pytest.mark.parametrize(("text", "expected"), [
     # bound below only inside a loop's `if`, then read after the loop: the blank line gives its first value
-    ("def f(s):\n    |\n    for ch in s:\n        if ch.isalpha():\n            seen = 1\n    if seen == 0:\n"
-     "        return s[::-1]\n    return s\n", ["seen"]),
+    (("def f(s):\n    |\n    for ch in s:\n        if ch.isalpha():\n            seen = 1\n    if seen == 0:\n"
+     "        return s[::-1]\n    return s\n"), ["seen"]),
     # the cursor is in the branch of an `if` whose `else` binds it, and it is read after the `if`
     ("def f(n):\n    if n % 2 == 0:\n        |\n    else:\n        odd = [n]\n    return sorted(odd)\n", ["odd"]),
     # bound in every branch (or the branch leaves), in a `with` body, or by a `for` target: bound
     ("def f(xs):\n    |\n    if xs:\n        a = 1\n    else:\n        a = 2\n    return a\n", []),
-    ("def f(xs):\n    |\n    if xs:\n        a = 1\n    elif len(xs) > 3:\n        raise ValueError\n    else:\n"
-     "        a = 2\n    return a\n", []),
+    (("def f(xs):\n    |\n    if xs:\n        a = 1\n    elif len(xs) > 3:\n        raise ValueError\n    else:\n"
+     "        a = 2\n    return a\n"), []),
     ("def f(p):\n    |\n    with open(p) as fh:\n        data = fh.read()\n    return data\n", []),
     ("def f(xs):\n    |\n    for i in xs:\n        pass\n    return i\n", []),
     # an `elif` that binds nothing leaves it unbound on that path
-    ("def f(xs):\n    |\n    if xs:\n        a = 1\n    elif len(xs) > 3:\n        pass\n    else:\n        a = 2\n"
-     "    return a\n", ["a"]),
+    (("def f(xs):\n    |\n    if xs:\n        a = 1\n    elif len(xs) > 3:\n        pass\n    else:\n        a = 2\n"
+     "    return a\n"), ["a"]),
     # read only in a body under a later statement (`if verbose:` twice): not this kind of doubt
-    ("def f(verbose):\n    |\n    if verbose:\n        start = 1\n    n = 2\n    if verbose:\n        print(start)\n"
-     "    return n\n", []),
+    (("def f(verbose):\n    |\n    if verbose:\n        start = 1\n    n = 2\n    if verbose:\n        print(start)\n"
+     "    return n\n"), []),
     # bound first on every path, then bound again in a branch
     ("def f(xs):\n    |\n    best = 0\n    for x in xs:\n        if x > best:\n            best = x\n    return best\n", []),
 ])
@@ -151,8 +151,8 @@ def test_names_the_code_below_binds_only_on_some_paths_before_reading_them(text:
      "None"),
     ("def f(keys):\n    |\n    for k in keys:\n        if state == \"start\":\n            state = k\n    return state\n",
      '"start"'),
-    ("def f(s):\n    |\n    for ch in s:\n        if ch.isalpha():\n            seen = 1\n    if 0 == seen:\n"
-     "        return s\n    return s[::-1]\n", "0"),
+    (("def f(s):\n    |\n    for ch in s:\n        if ch.isalpha():\n            seen = 1\n    if 0 == seen:\n"
+     "        return s\n    return s[::-1]\n"), "0"),
     # read otherwise first, or compared with a name, an f-string, or in a chain: no value
     ("def f(xs):\n    |\n    total += 1\n    if total == 0:\n        return 0\n    return total\n", None),
     ("def f(xs, limit):\n    |\n    if count == limit:\n        return 0\n    return count\n", None),

@@ -13,8 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-from hushcode.completion.service import CompletionService, DocumentSnapshot
+from hushcode.completion.service import CompletionService
 from hushcode.config.load import load_effective
+from hushcode.documents.snapshot import DocumentSnapshot
 from hushcode.engine.factory import create_engine
 from hushcode.engine.interface import CompletionEngine
 

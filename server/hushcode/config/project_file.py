@@ -90,7 +90,7 @@ def write_model(folder: Path, value: str) -> Written:
         document.add(tomlkit.comment("hushcode settings for this folder: docs/configuration.md"))
     table = document
     if path.name == PYPROJECT:
-        table = document["tool"]["hushcode"]  # type: ignore[assignment,index]
+        table = document["tool"]["hushcode"]
     model = table.get("model")
     if model is None:
         model = tomlkit.table()
@@ -108,4 +108,5 @@ def write_model(folder: Path, value: str) -> Written:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise ProjectFileError(f"{path} cannot be written: {exc}") from exc
-    return Written(path, created, previous.unwrap() if hasattr(previous, "unwrap") else previous, value)
+    return Written(path, created, previous.unwrap() if previous is not None and hasattr(previous, "unwrap")
+                   else previous, value)

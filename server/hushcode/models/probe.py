@@ -113,7 +113,7 @@ def _child(path: str, threads: int, gpu_layers: int, out: str) -> int:
     text = _CODE * (1 + PROMPT_TOKENS // 100)
     tokens = llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)[:PROMPT_TOKENS]
     llm.eval(tokens[:8])  # wake the threads and the allocator up before timing
-    llm.reset()
+    llm.reset()  # type: ignore[no-untyped-call]  # llama-cpp-python leaves it unannotated
     started = time.perf_counter()
     llm.eval(tokens)
     prompt_ms = (time.perf_counter() - started) * 1000

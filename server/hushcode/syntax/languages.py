@@ -12,6 +12,7 @@ import keyword
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import PurePosixPath
+from typing import Any
 
 import tree_sitter as ts
 
@@ -66,8 +67,8 @@ _JS_KEYWORDS = _words(
     "void while with yield async await of static get set")
 _TS_KEYWORDS = _JS_KEYWORDS | _words("interface type enum implements private protected public readonly abstract "
                                      "declare namespace keyof as is any unknown never number string boolean")
-_JS = {"strings": _JS_STRINGS, "jumps": _JS_JUMPS, "functions": _JS_FUNCTIONS,
-       "blocks": frozenset({"statement_block"})}
+_JS: dict[str, Any] = {"strings": _JS_STRINGS, "jumps": _JS_JUMPS, "functions": _JS_FUNCTIONS,
+                       "blocks": frozenset({"statement_block"})}
 
 LANGUAGES: dict[str, LanguageInfo] = {
     "python": LanguageInfo("python", "tree_sitter_python", extensions=(".py", ".pyi"), strings=frozenset({"string"}),

@@ -160,7 +160,7 @@ class Decoder:
 
     def piece(self, token: int) -> str:
         """A token's text (a part of a multi-byte character comes out replaced)."""
-        return self.llm.detokenize([token]).decode("utf-8", "replace")
+        return str(self.llm.detokenize([token]).decode("utf-8", "replace"))
 
     def likeliest(self, allowed: Callable[[str], bool], among: int = 40) -> int | None:
         """The most likely next token, among the `among` likeliest, whose text `allowed` accepts

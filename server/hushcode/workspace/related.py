@@ -34,7 +34,8 @@ def related_files(index: IndexView, folder_files: list[Path], path: Path, outlin
         # `from . import events` names the module events.py, not the package's __init__.py
         modules = [find_module(index, Binding(alias or name, name, imp), path, outline.language)
                    for name, alias in imp.names if name != "*"]
-        for target in [m for m in modules if m is not None] or [resolve(index, imp, path, outline.language)]:
+        found: list[Path | None] = [m for m in modules if m is not None]
+        for target in found or [resolve(index, imp, path, outline.language)]:
             if target is not None and target != path:
                 chosen.setdefault(target, None)
     mine = imported_modules(outline)

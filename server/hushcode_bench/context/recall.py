@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from hushcode.completion.service import CHARS_PER_TOKEN
 from hushcode.config.settings import CompletionSettings
+from hushcode.prompt.assemble import CHARS_PER_TOKEN
 from hushcode.prompt.window import cut_window
 from hushcode.workspace.index import WorkspaceIndex
 from hushcode.workspace.retrieval import retrieve

@@ -52,9 +52,8 @@ def summarize_first_pass(
     during = [r["latency_ms"] for r in phase["during"] if not r.get("error")]
     idle = [r["latency_ms"] for r in phase["idle"] if not r.get("error")]
     p50_during, p50_idle = percentile(during, 50), percentile(idle, 50)
-    same = [
-        context_run[r["id"]] for r in phase["during"] if not r.get("error") and r["id"] in (context_run or {})
-    ]
+    runs = context_run or {}
+    same = [runs[r["id"]] for r in phase["during"] if not r.get("error") and r["id"] in runs]
     p50_same = percentile(same, 50)
     return {
         "p50_context_run_ms": p50_same,
@@ -162,7 +161,7 @@ def summarize(
 
 def format_table(summary: Mapping[str, Any], target_rows: Sequence[Mapping[str, Any]]) -> str:
     """Quality with and without context, their ratio, then the targets."""
-    rows = [("config", *FIGURE_COLUMNS, "ctx_tokens", "ctx_snippets")]
+    rows: list[tuple[str, ...]] = [("config", *FIGURE_COLUMNS, "ctx_tokens", "ctx_snippets")]
     for name in (WITH, WITHOUT):
         s = summary[name]
         exact = f"{pct(s['exact'])} ({s['exact_n']})"

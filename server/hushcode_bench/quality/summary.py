@@ -76,7 +76,7 @@ def figure_cells(s: Mapping[str, Any], exact: str | None = None) -> tuple[str, .
 
 def format_table(summary: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> str:
     """A fixed-width table: one row per configuration and kind."""
-    rows = [("config", "kind", *FIGURE_COLUMNS, "parses", "pass@1")]
+    rows: list[tuple[str, ...]] = [("config", "kind", *FIGURE_COLUMNS, "parses", "pass@1")]
     for config, kinds in summary.items():
         for kind, s in kinds.items():
             pass_at_1 = "-" if s["pass_at_1"] is None else f"{pct(s['pass_at_1'])} ({s['tested_n']})"

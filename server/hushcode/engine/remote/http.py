@@ -79,7 +79,8 @@ class Http:
         attempt = 0
         while True:
             try:
-                return await send()
+                response: httpx.Response = await send()
+                return response
             except _CONNECT_ERRORS as exc:
                 if attempt >= self.retries:
                     raise Unreachable(describe(exc)) from exc

@@ -80,7 +80,7 @@ class LlamaServerEngine(RemoteEngine):
         piece = chunk.get("content") or ""
         if not chunk.get("stop"):
             return str(piece), None
-        timings = chunk.get("timings") if isinstance(chunk.get("timings"), dict) else {}
+        timings: dict[str, Any] = chunk["timings"] if isinstance(chunk.get("timings"), dict) else {}
         return str(piece), {"reason": _STOP_TYPES.get(str(chunk.get("stop_type")), "stop"),
                             "cached": timings.get("cache_n", chunk.get("tokens_cached")),
                             "evaluated": timings.get("prompt_n"), "generated": timings.get("predicted_n")}

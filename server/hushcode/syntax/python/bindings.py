@@ -105,7 +105,7 @@ def events(node: ts.Node, data: bytes) -> Iterator[Event]:
 def enclosing_functions(root: ts.Node, at: int) -> list[ts.Node]:
     """The functions whose bodies hold the byte offset `at` with code of theirs below it,
     outermost first."""
-    found = []
+    found: list[ts.Node] = []
     node = root
     while True:
         inner = next((c for c in node.children if c.start_byte < at < c.end_byte), None)
@@ -125,9 +125,9 @@ def module_names(root: ts.Node, data: bytes) -> set[str]:
         if node is None:
             continue
         if node.type in ("function_definition", "class_definition"):
-            name = node.child_by_field_name("name")
-            if name is not None:
-                names.add(node_text(name, data))
+            named = node.child_by_field_name("name")
+            if named is not None:
+                names.add(node_text(named, data))
             continue
         for name, binds, _ in events(node, data):
             if binds:

@@ -32,8 +32,8 @@ def off_path(node: ts.Node, at: int) -> bool:
     while current is not None:
         if current.type == "block" and current.parent is not None and not (
                 current.start_byte <= at <= current.end_byte):
-            owner = current.parent
-            if owner.type in ("elif_clause", "else_clause"):
+            owner: ts.Node | None = current.parent
+            if owner is not None and owner.type in ("elif_clause", "else_clause"):
                 owner = owner.parent
             if owner is not None and owner.type in _BRANCHING:
                 return True

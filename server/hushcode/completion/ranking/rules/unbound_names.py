@@ -14,6 +14,7 @@ one of them (109 of 109). The names come from the Python scope analysis (syntax/
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from hushcode.completion.ranking.rules.base import BlankLine, Candidates, Contribution, Rule, Start
@@ -54,14 +55,18 @@ class UnboundNames(Rule):
         literal = tuple(line for line in (f"{lead}{name} = {value}" for name, value in self.values
                                           if name in self.define)
                         if all(line != known for _, known in found.lines))
-        starts = [Start(name, lambda line, name=name: defines(line, name) and not found.broken(line))
-                  for name in define]
+        starts = [Start(name, self._defining(name, found)) for name in define]
         # several names, where no line defines them all: one line may (`lo, hi = 0, 1`)
         if len(self.define) > 1 and not any(self._all(known) and not found.broken(known) for _, known in found.lines):
             starts.append(Start(", ".join(self.define), lambda line: self._all(line) and not found.broken(line)))
         return Contribution(wants=bool(imports or define or literal),
                             lines=tuple(f"{lead}import {module}" for module in imports),
                             starts=tuple(starts), literals=literal)
+
+    @staticmethod
+    def _defining(name: str, found: Candidates) -> Callable[[str], bool]:
+        """A line that defines `name` (and runs)."""
+        return lambda line: defines(line, name) and not found.broken(line)
 
     def _all(self, line: str) -> bool:
         return all(defines(line, name) for name in self.define)
