@@ -52,7 +52,7 @@ SAMPLES: list[wire.Message] = [
 
 
 def test_the_samples_cover_every_message() -> None:
-    assert {type(m) for m in SAMPLES} == {cls for cls in wire._TYPES.values()}
+    assert {type(m) for m in SAMPLES} == {cls for cls in wire.TYPES.values()}
 
 
 @pytest.mark.parametrize("message", SAMPLES, ids=lambda m: type(m).__name__)
