@@ -20,33 +20,12 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any, BinaryIO
 
 from hushcode import netguard
-from hushcode.engine.wire import (
-    Cancel,
-    Candidate,
-    CandidateLines,
-    Detokenize,
-    Done,
-    EndRanking,
-    Error,
-    Event,
-    Generate,
-    GetStats,
-    Load,
-    LoadFailed,
-    Request,
-    Score,
-    Scored,
-    Shutdown,
-    Stats,
-    Texts,
-    Tokenize,
-    Tokens,
-    decode,
-    encode,
-)
+from hushcode.engine import wire
+from hushcode.engine.wire import decode, encode
 from hushcode.worker import generate, loader
 from hushcode.worker.candidates import DecoderCandidates
 
@@ -58,7 +37,7 @@ class Channel:
         self._stream = stream
         self._lock = threading.Lock()
 
-    def send(self, event: Event) -> None:
+    def send(self, event: wire.Event) -> None:
         with self._lock:
             self._stream.write(encode(event))
             self._stream.flush()
@@ -77,7 +56,7 @@ class Engine:
         self.model_lock = threading.Lock()  # held while a model loads; tokenizing on the reader needs it
         self.cancelled_ids: collections.deque[int] = collections.deque(maxlen=256)
         # a ranked generation whose prompt the server is still asking about (its id, its candidates):
-        # it stays the running one (a cancel of its id stops the questions) until EndRanking
+        # it stays the running one (a cancel of its id stops the questions) until wire.EndRanking
         self.ranking: tuple[int, DecoderCandidates] | None = None
         self.active = 0
         self.timeline: collections.deque[tuple[int, float, float]] = collections.deque(maxlen=1000)
@@ -89,17 +68,17 @@ class Engine:
         """llama.cpp's model (None until one is loaded)."""
         return self.model.llm if self.model is not None else None
 
-    def load(self, request: Load) -> None:
+    def load(self, request: wire.Load) -> None:
         self.end_ranking(None)
         with self.model_lock:  # a tokenize request on the reader thread waits in the queue meanwhile
             self.model = None
             try:
                 self.model, answer = loader.load(request)
             except Exception as exc:  # noqa: BLE001 -- whatever stops a load is reported: the server must never wait
-                answer = LoadFailed("unloadable", f"{type(exc).__name__}: {exc}")
+                answer = wire.LoadFailed("unloadable", f"{type(exc).__name__}: {exc}")
             self.channel.send(answer)
 
-    def tokenize_now(self, request: Tokenize) -> bool:
+    def tokenize_now(self, request: wire.Tokenize) -> bool:
         """Answer a tokenize request on the reader thread, at once, even while a generation
         runs: the vocabulary is read-only (llama.cpp releases the GIL in both), and a keystroke's
         prompt must not wait behind a generation that its own cancel is still stopping. False
@@ -112,28 +91,28 @@ class Engine:
             try:
                 self.tokenize(request)
             except Exception as exc:  # noqa: BLE001 - a bad request must not kill the reader
-                self.channel.send(Error(request.id, f"{type(exc).__name__}: {exc}"))
+                self.channel.send(wire.Error(request.id, f"{type(exc).__name__}: {exc}"))
             return True
         finally:
             self.model_lock.release()
 
-    def tokenize(self, request: Tokenize) -> None:
+    def tokenize(self, request: wire.Tokenize) -> None:
         model = self._loaded()
-        self.channel.send(Tokens(request.id, tuple(tuple(model.tokenize(text)) for text in request.texts)))
+        self.channel.send(wire.Tokens(request.id, tuple(tuple(model.tokenize(text)) for text in request.texts)))
 
-    def detokenize(self, request: Detokenize) -> None:
+    def detokenize(self, request: wire.Detokenize) -> None:
         # control tokens come back as their text (a remote engine's text prompt)
         model = self._loaded()
-        self.channel.send(Texts(request.id, tuple(model.detokenize(ids) for ids in request.tokens)))
+        self.channel.send(wire.Texts(request.id, tuple(model.detokenize(ids) for ids in request.tokens)))
 
-    def cancel(self, request: Cancel) -> None:
+    def cancel(self, request: wire.Cancel) -> None:
         """On the reader thread: stop the running generation now, or skip it when it comes."""
         with self.lock:
             self.cancelled_ids.append(request.id)
             if request.id == self.current_id:
                 self.stop_flag.set()
 
-    def generate(self, request: Generate) -> None:
+    def generate(self, request: wire.Generate) -> None:
         self.end_ranking(None)
         with self.lock:
             skip = request.id in self.cancelled_ids
@@ -141,7 +120,7 @@ class Engine:
                 self.current_id = request.id
                 self.stop_flag.clear()
         if skip:
-            self.channel.send(Done(id=request.id, text="", alternatives=("",), reason="cancelled",
+            self.channel.send(wire.Done(id=request.id, text="", alternatives=("",), reason="cancelled",
                                    prompt_tokens=len(request.tokens), reused=0, evaluated=0, generated=0,
                                    prompt_ms=0, gen_ms=0, control_tokens=0))
             return
@@ -155,7 +134,7 @@ class Engine:
                 with self.lock:
                     self.current_id = None
 
-    def _generate(self, request: Generate) -> DecoderCandidates | None:
+    def _generate(self, request: wire.Generate) -> DecoderCandidates | None:
         self.active += 1
         self.stats["max_concurrent"] = max(self.stats["max_concurrent"], self.active)
         self.stats["generations"] += 1
@@ -172,30 +151,30 @@ class Engine:
         self.channel.send(done)
         return candidates
 
-    def candidate(self, request: Candidate) -> None:
+    def candidate(self, request: wire.Candidate) -> None:
         """Lines for the ranking of `request.session` (worker/candidates.py); none once it is over."""
         candidates = self._ranking(request.session)
         if candidates is None:
-            lines = CandidateLines(texts=None, generated=0, reason="cancelled", id=request.id)
+            lines = wire.CandidateLines(texts=None, generated=0, reason="cancelled", id=request.id)
         else:
             found = (candidates.left_to_right() if request.way == "left_to_right"
                      else candidates.from_start(request.start, request.values) if request.way == "start"
                      else candidates.from_first(request.token))
             self.stats["tokens_generated"] += found.generated
-            lines = CandidateLines(texts=found.texts, generated=found.generated, reason=found.reason, id=request.id)
+            lines = wire.CandidateLines(texts=found.texts, generated=found.generated, reason=found.reason, id=request.id)
         self.channel.send(lines)
 
-    def score(self, request: Score) -> None:
+    def score(self, request: wire.Score) -> None:
         """A candidate's score for the ranking of `request.session`."""
         candidates = self._ranking(request.session)
         if candidates is None:
-            self.channel.send(Scored(score=None, reason="cancelled", id=request.id))
+            self.channel.send(wire.Scored(score=None, reason="cancelled", id=request.id))
             return
         floor = float("-inf") if request.floor is None else request.floor
         scoring = candidates.score(request.text, request.end_of_text, floor)
-        self.channel.send(Scored(score=scoring.score, reason=scoring.reason, id=request.id))
+        self.channel.send(wire.Scored(score=scoring.score, reason=scoring.reason, id=request.id))
 
-    def end_ranking(self, request: EndRanking | None) -> None:
+    def end_ranking(self, request: wire.EndRanking | None) -> None:
         """The server's questions about a ranked generation are over (None: whichever is open)."""
         if self.ranking is not None and (request is None or request.session == self.ranking[0]):
             self.ranking = None
@@ -205,8 +184,18 @@ class Engine:
     def _ranking(self, session: int) -> DecoderCandidates | None:
         return self.ranking[1] if self.ranking is not None and self.ranking[0] == session else None
 
-    def report(self, request: GetStats) -> None:
-        self.channel.send(Stats(request.id, dict(self.stats), tuple(self.timeline), self.active))
+    def handle(self, request: wire.Request) -> None:
+        """Run one queued request (a model is loaded)."""
+        handlers: dict[type, Callable[[Any], None]] = {
+            wire.Tokenize: self.tokenize, wire.Detokenize: self.detokenize, wire.Generate: self.generate,
+            wire.Candidate: self.candidate, wire.Score: self.score, wire.EndRanking: self.end_ranking,
+            wire.GetStats: self.report}
+        handler = handlers.get(type(request))
+        if handler is not None:
+            handler(request)
+
+    def report(self, request: wire.GetStats) -> None:
+        self.channel.send(wire.Stats(request.id, dict(self.stats), tuple(self.timeline), self.active))
 
     def _loaded(self) -> loader.Model:
         if self.model is None:
@@ -214,7 +203,7 @@ class Engine:
         return self.model
 
 
-def _reader(stdin: BinaryIO, inbox: queue.Queue[Request | None], engine: Engine) -> None:
+def _reader(stdin: BinaryIO, inbox: queue.Queue[wire.Request | None], engine: Engine) -> None:
     """Parse requests; a cancel takes effect at once, and so does a tokenize once the model is
     loaded; everything else is queued.
 
@@ -228,40 +217,28 @@ def _reader(stdin: BinaryIO, inbox: queue.Queue[Request | None], engine: Engine)
             message = decode(line)
         except ValueError:
             continue
-        if isinstance(message, Tokenize) and engine.tokenize_now(message):
+        if isinstance(message, wire.Tokenize) and engine.tokenize_now(message):
             continue
-        if isinstance(message, Cancel):
+        if isinstance(message, wire.Cancel):
             engine.cancel(message)
-        elif isinstance(message, Request):
+        elif isinstance(message, wire.Request):
             inbox.put(message)
     inbox.put(None)  # the server closed the pipe: exit
 
 
-def _serve(engine: Engine, inbox: queue.Queue[Request | None]) -> None:
+def _serve(engine: Engine, inbox: queue.Queue[wire.Request | None]) -> None:
     """Run the queued requests, one at a time, until the server says stop or closes the pipe."""
-    while (request := inbox.get()) is not None and not isinstance(request, Shutdown):
-        request_id = None if isinstance(request, Load | EndRanking) else request.id
+    while (request := inbox.get()) is not None and not isinstance(request, wire.Shutdown):
+        request_id = None if isinstance(request, wire.Load | wire.EndRanking) else request.id
         try:
-            if isinstance(request, Load):
+            if isinstance(request, wire.Load):
                 engine.load(request)
             elif engine.model is None:
-                engine.channel.send(Error(request_id, "no model loaded"))
-            elif isinstance(request, Tokenize):
-                engine.tokenize(request)
-            elif isinstance(request, Detokenize):
-                engine.detokenize(request)
-            elif isinstance(request, Generate):
-                engine.generate(request)
-            elif isinstance(request, Candidate):
-                engine.candidate(request)
-            elif isinstance(request, Score):
-                engine.score(request)
-            elif isinstance(request, EndRanking):
-                engine.end_ranking(request)
-            elif isinstance(request, GetStats):
-                engine.report(request)
+                engine.channel.send(wire.Error(request_id, "no model loaded"))
+            else:
+                engine.handle(request)
         except Exception as exc:  # noqa: BLE001 -- a bad request must not kill the engine
-            engine.channel.send(Error(request_id, f"{type(exc).__name__}: {exc}"))
+            engine.channel.send(wire.Error(request_id, f"{type(exc).__name__}: {exc}"))
 
 
 def _die_with_the_server() -> None:
@@ -286,7 +263,7 @@ def main() -> int:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     engine = Engine(channel)
-    inbox: queue.Queue[Request | None] = queue.Queue()
+    inbox: queue.Queue[wire.Request | None] = queue.Queue()
     threading.Thread(target=_reader, args=(sys.stdin.buffer, inbox, engine), daemon=True).start()
     _serve(engine, inbox)
     return 0
