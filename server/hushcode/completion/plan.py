@@ -60,6 +60,31 @@ def decide_at(doc: DocumentSnapshot, cursor: TextPosition) -> Decision:
     return decide(doc.text, cursor.offset, cursor.line_start, cursor.line_end, doc.language)
 
 
+@dataclass(frozen=True)
+class Indented:
+    """A blank line's one indentation, not typed (yet): the request runs on the document as if it
+    were, and each suggestion brings it (`added`), so accepting it gives correctly indented code."""
+
+    doc: DocumentSnapshot
+    cursor: TextPosition
+    added: str
+
+
+def indented(doc: DocumentSnapshot, cursor: TextPosition, decision: Decision) -> Indented | None:
+    """Where the code around a blank line gives it one indentation (syntax/indentation.py) and the
+    user has typed less of it (a formatter strips blank lines: the cursor is at column 0), the
+    document with the rest typed; None elsewhere."""
+    if len(decision.indents) != 1 or doc.text[cursor.offset:cursor.line_end].strip():
+        return None
+    typed, need = doc.text[cursor.line_start:cursor.offset], decision.indents[0]
+    if len(typed) >= len(need) or not need.startswith(typed):
+        return None
+    added = need[len(typed):]
+    text = doc.text[:cursor.offset] + added + doc.text[cursor.offset:]
+    moved = TextPosition(cursor.offset + len(added), cursor.line_start, cursor.line_end + len(added))
+    return Indented(doc.with_text(text), moved, added)
+
+
 def suffix_budget(cfg: CompletionSettings, decision: Decision) -> int | None:
     """Within a line, what follows the line matters little to finishing it, and every token of
     the suffix is evaluated again at each keystroke: a shorter suffix there (None: the usual)."""

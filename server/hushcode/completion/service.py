@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from hushcode.completion.background import Background
 from hushcode.completion.cache import CachedText, SuggestionCache
 from hushcode.completion.offload import off_loop, timed
-from hushcode.completion.plan import Ask, Suggestion, clean, decide_at, plan, suffix_budget
+from hushcode.completion.plan import Ask, Suggestion, clean, decide_at, indented, plan, suffix_budget
 from hushcode.completion.ranking import ranker
 from hushcode.completion.rhythm import Debounce
 from hushcode.completion.trace import CompletionStats, Trace, elapsed_ms
@@ -110,12 +110,18 @@ class CompletionService:
         if engine is None or model is None:
             trace.result = "no_engine"
             return []
+        added = ""
+        if (shift := indented(doc, cursor, decision)) is not None:  # as if the line's indentation were typed
+            doc, cursor, added = shift.doc, shift.cursor, shift.added
+            decision = await off_loop(decide_at, doc, cursor)
+            trace.indented = len(added)
         prompt = await self.prompt(engine, model, doc, cursor.offset, trace, speculative, suffix_budget(cfg, decision))
         if prompt is None:
             trace.result = "engine_unavailable"
             return []
         found = await self._answer(engine, model, Ask(doc, cursor, decision, cfg, alternatives, speculative), prompt,
                                    trace)
+        found = [Suggestion(added + s.text, s.replace_end) for s in found]
         trace.shown([s.text for s in found], alternatives)
         if found:
             self.cache.put(doc.uri, before, line_after, [CachedText(s.text, s.replace_end) for s in found])

@@ -23,7 +23,7 @@ log = logging.getLogger("hushcode.completion")
 Value = float | int | str
 
 # the figures of the log line, in order; an evaluation (warm-up) says its result before its figures
-_SHOWN = ("req", "doc", "decide_ms", "scope", "format", "context_snippets", "tokenize_ms", "context_tokens", "held",
+_SHOWN = ("req", "doc", "decide_ms", "scope", "indented", "format", "context_snippets", "tokenize_ms", "context_tokens", "held",
           "cold", "prompt", "reused", "shifted", "evaluated", "generated", "control", "stop", "prompt_ms", "gen_ms",
           "ranked", "post_ms", "fallback", "result", "chars", "alternatives", "total_ms")
 _EVALUATION = (*_SHOWN[:_SHOWN.index("held")], "result", *_SHOWN[_SHOWN.index("prompt"):_SHOWN.index("ranked")],
@@ -43,6 +43,7 @@ class Trace(Mapping[str, Value]):
     doc: str = ""  # the document's file name (never its path or text)
     decide_ms: float | None = None
     scope: str | None = None  # skip, line or block (syntax/decide.py)
+    indented: int | None = None  # characters of indentation the blank line needed and lacked (completion/plan.py)
     format: str | None = None  # the prompt format
     context_snippets: int | None = None  # cross-file snippets retrieved (with a workspace)
     tokenize_ms: float | None = None  # from cutting the window to the token lists, retrieval included

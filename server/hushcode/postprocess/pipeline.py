@@ -7,10 +7,11 @@ from hushcode.postprocess.candidate import Candidate, CompletionContext, Filter
 from hushcode.postprocess.chat_answer import unwrap_chat_answer
 from hushcode.postprocess.control_chars import cut_at_control_chars
 from hushcode.postprocess.indent_style import match_indent_style
-from hushcode.postprocess.indentation import cut_at_dedent
+from hushcode.postprocess.indentation import cut_at_dedent, keep_to_indents
 from hushcode.postprocess.parse_check import keep_file_parsing
 from hushcode.postprocess.reachability import keep_code_reachable
 from hushcode.postprocess.repetition import cut_repetition
+from hushcode.postprocess.scaffolding import drop_test_scaffolding
 from hushcode.postprocess.scope import limit_to_scope
 from hushcode.postprocess.stops import cut_at_stops
 from hushcode.postprocess.suffix_repeat import drop_suffix_repeat
@@ -23,6 +24,8 @@ FILTERS: tuple[Filter, ...] = (
     unwrap_chat_answer,
     limit_to_scope,
     cut_at_dedent,
+    keep_to_indents,
+    drop_test_scaffolding,
     cut_repetition,
     drop_suffix_repeat,
     fix_brackets,

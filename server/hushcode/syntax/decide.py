@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import tree_sitter as ts
 
+from hushcode.syntax.indentation import placement
 from hushcode.syntax.languages import LanguageInfo, parse
 
 _BLOCK_OPENERS = (":", "{", "(", "[", "=>", "->", " do", " then")
@@ -32,6 +33,8 @@ class Decision:
     scope: Scope
     reason: str
     min_indent: int = 0  # block: a later line indented less than this ends the block
+    # a blank line: the indentations a line there may take, from the code around it (indentation.py)
+    indents: tuple[str, ...] = ()
 
 
 def indent_width(line: str) -> int:
@@ -60,6 +63,20 @@ def _decide_by_line(before: str, after: str) -> Decision:
     return Decision(Scope.LINE, "end_of_line")
 
 
+def _on_blank_line(decision: Decision, text: str, line_start: int, offset: int, line_end: int,
+                   language: LanguageInfo | None) -> Decision:
+    """A blank line takes its indentations from the code around it, and a block may not go below
+    the shallowest of them (into the code of an enclosing block, or module level). Between two
+    statements of one block it gets one line: the code on both sides is already written."""
+    found = placement(text, line_start, line_end, language)
+    if found is None:
+        return decision
+    typed = offset - line_start
+    lowest = min(len(indent) for indent in found.indents)
+    scope = Scope.LINE if found.between else decision.scope
+    return replace(decision, scope=scope, indents=found.indents, min_indent=max(typed, lowest))
+
+
 def _inside(node_start: int, node_end: int, cursor: int, inclusive_end: bool) -> bool:
     return node_start < cursor < node_end or (inclusive_end and node_start < cursor == node_end)
 
@@ -68,6 +85,8 @@ def decide(text: str, offset: int, line_start: int, line_end: int, language: Lan
            complete_in_strings: bool = False, complete_in_comments: bool = False) -> Decision:
     """Decide for a cursor at code point `offset` on the line [line_start, line_end)."""
     decision = _decide_by_line(text[line_start:offset], text[offset:line_end])
+    if decision.reason == "empty_line":
+        decision = _on_blank_line(decision, text, line_start, offset, line_end, language)
     if decision.scope is Scope.SKIP or language is None:
         return decision
     tree = parse(language, text)
