@@ -67,6 +67,7 @@ class Indented:
 
     doc: DocumentSnapshot
     cursor: TextPosition
+    decision: Decision  # decided again there
     added: str
 
 
@@ -82,7 +83,8 @@ def indented(doc: DocumentSnapshot, cursor: TextPosition, decision: Decision) ->
     added = need[len(typed):]
     text = doc.text[:cursor.offset] + added + doc.text[cursor.offset:]
     moved = TextPosition(cursor.offset + len(added), cursor.line_start, cursor.line_end + len(added))
-    return Indented(doc.with_text(text), moved, added)
+    shifted = doc.with_text(text)
+    return Indented(shifted, moved, decide_at(shifted, moved), added)
 
 
 def suffix_budget(cfg: CompletionSettings, decision: Decision) -> int | None:

@@ -2,9 +2,8 @@
 
 Data flow: snapshot -> decide (plan) -> window, retrieval, tokens (engine) -> prompt (assemble)
 -> request (plan) -> generate (engine) -> cleanup (plan) -> suggestion. This module only
-orchestrates: the debounce ticket, the cache, the cold-prompt policy, the engine calls, the
-retry and the record of each request (trace.py). State changes here, on the event loop; the
-pure steps run in a worker thread on the immutable snapshot (offload.py).
+orchestrates (debounce, cache, cold prompt, engine calls, other choices, the record: trace.py),
+on the event loop; the pure steps run in a worker thread on the immutable snapshot (offload.py).
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from hushcode.completion import choices
 from hushcode.completion.background import Background
 from hushcode.completion.cache import CachedText, SuggestionCache
 from hushcode.completion.offload import off_loop, timed
@@ -34,7 +34,6 @@ from hushcode.syntax.decide import Scope
 if TYPE_CHECKING:  # the workspace index is only handed in (by the session), never built here
     from hushcode.workspace.service import WorkspaceContext
 
-_FALLBACK_ALTERNATIVES = 3  # the next choices asked for when post-processing rejects the model's first
 
 
 class CompletionService:
@@ -80,12 +79,10 @@ class CompletionService:
         debounce, engine), then the prompt and the answer."""
         cfg = self.settings.completion
         if not cfg.enabled:
-            trace.result = "disabled"
-            return []
+            return trace.nothing("disabled")
         cursor = resolve_position(doc.text, line, character, encoding)
         if cursor is None:
-            trace.result = "invalid_position"
-            return []
+            return trace.nothing("invalid_position")
         if not speculative:
             trace.ticket = self.debounce.arrived(doc.uri, cfg.debounce_ms)
             self.cursors[doc.uri] = cursor.offset
@@ -99,29 +96,23 @@ class CompletionService:
         decision, trace.decide_ms = await off_loop(timed, decide_at, doc, cursor)
         trace.scope = decision.scope.value
         if decision.scope is Scope.SKIP:
-            trace.result = f"skip_{decision.reason}"
-            return []
+            return trace.nothing(f"skip_{decision.reason}")
         at_line_start = not before[cursor.line_start:].strip()
         if trace.ticket is not None and not await self.debounce.settle(doc.uri, trace.ticket, at_line_start):
-            trace.result = "superseded"
-            return []
+            return trace.nothing("superseded")
         engine = self.engine
         model = engine.model if engine is not None else None
         if engine is None or model is None:
-            trace.result = "no_engine"
-            return []
-        added = ""
-        if (shift := indented(doc, cursor, decision)) is not None:  # as if the line's indentation were typed
-            doc, cursor, added = shift.doc, shift.cursor, shift.added
-            decision = await off_loop(decide_at, doc, cursor)
-            trace.indented = len(added)
+            return trace.nothing("no_engine")
+        shift = await off_loop(indented, doc, cursor, decision)  # a blank line's indentation, as if typed
+        if shift is not None:
+            doc, cursor, decision, trace.indented = shift.doc, shift.cursor, shift.decision, len(shift.added)
         prompt = await self.prompt(engine, model, doc, cursor.offset, trace, speculative, suffix_budget(cfg, decision))
         if prompt is None:
-            trace.result = "engine_unavailable"
-            return []
+            return trace.nothing("engine_unavailable")
         found = await self._answer(engine, model, Ask(doc, cursor, decision, cfg, alternatives, speculative), prompt,
                                    trace)
-        found = [Suggestion(added + s.text, s.replace_end) for s in found]
+        found = [Suggestion((shift.added if shift else "") + s.text, s.replace_end) for s in found]
         trace.shown([s.text for s in found], alternatives)
         if found:
             self.cache.put(doc.uri, before, line_after, [CachedText(s.text, s.replace_end) for s in found])
@@ -131,8 +122,11 @@ class CompletionService:
     async def _answer(self, engine: CompletionEngine, model: LoadedModel, ask: Ask, prompt: PromptTokens,
                       trace: Trace) -> list[Suggestion]:
         """Generate from the prompt (the short one for a cold cache) and clean the texts up; when
-        the cleanup rejects the model's first choice, its next choices from the same prompt."""
-        uri, alternatives = ask.doc.uri, ask.alternatives
+        the cleanup rejects the model's first choice, its next choices from the same prompt. A
+        manual trigger's first item is this automatic answer (the same ranking and cleanup); its
+        other choices follow (choices.py)."""
+        wanted, ask = ask.alternatives, replace(ask, alternatives=1)
+        uri = ask.doc.uri
         trace.held = len(prompt.held) or None
         cold = trace.cold = self.background.sending(engine, uri, prompt.full, ask.settings) and not ask.speculative
         tokens = await off_loop(prompt.short, ask.settings.cold_prompt_tokens) if cold else prompt.full
@@ -143,29 +137,26 @@ class CompletionService:
             result = await (engine.generate(planned.request) if task is None
                             else engine.generate(planned.request, ranker(task)))
             if result is None:
-                trace.result = "cancelled_or_unavailable"
-                return []
+                return trace.nothing("cancelled_or_unavailable")
             trace.record(result)
             trace.ranked = result.ranked or None
             # a ranked blank line's texts come best first: one suggestion unless alternatives were asked for
             raws = result.alternatives or (result.text,)
             found, trace.post_ms = await off_loop(timed, clean, planned.cleanup, raws, prompt.held, filters)
-            found = found[:alternatives]
-            if not found and not ask.speculative and alternatives == 1 and filters is FILTERS and result.text.strip() \
+            found = found[:1]
+            if not found and not ask.speculative and filters is FILTERS and result.text.strip() \
                     and engine.capabilities.alternatives and trace.ticket is not None \
                     and self.debounce.tickets.newest(uri, trace.ticket):
-                # the model's first choice was rejected (it repeats the next line, breaks the parse,
-                # ...): its next choices from the same prompt rather than nothing. Only the local
-                # engine computes alternatives (a remote server answers one text); a block keeps the
-                # first-suggestion budget, so each choice stops at a line end soon.
-                retry = await engine.generate(replace(planned.request, alternatives=_FALLBACK_ALTERNATIVES))
-                if retry is not None:
-                    others = tuple(r for r in retry.alternatives if r != result.text)
-                    raws = (*raws, *others)
-                    survivors = await off_loop(clean, planned.cleanup, others, prompt.held, filters)
-                    trace.fallback = len(survivors)
-                    found = survivors[:alternatives]  # the first that survives: one suggestion
-                    trace.gen_ms = round(float(trace.gen_ms or 0) + retry.gen_ms, 1)
+                again = await choices.fallback(engine, planned.request, planned.cleanup, result.text, prompt.held,
+                                               filters)
+                if again is not None:  # the first that survives: one suggestion
+                    found, raws, trace.fallback = again.found[:1], (*raws, *again.raws), len(again.found)
+                    trace.generated_again(again.gen_ms)
+            if wanted > 1 and engine.capabilities.alternatives:
+                extra = await choices.more(engine, planned.request, planned.cleanup, found[:1], raws, wanted,
+                                           prompt.held, filters, ask.settings.alternatives_ms)
+                found, raws = extra.found, (*raws, *extra.raws)
+                trace.generated_again(extra.gen_ms)
         finally:
             if cold:
                 self.background.evaluate_later(engine, uri, prompt.full)

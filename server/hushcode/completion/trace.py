@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from hushcode.engine.contracts import GenerateResult
 from hushcode.logs import code_logging
@@ -75,6 +76,15 @@ class Trace(Mapping[str, Value]):
         self.prompt, self.reused, self.shifted = result.prompt_tokens, result.reused, result.shifted
         self.evaluated, self.generated, self.control = result.evaluated, result.generated, result.control_tokens
         self.stop, self.prompt_ms, self.gen_ms = result.reason, result.prompt_ms, result.gen_ms
+
+    def nothing(self, result: str) -> list[Any]:
+        """No suggestion, and why (`result`)."""
+        self.result = result
+        return []
+
+    def generated_again(self, gen_ms: float) -> None:
+        """Another generation from the same prompt (the model's other choices): its time counts."""
+        self.gen_ms = round(float(self.gen_ms or 0) + gen_ms, 1)
 
     def shown(self, texts: list[str], alternatives: int) -> None:
         """What the request answers: nothing ("empty"), or its suggestions."""

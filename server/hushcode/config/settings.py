@@ -57,6 +57,8 @@ class CompletionSettings:
     # "auto" picks the measured best format for the model's family (see prompt/formats.py)
     prompt_format: str = field(default="auto", metadata={"choices": ("auto", "psm", "psm-typed", "spm", "spm-typed", "repo", "chat")})
     alternatives: int = field(default=3, metadata={"choices": (1, 2, 3)})  # on a manual trigger
+    # a manual trigger's other choices, after its first item (the automatic answer): their time
+    alternatives_ms: int = 450
     # on a blank line, when the fill-in-the-middle line and the left-to-right line differ: this many
     # fill-in-the-middle lines (the greedy one, then the prompt's next first tokens') are compared
     # with the left-to-right one, and the one that best leads into the code below is shown

@@ -63,6 +63,7 @@ class GenerateRequest:
     stop_unmatched_close: bool = False  # stop at a closing bracket with no opener in the output
     speculative: bool = False  # background work: never waits, and any real request pre-empts it
     alternatives: int = 1  # >1: also greedy continuations of the next most likely first tokens
+    skip_greedy: bool = False  # only those others (a manual trigger's choices after its first item)
     reuse_min_chunk: int = 16  # shift cached chunks of at least this many tokens (0: prefix reuse only)
     timeout_ms: int = 10000
     budget_ms: int = 0  # > 0: after this many ms of generation, stop at the next line end

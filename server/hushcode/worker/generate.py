@@ -80,7 +80,12 @@ def _continue(model: Model, decoder: Decoder, request: Generate, limits: Limits,
     # now, while the logits at the end of the prompt are still there (completion/ranking/)
     ranking_firsts = tuple(FirstToken(token, decoder.piece(token))
                            for token, _ in decoder.first_choices(rank.firsts)) if rank else ()
-    firsts: list[int | None] = list(decoder.first_tokens(n)) if n > 1 else [None]
+    # the next likeliest first tokens start the others; with `skip_greedy`, only the others
+    firsts: list[int | None] = [None]
+    if request.skip_greedy:
+        firsts = [*decoder.first_tokens(n + 1)[1:]]
+    elif n > 1:
+        firsts = [*decoder.first_tokens(n)]
     texts: list[str] = []
     generated = 0
     reason = "stop"
@@ -91,6 +96,8 @@ def _continue(model: Model, decoder: Decoder, request: Generate, limits: Limits,
         stream = (lambda piece: send(Token(request.id, piece))) if k == 0 else (lambda piece: None)
         out = decoder.generate(limits, stream, first)
         greedy = greedy or out
+        if out.reason in _STOPPED and (k or request.skip_greedy):
+            break  # another choice cut short by the deadline is not one
         texts.append(out.text)
         generated += out.generated
         reason = out.reason if k == 0 else reason
