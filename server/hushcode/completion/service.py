@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from hushcode.completion import choices
 from hushcode.completion.background import Background
 from hushcode.completion.cache import CachedText, SuggestionCache
+from hushcode.completion.confidence import confidence, withheld
 from hushcode.completion.offload import off_loop, timed
 from hushcode.completion.plan import Ask, Suggestion, clean, decide_at, indented, plan, suffix_budget
 from hushcode.completion.ranking import ranker
@@ -144,13 +145,16 @@ class CompletionService:
             raws = result.alternatives or (result.text,)
             found, trace.post_ms = await off_loop(timed, clean, planned.cleanup, raws, prompt.held, filters)
             found = found[:1]
+            if wanted == 1 and found and (why := withheld(confidence(result), ask.settings.min_confidence)):
+                return self.stats.withhold(trace, why)
             if not found and not ask.speculative and filters is FILTERS and result.text.strip() \
                     and engine.capabilities.alternatives and trace.ticket is not None \
                     and self.debounce.tickets.newest(uri, trace.ticket):
                 again = await choices.fallback(engine, planned.request, planned.cleanup, result.text, prompt.held,
                                                filters)
-                if again is not None:  # the first that survives: one suggestion
+                if again is not None:  # the first that survives: one suggestion (its confidence is unknown)
                     found, raws, trace.fallback = again.found[:1], (*raws, *again.raws), len(again.found)
+                    trace.confidence = trace.min_lp = None
                     trace.generated_again(again.gen_ms)
             if wanted > 1 and engine.capabilities.alternatives:
                 extra = await choices.more(engine, planned.request, planned.cleanup, found[:1], raws, wanted,

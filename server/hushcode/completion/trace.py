@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from hushcode.completion.confidence import confidence
 from hushcode.engine.contracts import GenerateResult
 from hushcode.logs import code_logging
 
@@ -26,7 +27,7 @@ Value = float | int | str
 # the figures of the log line, in order; an evaluation (warm-up) says its result before its figures
 _SHOWN = ("req", "doc", "decide_ms", "scope", "indented", "format", "context_snippets", "tokenize_ms", "context_tokens", "held",
           "cold", "prompt", "reused", "shifted", "evaluated", "generated", "control", "stop", "prompt_ms", "gen_ms",
-          "ranked", "post_ms", "fallback", "result", "chars", "alternatives", "total_ms")
+          "ranked", "post_ms", "fallback", "confidence", "min_lp", "result", "chars", "alternatives", "total_ms")
 _EVALUATION = (*_SHOWN[:_SHOWN.index("held")], "result", *_SHOWN[_SHOWN.index("prompt"):_SHOWN.index("ranked")],
                "total_ms")
 
@@ -63,6 +64,8 @@ class Trace(Mapping[str, Value]):
     ranked: int | None = None  # candidate lines compared on a blank line (completion/ranking/)
     post_ms: float | None = None
     fallback: int | None = None  # the next choices that survived the cleanup after the first was rejected
+    confidence: float | None = None  # mean log-probability per token of the shown first line (confidence.py)
+    min_lp: float | None = None  # ...and its least likely token's
     result: str | None = None  # ok, empty, cache_hit, skip_<reason>, superseded, warmed, ...
     chars: int | None = None  # the suggestion's length
     alternatives: int | None = None  # suggestions shown for a manual trigger
@@ -76,6 +79,8 @@ class Trace(Mapping[str, Value]):
         self.prompt, self.reused, self.shifted = result.prompt_tokens, result.reused, result.shifted
         self.evaluated, self.generated, self.control = result.evaluated, result.generated, result.control_tokens
         self.stop, self.prompt_ms, self.gen_ms = result.reason, result.prompt_ms, result.gen_ms
+        if (sure := confidence(result)) is not None:
+            self.confidence, self.min_lp = round(sure.mean, 3), round(sure.lowest, 3)
 
     def nothing(self, result: str) -> list[Any]:
         """No suggestion, and why (`result`)."""
@@ -88,7 +93,7 @@ class Trace(Mapping[str, Value]):
 
     def shown(self, texts: list[str], alternatives: int) -> None:
         """What the request answers: nothing ("empty"), or its suggestions."""
-        self.result = "ok" if texts else "empty"
+        self.result = "ok" if texts else self.result or "empty"  # a reason said on the way stays
         if texts:
             self.chars = len(texts[0])
             self.alternatives = len(texts) if alternatives > 1 else None
@@ -132,8 +137,15 @@ class CompletionStats:
     last: Trace = field(default_factory=Trace)
     speculative: Trace = field(default_factory=Trace)  # the last speculative request
     warmups: int = 0
+    withheld: int = 0  # suggestions not shown for low confidence (confidence.py)
+    last_withheld: str | None = None  # ...and why, the last time
     in_flight: int = 0  # completion requests being handled now
     max_in_flight: int = 0
+
+    def withhold(self, trace: Trace, why: str) -> list[Any]:
+        """A suggestion not shown for low confidence: counted, and why, for the status."""
+        self.withheld, self.last_withheld = self.withheld + 1, why
+        return trace.nothing("low_confidence")
 
     @contextmanager
     def track(self, trace: Trace) -> Iterator[Trace]:

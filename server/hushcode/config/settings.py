@@ -59,6 +59,9 @@ class CompletionSettings:
     alternatives: int = field(default=3, metadata={"choices": (1, 2, 3)})  # on a manual trigger
     # a manual trigger's other choices, after its first item (the automatic answer): their time
     alternatives_ms: int = 450
+    # a suggestion whose first line the model wrote with less than this per-token probability
+    # (the geometric mean, in percent) is not shown (completion/confidence.py). 0: show everything
+    min_confidence: int = 0
     # on a blank line, when the fill-in-the-middle line and the left-to-right line differ: this many
     # fill-in-the-middle lines (the greedy one, then the prompt's next first tokens') are compared
     # with the left-to-right one, and the one that best leads into the code below is shown

@@ -88,6 +88,8 @@ class GenerateResult:
     ranked: int = 0  # candidate lines compared (completion/ranking/); 0: the greedy line was kept unranked
     first_token: int | None = None  # the greedy output's first token (a ranked request)
     firsts: tuple[FirstToken, ...] = ()  # the FIM prompt's likeliest first tokens (a ranked request)
+    # the greedy output's first line of code, token by token: the model's confidence in it (local engine)
+    first_line_logprobs: tuple[float, ...] = ()
 
 
 NO_REPO_MARKERS = RepoMarkers(None, None)

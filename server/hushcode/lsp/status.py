@@ -45,6 +45,9 @@ def build_status(session: Session, position_encoding: str | None, protocol_pendi
         "lastSpeculativeResult": stats.speculative.result,
         "shiftedTokens": last.shifted,
         "warmups": stats.warmups,
+        "withheld": stats.withheld,  # suggestions not shown for low confidence (completion.minConfidence)
+        "lastWithheld": stats.last_withheld,  # ...and why, the last time
+        "lastConfidence": last.confidence,  # mean log-probability per token of the last first line
         "indexedFiles": context.files_indexed if context else None,
         "indexReady": bool(context and context.ready),
         "contextSnippets": last.context_snippets,

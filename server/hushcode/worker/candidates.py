@@ -37,7 +37,8 @@ class DecoderCandidates:
         self.tokenize = tokenize
         # one line each, and no candidate longer than the user's budget (`max_tokens`) either
         self.line_limits = replace(limits, max_tokens=min(LINE_TOKENS, limits.max_tokens), stop_at_newline=True,
-                                   stop_texts=(), stop_indent=None, stop_unmatched_close=False, line_budget_s=None)
+                                   stop_texts=(), stop_indent=None, stop_unmatched_close=False, line_budget_s=None,
+                                   confidence=False)
         self._prompt_ready = False  # the whole prompt evaluated again after reading left to right
 
     def _written(self, first: int | None = None) -> tuple[str | None, int]:

@@ -33,6 +33,9 @@ class Limits:
     # the first-suggestion budget: after this many seconds of generation, stop at the next line end
     # (a block then shows its complete lines now; the rest is the next request's, as if accepted)
     line_budget_s: float | None = None
+    # read each token's log-probability until the first line of code is written (the suggestion's
+    # confidence: one pass over the vocabulary per token of that line)
+    confidence: bool = False
 
 
 @dataclass
@@ -49,6 +52,9 @@ class Output:
     generated: int
     reason: str
     first_token: int | None = None  # the token the text starts with
+    # the log-probability of each token of the first line of code (the model's own confidence in
+    # what the user sees first; a forced first token counts with its own log-probability)
+    first_line_logprobs: tuple[float, ...] = ()
 
 
 class StopRule:
@@ -130,6 +136,17 @@ class Decoder:
         logits = logits.astype(np.float64)
         top = logits.max()
         return logits - (top + np.log(np.exp(logits - top).sum()))
+
+    def token_logprob(self, token: int) -> float:
+        """The log-probability of `token` at the last decoded position (float32: one pass over the
+        vocabulary, a fraction of a millisecond)."""
+        import llama_cpp
+        import numpy as np
+
+        n_vocab = llama_cpp.llama_vocab_n_tokens(self.llm._model.vocab)
+        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.llm.ctx, -1), shape=(n_vocab,))
+        top = logits.max()
+        return float(logits[token] - top - np.log(np.exp(logits - top).sum()))
 
     def first_tokens(self, n: int) -> list[int]:
         """The n most likely next tokens after the prompt that start *different* suggestions."""
@@ -241,6 +258,8 @@ class Decoder:
         text = ""
         generated = 0
         reason = "length"
+        confidence: list[float] = []  # the first line of code's tokens
+        first_line_done = False
         llm._sampler = llm._init_sampler(temp=0.0, repeat_penalty=1.0)
         line_end_after = None if limits.line_budget_s is None else time.monotonic() + limits.line_budget_s
         try:
@@ -255,10 +274,13 @@ class Decoder:
                 if token in self.stop_ids or self.is_eog(token):
                     reason = "stop"
                     break
+                if limits.confidence and not first_line_done:
+                    confidence.append(self.token_logprob(token))
                 generated += 1
                 first_token = token if first_token is None else first_token
                 piece = decoder.decode(llm.detokenize([token]))
                 text += piece
+                first_line_done = first_line_done or ("\n" in piece and bool(text.strip()))
                 if piece:
                     on_piece(piece)
                 if limits.stop_at_newline and "\n" in text:
@@ -280,4 +302,4 @@ class Decoder:
         finally:
             llm._sampler = None
         return Output(text=text + decoder.decode(b"", final=True), generated=generated, reason=reason,
-                      first_token=first_token)
+                      first_token=first_token, first_line_logprobs=tuple(confidence))

@@ -29,7 +29,7 @@ def limits_of(request: Generate, deadline: float) -> Limits:
         max_tokens=request.max_tokens, deadline=deadline, stop_at_newline=request.stop_at_newline,
         stop_texts=request.stop_texts, stop_indent=request.stop_indent,
         stop_unmatched_close=request.stop_unmatched_close, token_delay_s=faults.TOKEN_DELAY_S,
-        line_budget_s=budget_s if budget_s > 0 else None,
+        line_budget_s=budget_s if budget_s > 0 else None, confidence=True,
     )
 
 
@@ -62,6 +62,7 @@ def generate(model: Model, request: Generate, stopped: Callable[[], bool],
         prompt_ms=round(prompt_ms, 2), gen_ms=round((time.perf_counter() - gen_started) * 1000, 2),
         control_tokens=sum(1 for t in tokens if t in model.marker_ids()),
         first_token=out.first_token if out is not None else None, firsts=firsts,
+        first_line_logprobs=tuple(round(lp, 3) for lp in out.first_line_logprobs) if out is not None else (),
     )
     ranked = request.rank is not None and request.alternatives <= 1 and out is not None and reason not in _STOPPED
     candidates = DecoderCandidates(decoder, tokens, request.rank.context, limits, model.tokenize) \

@@ -218,8 +218,10 @@ class Choose:
         greedy = Greedy(result.text, result.reason, result.first_token)
         ranking = await rank(source, self.task, greedy, result.firsts)
         texts = tuple(ranking.texts)
+        # the greedy output's confidence describes the shown text only where it is still that output
+        confident = result.first_line_logprobs if texts[0] == result.text else ()
         return replace(result, text=texts[0], alternatives=texts, ranked=ranking.compared,
-                       generated=result.generated + ranking.generated)
+                       generated=result.generated + ranking.generated, first_line_logprobs=confident)
 
 
 def ranker(task: BlankLineTask) -> Ranker:
