@@ -12,12 +12,12 @@ So every child (the engine, the vocabulary-only engine, the model probe, the ind
 helpers, the benchmark's servers, pip for `models pull`) runs in Python's isolated mode
 (`python -I`: no working directory or script folder on the path, no `PYTHON*` variables, no user
 site), from a working directory outside any workspace. Isolated mode would also hide a hushcode
-that the parent found through `PYTHONPATH` or the user site; the child gets back exactly those
-folders (`import_roots`), which hold the code the parent already runs, never what the workspace
-holds. See docs/security.md, "Your code is never run".
+that the parent found through `PYTHONPATH` or the user site; the child gets back those folders
+(`import_roots`) when they lie outside the workspace, after the standard library: they hold the
+code the parent already runs, never what the workspace holds. See docs/security.md, "Your code is never run".
 
-The server process itself drops the working directory from its own path first thing
-(`forget_user_paths`). What Python imports before any hushcode code runs cannot be helped
+The server process itself drops the working directory, and `PYTHONPATH` folders inside it, from
+its own path first thing (`forget_user_paths`). What Python imports before any hushcode code runs cannot be helped
 from here: plain `python -m hushcode` in a folder holding `types.py` runs that file while Python
 loads `runpy`. The docs therefore give `python -I -m hushcode serve`, and the editors start the
 `hushcode` command, whose path starts at its own `bin/` folder.
@@ -52,8 +52,35 @@ def child_cwd() -> str:
 
 
 def import_roots() -> list[str]:
-    """The folders the child must get back: the one holding the `hushcode` package in use."""
-    return [os.path.dirname(_HERE)]
+    """The folders the child must get back: the one holding the `hushcode` package in use, and the
+    `PYTHONPATH` folders outside the workspace (an install that lives there, as in a shared venv)."""
+    return [os.path.dirname(_HERE), *(p for p in _pythonpath()[0] if p != os.path.dirname(_HERE))]
+
+
+def _working_directory() -> str | None:
+    try:
+        return os.path.realpath(os.getcwd())
+    except OSError:  # the working directory was deleted: nothing there to import
+        return None
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _pythonpath() -> tuple[list[str], list[str]]:
+    """`PYTHONPATH`'s folders as absolute paths, split into those kept (outside the working
+    directory, which is the workspace when an editor starts us) and those dropped (inside it)."""
+    cwd = _working_directory()
+    kept: list[str] = []
+    dropped: list[str] = []
+    for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+        if not entry or (cwd is None and not os.path.isabs(entry)):
+            continue
+        path = os.path.realpath(os.path.join(cwd or "", entry))
+        inside = cwd is not None and _inside(path, cwd) and path != os.path.dirname(_HERE)
+        (dropped if inside else kept).append(path)
+    return kept, dropped
 
 
 def _user_site() -> str:
@@ -73,19 +100,14 @@ def python_command(module: str, *args: str) -> list[str]:
 
 
 def forget_user_paths() -> None:
-    """Drop from this process's import path what the user's environment put there: the working
-    directory (`python -m`, a `PYTHONPATH` of ".") and the folders `PYTHONPATH` names. Called
-    first thing, so nothing imported from then on comes from the user's folders. The folder
-    holding hushcode itself stays (a checkout run with `PYTHONPATH=server`)."""
-    unsafe = set()
-    try:
-        cwd = os.getcwd()
-        unsafe.add(os.path.realpath(cwd))
-    except OSError:  # the working directory was deleted: nothing there to import
-        cwd = None
-    for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep):
-        if entry and (cwd is not None or os.path.isabs(entry)):
-            unsafe.add(os.path.realpath(os.path.join(cwd or "", entry)))
+    """Drop from this process's import path what the workspace put there: the working directory
+    (`python -m`, a `PYTHONPATH` of ".") and the `PYTHONPATH` folders inside it (an editor's
+    `PYTHONPATH=${workspaceFolder}/src`). Called first thing, so nothing imported from then on
+    comes from the user's folders. The folder holding hushcode itself stays (a checkout run with
+    `PYTHONPATH=server`), as do `PYTHONPATH` folders elsewhere: they are how this Python was told
+    to find its packages, not the project being edited."""
+    cwd = _working_directory()
+    unsafe = set(_pythonpath()[1]) | ({cwd} if cwd else set())
     unsafe.discard(os.path.dirname(_HERE))
     sys.path[:] = [p for p in sys.path if os.path.realpath(p or ".") not in unsafe]
 

@@ -45,7 +45,7 @@ def test_first_line(editor: Editor, text: str, line: str) -> None:
 
 
 def test_default_server_is_the_checkouts_own(editor: Editor) -> None:
-    cmd = editor.lua("return require('hushcode.lsp.server').default_cmd()")
+    cmd = editor.lua("return require('hushcode.server').default_cmd()")
     venv = REPO / ".venv" / "bin" / "hushcode"
     if venv.exists():  # scripts/setup.sh made it
         assert cmd[0] == str(venv)
@@ -55,7 +55,7 @@ def test_default_server_is_the_checkouts_own(editor: Editor) -> None:
 
 
 def test_version_and_log_file_of_a_command(editor: Editor) -> None:
-    server = "require('hushcode.lsp.server')"
+    server = "require('hushcode.server')"
     cmd = ["/usr/bin/python3", "-m", "hushcode", "serve", "--log-file", "/tmp/h.log"]
     version = ["/usr/bin/python3", "-m", "hushcode", "--version"]
     assert editor.lua(f"return {server}.version_cmd(...)", cmd) == version

@@ -189,7 +189,9 @@ async def test_unreadable_files_and_folders(shared_dir: Path) -> None:
     python, pythonpath = _python_for_nobody()
     env = {"HUSHCODE_MODEL": str(model), "XDG_CACHE_HOME": str(cache), "HOME": str(cache), "PYTHONPATH": pythonpath}
     s = session(env, root=root)
-    s.config.server_command = [*lsp.NO_NETWORK, *NOBODY, python, *s.config.server_command[len(lsp.NO_NETWORK) + 1:]]
+    # started in the workspace, as editors do: the PYTHONPATH naming this checkout lies outside it
+    s.config.server_command = [*lsp.NO_NETWORK, *NOBODY, "env", "-C", str(root), python,
+                               *s.config.server_command[len(lsp.NO_NETWORK) + 1:]]
     async with s as client:
         status = await lsp.wait_for_state(client, {"ready"})
         assert status["pid"] and Path(f"/proc/{status['pid']}").stat().st_uid == 65534  # really not root

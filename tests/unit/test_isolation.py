@@ -45,6 +45,22 @@ def test_pythonpath_folders_are_dropped_but_the_one_holding_hushcode_stays(
     assert HUSHCODE_ROOT in sys.path
 
 
+def test_pythonpath_folders_outside_the_workspace_stay_and_children_get_them(
+        saved_path: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A PYTHONPATH naming packages elsewhere (a shared venv's site-packages, as the test run as
+    `nobody` uses) is how this Python finds its libraries: the engine needs it too."""
+    workspace, elsewhere = tmp_path / "workspace", tmp_path / "libs"
+    workspace.mkdir()
+    elsewhere.mkdir()
+    monkeypatch.chdir(workspace)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(elsewhere), "src"]))
+    sys.path[1:1] = [str(elsewhere), str(workspace / "src")]
+    isolation.forget_user_paths()
+    assert str(elsewhere) in sys.path and str(workspace / "src") not in sys.path
+    roots = isolation.python_command("hushcode.worker.main")[4].split(os.pathsep)
+    assert str(elsewhere.resolve()) in roots and not any(r.startswith(str(workspace.resolve())) for r in roots)
+
+
 def test_a_child_runs_isolated_with_hushcode_given_back() -> None:
     argv = isolation.python_command("hushcode.worker.main", "--flag")
     assert argv[:3] == [sys.executable, "-I", "-c"]
