@@ -30,6 +30,14 @@ CLIENT_NAME = "hushcode-bench"
 REQUEST_CANCELLED = types.LSPErrorCodes.RequestCancelled  # the error of a request we cancelled
 
 
+# How a request was triggered: by typing, or by the user's manual trigger (Alt+\ in VS Code)
+AUTOMATIC, INVOKED = "automatic", "invoked"
+TRIGGERS = {
+    AUTOMATIC: types.InlineCompletionTriggerKind.Automatic,
+    INVOKED: types.InlineCompletionTriggerKind.Invoked,
+}
+
+
 class BenchError(Exception):
     """The server could not be started or stopped answering; the message says why."""
 
@@ -52,6 +60,15 @@ def units(text: str, encoding: str) -> int:
     if encoding == "utf-32":
         return len(text)
     return len(text.encode("utf-16-le")) // 2
+
+
+def inline_params(uri: str, at: types.Position, trigger: str = AUTOMATIC) -> types.InlineCompletionParams:
+    """The params of an inlineCompletion request at `at`, triggered as `trigger` says (TRIGGERS)."""
+    return types.InlineCompletionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        position=at,
+        context=types.InlineCompletionContext(trigger_kind=TRIGGERS[trigger]),
+    )
 
 
 class BenchClient:
@@ -221,16 +238,12 @@ class BenchClient:
             )
         )
 
-    def request(self, uri: str, at: types.Position, msg_id: str | None = None) -> Future[Any]:
-        """An automatic inlineCompletion request; its answer (or error) arrives in the future."""
+    def request(self, uri: str, at: types.Position, msg_id: str | None = None,
+                trigger: str = AUTOMATIC) -> Future[Any]:
+        """An inlineCompletion request (automatic: typing; invoked: the manual trigger); its answer
+        (or error) arrives in the future."""
         future: Future[Any] = self._client.protocol.send_request(
-            types.TEXT_DOCUMENT_INLINE_COMPLETION,
-            types.InlineCompletionParams(
-                text_document=types.TextDocumentIdentifier(uri=uri),
-                position=at,
-                context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Automatic),
-            ),
-            msg_id=msg_id,
+            types.TEXT_DOCUMENT_INLINE_COMPLETION, inline_params(uri, at, trigger), msg_id=msg_id
         )
         return future
 

@@ -11,17 +11,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from hushcode_bench.client import AUTOMATIC
+
 DEFAULT_TIMEOUT_MS = 60000
 
 
 @dataclass(frozen=True)
 class Config:
-    """One configuration to measure: initializationOptions, and optionally another model."""
+    """One configuration to measure: initializationOptions, and optionally another model, and how
+    its requests are triggered (automatic: typing; invoked: the manual trigger)."""
 
     name: str
     options: dict[str, Any] = field(default_factory=dict)
     model: str | None = None
     first_line: bool = False  # keep only the first line of each suggestion (a plain baseline)
+    trigger: str = AUTOMATIC
+
+    @property
+    def label(self) -> str:
+        """Its name in results and tables: `NAME` when automatic, `NAME/invoked` for the manual trigger."""
+        return self.name if self.trigger == AUTOMATIC else f"{self.name}/{self.trigger}"
 
 
 def server_env(config: Config, environ: Mapping[str, str]) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""What every benchmark's report shares: its results file and the cells and columns of its tables.
+"""What every benchmark's report shares: its results file, the cells and columns of its tables, its plots.
 
 Each benchmark's ``summary`` module turns its results into figures and rows; this module writes
 them. ``None`` is a figure that was not measured, and prints as "-".
@@ -12,6 +12,27 @@ from pathlib import Path
 from typing import Any
 
 RESULTS = "results.json"
+
+
+def pyplot() -> Any:
+    """matplotlib.pyplot, drawing to files only; None when matplotlib is not installed."""
+    # matplotlib is an optional dependency (hushcode[bench]) and slow to import: only a plot needs it
+    try:
+        import matplotlib
+    except ImportError:
+        return None
+    matplotlib.use("Agg")  # no display: write files only
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_figure(plt: Any, fig: Any, path: Path, title: str) -> None:
+    """Give a figure its title, lay it out, write it as a PNG and free it."""
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def write_results(out: Path, data: dict[str, Any]) -> Path:

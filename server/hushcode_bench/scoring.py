@@ -13,6 +13,7 @@ from hushcode.syntax.languages import parses_cleanly
 from hushcode_bench.holes import Task
 from hushcode_bench.languages import language_named
 from hushcode_bench.metrics import score
+from hushcode_bench.placement import base_kind
 
 
 def parsed_before(tasks: Sequence[Task], texts: Mapping[str, str]) -> dict[str, bool]:
@@ -23,7 +24,7 @@ def parsed_before(tasks: Sequence[Task], texts: Mapping[str, str]) -> dict[str, 
 def score_task(task: Task, got: str, completed: str, parsed: bool) -> dict[str, Any]:
     """The per-task figures the results store (`parsed`: did the file parse before the hole?)."""
     info = language_named(task.language)
-    s = score(task.kind, task.expected, got, info.keywords, info.line_comment)
+    s = score(base_kind(task.kind), task.expected, got, info.keywords, info.line_comment)
     return {
         "exact": s.exact,
         "edit_similarity": round(s.edit_similarity, 4),

@@ -17,8 +17,9 @@ from typing import Any
 from lsprotocol import types
 
 from hushcode.documents.positions import resolve_position
-from hushcode_bench.client import BenchClient, BenchError
+from hushcode_bench.client import AUTOMATIC, BenchClient, BenchError
 from hushcode_bench.holes import Task
+from hushcode_bench.placement import base_kind
 
 
 @dataclass(frozen=True)
@@ -85,9 +86,13 @@ def added_text(answer: Any, document: str, cursor: int, encoding: str) -> str:
 
 
 async def complete(
-    client: BenchClient, uri: str, language: str, document: str, cursor: int, timeout: float
+    client: BenchClient, uri: str, language: str, document: str, cursor: int, timeout: float,
+    trigger: str = AUTOMATIC,
 ) -> Completion:
     """Open `document`, ask for an inline completion at `cursor` (a code point offset), close it.
+
+    `trigger` says how the request is triggered (client.TRIGGERS); the first item is the answer,
+    as the editor shows it first (a manual trigger may answer several to cycle through).
 
     Each task is a user arriving at a new place after a pause: background work the server
     still does for the previous task (a speculative prefetch) is waited out first, so that it
@@ -100,7 +105,7 @@ async def complete(
     error: str | None = None
     answer: Any = None
     try:
-        answer = await asyncio.wait_for(asyncio.wrap_future(client.request(uri, here)), timeout)
+        answer = await asyncio.wait_for(asyncio.wrap_future(client.request(uri, here, trigger=trigger)), timeout)
     except TimeoutError:
         error = f"no answer within {timeout:.0f} s"
     except RuntimeError as exc:  # pygls fails pending requests this way when the server exits
@@ -134,17 +139,19 @@ class TaskAnswer:
 
 
 async def ask_task(
-    client: BenchClient, base: Path, task: Task, text: str, timeout: float, first_line: bool = False
+    client: BenchClient, base: Path, task: Task, text: str, timeout: float, first_line: bool = False,
+    trigger: str = AUTOMATIC,
 ) -> TaskAnswer:
     """The suggestion at a task's hole in `text` (the file's original text; `base` its root).
 
-    A line task (or any task with `first_line`) counts the suggestion's first line only.
+    A line task (at either placement, or any task with `first_line`) counts the suggestion's first
+    line only.
     """
     document = task.document(text)
     done = await complete(client, (base / task.path).resolve().as_uri(), task.language, document, task.start,
-                          timeout)
+                          timeout, trigger)
     got, completed = done.text, done.document
-    if first_line or task.kind == "line":
+    if first_line or base_kind(task.kind) == "line":
         got = got.split("\n", 1)[0]
         completed = document[: task.start] + got + document[task.start :]
     return TaskAnswer(done, got, completed)

@@ -20,6 +20,7 @@ from hushcode.config.settings import Settings
 from hushcode_bench import arguments
 from hushcode_bench.arguments import UsageError, say
 from hushcode_bench.client import BenchError
+from hushcode_bench.latency import confidence
 from hushcode_bench.latency.replay import Pace, Recording
 from hushcode_bench.latency.session import rss_summary, run_baseline, run_session
 from hushcode_bench.latency.summary import (
@@ -94,6 +95,7 @@ def _summary(got: dict[str, Any], log: dict[str, Any], baseline: dict[str, Any] 
         "engine": got["engine"],
         "rss": rss_summary(got["samples"], model_bytes),
         "log_mapping": {"missing": len(log["missing"]), "unmatched": len(log["unmatched"])},
+        "confidence": confidence.summarize_confidence(rec.pauses),
     }
     if baseline:
         for name, key in (("speedup_tts_p50", "tts_p50_ms"), ("speedup_answer_p50", "answer_p50_ms")):
@@ -169,11 +171,15 @@ def run(args: argparse.Namespace) -> int:
         "log_other": {"background": log["background"], "unmatched": log["unmatched"], "missing": log["missing"]},
         "wall_s": start.wall_s(),
     }
+    plotted = confidence.plot(summary["confidence"], out / "confidence.png", "hushcode bench latency: "
+                              "precision and recall at the pauses over confidence thresholds")
+    data["plot"] = str(out / "confidence.png") if plotted else None
     results = write_results(out, data)
     print(format_table(summary))
+    print(f"\n{confidence.format_confidence(summary['confidence'])}")
     print(
         f"\nload average (1 min) before / after: {start.load[0]:.1f} / {data['machine']['loadavg_end'][0]:.1f} "
-        f"on {os.cpu_count()} cores\nresults: {results}\nserver log: {out / 'server.log'}\n"
-        f"wall time: {data['wall_s']} s"
+        f"on {os.cpu_count()} cores\nresults: {results}\n" + (f"plot: {data['plot']}\n" if plotted else "")
+        + f"server log: {out / 'server.log'}\nwall time: {data['wall_s']} s"
     )
     return 0

@@ -13,9 +13,11 @@ from typing import Any
 
 from hushcode_bench import arguments
 from hushcode_bench.arguments import UsageError, say
+from hushcode_bench.client import AUTOMATIC, INVOKED
 from hushcode_bench.configs import Config
 from hushcode_bench.holes import KINDS
-from hushcode_bench.quality.run import QualityOptions, run_quality
+from hushcode_bench.placement import CHOICES, INDENT
+from hushcode_bench.quality.run import QualityOptions, log_name, run_quality
 from hushcode_bench.quality.summary import format_table
 
 HELP = "cut holes in a repository and complete them through the real server"
@@ -47,6 +49,20 @@ def add_arguments(q: argparse.ArgumentParser) -> None:
         help="keep only the first line of configuration NAME's suggestions (a plain baseline)",
     )
     q.add_argument("--kinds", default=",".join(KINDS), help="task kinds, comma-separated (default: %(default)s)")
+    q.add_argument(
+        "--placement",
+        choices=tuple(CHOICES),
+        default=INDENT,
+        help="where the cursor stands on a line or block hole's empty line: after the indentation, at "
+        "column 0 (rows line@0, block@0), or both on the same holes (default: %(default)s)",
+    )
+    q.add_argument(
+        "--trigger",
+        choices=tuple(TRIGGER_CHOICES),
+        default=AUTOMATIC,
+        help="how requests are triggered: automatic (typing), invoked (the manual trigger, Alt+\\ in "
+        "VS Code: its first item counts; rows NAME/invoked), or both (default: %(default)s)",
+    )
     q.add_argument("--limit", type=int, default=10, help="tasks per kind (default: %(default)s)")
     arguments.add_seed(q, "the tasks")
     q.add_argument("--max-block-lines", type=int, default=12, help="longest function body cut (default: %(default)s)")
@@ -58,6 +74,9 @@ def add_arguments(q: argparse.ArgumentParser) -> None:
     )
     q.add_argument("--test-timeout", type=float, default=300, help="seconds per test run (default: %(default)s)")
     arguments.add_out(q)
+
+
+TRIGGER_CHOICES = {AUTOMATIC: (AUTOMATIC,), INVOKED: (INVOKED,), "both": (AUTOMATIC, INVOKED)}
 
 
 def _json_object(text: str) -> Any:
@@ -98,7 +117,15 @@ def _configs(args: argparse.Namespace) -> tuple[Config, ...]:
         raise UsageError("--config: every configuration needs its own name")
     if unknown := sorted(set(args.first_line) - set(names)):
         raise UsageError(f"--first-line: no configuration named {', '.join(unknown)}")
-    return tuple(Config(name, options, model, name in args.first_line) for name, options, model in configs)
+    # each configuration once per trigger, with its own server: one request never warms the other's
+    runs = tuple(
+        Config(name, options, model, name in args.first_line, trigger)
+        for name, options, model in configs
+        for trigger in TRIGGER_CHOICES[args.trigger]
+    )
+    if len({log_name(c) for c in runs}) != len(runs):
+        raise UsageError("--config: a name ending in -invoked would share its log with NAME/invoked")
+    return runs
 
 
 def run(args: argparse.Namespace) -> int:
@@ -120,6 +147,7 @@ def run(args: argparse.Namespace) -> int:
         root=root,
         out=arguments.out_folder(args.out, "quality"),
         kinds=kinds,
+        placements=CHOICES[args.placement],
         limit=args.limit,
         seed=args.seed,
         configs=configs,

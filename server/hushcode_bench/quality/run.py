@@ -18,6 +18,7 @@ from typing import Any
 from hushcode_bench.client import BenchClient, BenchError
 from hushcode_bench.configs import Config, request_timeout, server_env
 from hushcode_bench.holes import Task, cut_tasks, load_tasks, save_tasks
+from hushcode_bench.placement import INDENT, indented, placed, row_kinds, writes_column0
 from hushcode_bench.provenance import RunStart, code_fingerprint, header
 from hushcode_bench.quality import summary
 from hushcode_bench.quality.testrun import SuiteOutcome, SuiteRunner, check_tests
@@ -39,6 +40,7 @@ class QualityOptions:
     out: Path
     configs: tuple[Config, ...] = (Config("default"),)
     kinds: tuple[str, ...] = ("line", "rest", "block")
+    placements: tuple[str, ...] = (INDENT,)  # where the cursor stands at a line or block hole (placement.py)
     limit: int = 10
     seed: int = 0
     max_block_lines: int = 12
@@ -46,6 +48,11 @@ class QualityOptions:
     test_timeout: float = 300.0
     tasks_file: Path | None = None
     ready_timeout: float = 300.0
+
+    @property
+    def row_kinds(self) -> tuple[str, ...]:
+        """The kinds of the tasks and rows: each kind at each placement (`line`, `line@0`, ...)."""
+        return row_kinds(self.kinds, self.placements)
 
     @property
     def base(self) -> Path:
@@ -57,14 +64,17 @@ async def _run_config(
     config: Config, opts: QualityOptions, tasks: list[Task], texts: dict[str, str], progress: Progress
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     env = server_env(config, os.environ)
-    client = BenchClient(config.options, env, opts.out / f"server-{config.name}.log")
+    name = config.label
+    client = BenchClient(config.options, env, opts.out / log_name(config))
     timeout = request_timeout(env, config.options)
     started = time.perf_counter()
     fingerprint = code_fingerprint()
     try:
         status = await client.start(opts.base.resolve(), opts.ready_timeout)
         info = {
-            "name": config.name,
+            "name": name,
+            "config": config.name,
+            "trigger": config.trigger,
             "options": config.options,
             "first_line": config.first_line,
             "model": status.get("model"),
@@ -74,14 +84,16 @@ async def _run_config(
             "position_encoding": client.encoding,
             "code": fingerprint,
         }
-        progress(f"[{config.name}] ready in {info['ready_s']} s: model {info['model']} ({info['template']})")
+        progress(f"[{name}] ready in {info['ready_s']} s: model {info['model']} ({info['template']})")
         answers = []
         for i, task in enumerate(tasks, 1):
             # a line task is scored, parsed and tested with the suggestion's first line only
-            answer = await ask_task(client, opts.base, task, texts[task.path], timeout, config.first_line)
+            answer = await ask_task(
+                client, opts.base, task, texts[task.path], timeout, config.first_line, config.trigger
+            )
             answers.append(answer.record(SERVER_KEYS, completed=answer.completed))
             progress(
-                f"[{config.name}] {i}/{len(tasks)} {task.id} {answer.done.latency_ms:.0f} ms"
+                f"[{name}] {i}/{len(tasks)} {task.id} {answer.done.latency_ms:.0f} ms"
                 + (f" ({answer.done.error})" if answer.done.error else "")
             )
     finally:
@@ -89,10 +101,23 @@ async def _run_config(
     info["deadline_stops"] = deadline_stops(client.log_file)
     if info["deadline_stops"]:
         progress(
-            f"WARNING: [{config.name}] {info['deadline_stops']} completions stopped at the server's deadline, "
+            f"WARNING: [{name}] {info['deadline_stops']} completions stopped at the server's deadline, "
             "which cut or emptied them; on a busy machine raise HUSHCODE_COMPLETION_TIMEOUT_MS"
         )
     return info, answers
+
+
+def log_name(config: Config) -> str:
+    """The file name of a configuration's server log (`server-NAME.log`, `server-NAME-invoked.log`)."""
+    return f"server-{config.label.replace('/', '-')}.log"
+
+
+def column0_text(task: Task, text: str, shown: str) -> bool | None:
+    """Did a suggestion write code at column 0 where the hole's line is indented (module-level text
+    in a function body)? None when the line is not indented or nothing was shown."""
+    if not shown.strip() or not indented(task, text):
+        return None
+    return writes_column0(shown, task.column)
 
 
 def _evaluate(
@@ -101,15 +126,19 @@ def _evaluate(
     answers: list[dict[str, Any]],
     runner: SuiteRunner | None,
     tested: dict[str, bool],
+    first_line: bool,
 ) -> list[dict[str, Any]]:
     parsed = parsed_before(tasks, texts)
     results = []
     for task, answer in zip(tasks, answers, strict=True):
         completed = answer.pop("completed")
+        # what the editor shows: the whole suggestion, unless the configuration keeps its first line
+        shown = answer["got"] if first_line else answer["suggestion"]
         result = {
             "kind": task.kind,
             **answer,
             **score_task(task, answer["got"], completed, parsed[task.path]),
+            "column0_text": column0_text(task, texts[task.path], shown),
             "tested": tested.get(task.id),
             "passed": None,
         }
@@ -125,15 +154,14 @@ def run_quality(opts: QualityOptions, progress: Progress) -> dict[str, Any]:
     opts.out.mkdir(parents=True, exist_ok=True)
     if opts.tasks_file is not None:
         tasks, texts = load_tasks(opts.tasks_file)
-        tasks = [t for t in tasks if t.kind in opts.kinds]
     else:
         sources = list_sources(opts.root)
         texts = {s.path: s.text for s in sources}
         tasks = cut_tasks(sources, opts.kinds, opts.limit, opts.seed, opts.max_block_lines)
-        progress(
-            f"{len(sources)} source files, {len(tasks)} tasks "
-            + ", ".join(f"{k}={sum(t.kind == k for t in tasks)}" for k in opts.kinds)
-        )
+        progress(f"{len(sources)} source files")
+    # the same holes at each placement (a task file of either placement gives both)
+    tasks = placed(tasks, texts, opts.kinds, opts.placements)
+    progress(f"{len(tasks)} tasks " + ", ".join(f"{k}={sum(t.kind == k for t in tasks)}" for k in opts.row_kinds))
     if not tasks:
         raise BenchError(f"no tasks: no function bodies to cut in supported files under {opts.root}")
     save_tasks(opts.out / "tasks.json", tasks, texts, opts.seed)
@@ -149,11 +177,13 @@ def run_quality(opts: QualityOptions, progress: Progress) -> dict[str, Any]:
             info, answers = asyncio.run(_run_config(config, opts, tasks, texts, progress))
             if configs and info["code"] != configs[0]["code"]:
                 progress(
-                    f"WARNING: the hushcode code changed during the run: {config.name} does not measure "
+                    f"WARNING: the hushcode code changed during the run: {info['name']} does not measure "
                     f"the same code as {configs[0]['name']}"
                 )
             configs.append(info)
-            results[config.name] = _evaluate(tasks, texts, answers, runner if tested else None, tested)
+            results[info["name"]] = _evaluate(
+                tasks, texts, answers, runner if tested else None, tested, config.first_line
+            )
     finally:
         if runner is not None:
             runner.close()
@@ -168,13 +198,15 @@ def _write(
     baseline: SuiteOutcome | None,
     start: RunStart,
 ) -> dict[str, Any]:
-    figures = summary.summarize(results, opts.kinds)
+    figures = summary.summarize(results, opts.row_kinds)
     data = {
         **header(),
         "root": str(opts.root.resolve()),
         "seed": opts.seed,
         "limit": opts.limit,
         "kinds": list(opts.kinds),
+        "placements": list(opts.placements),
+        "triggers": list(dict.fromkeys(c.trigger for c in opts.configs)),
         "tasks_file": str(opts.tasks_file) if opts.tasks_file else None,
         "machine": start.machine(),
         "test_command": opts.test_command,

@@ -2,7 +2,8 @@
 
 A result is the dict that ``quality`` stores per task and configuration (``exact``,
 ``edit_similarity``, ``identifier_exact``, ``identifier_f1``, ``empty``, ``latency_ms``,
-``parses``, ``passed``, ``tested``). ``None`` means "does not apply" and is left out of a rate.
+``parses``, ``passed``, ``tested``, ``column0_text``). ``None`` means "does not apply" and is left
+out of a rate.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from hushcode_bench.metrics import mean, percentile
-from hushcode_bench.report import columns, num, pct
+from hushcode_bench.report import columns, num, pct, pyplot, save_figure
 
 ALL = "all"
 
@@ -28,6 +29,7 @@ def summarize_group(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     parses, parses_n = _rate(results, "parses")
     tested = [r for r in results if r.get("tested")]
     passed, passed_n = _rate(tested, "passed")
+    column0, column0_n = _rate(results, "column0_text")
     return {
         "n": len(results),
         "exact": mean(r["exact"] for r in results),
@@ -41,6 +43,10 @@ def summarize_group(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "parses_n": parses_n,
         "pass_at_1": passed,
         "tested_n": passed_n,
+        "passed_n": sum(1 for r in tested if r.get("passed")),
+        # module-level text in a body: shown suggestions that wrote code at column 0 on an indented line
+        "column0_text": column0,
+        "column0_text_n": column0_n,
         "errors": sum(1 for r in results if r.get("error")),
     }
 
@@ -98,15 +104,9 @@ def plot(summary: Mapping[str, Mapping[str, Mapping[str, Any]]], path: Path, tit
 
     Returns False (and writes nothing) when matplotlib, an optional dependency, is missing.
     """
-    # matplotlib is an optional dependency (hushcode[bench]) and slow to import: only a plot needs it
-    try:
-        import matplotlib
-    except ImportError:
+    plt = pyplot()
+    if plt is None:
         return False
-
-    matplotlib.use("Agg")  # no display: write files only
-    import matplotlib.pyplot as plt
-
     configs = list(summary)
     kinds = [k for k in dict.fromkeys(k for c in configs for k in summary[c]) if k != ALL]
     metrics = [
@@ -125,8 +125,5 @@ def plot(summary: Mapping[str, Mapping[str, Mapping[str, Any]]], path: Path, tit
             ax.set_ylim(0, top)
         ax.grid(axis="y", alpha=0.3)
     axes[0][0].legend(fontsize=8)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(plt, fig, path, title)
     return True

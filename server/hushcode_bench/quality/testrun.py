@@ -122,13 +122,14 @@ def neutral_document(task: Task, text: str) -> str:
     """The file with the hole's statement replaced by a do-nothing one (`pass` in Python).
 
     Tests that still pass on it do not notice the hole, so it cannot tell good completions from
-    bad ones. A rest-of-line task neutralises its whole line: a half line would just not parse.
+    bad ones. The statement stands at the indentation of the hole's line, whatever the cursor's
+    place: a rest-of-line task neutralises its whole line (a half line would just not parse), and
+    a hole cut at column 0 (``line@0``) keeps its indentation, so both placements of a hole give
+    the same file and the same verdict.
     """
-    start = task.start
-    if task.kind == "rest":
-        line_start = text.rfind("\n", 0, start) + 1
-        line = text[line_start : task.end]
-        start = line_start + len(line) - len(line.lstrip())
+    line_start = text.rfind("\n", 0, task.start) + 1
+    line = text[line_start : task.end]
+    start = line_start + len(line) - len(line.lstrip())
     return text[:start] + neutral_statement(language_named(task.language)) + text[task.end :]
 
 
