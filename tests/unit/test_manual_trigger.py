@@ -35,7 +35,7 @@ async def test_the_first_item_is_the_automatic_answer_and_the_others_follow_with
     first_auto = engine.requests[-1]
     manual = await service(engine).suggest_all(DOC, 1, 4, "utf-32", "m", alternatives=3)
     first, more = engine.requests[-2:]
-    assert [s.text for s in manual][0] == automatic[0].text
+    assert manual[0].text == automatic[0].text
     assert (first.alternatives, first.rank, first.budget_ms) == (1, first_auto.rank, first_auto.budget_ms)
     assert first.rank is not None  # a blank line: ranked, as the automatic answer is
     assert more.skip_greedy and more.alternatives == 3 and more.rank is None and more.timeout_ms == 300
