@@ -59,7 +59,9 @@ async def test_completion_before_a_closing_paren_does_not_double_it(model_path: 
 
 
 async def test_manual_trigger_offers_distinct_alternatives(model_path: Path) -> None:
-    async with lsp.Session({"HUSHCODE_MODEL": str(model_path)}) as client:
+    # a budget for the alternatives that a loaded test machine cannot miss: behaviour, not speed
+    env = {"HUSHCODE_MODEL": str(model_path), "HUSHCODE_COMPLETION_ALTERNATIVES_MS": "60000"}
+    async with lsp.Session(env) as client:
         await lsp.wait_for_state(client, {"ready"})
         uri = "file:///tmp/hushcode-e2e/alt.py"
         text = "def is_palindrome(word: str) -> bool:\n    \n\nprint(is_palindrome('abba'))\n"
@@ -70,6 +72,26 @@ async def test_manual_trigger_offers_distinct_alternatives(model_path: Path) -> 
         assert invoked is not None and 2 <= len(invoked.items) <= 3
         texts = [str(item.insert_text) for item in invoked.items]
         assert len(set(texts)) == len(texts)
+        # its first item is the automatic answer at the same place (same ranking, same cleanup)
+        assert texts[0] == str(automatic.items[0].insert_text)
+
+
+async def test_an_unsure_suggestion_is_withheld_but_a_manual_trigger_answers(model_path: Path) -> None:
+    """With a threshold no output reaches, nothing is shown automatically, the status says so and
+    why, and the user who asks (a manual trigger) still gets a suggestion."""
+    env = {"HUSHCODE_MODEL": str(model_path), "HUSHCODE_COMPLETION_MIN_CONFIDENCE": "100"}
+    async with lsp.Session(env) as client:
+        await lsp.wait_for_state(client, {"ready"})
+        uri = "file:///tmp/hushcode-e2e/unsure.py"
+        text = "def is_palindrome(word: str) -> bool:\n    \n\nprint(is_palindrome('abba'))\n"
+        lsp.open_document(client, uri, text)
+        automatic = await lsp.inline(client, uri, 1, 4)
+        assert automatic is None or not automatic.items
+        status = await lsp.status(client)
+        assert status["withheld"] == 1 and "low confidence" in status["lastWithheld"]
+        assert status["lastConfidence"] is not None and status["lastConfidence"] < 0
+        invoked = await lsp.inline(client, uri, 1, 4, invoked=True)
+        assert invoked is not None and invoked.items
 
 
 # Blank lines where the small model jumps ahead: it writes the function's last line (a `return`)
