@@ -72,3 +72,21 @@ async def test_a_manual_trigger_is_never_withheld() -> None:
     svc = service(engine, min_confidence=90)
     found = await svc.suggest_all(DOC, 1, 4, "utf-32", "m", alternatives=2)
     assert found and found[0].text == "result = width * height" and svc.stats.withheld == 0
+
+
+def test_the_status_p50_is_over_the_suggestions_shown_only() -> None:
+    from hushcode.completion.trace import RECENT, CompletionStats, Trace
+
+    stats = CompletionStats()
+    assert stats.p50_ms is None  # nothing shown yet
+    for result, ms in [("ok", 300.0), ("ok", 900.0), ("empty", 5000.0), ("low_confidence", 4000.0), ("ok", 500.0)]:
+        with stats.track(Trace(req="r")) as trace:
+            trace.result = result
+        trace.total_ms = ms  # what finish() measured, set after it for a fixed figure
+        if result == "ok":
+            stats.shown_ms[-1] = ms
+    assert stats.p50_ms == 500.0
+    for _ in range(RECENT):
+        with stats.track(Trace(req="r")) as trace:
+            trace.result = "ok"
+    assert len(stats.shown_ms) == RECENT and stats.p50_ms is not None and stats.p50_ms < 300.0  # the old ones fall out

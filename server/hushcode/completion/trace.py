@@ -10,7 +10,9 @@ below, and never with source code. The trace also reads as a mapping of the figu
 from __future__ import annotations
 
 import logging
+import statistics
 import time
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ log = logging.getLogger("hushcode.completion")
 Value = float | int | str
 
 # the figures of the log line, in order; an evaluation (warm-up) says its result before its figures
+RECENT = 100  # shown suggestions the status's p50 is taken over
 _SHOWN = ("req", "doc", "decide_ms", "scope", "indented", "format", "context_snippets", "tokenize_ms", "context_tokens", "held",
           "cold", "prompt", "reused", "shifted", "evaluated", "generated", "control", "stop", "prompt_ms", "gen_ms",
           "ranked", "post_ms", "fallback", "confidence", "min_lp", "result", "chars", "alternatives", "total_ms")
@@ -141,6 +144,13 @@ class CompletionStats:
     last_withheld: str | None = None  # ...and why, the last time
     in_flight: int = 0  # completion requests being handled now
     max_in_flight: int = 0
+    # the time to each of the last suggestions shown (a request that answered), for the status's p50
+    shown_ms: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT))
+
+    @property
+    def p50_ms(self) -> float | None:
+        """The median time to a suggestion over the last RECENT shown: what this machine and model give."""
+        return round(statistics.median(self.shown_ms), 1) if self.shown_ms else None
 
     def withhold(self, trace: Trace, why: str) -> list[Any]:
         """A suggestion not shown for low confidence: counted, and why, for the status."""
@@ -159,3 +169,5 @@ class CompletionStats:
             self.in_flight -= 1
             self.last = trace
             trace.finish()
+            if trace.result == "ok" and trace.total_ms is not None:
+                self.shown_ms.append(trace.total_ms)

@@ -34,6 +34,7 @@ def build_status(session: Session, position_encoding: str | None, protocol_pendi
         "requests": stats.requests,
         "answered": stats.answered,
         "lastLatencyMs": last.total_ms,
+        "latencyP50Ms": stats.p50_ms,  # median time to the model's last 100 suggestions shown, on this machine
         "reusedTokens": last.reused,
         "evaluatedTokens": last.evaluated,
         "generatedTokens": last.generated,
