@@ -105,7 +105,8 @@ class CompletionService:
         model = engine.model if engine is not None else None
         if engine is None or model is None:
             return trace.nothing("no_engine")
-        shift = await off_loop(indented, doc, cursor, decision)  # a blank line's indentation, as if typed
+        plain = cfg.postprocess == "off"  # the model's text as it is: no indentation brought to a blank line
+        shift = None if plain else await off_loop(indented, doc, cursor, decision)  # as if it were typed
         if shift is not None:
             doc, cursor, decision, trace.indented = shift.doc, shift.cursor, shift.decision, len(shift.added)
         prompt = await self.prompt(engine, model, doc, cursor.offset, trace, speculative, suffix_budget(cfg, decision))
