@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hushcode.worker.kv_reuse import apply_plan, plan_reuse
+from hushcode.worker.stop_rule import StopRule
 
 PROMPT_CHUNK = 32  # evaluate long prompts in chunks so a cancel lands within one chunk
 SCORE_CHUNK = 32  # tokens scored per batch (each keeps its logits: 32 x n_vocab floats)
@@ -57,36 +58,9 @@ class Output:
     first_line_logprobs: tuple[float, ...] = ()
 
 
-class StopRule:
-    """Stop as soon as the decision is met: a dedent below the block, or a closer that closes
-    the enclosing scope. Checked on the text generated so far, after each token."""
-
-    def __init__(self, min_indent: int | None, unmatched_close: bool) -> None:
-        self.min_indent = min_indent
-        self.unmatched_close = unmatched_close
-        self.depth = 0
-        self.scanned = 0
-
-    def met(self, text: str) -> bool:
-        if self.min_indent is not None:
-            newline = text.rfind("\n")
-            if newline != -1:  # only lines after the cursor's own line count
-                last = text[newline + 1:]
-                body = last.lstrip(" \t")
-                if body and len(last) - len(body) < self.min_indent:
-                    return True
-        if self.unmatched_close:
-            for ch in text[self.scanned:]:
-                self.depth += 1 if ch in "([{" else -1 if ch in ")]}" else 0
-                if self.depth < 0:
-                    return True
-            self.scanned = len(text)
-        return False
-
-
 def _top(logprobs: Any, k: int) -> list[int]:
     """The k likeliest tokens, likeliest first (a partial sort: the vocabulary is ~150k long)."""
-    import numpy as np  # lazy: the server imports this module (StopRule) and never needs numpy
+    import numpy as np  # lazy: the engine process only
 
     k = min(k, len(logprobs))
     best = np.argpartition(-logprobs, k - 1)[:k]
@@ -126,25 +100,28 @@ class Decoder:
             on_chunk(result.evaluated)
         return result
 
-    def _logprobs(self, index: int = -1) -> Any:
-        """Log-softmax of the logits at output `index` of the last decode (numpy, float64)."""
-        import llama_cpp  # lazy, as numpy: only the engine process decodes (the server reads StopRule)
+    def _logits(self, index: int = -1) -> Any:
+        """The raw logits at output `index` of the last decode (a float32 view, not a copy)."""
+        import llama_cpp  # lazy, as numpy: only the engine process decodes
         import numpy as np
 
         n_vocab = llama_cpp.llama_vocab_n_tokens(self.llm._model.vocab)
-        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.llm.ctx, index), shape=(n_vocab,))
-        logits = logits.astype(np.float64)
+        return np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.llm.ctx, index), shape=(n_vocab,))
+
+    def _logprobs(self, index: int = -1) -> Any:
+        """Log-softmax of the logits at output `index` of the last decode (numpy, float64)."""
+        import numpy as np
+
+        logits = self._logits(index).astype(np.float64)
         top = logits.max()
         return logits - (top + np.log(np.exp(logits - top).sum()))
 
     def token_logprob(self, token: int) -> float:
-        """The log-probability of `token` at the last decoded position (float32: one pass over the
-        vocabulary, a fraction of a millisecond)."""
-        import llama_cpp
+        """The log-probability of `token` at the last decoded position (in float32: one pass over
+        the vocabulary, a fraction of a millisecond)."""
         import numpy as np
 
-        n_vocab = llama_cpp.llama_vocab_n_tokens(self.llm._model.vocab)
-        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self.llm.ctx, -1), shape=(n_vocab,))
+        logits = self._logits()
         top = logits.max()
         return float(logits[token] - top - np.log(np.exp(logits - top).sum()))
 

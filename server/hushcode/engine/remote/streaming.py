@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from hushcode.engine.contracts import GenerateRequest
-from hushcode.worker.decoder import StopRule
+from hushcode.worker.stop_rule import StopRule
 
 
 class StreamStop:
