@@ -56,7 +56,9 @@ def _editor(nvim: str, tmp_path: Path, model_path: Path) -> Iterator[Editor]:
                                      "HUSHCODE_COMPLETION_TIMEOUT_MS": "120000",
                                      # whole blocks while typing: the tests accept and cycle multi-line
                                      # suggestions (the first-suggestion budget is the server's business)
-                                     "HUSHCODE_COMPLETION_FIRST_SUGGESTION_MS": "0"})
+                                     "HUSHCODE_COMPLETION_FIRST_SUGGESTION_MS": "0",
+                                     # a manual trigger's alternatives, however loaded the machine
+                                     "HUSHCODE_COMPLETION_ALTERNATIVES_MS": "60000"})
     try:
         yield editor
     finally:
