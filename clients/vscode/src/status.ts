@@ -13,6 +13,9 @@ export interface ServerStatus {
   template?: string | null;
   message?: string | null;
   lastLatencyMs?: number | null;
+  latencyP50Ms?: number | null; // median time to the model's last 100 suggestions shown
+  withheld?: number; // suggestions held back for low confidence (completion.minConfidence)
+  lastWithheld?: string | null; // ...and why, the last time
   reusedTokens?: number | null;
   evaluatedTokens?: number | null;
   generatedTokens?: number | null;
@@ -52,8 +55,15 @@ function figures(status: ServerStatus): string[] {
     lines.push(`Last completion: ${Math.round(status.lastLatencyMs)} ms` +
       (tokens.length ? ` (prompt tokens: ${tokens.join(', ')}${generated})` : ''));
   }
+  if (status.latencyP50Ms != null) {
+    lines.push(`Median time to a suggestion: ${Math.round(status.latencyP50Ms)} ms (last 100 on this machine)`);
+  }
   if (status.requests != null) {
     lines.push(`Requests: ${status.requests}, answered: ${status.answered ?? 0}`);
+  }
+  if (status.withheld) {
+    lines.push(`Held back for low confidence: ${status.withheld}` +
+      (status.lastWithheld ? ` (last: ${status.lastWithheld})` : ''));
   }
   return lines;
 }

@@ -16,6 +16,14 @@ test('ready: the model name and the last latency; figures in the tooltip', () =>
   assert.match(view.tooltip, /Requests: 5, answered: 4/);
 });
 
+test('the median time to a suggestion and what was held back for low confidence', () => {
+  const view = statusView({ ...ready, latencyP50Ms: 812.6, withheld: 2, lastWithheld: 'low confidence (45% per token, under 60%)' },
+    'running', true);
+  assert.match(view.tooltip, /Median time to a suggestion: 813 ms/);
+  assert.match(view.tooltip, /Held back for low confidence: 2 \(last: low confidence \(45% per token, under 60%\)\)/);
+  assert.doesNotMatch(statusView(ready, 'running', true).tooltip, /Held back|Median/);
+});
+
 test('the states', () => {
   assert.equal(statusView({ state: 'loading', modelPath: '/m/tiny.gguf' }, 'running', true).text, '$(loading~spin) loading tiny.gguf');
   assert.equal(statusView({ state: 'restarting' }, 'running', true).text, '$(loading~spin) hushcode: restarting');
