@@ -128,6 +128,21 @@ def test_a_notification_with_bad_params_is_ignored_and_reported_once(server: Raw
     server.notify("textDocument/didClose", {"textDocument": {"uri": URI}})
 
 
+def test_a_suggestion_for_a_document_never_opened_is_empty_and_said(server: RawServer) -> None:
+    never = "file:///tmp/hushcode-malformed/never-opened.py"
+    position = {"line": 0, "character": 0}
+    inline = server.call("textDocument/inlineCompletion", {
+        "textDocument": {"uri": never}, "position": position, "context": {"triggerKind": 2}})
+    assert inline == {"items": []}
+    menu = server.call("textDocument/completion", {"textDocument": {"uri": never}, "position": position})
+    assert menu["items"] == [], menu
+    time.sleep(0.2)
+    log = server.log_file.read_text(encoding="utf-8", errors="replace")
+    assert "inline completion for never-opened.py, a document the editor has not opened" in log
+    assert "completion for never-opened.py, a document" in log.replace("inline completion", "")
+    still_serving(server, "never-opened")
+
+
 def test_a_request_without_params_is_served(server: RawServer) -> None:
     server.send({"jsonrpc": "2.0", "id": "no-params", "method": "hushcode/getStatus"})
     assert server.wait("no-params")[0]["result"]["state"] == "ready"

@@ -44,12 +44,33 @@ def open_empty_body(bench: Workbench, name: str, source: str) -> Path:
     bench.open_file(path)
     bench.chord(Keys.CONTROL, Keys.END)
     bench.keys(Keys.ENTER)
+    lines = source.count("\n") + 2
+    bench.wait(f"the Enter in {name} (a new line)", lambda: len(bench.editor_text().split("\n")) >= lines, 20)
     return path
+
+
+def ghost_after_typing(bench: Workbench, name: str, timeout: float = 180) -> str:
+    """The ghost text VS Code shows after typing in `name`. On a loaded machine the editor has been
+    seen to let the first keystroke after opening a file pass without asking the server (nothing
+    in its log for 3 minutes): if the server's log has no answer for `name` after 45 s, the test
+    types a space and deletes it, as a user would, and waits again. A request that the server
+    answered with nothing is not retried."""
+    asked = re.compile(rf"complete req=i\d+ doc={re.escape(name)} ")
+    deadline = time.monotonic() + timeout
+    try:
+        return bench.wait("ghost text", bench.ghost_text, 45)
+    except AssertionError:
+        if asked.search(bench.server.channel_log()):
+            raise
+    print(f"no answer to an inline request for {name} in the server's log after 45 s: a space typed and deleted")
+    bench.keys(" ", Keys.BACKSPACE)
+    return bench.wait(f"ghost text in {name} after a second keystroke", bench.ghost_text,
+                      max(30.0, deadline - time.monotonic()))
 
 
 def test_ghost_text_appears_and_tab_accepts_it(workbench: Workbench) -> None:
     path = open_empty_body(workbench, "fib.py", FIB)
-    ghost = workbench.wait("ghost text at the empty body", workbench.ghost_text, 180)
+    ghost = ghost_after_typing(workbench, "fib.py")
     workbench.screenshot("ghost-text.png")
     first_line = ghost.split("\n")[0].strip()
     assert first_line, f"the suggestion's first line is blank: {ghost!r}"

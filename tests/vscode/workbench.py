@@ -241,8 +241,13 @@ class Workbench:
 
     def diagnose(self) -> str:
         shot = self.screenshot("failure.png")
+        try:
+            text = self.editor_text()
+        except WebDriverException as error:
+            text = f"(unreadable: {error.msg})"
         return (
             f"status bar: {self.status_text()!r}; screenshot: {shot}\n"
+            f"focused editor's text: {text!r}\n"
             f"hushcode output channel (last lines):\n{self.server.channel_log()[-4000:]}"
         )
 

@@ -32,6 +32,7 @@ def register(server: HushcodeServer) -> None:
         empty = types.CompletionList(is_incomplete=True, items=[])
         snapshot = ls.snapshot(params.text_document.uri)
         if snapshot is None:
+            ls.unknown_document(params.text_document.uri, "completion")
             return empty
         encoding = ls.position_encoding
         line, character = params.position.line, params.position.character

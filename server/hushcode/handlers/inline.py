@@ -24,6 +24,7 @@ def register(server: HushcodeServer) -> None:
         empty = types.InlineCompletionList(items=[])
         snapshot = ls.snapshot(params.text_document.uri)
         if snapshot is None:
+            ls.unknown_document(params.text_document.uri, "inline completion")
             return empty
         invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
         # A manual trigger (e.g. Alt+\\ in VS Code) gets alternatives to cycle through.

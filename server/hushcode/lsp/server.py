@@ -13,7 +13,7 @@ import logging
 import sys
 import threading
 from collections.abc import Callable, Coroutine
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 from urllib.parse import unquote
 
@@ -94,6 +94,12 @@ class HushcodeServer(LanguageServer):
         percent-decoded URI, so "a%20b.py" must be looked up as "a b.py")."""
         document: TextDocument | None = self.workspace.text_documents.get(unquote(uri))
         return document
+
+    def unknown_document(self, uri: str, request: str) -> None:
+        """A request for a document the client never opened (or closed): answered with nothing,
+        and said in the log, so that a missing suggestion is never silent."""
+        log.warning("%s for %s, a document the editor has not opened: no suggestion", request,
+                    PurePosixPath(unquote(uri)).name)
 
     def snapshot(self, uri: str) -> DocumentSnapshot | None:
         """A frozen copy of an open document, or None if the client never opened it."""
