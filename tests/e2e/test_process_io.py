@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -82,11 +83,33 @@ async def test_non_ascii_positions_in_utf8_and_utf16(model_path: Path) -> None:
 
 def test_cli_complete_prints_a_suggestion(model_path: Path) -> None:
     env = {**os.environ, "HUSHCODE_MODEL": str(model_path), "HUSHCODE_COMPLETION_TIMEOUT_MS": "120000"}
-    proc = subprocess.run([sys.executable, "-m", "hushcode", "complete", str(REPO / "examples/sample.py:6:5")],
-                          capture_output=True, text=True, timeout=180, env=env, check=False)
+    proc = subprocess.run([sys.executable, "-m", "hushcode", "complete", str(REPO / "examples/sample.py:6:5"),
+                           "--figures"], capture_output=True, text=True, timeout=180, env=env, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip()
     assert "evaluated=" in proc.stderr and "total_ms=" in proc.stderr
+    # one line of timing: the model's load, the prompt, the generation
+    assert re.search(r"model ready in \d+ ms; prompt of \d+ tokens read in \d+ ms.*; \d+ tokens written in \d+ ms",
+                     proc.stderr), proc.stderr
+    # an explicit request: the whole block, never cut by the first-suggestion budget of typing
+    assert "stop=budget" not in proc.stderr and "cold=" not in proc.stderr, proc.stderr
+
+
+def test_cli_complete_in_place_and_again(model_path: Path) -> None:
+    """The demo's command: the file with the suggestion in place, its lines marked, then the same
+    place twice more (the suggestion cache, then the model's own cache)."""
+    env = {**os.environ, "HUSHCODE_MODEL": str(model_path), "HUSHCODE_COMPLETION_TIMEOUT_MS": "120000"}
+    sample = REPO / "examples/sample.py"
+    proc = subprocess.run([sys.executable, "-m", "hushcode", "complete", "--in-place", "--again", f"{sample}:6:5"],
+                          capture_output=True, text=True, timeout=180, env=env, check=False)
+    assert proc.returncode == 0, proc.stderr
+    rows = proc.stdout.splitlines()
+    source = sample.read_text(encoding="utf-8").splitlines()
+    assert [row[7:] for row in rows[:5]] == source[:5] and all(row[5:7] == "  " for row in rows[:5]), rows
+    marked = [row for row in rows if row[5:7] == "+ "]
+    assert marked and rows[5].startswith("   6 + ") and rows[5][7:].startswith("    "), rows
+    assert "from the suggestion cache (no model call)" in proc.stderr, proc.stderr
+    assert re.search(r"suggestion cache emptied: \d+ ms; the model's cache held \d+ of the prompt's", proc.stderr)
 
 
 def test_cli_complete_bad_location() -> None:

@@ -49,6 +49,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="DEBUG-CODE also logs source code and suggestions (never logged otherwise)")
     complete = sub.add_parser("complete", help="print the suggestion at FILE:LINE:COL (1-based)")
     complete.add_argument("location")
+    complete.add_argument("--in-place", action="store_true",
+                          help="print the file with the suggestion in it, its lines marked with +")
+    complete.add_argument("--again", action="store_true",
+                          help="ask again at the same place (twice): what the caches make of it")
+    complete.add_argument("--figures", action="store_true", help="every figure of the server's log line")
     sub.add_parser("models", help="list, pull and verify models (see: hushcode models --help)")
     sub.add_parser("config", help="print the effective settings for a folder, with their sources")
     sub.add_parser("bench", help="measure quality and latency (see: hushcode bench --help)")
@@ -86,6 +91,6 @@ def main(argv: list[str] | None = None) -> int:
     from hushcode import netguard
 
     netguard.install_if_requested("hushcode complete")  # before the engine's modules are imported
-    from hushcode.cli.complete import complete
+    from hushcode.cli.complete import Options, complete
 
-    return complete(path, line, col)
+    return complete(path, line, col, Options(in_place=args.in_place, again=args.again, figures=args.figures))
