@@ -155,6 +155,7 @@ class Session:
         self.client: LanguageClient | None = None
         self.result: types.InitializeResult | None = None
         self.statuses: list[dict[str, Any]] = []
+        self.asked_again: list[dict[str, Any]] = []  # hushcode/askAgain notifications
         self.root: Path | None = None  # a workspace folder to open
 
     async def __aenter__(self) -> LanguageClient:
@@ -165,6 +166,10 @@ class Session:
         @client.feature("hushcode/status")
         def on_status(params: Any) -> None:
             self.statuses.append(_plain(params))
+
+        @client.feature("hushcode/askAgain")
+        def on_ask_again(params: Any) -> None:
+            self.asked_again.append(_plain(params))
 
         self.result = await start(client, self.encodings, self.options, self.root)
         return client

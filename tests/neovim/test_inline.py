@@ -230,3 +230,27 @@ def test_model_option_and_model_command(nvim_012: str, tmp_path: Path, model_pat
         editor.wait_ghost()
     finally:
         editor.close()
+
+
+def test_ghost_text_comes_once_the_model_is_ready_without_typing(nvim_012: str, tmp_path: Path,
+                                                                 model_path: Path) -> None:
+    """Insert mode on the empty body while the model still loads: the request finds no engine, and
+    once it is ready the server's `hushcode/askAgain` makes Neovim ask again; no key is pressed."""
+    editor = Editor(nvim_012, tmp_path, {"HUSHCODE_MODEL": str(model_path), "HUSHCODE_COMPLETION_TIMEOUT_MS": "120000",
+                                         "HUSHCODE_ENGINE_LOAD_DELAY_MS": "8000"})
+    try:
+        editor.setup()
+        editor.open("point.py", SOURCE)
+        editor.wait("the server to answer that the model is loading", lambda: editor.lua(
+            "local s = require('hushcode').status(); return s and s.state == 'loading'"), timeout=60)
+        editor.nvim.api.win_set_cursor(0, [BODY, 0])
+        editor.nvim.input("A")
+        editor.wait("the request that found no engine", lambda: "result=no_engine" in editor.log_file.read_text(),
+                    timeout=30)
+        assert editor.ghost() is None
+        ghost = editor.wait("ghost text after the load, with no key pressed", editor.ghost, timeout=120)
+        assert ghost.strip() and editor.mode() == "i"
+        assert "ask again: point.py (ready)" in editor.log_file.read_text()
+        assert editor.lines() == SOURCE.splitlines()
+    finally:
+        editor.close()

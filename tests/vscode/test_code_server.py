@@ -154,6 +154,36 @@ def test_choosing_another_model_reloads_it(workbench: Workbench, model_path: Pat
     assert workbench.server.settings()["hushcode.model.path"] == str(model_path)
 
 
+def test_a_request_during_a_model_load_gets_its_suggestion_once_ready(workbench: Workbench, model_path: Path,
+                                                                       tmp_path: Path) -> None:
+    """Enter in an empty body while the model (re)loads: the request finds no engine; once the
+    engine is ready the server's `hushcode/askAgain` makes VS Code ask again. No key is pressed."""
+    other = tmp_path / "same-model.gguf"
+    other.symlink_to(model_path)
+    name = "loading.py"
+    path = workbench.folder / name
+    path.write_text('def is_odd(n):\n    """Return True when n is odd."""', encoding="utf-8")
+    server = workbench.server
+    before = server.channel_log().count("engine ready")
+    workbench.set_setting("hushcode.model.path", str(other))
+    workbench.wait("the new model's engine to start", lambda: f"model={other}" in server.channel_log(), 60)
+    workbench.open_file(path)  # the model loads for 8 s more (LOAD_DELAY_MS)
+    workbench.chord(Keys.CONTROL, Keys.END)
+    workbench.keys(Keys.ENTER)
+    workbench.wait("the request that found the model loading",
+                   lambda: re.search(rf"doc={name} .*result=no_engine", server.channel_log()), 60)
+    ghost = workbench.wait("ghost text once the model is ready, with no key pressed", workbench.ghost_text, 180)
+    assert ghost.strip(), ghost
+    log = server.channel_log()
+    assert log.count("engine ready") > before and f"ask again: {name} (ready)" in log, log[-3000:]
+    workbench.keys(Keys.ESCAPE)
+    workbench.chord(Keys.CONTROL, "s")
+    ready = log.count("engine ready")
+    workbench.set_setting("hushcode.model.path", str(model_path))
+    workbench.wait("the default model back", lambda: server.channel_log().count("engine ready") > ready, 180)
+    assert f"model={model_path}" in server.channel_log().split(f"model={other}")[-1]
+
+
 def test_a_missing_server_is_explained(workbench: Workbench) -> None:
     command = workbench.server.settings()["hushcode.server.command"]
     workbench.set_setting("hushcode.server.command", "/nowhere/hushcode")

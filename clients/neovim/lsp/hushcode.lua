@@ -16,5 +16,8 @@ return {
     ['hushcode/status'] = function(...)
       return require('hushcode.status').handler(...)
     end,
+    ['hushcode/askAgain'] = function(...)
+      return require('hushcode.inline').ask_again(...)
+    end,
   },
 }

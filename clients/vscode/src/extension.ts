@@ -131,6 +131,14 @@ export class Hushcode implements vscode.Disposable {
       this.status = status;
       this.render();
     });
+    // The server has a suggestion worth asking for where it had none (the model that a request found
+    // loading is ready): ask again at the cursor when that document is in the active editor.
+    client.onNotification('hushcode/askAgain', (params: { uri?: string }) => {
+      const editor = vscode.window.activeTextEditor;
+      if (editor && editor.document.uri.toString() === params.uri && this.enabled() && this.wants(editor.document)) {
+        void vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+      }
+    });
     this.client = client;
     try {
       await client.start();

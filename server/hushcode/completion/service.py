@@ -51,6 +51,9 @@ class CompletionService:
         self.cursors: dict[str, int] = {}  # per document: where the user last asked (for warm-up)
         self.background = Background(self)
         self._anchors: dict[str, int] = {}  # per document: the first line of the prompt window
+        # documents whose last request found no engine (the model still loading, or restarting):
+        # the editor is asked to ask again once it is ready (lsp/session.py)
+        self._unanswered: dict[str, None] = {}
 
     def configure(self, settings: Settings) -> None:
         """New settings; suggestions made under other completion settings are stale."""
@@ -104,13 +107,17 @@ class CompletionService:
         engine = self.engine
         model = engine.model if engine is not None else None
         if engine is None or model is None:
+            self._unanswered[doc.uri] = None
             return trace.nothing("no_engine")
+        self._unanswered.pop(doc.uri, None)
         plain = cfg.postprocess == "off"  # the model's text as it is: no indentation brought to a blank line
         shift = None if plain else await off_loop(indented, doc, cursor, decision)  # as if it were typed
         if shift is not None:
             doc, cursor, decision, trace.indented = shift.doc, shift.cursor, shift.decision, len(shift.added)
         prompt = await self.prompt(engine, model, doc, cursor.offset, trace, speculative, suffix_budget(cfg, decision))
         if prompt is None:
+            if not speculative:
+                self._unanswered[doc.uri] = None
             return trace.nothing("engine_unavailable")
         found = await self._answer(engine, model, Ask(doc, cursor, decision, cfg, alternatives, speculative), prompt,
                                    trace)
@@ -193,8 +200,15 @@ class CompletionService:
         trace.context_tokens = prompt.context_tokens
         return prompt
 
+    def take_unanswered(self) -> list[str]:
+        """The documents whose last request found no engine, oldest first; forgotten once taken."""
+        uris = list(self._unanswered)
+        self._unanswered.clear()
+        return uris
+
     def forget(self, uri: str) -> None:
         """The document was closed (where the user last asked is kept for a reopen)."""
+        self._unanswered.pop(uri, None)
         self.cache.forget(uri)
         self.debounce.forget(uri)
         self._anchors.pop(uri, None)

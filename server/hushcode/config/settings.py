@@ -250,7 +250,7 @@ def resolve(layers: Sequence[Layer]) -> Resolved:
 
 
 # Variables that look like settings but are not (test-only fault injection, see docs/architecture.md).
-_NOT_SETTINGS = {"HUSHCODE_ENGINE_FAULT", "HUSHCODE_ENGINE_TOKEN_DELAY_MS"}
+_NOT_SETTINGS = {"HUSHCODE_ENGINE_FAULT", "HUSHCODE_ENGINE_TOKEN_DELAY_MS", "HUSHCODE_ENGINE_LOAD_DELAY_MS"}
 
 
 def environment_layer(environ: Mapping[str, str]) -> Layer:

@@ -35,6 +35,8 @@ from hushcode.lsp.transport import Reader, SocketReader, serve_stream, serve_tcp
 log = logging.getLogger("hushcode.lsp.server")
 
 STATUS_NOTIFICATION = "hushcode/status"
+# the server has a suggestion worth asking for where it had none: {"uri", "reason"} (docs/editors/protocol.md)
+ASK_AGAIN_NOTIFICATION = "hushcode/askAgain"
 
 
 class HushcodeServer(LanguageServer):
@@ -168,6 +170,15 @@ class HushcodeServer(LanguageServer):
         """What the status bar shows: model, state, last latency and token counts (status.py)."""
         encoding = self.position_encoding if self._workspace_ready() else None
         return build_status(self.session, encoding, len(self.protocol._request_futures))
+
+    def ask_again(self, uri: str, reason: str) -> None:
+        """Tell the editor to ask again in `uri` at its cursor (`reason`: "ready", the engine that a
+        request found loading is ready)."""
+        log.info("ask again: %s (%s)", PurePosixPath(unquote(uri)).name, reason)
+        try:
+            self.protocol.notify(ASK_AGAIN_NOTIFICATION, {"uri": uri, "reason": reason})
+        except Exception:
+            log.debug("could not send askAgain", exc_info=True)
 
     def send_status(self) -> None:
         try:

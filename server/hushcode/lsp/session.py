@@ -49,6 +49,8 @@ class Client(Protocol):
 
     def work_progress(self, title: str) -> Progress: ...
 
+    def ask_again(self, uri: str, reason: str) -> None: ...
+
 
 class Session:
     """Settings, engine, workspace context and completions of one server."""
@@ -149,7 +151,7 @@ class Session:
             old, self.engine = self.engine, None
             self.completions.engine = None
             await old.stop()
-        engine, error = await create_engine(self.settings, self._client.notify_user, self._client.send_status)
+        engine, error = await create_engine(self.settings, self._client.notify_user, self._engine_state_changed)
         if engine is None:
             self.model_error = error
             self._client.notify_user("error", error or "no model configured")
@@ -159,6 +161,15 @@ class Session:
         self.engine = engine
         self.completions.engine = engine
         engine.start()
+
+    def _engine_state_changed(self) -> None:
+        """The engine loaded, failed, restarted or stopped: the status; once ready, the editor asks
+        again where a request found no engine (a user who typed during the load sees a suggestion
+        without typing again)."""
+        self._client.send_status()
+        if self.engine_ready():
+            for uri in self.completions.take_unanswered():
+                self._client.ask_again(uri, "ready")
 
     def engine_ready(self) -> bool:
         return self.engine is not None and self.engine.state is EngineState.READY

@@ -13,9 +13,12 @@ import time
 
 FAULT = os.environ.get("HUSHCODE_ENGINE_FAULT", "")
 TOKEN_DELAY_S = float(os.environ.get("HUSHCODE_ENGINE_TOKEN_DELAY_MS", "0") or 0) / 1000
+LOAD_DELAY_S = float(os.environ.get("HUSHCODE_ENGINE_LOAD_DELAY_MS", "0") or 0) / 1000  # a slow disk, a big model
 
 
 def before_load() -> None:
+    if LOAD_DELAY_S:
+        time.sleep(LOAD_DELAY_S)
     if FAULT == "crash-on-load":
         os.kill(os.getpid(), signal.SIGSEGV)
     elif FAULT == "connect-on-load":

@@ -183,6 +183,26 @@ local function ask_alternatives(bufnr, count)
   return true
 end
 
+--- `lsp.Handler` for `hushcode/askAgain`: the server has a suggestion worth asking for in
+--- `params.uri` (reason "ready": a request there found the model still loading). When that buffer
+--- is current and in insert mode, ask again at the cursor, as a keystroke would.
+---@param params { uri: string, reason: string }?
+function M.ask_again(_, params)
+  if not (M.supported() and type(params) == 'table' and type(params.uri) == 'string') then
+    return
+  end
+  vim.schedule(function()
+    local bufnr = api.nvim_get_current_buf()
+    if vim.uri_from_bufnr(bufnr) ~= params.uri or not api.nvim_get_mode().mode:match('^i') then
+      return
+    end
+    local state = completor(bufnr)
+    if state and type(state.automatic_request) == 'function' then
+      state:automatic_request()
+    end
+  end)
+end
+
 --- Show the next (count > 0) or previous alternative. The first time at a position, ask the
 --- server for alternatives.
 ---@param count integer
