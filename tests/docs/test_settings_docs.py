@@ -9,7 +9,8 @@ server setting, or on an explicit list of client-only keys below) and for its de
 - docs/configuration.md: one `### \\`section.key\\`` heading per setting, with "Default: ...";
 - clients/vscode/package.json: `contributes.configuration.properties`, `hushcode.section.key`;
 - docs/editors/vscode.md: the settings table, one row per package.json property;
-- docs/editors/neovim.md: the server settings table.
+- docs/editors/neovim.md: the server settings table;
+- docs/team.md: the `engine` keys table (keys only: its defaults are in prose).
 
 Besides, the README's document index names every file of docs/ and docs/editors/, and the
 setting names the README cites exist.
@@ -30,6 +31,7 @@ DOCS = REPO / "docs"
 CONFIGURATION = DOCS / "configuration.md"
 VSCODE_DOC = DOCS / "editors" / "vscode.md"
 NEOVIM_DOC = DOCS / "editors" / "neovim.md"
+TEAM_DOC = DOCS / "team.md"
 PACKAGE = REPO / "clients" / "vscode" / "package.json"
 VSCODE_SETTINGS_TS = REPO / "clients" / "vscode" / "src" / "settings.ts"
 NEOVIM_INIT = REPO / "clients" / "neovim" / "lua" / "hushcode" / "init.lua"
@@ -103,7 +105,7 @@ def normalise(value: Any) -> Any:
 
 
 def mismatched_defaults(documented: dict[str, Any], expected: dict[str, Any]) -> list[str]:
-    return [f"{key}: documented {documented[key]!r}, the server's default is {expected[key]!r}"
+    return [f"{key}: documented {documented[key]!r}, but the default is {expected[key]!r}"
             for key in sorted(documented.keys() & expected.keys())
             if normalise(documented[key]) != normalise(expected[key])]
 
@@ -255,6 +257,14 @@ def test_the_neovim_setup_example_has_the_plugins_options() -> None:
             + [f"{name}: in the example, but not an option of setup()" for name in documented if name not in options])
 
 
+# --- docs/team.md -------------------------------------------------------------------------------
+
+def test_the_team_doc_lists_every_engine_setting() -> None:
+    rows = table_rows(TEAM_DOC.read_text(encoding="utf-8"), "## Point hushcode at it")
+    engine = {k.split(".")[1] for k in schema_camel() if k.startswith("engine.")}
+    none_of(two_ways("the engine table of docs/team.md", set(rows), engine))
+
+
 # --- README.md ----------------------------------------------------------------------------------
 
 def test_the_readme_index_names_every_document() -> None:
@@ -282,7 +292,7 @@ def test_the_checks_read_defaults_and_name_a_mismatch() -> None:
     documented = configuration_defaults(text)
     assert documented == {"completion.max_tokens": "64", "model.path": "none", "completion.prompt_format": "`auto`"}
     assert mismatched_defaults(documented, schema()) == [
-        "completion.max_tokens: documented '64', the server's default is 96"]
+        "completion.max_tokens: documented '64', but the default is 96"]
     assert [normalise(v) for v in ("`true`", "'auto'", "nil", '""', '{"*": true}', "-1", 3.0)] == [
         True, "auto", None, None, {"*": True}, -1, 3]
     assert two_ways("x", {"a.b", "c.d"}, {"a.b", "e.f"}) == [
