@@ -22,6 +22,10 @@ FIM_VOCABS: dict[str, tuple[str, ...]] = {
     "starcoder2": ("<|endoftext|>", "<fim_prefix>", "<fim_middle>", "<fim_suffix>", "<fim_pad>",
                    "<file_sep>", "<repo_name>"),
     "codellama": ("</s>", "▁<PRE>", "▁<SUF>", "▁<MID>", "▁<EOT>"),
+    # StarCoder's spellings plus `<filename>` (JetBrains Mellum; StarCoder 1 has them too)
+    "mellum": ("<|endoftext|>", "<fim_prefix>", "<fim_middle>", "<fim_suffix>", "<fim_pad>", "<filename>"),
+    "seedcoder": ("<[begin▁of▁sentence]>", "<[end▁of▁sentence]>", "<[fim-prefix]>", "<[fim-suffix]>",
+                  "<[fim-middle]>"),
     "none": ("<|endoftext|>", "<|im_start|>", "<|im_end|>"),
 }
 
@@ -81,8 +85,9 @@ def write_gguf(path: Path, *, arch: str = "qwen2", name: str | None = "Test Code
                fim: str = "qwen", license: str | None = None, file_type: int | None = 15,
                layers: int = 2, kv_heads: int = 2, heads: int = 4, embd: int = 64,
                basename: str | None = None, size_label: str | None = None,
-               finetune: str | None = None) -> Path:
-    """Write a small real GGUF (metadata, a vocabulary with ``fim``'s markers, two tensors)."""
+               finetune: str | None = None, pre: str | None = None) -> Path:
+    """Write a small real GGUF (metadata, a vocabulary with ``fim``'s markers, two tensors).
+    ``pre`` is the pre-tokenizer name llama.cpp's converter records (``tokenizer.ggml.pre``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = GGUFWriter(path, arch)
     if name is not None:
@@ -105,6 +110,8 @@ def write_gguf(path: Path, *, arch: str = "qwen2", name: str | None = "Test Code
     tokens = [chr(c) for c in range(ord("a"), ord("z") + 1)] + list(FIM_VOCABS[fim])
     types = [int(TokenType.NORMAL)] * 26 + [int(TokenType.CONTROL)] * len(FIM_VOCABS[fim])
     writer.add_tokenizer_model("gpt2")
+    if pre is not None:
+        writer.add_tokenizer_pre(pre)
     writer.add_token_list(tokens)
     writer.add_token_types(types)
     writer.add_token_merges(["a b", "c d"])

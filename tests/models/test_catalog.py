@@ -14,6 +14,7 @@ import pytest
 
 from hushcode.models import store
 from hushcode.models.catalog import CatalogError, ModelEntry, load_catalog, parse_catalog
+from hushcode.models.pull import PullError, pull
 from hushcode.models.store import (
     VerifyStatus,
     installed_path,
@@ -104,6 +105,34 @@ def test_a_recorded_sha256_is_pinned_to_a_revision_or_a_second_source() -> None:
     assert set(unpinned) <= {"deepseek-coder-1.3b-base-q8_0", "deepseek-coder-6.7b-base-q8_0",
                              "deepseek-coder-v2-lite-base-q8_0", "codellama-7b-q8_0",
                              "codellama-13b-q8_0", "codestral-22b-q8_0"}
+
+
+# Newer open completion models (issue 26): model id -> Hugging Face repository of its first file,
+# licence, FIM template, variant. No file of theirs was checked here, so none has a sha256.
+NEWER = {
+    "mellum-4b-base": ("JetBrains/Mellum-4b-base-gguf", "Apache-2.0", "mellum", "base"),
+    "seed-coder-8b-base": ("mradermacher/Seed-Coder-8B-Base-GGUF", "MIT", "seedcoder", "base"),
+    "qwen3-coder-30b-a3b-instruct": ("unsloth/Qwen3-Coder-30B-A3B-Instruct-GGUF", "Apache-2.0", "qwen", "instruct"),
+}
+
+
+@pytest.mark.parametrize("model_id", sorted(NEWER))
+def test_newer_open_models_name_source_licence_and_template(model_id: str) -> None:
+    repo, licence, template, variant = NEWER[model_id]
+    files = [e for e in load_catalog() if e.model.id == model_id]
+    assert files, model_id
+    spec = files[0].model
+    assert (spec.license, spec.commercial_use, spec.fim_template, spec.variant) == (licence, True, template, variant)
+    assert files[0].sources[0].kind == "huggingface" and files[0].sources[0].repo == repo
+    for entry in files:
+        assert entry.sha256 is None and entry.approx_size_mb  # nothing invented: sizes approximate
+        with pytest.raises(PullError, match="--allow-unverified"):
+            pull(entry)  # refused before any download
+
+
+def test_qwen3_coder_is_a_mixture_of_experts_for_big_machines() -> None:
+    spec = next(s for s in load_catalog().specs if s.id == "qwen3-coder-30b-a3b-instruct")
+    assert spec.active_params_b is not None and spec.active_params_b < spec.params_b / 5
 
 
 def test_ids_are_model_id_and_quant() -> None:

@@ -61,6 +61,20 @@ def test_fim_template_from_the_vocabulary(tmp_path: Path, fim: str, template: st
     assert (info.fim.template if info.fim else None) == template
 
 
+@pytest.mark.parametrize(("fim", "arch", "pre", "template"), [
+    ("mellum", "llama", None, "mellum"),  # StarCoder's markers, <filename>, a Llama network: Mellum
+    ("mellum", "llama", "mellum", "mellum"),
+    ("starcoder2", "llama", "mellum", "mellum"),  # the converter's pre-tokenizer name settles it
+    ("mellum", "starcoder", None, "starcoder2"),  # StarCoder 1 has <filename> too, and stays PSM
+    ("starcoder2", "starcoder2", None, "starcoder2"),
+    ("seedcoder", "llama", None, "seedcoder"),
+])
+def test_look_alike_markers_are_told_apart_by_the_metadata(tmp_path: Path, fim: str, arch: str, pre: str | None,
+                                                           template: str) -> None:
+    info = read_gguf(write_gguf(tmp_path / "m.gguf", fim=fim, arch=arch, pre=pre))
+    assert info.fim is not None and info.fim.template == template
+
+
 def test_tiny_model_used_by_the_engine_tests(tmp_path: Path) -> None:
     with_fim = read_gguf(write_tiny_gguf(tmp_path / "a.gguf", fim=True))
     without = read_gguf(write_tiny_gguf(tmp_path / "b.gguf", fim=False))

@@ -229,6 +229,7 @@ async def test_the_server_counts_only_its_own_markers(tmp_path: Path, template: 
     snippets = status["contextSnippets"]
     assert snippets is not None and snippets >= 1, status
     t = TEMPLATES_BY_NAME[template]
-    if t.repo_name:  # repository layout: REPO_NAME, then FILE_SEP per file (the engine counts its stop tokens)
-        markers += (t.repo_name in t.stops) + (snippets + 1) * (t.file_sep in t.stops)
+    if t.file_sep:  # repository layout: REPO_NAME where the template has one (Mellum has none), then
+        # FILE_SEP per file (the engine counts its stop tokens)
+        markers += (t.repo_name in t.stops if t.repo_name else 0) + (snippets + 1) * (t.file_sep in t.stops)
     assert status["controlTokens"] == markers, status

@@ -98,7 +98,7 @@ class GGUFInfo:
     @property
     def fim(self) -> FimMarkers | None:
         """The FIM template whose markers this vocabulary has (as the engine detects it), or None."""
-        return detect_markers(self.special.get)
+        return detect_markers(self.special.get, self.metadata)
 
     @property
     def split_count(self) -> int:

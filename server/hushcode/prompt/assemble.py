@@ -108,8 +108,9 @@ def draft(doc: DocumentSnapshot, window: Window, fmt: str, snippets: Sequence[Co
     held = ""
     if token_healing and fmt != "chat":
         window, held = hold_back_space(window)
-    use_repo = bool(snippets) and model.repo.repo_name is not None and fmt != "chat"
-    files = repo_texts(doc.repo_name, snippets, doc.relative_path) if use_repo else []
+    use_repo = bool(snippets) and model.repo.file_sep is not None and fmt != "chat"
+    name = doc.repo_name if model.repo.repo_name is not None else None  # Mellum: file names only
+    files = repo_texts(name, snippets, doc.relative_path) if use_repo else []
     head = comment_text(snippets, language_name(doc)) if snippets and not use_repo and fmt != "chat" else ""
     texts = [window.prefix, window.suffix, window.typed, head, *files]
     if fmt == "repo":

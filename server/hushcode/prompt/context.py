@@ -1,5 +1,6 @@
-"""Cross-file snippets as prompt text: Qwen's repository format where the model has its
-markers, comments otherwise. Pure: texts in, texts out (the caller tokenizes them)."""
+"""Cross-file snippets as prompt text: the repository format where the model has its markers
+(Qwen's and StarCoder2's repository and file markers, Mellum's file marker), comments otherwise.
+Pure: texts in, texts out (the caller tokenizes them)."""
 
 from __future__ import annotations
 
@@ -18,10 +19,12 @@ class ContextSnippet:
     text: str
 
 
-def repo_texts(repo_name: str, snippets: Sequence[ContextSnippet], current_path: str) -> list[str]:
+def repo_texts(repo_name: str | None, snippets: Sequence[ContextSnippet], current_path: str) -> list[str]:
     """The texts that follow REPO_NAME and each FILE_SEP marker, in order:
-    `name\\n`, then `path\\ncode\\n` per snippet, then the current file's `path\\n`."""
-    return [f"{repo_name}\n", *(f"{s.path}\n{s.text.rstrip()}\n" for s in snippets), f"{current_path}\n"]
+    `name\\n`, then `path\\ncode\\n` per snippet, then the current file's `path\\n`. No name
+    for a model whose vocabulary has a file marker only (Mellum's `<filename>`)."""
+    head = [f"{repo_name}\n"] if repo_name is not None else []
+    return [*head, *(f"{s.path}\n{s.text.rstrip()}\n" for s in snippets), f"{current_path}\n"]
 
 
 def comment_text(snippets: Sequence[ContextSnippet], language: str | None) -> str:

@@ -9,8 +9,11 @@ from __future__ import annotations
 # (template, variant) -> format. Base models were trained on plain PSM; the instruct entries come
 # from `hushcode bench quality` runs recorded in docs/benchmarks.md ("Prompt formats for
 # Qwen2.5-Coder 0.5B Instruct": PSM 22.2% exact match, psm-typed 13.9%, spm-typed 11.1%).
+# Mellum's entry follows its model card, not a measurement here: every prompt names the current
+# file (`<filename>path`), as in its training, and the template puts the suffix first.
 DEFAULT_FORMATS: dict[tuple[str, str], str] = {
     ("qwen", "instruct"): "psm",
+    ("mellum", "base"): "repo",
 }
 
 

@@ -55,7 +55,9 @@ PROMPT_FORMATS = ("psm", "psm-typed", "spm", "spm-typed", "repo", "chat")
 - spm:       [bos] SUF suffix PRE prefix MID
 - spm-typed: [bos] SUF rest-of-line+suffix PRE prefix-to-line-start MID typed-part-of-line
              (typing within a line *and* Enter at the end of a line only append tokens)
-- repo:      Qwen's repository format: REPO name FILE_SEP path, then PSM
+- repo:      the repository format: REPO name FILE_SEP path, then PSM (Qwen, StarCoder2); for a
+             model with a file marker but no repository marker (Mellum: `<filename>`), FILE path,
+             then the template's order
 - chat:      for instruct models with a chat template: the file with a hole marker as the user's
              message, and an instruction to answer with the missing code only
 """
@@ -95,7 +97,7 @@ class ChatMarkers:
 
 @dataclass(frozen=True)
 class RepoMarkers:
-    repo_name: int | None
+    repo_name: int | None  # None with a file_sep: files without a repository name (Mellum)
     file_sep: int | None
 
 
@@ -108,15 +110,19 @@ def build_prompt(fmt: str, markers: FimMarkers, pieces: PromptPieces, bos: int |
         return [*head, chat.start, *system, chat.end, *newline, chat.start, *user, *pieces.prefix, *hole,
                 *pieces.suffix, chat.end, *newline, chat.start, *assistant]
     middle = [markers.middle] if markers.middle is not None else []
-    has_repo = repo is not None and repo.repo_name is not None and repo.file_sep is not None
-    if pieces.files and has_repo:
-        assert repo is not None and repo.repo_name is not None and repo.file_sep is not None
-        head += [repo.repo_name, *pieces.files[0]]
-        for text in pieces.files[1:]:
-            head += [repo.file_sep, *text]
-    elif fmt == "repo" and has_repo:
-        assert repo is not None and repo.repo_name is not None and repo.file_sep is not None
-        head += [repo.repo_name, *pieces.repo, repo.file_sep, *pieces.path]
+    file_sep = repo.file_sep if repo is not None else None
+    repo_name = repo.repo_name if repo is not None else None
+    if pieces.files and file_sep is not None:
+        # with a repository marker the first text is the repository's name (prompt/context.py)
+        files = list(pieces.files)
+        if repo_name is not None:
+            head += [repo_name, *files.pop(0)]
+        for text in files:
+            head += [file_sep, *text]
+    elif fmt == "repo" and file_sep is not None:
+        if repo_name is not None:
+            head += [repo_name, *pieces.repo]
+        head += [file_sep, *pieces.path]
     prefix = [*pieces.prefix_head, *pieces.prefix]
     if fmt.startswith("spm") or markers.order == "spm":
         return [*head, markers.suffix, *pieces.suffix, markers.prefix, *prefix, *middle, *pieces.typed]

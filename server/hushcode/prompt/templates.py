@@ -2,14 +2,16 @@
 
 Each family marks the prefix, suffix and middle of a FIM prompt with its own special
 tokens. We never trust a file name: we look the markers up in the GGUF's vocabulary
-(as control tokens) and take the first template whose markers all exist.
+(as control tokens) and take the first template whose markers all exist. Where two families
+spell their markers alike (Mellum and StarCoder), the GGUF's own metadata tells them apart: the
+pre-tokenizer llama.cpp's converter records, or the architecture.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,12 @@ class FimTemplate:
     # the token that ends a document in the model's training text (where a file ends: ranking reads
     # "the file ends after this line" as that token, engine/ranking.py)
     end_of_text: tuple[str, ...] = ()
+    # For a family whose markers another family spells alike: the GGUF metadata that names it.
+    # `tokenizer.ggml.pre` (set by llama.cpp's converter) in `pre_tokenizers` settles it; else the
+    # signature tokens must exist and `general.architecture` be one of `architectures`. Where no
+    # metadata is known (a shared server's tokenize endpoint), the signature alone decides.
+    pre_tokenizers: tuple[str, ...] = ()
+    architectures: tuple[str, ...] = ()
 
 
 TEMPLATES: tuple[FimTemplate, ...] = (
@@ -45,7 +53,7 @@ TEMPLATES: tuple[FimTemplate, ...] = (
     ),
     FimTemplate(
         name="qwen",
-        families="Qwen2.5-Coder",
+        families="Qwen2.5-Coder, Qwen3-Coder",
         prefix=("<|fim_prefix|>",),
         suffix=("<|fim_suffix|>",),
         middle=("<|fim_middle|>",),
@@ -68,6 +76,24 @@ TEMPLATES: tuple[FimTemplate, ...] = (
         stops=("<|EOT|>", "<｜end▁of▁sentence｜>", "<｜fim▁begin｜>", "<｜fim▁hole｜>", "<｜fim▁end｜>"),
         end_of_text=("<｜end▁of▁sentence｜>",),
     ),
+    # JetBrains Mellum: StarCoder's marker spellings, but trained suffix first (S-P-M; the model
+    # card's prompt is `<fim_suffix>…<fim_prefix>…<fim_middle>`), each file introduced by
+    # `<filename>path\n`, the current file last. Before starcoder2, which it would otherwise match.
+    # Its GGUFs are architecture "llama"; llama.cpp's converter names its pre-tokenizer "mellum".
+    FimTemplate(
+        name="mellum",
+        families="Mellum (JetBrains)",
+        prefix=("<fim_prefix>",),
+        suffix=("<fim_suffix>",),
+        middle=("<fim_middle>",),
+        order="spm",
+        stops=("<|endoftext|>", "<filename>", "<fim_pad>", "<fim_prefix>", "<fim_suffix>", "<fim_middle>"),
+        signature=("<filename>",),
+        file_sep="<filename>",
+        end_of_text=("<|endoftext|>",),
+        pre_tokenizers=("mellum",),
+        architectures=("llama",),
+    ),
     FimTemplate(
         name="starcoder2",
         families="StarCoder / StarCoder2",
@@ -79,6 +105,18 @@ TEMPLATES: tuple[FimTemplate, ...] = (
         repo_name="<repo_name>",
         file_sep="<file_sep>",
         end_of_text=("<|endoftext|>",),
+    ),
+    # ByteDance Seed-Coder: markers of its own, trained suffix first (the Seed-Coder report's FIM
+    # format: `<[fim-suffix]>SUFFIX<[fim-prefix]>PREFIX<[fim-middle]>MIDDLE`).
+    FimTemplate(
+        name="seedcoder",
+        families="Seed-Coder (ByteDance)",
+        prefix=("<[fim-prefix]>",),
+        suffix=("<[fim-suffix]>",),
+        middle=("<[fim-middle]>",),
+        order="spm",
+        stops=("<[end▁of▁sentence]>", "<[fim-prefix]>", "<[fim-suffix]>", "<[fim-middle]>"),
+        end_of_text=("<[end▁of▁sentence]>",),
     ),
     FimTemplate(
         name="codellama",
@@ -130,10 +168,23 @@ def _first(lookup: TokenLookup, spellings: Sequence[str]) -> tuple[int, str] | N
     return None
 
 
-def detect_markers(lookup: TokenLookup) -> FimMarkers | None:
-    """Find the first template whose markers exist in the vocabulary; None if the model has no FIM."""
+def _applies(template: FimTemplate, lookup: TokenLookup, metadata: Mapping[str, Any] | None) -> bool:
+    """Whether `template` may describe this model, before its markers are looked up (see
+    FimTemplate.pre_tokenizers)."""
+    if metadata is not None and template.pre_tokenizers and \
+            metadata.get("tokenizer.ggml.pre") in template.pre_tokenizers:
+        return True
+    if any(lookup(s) is None for s in template.signature):
+        return False
+    return metadata is None or not template.architectures or \
+        metadata.get("general.architecture") in template.architectures
+
+
+def detect_markers(lookup: TokenLookup, metadata: Mapping[str, Any] | None = None) -> FimMarkers | None:
+    """Find the first template whose markers exist in the vocabulary; None if the model has no FIM.
+    `metadata` is the GGUF's (general.architecture, tokenizer.ggml.pre ...), None where unknown."""
     for template in TEMPLATES:
-        if any(lookup(s) is None for s in template.signature):
+        if not _applies(template, lookup, metadata):
             continue
         prefix = _first(lookup, template.prefix)
         suffix = _first(lookup, template.suffix)

@@ -98,7 +98,7 @@ def load(request: Load) -> tuple[Model | None, Loaded | LoadFailed]:
                 f"llama.cpp could not create its context. Lower model.contextTokens or choose a smaller model."))
         return None, LoadFailed("unloadable", str(exc))
     name = str(llm.metadata.get("general.name", os.path.basename(request.model_path)))
-    markers = detect_markers(lambda text: special_token(llm, text))
+    markers = detect_markers(lambda text: special_token(llm, text), llm.metadata)
     if markers is None:
         return None, LoadFailed("no_fim", f"{name} has no fill-in-the-middle tokens", model=name)
     vocab = llm._model
