@@ -47,6 +47,7 @@ class Behaviour:
     honour_range: bool = True
     drop_after: int | None = None  # bytes of the next body before the connection is cut (once)
     status: int = 200  # anything else is answered with this status and no body
+    send_length: bool = True  # False: no Content-Length, the body ends when the connection closes
     seen: list[Seen] = field(default_factory=list)
 
 
@@ -86,17 +87,23 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self.send_response(200)
         body = b.data[start:]
-        self.send_header("Content-Length", str(len(body)))
+        if b.send_length:
+            self.send_header("Content-Length", str(len(body)))
+        else:
+            self.close_connection = True
         self.send_header("Accept-Ranges", "bytes" if b.honour_range else "none")
         self.end_headers()
         if b.drop_after is not None:
             body, b.drop_after = body[: b.drop_after], None
             self.close_connection = True
-        for offset in range(0, len(body), 16384):
-            piece = body[offset : offset + 16384]
-            self.wfile.write(piece)
-            record.sent += len(piece)
-        self.wfile.flush()
+        try:
+            for offset in range(0, len(body), 16384):
+                piece = body[offset : offset + 16384]
+                self.wfile.write(piece)
+                record.sent += len(piece)
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):  # the client stopped reading
+            self.close_connection = True
 
 
 @pytest.fixture
@@ -395,3 +402,18 @@ def test_progress_in_a_log_is_one_line_per_5_percent() -> None:
     text = out.getvalue()
     assert "\r" not in text and text.count("\n") == 21
     assert "100%" in text.splitlines()[-1] and max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_oversized_download_is_cut_off_and_not_kept(
+        server: tuple[str, Behaviour], tmp_path: Path, model_bytes: bytes, models_dir: Path) -> None:
+    """A server without Content-Length that sends more than the file: stopped at the size, no part kept."""
+    base, behaviour = server
+    behaviour.data, behaviour.send_length = model_bytes + b"more", False
+    cat = http_catalog(tmp_path, f"{base}/model.gguf", model_bytes)
+    with pytest.raises(PullError, match="more than the expected"):
+        pull(cat.default())
+    assert leftovers(models_dir) == []
+    behaviour.send_length = True  # and with a Content-Length, it is refused before any byte is kept
+    with pytest.raises(PullError, match=f"server offers {len(model_bytes) + 4} bytes"):
+        pull(cat.default())
+    assert leftovers(models_dir) == []

@@ -208,8 +208,12 @@ def _download(client: httpx.Client, url: str, sink: HashingSink, *,
                 if response.status_code != 206 and offset:
                     sink.restart()  # a 200 is the whole file again
                 _check_length(response, size, sink.size)
-                for chunk in response.iter_bytes():  # as it arrives: an interruption keeps it all
-                    sink.write(chunk)
+                try:
+                    for chunk in response.iter_bytes():  # as it arrives: an interruption keeps it all
+                        sink.write(chunk)
+                except SourceFailed:
+                    sink.restart()  # more than the file can be: nothing of it is worth resuming
+                    raise
             return
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             raise SourceFailed(f"cannot reach {url}: {_reason(exc)}", network=True) from exc
