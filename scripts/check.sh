@@ -4,7 +4,8 @@
 #   mypy        --strict on server/ (hushcode and hushcode_bench; settings in pyproject.toml);
 #   lint-imports the import contracts in pyproject.toml: the product never imports the benchmarks,
 #               the engine process imports only itself, the wire, the templates and the network
-#               guard, and the pure core uses no I/O library.
+#               guard, the pure core uses no I/O library, and the server never imports the
+#               download code (only `hushcode models pull` downloads).
 # Needs the test tools in .venv (scripts/setup.sh --test). Exits non-zero at the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."

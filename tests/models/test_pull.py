@@ -282,29 +282,6 @@ def test_real_default_model_verifies_if_installed(monkeypatch: pytest.MonkeyPatc
     assert verify_file(path, entry).ok
 
 
-def test_progress_is_a_bar_on_a_terminal() -> None:
-    import io
-
-    from hushcode.cli.progress import ProgressPrinter as _ProgressPrinter
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
-    out = Terminal()
-    printer = _ProgressPrinter(out)
-    for done in range(0, 1001, 100):
-        printer("huggingface o/r", done * 1000, 1_000_000)
-    text = out.getvalue()
-    assert text.startswith("\r[") and "\n" not in text[:-1]  # redrawn in place
-    assert "[##############################] 100%" in text and text.endswith("\n")
-    plain = io.StringIO()
-    logger = _ProgressPrinter(plain)
-    for done in range(0, 1001, 10):
-        logger("huggingface o/r", done * 1000, 1_000_000)
-    assert "\r" not in plain.getvalue() and plain.getvalue().count("\n") == 21  # one line per 5 %
-
-
 def test_source_cannot_deliver_far_more_than_an_approximate_size(
         env: Path, tmp_path: Path, model_bytes: bytes) -> None:
     """No exact size in the catalog: a source is still cut off 10 % past the approximate size."""

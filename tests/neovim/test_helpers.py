@@ -72,3 +72,30 @@ def test_lsp_config_resolves(editor: Editor) -> None:
     assert config["cmd"][1] == "serve"
     assert "python" in config["ft"] and ".git" in config["markers"]
     assert config["status"] == "function"
+
+
+def test_model_menu_offers_installed_usable_models_with_their_source(editor: Editor) -> None:
+    """`:Hushcode models` from listModels: what can be picked, and notes on the rest (JSON nulls are vim.NIL)."""
+    def entry(name: str, source: str, *, installed: bool = True, fim: str | None = "qwen",
+              license: str = "unknown", default: bool = False) -> dict[str, object]:
+        return {"id": name, "name": name, "source": source, "path": f"/m/{name}", "installed": installed,
+                "default": default, "fim": fim, "usable": fim is not None, "license": license,
+                "quant": "Q8_0", "params": None}
+
+    models = [entry("catalog-a", "catalog", license="Apache-2.0", default=True),
+              entry("catalog-b", "catalog", installed=False),
+              entry("qwen2.5-coder:1.5b", "ollama"),
+              entry("chat.gguf", "lmstudio", fim=None)]
+    choices, notes = editor.lua("return { require('hushcode.commands').model_choices(...) }",
+                                models, "/m/qwen2.5-coder:1.5b")
+    assert choices == [
+        {"label": "catalog-a (catalog, Q8_0, qwen FIM, Apache-2.0, default)", "path": "/m/catalog-a"},
+        {"label": "* qwen2.5-coder:1.5b (Ollama, Q8_0, qwen FIM)", "path": "/m/qwen2.5-coder:1.5b"},
+    ]
+    assert len(notes) == 2
+    assert "not installed" in notes[0] and "catalog-b" in notes[0] and "hushcode models pull" in notes[0]
+    assert "no fill-in-the-middle tokens" in notes[1] and "chat.gguf" in notes[1]
+    # an older server: catalog entries only, without source, fim or usable
+    old = [{"id": "a", "name": "A", "path": "/a", "installed": True, "default": False}]
+    assert editor.lua("return { require('hushcode.commands').model_choices(...) }", old, None) == [
+        [{"label": "A (catalog)", "path": "/a"}], []]

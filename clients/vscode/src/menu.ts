@@ -1,20 +1,10 @@
 /**
- * The status bar item's quick menu, and "Choose Model…": the server's catalog (`hushcode/listModels`)
- * plus a file picker for any GGUF.
+ * The status bar item's quick menu, and "Choose Model…": the server's catalog and the GGUFs it found on
+ * this machine (`hushcode/listModels`, grouped by models.ts), plus a file picker for any GGUF.
  */
 import * as vscode from 'vscode';
 import type { Hushcode } from './extension';
-
-interface CatalogModel {
-  id: string;
-  name: string;
-  params?: string;
-  variant?: string;
-  quant?: string;
-  path: string;
-  installed: boolean;
-  default: boolean;
-}
+import { type ListedModel, modelGroups, NO_FIM } from './models';
 
 /** Where to write a setting so that it takes effect: the level that sets it now, else the user's. */
 export function settingTarget(config: vscode.WorkspaceConfiguration, key: string): vscode.ConfigurationTarget {
@@ -45,7 +35,7 @@ export async function showMenu(h: Hushcode): Promise<void> {
   }
 }
 
-async function catalog(h: Hushcode): Promise<{ models: CatalogModel[]; current: string | null }> {
+async function catalog(h: Hushcode): Promise<{ models: ListedModel[]; current: string | null }> {
   if (!h.client?.isRunning()) {
     return { models: [], current: null };
   }
@@ -59,32 +49,24 @@ async function catalog(h: Hushcode): Promise<{ models: CatalogModel[]; current: 
 
 export async function chooseModel(h: Hushcode): Promise<void> {
   const { models, current } = await catalog(h);
-  type Item = vscode.QuickPickItem & { path?: string; pull?: string; browse?: boolean };
-  const entry = (m: CatalogModel): Item => ({
-    label: `${m.path === current ? '$(check) ' : ''}${m.name}`,
-    description: [m.params, m.variant, m.quant, m.default ? 'default' : ''].filter(Boolean).join(' · '),
-    detail: m.installed ? m.path : `Pick to download it: hushcode models pull ${m.id}`,
-    path: m.installed ? m.path : undefined,
-    pull: m.installed ? undefined : m.id,
-  });
+  type Item = vscode.QuickPickItem & { path?: string; pull?: string; browse?: boolean; unusable?: boolean };
   const separator = (label: string): Item => ({ label, kind: vscode.QuickPickItemKind.Separator });
   const items: Item[] = [{ label: '$(folder-opened) Browse for a GGUF file…', browse: true }];
   if (current && !models.some((m) => m.path === current)) {
     items.push({ label: `$(check) ${current.split(/[\\/]/).pop()}`, description: 'in use', detail: current, path: current });
   }
-  const installed = models.filter((m) => m.installed);
-  const missing = models.filter((m) => !m.installed);
-  if (installed.length) {
-    items.push(separator('installed'), ...installed.map(entry));
-  }
-  if (missing.length) {
-    items.push(separator('not installed'), ...missing.map(entry));
+  for (const group of modelGroups(models, current)) {
+    items.push(separator(group.title), ...group.choices);
   }
   const pick = await vscode.window.showQuickPick(items, { title: 'hushcode: choose a model', matchOnDetail: true });
   if (!pick) {
     return;
   }
   let file = pick.path;
+  if (pick.unusable) {
+    void vscode.window.showWarningMessage(`hushcode: ${pick.label} has ${NO_FIM}. Choose a code model with FIM tokens.`);
+    return;
+  }
   if (pick.browse) {
     const chosen = await vscode.window.showOpenDialog({
       canSelectMany: false, openLabel: 'Use this model', title: 'hushcode: a GGUF model file',

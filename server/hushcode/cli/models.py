@@ -16,8 +16,8 @@ from types import FrameType
 from typing import TextIO
 
 from hushcode.cli.config import add_use_parser, run_use
-from hushcode.cli.progress import ProgressPrinter
 from hushcode.models.catalog import Catalog, CatalogError, ModelEntry, load_catalog
+from hushcode.models.download import part_path
 from hushcode.models.probe import ProbeError
 from hushcode.models.pull import PullError, pull
 from hushcode.models.store import installed_path, quick_status, verify_file
@@ -168,10 +168,10 @@ def _cmd_catalog(cat: Catalog, out: TextIO, *, as_json: bool, n_ctx: int = 4096)
 
 
 def _cmd_pull(entry: ModelEntry, *, force: bool, allow_unverified: bool) -> int:
-    def log(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
+    from hushcode.cli.progress import ProgressPrinter  # tqdm: loaded for a pull only
 
     started = time.monotonic()
+    progress = ProgressPrinter(sys.stderr)
     # SIGTERM would end the process without running pull's cleanup; treat it like Ctrl-C.
     previous = None
     if threading.current_thread() is threading.main_thread():
@@ -179,15 +179,23 @@ def _cmd_pull(entry: ModelEntry, *, force: bool, allow_unverified: bool) -> int:
     try:
         path = pull(
             entry,
-            progress=ProgressPrinter(sys.stderr),
+            progress=progress,
             force=force,
-            log=log,
+            log=progress.note,
             allow_unverified=allow_unverified,
         )
+    except KeyboardInterrupt:
+        progress.close()
+        part = part_path(installed_path(entry))
+        kept = f"; the partial download is kept in {part}, run the same command to resume" \
+            if part.exists() else ""
+        _error(f"interrupted; nothing was installed{kept}")
+        return 130
     finally:
+        progress.close()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
-    log(f"done in {time.monotonic() - started:.1f} s")
+    progress.note(f"done in {time.monotonic() - started:.1f} s")
     print(path)
     return 0
 

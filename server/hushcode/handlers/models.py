@@ -1,30 +1,38 @@
-"""hushcode/listModels: the models a client can offer in a "choose model" menu."""
+"""hushcode/listModels: the models a client can offer in a "choose model" menu.
+
+The catalog's files and the GGUFs already on this machine (Ollama, LM Studio, the Hugging Face
+cache, hushcode's own cache), each with its source, FIM support and licence (``models/menu.py``).
+Finding them walks a few folders and reads GGUF headers (remembered while a file is unchanged),
+never the network, and runs in a worker thread so that completions keep being answered.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING, Any
 
-from hushcode.models.catalog import CatalogError, load_catalog
-from hushcode.models.store import installed_path, quick_status
+from hushcode.models.catalog import Catalog, CatalogError, load_catalog
 
 if TYPE_CHECKING:
     from hushcode.lsp.server import HushcodeServer
 
 LIST_MODELS = "hushcode/listModels"
+log = logging.getLogger("hushcode.models")
 
 
 def _list() -> list[dict[str, Any]]:
+    # discovery reads GGUF headers with the gguf library (numpy): imported on the first menu only
+    from hushcode.models.discovery import discover
+    from hushcode.models.menu import menu_entries
+
+    catalog: Catalog | None
     try:
         catalog = load_catalog()
-    except CatalogError:
-        return []
-    return [
-        {"id": e.id, "name": e.name, "params": e.params, "variant": e.variant, "quant": e.quant,
-         "path": str(installed_path(e)), "installed": quick_status(e) == "yes", "default": e.default,
-         "license": e.license, "ramMb": e.ram_mb, "source": "catalog"}
-        for e in catalog
-    ]
+    except CatalogError as exc:
+        log.warning("the model catalog cannot be read: %s", exc)
+        catalog = None
+    return menu_entries(catalog, discover())
 
 
 def register(server: HushcodeServer) -> None:

@@ -14,7 +14,8 @@ Four places are searched:
   ``${XDG_CACHE_HOME:-~/.cache}/huggingface/hub``: ``models--<org>--<name>/snapshots/<rev>/``
   holds links to ``../../blobs/<hash>``.
 
-Every file is described from its own GGUF metadata (``gguf_info``). A folder that cannot be read,
+Every file is described from its own GGUF metadata (``gguf_info``; remembered while the file's
+size and mtime do not change, for the language server's model menu). A folder that cannot be read,
 a manifest that does not parse, a broken link or a broken GGUF is listed with its reason;
 nothing here raises for bad input on disk.
 """
@@ -27,7 +28,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from hushcode.models.gguf_info import GGUFInfo, safe_read
+from hushcode.models.gguf_info import GGUFInfo, cached_read
 from hushcode.models.store import STAMP_SUFFIX
 from hushcode.paths import models_dir
 
@@ -121,7 +122,7 @@ def _real(path: Path) -> Path:
 def _describe(found: Found) -> Found:
     if found.error is not None:
         return found
-    info, error = safe_read(found.path)
+    info, error = cached_read(found.path)
     return Found(found.source, found.label, found.path, info, error, found.license_text)
 
 

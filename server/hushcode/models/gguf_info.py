@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import mmap
 import struct
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -273,3 +274,31 @@ def safe_read(path: Path) -> tuple[GGUFInfo | None, str | None]:
         return None, "permission denied"
     except (OSError, ValueError) as exc:  # mmap of an empty or special file, I/O errors
         return None, f"cannot read: {getattr(exc, 'strerror', None) or exc}"
+
+
+_CACHE_SIZE = 512
+_cache: dict[str, tuple[int, int, tuple[GGUFInfo | None, str | None]]] = {}
+_cache_lock = threading.Lock()
+
+
+def cached_read(path: Path) -> tuple[GGUFInfo | None, str | None]:
+    """``safe_read``, remembered by path while the file keeps its size and mtime.
+
+    The language server lists the machine's models each time an editor opens its model menu;
+    reading a header costs up to 0.2 s (the vocabulary scan), so an unchanged file is read once.
+    """
+    try:
+        st = path.stat()
+    except OSError:
+        return safe_read(path)  # it says why, in the listing's words
+    key = str(path)
+    with _cache_lock:
+        hit = _cache.get(key)
+    if hit is not None and hit[:2] == (st.st_size, st.st_mtime_ns):
+        return hit[2]
+    result = safe_read(path)
+    with _cache_lock:
+        if len(_cache) >= _CACHE_SIZE and key not in _cache:
+            _cache.pop(next(iter(_cache)))  # the oldest entry
+        _cache[key] = (st.st_size, st.st_mtime_ns, result)
+    return result

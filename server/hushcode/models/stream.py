@@ -48,6 +48,22 @@ class HashingSink:
         self.size += len(data)
         self._report(self.size)
 
+    def absorb(self, data: bytes) -> None:
+        """Count and hash ``data`` that the file already holds (the part of a resumed download)."""
+        if self._limit is not None and self.size + len(data) > self._limit:
+            raise SourceFailed(f"the partial download holds more than the expected {self._limit} bytes")
+        self._digest.update(data)
+        self.size += len(data)
+        self._report(self.size)
+
+    def restart(self) -> None:
+        """Empty the file and forget what was written: the download starts over from byte 0."""
+        self._fh.seek(0)
+        self._fh.truncate(0)
+        self._digest = hashlib.sha256()
+        self.size = 0
+        self._report(0)
+
     def hexdigest(self) -> str:
         """SHA-256 of everything written so far."""
         return self._digest.hexdigest()

@@ -1,4 +1,4 @@
---- :Hushcode status | toggle | model [PATH] | log
+--- :Hushcode status | toggle | model [PATH] | models | log
 local M = {}
 
 local function say(message, level)
@@ -87,6 +87,86 @@ function subcommands.model(path)
   say(('%s (template %s, %s)'):format(status.model or '-', status.template or '-', status.state))
 end
 
+local SOURCES = { hushcode = 'hushcode cache', ollama = 'Ollama', lmstudio = 'LM Studio',
+  huggingface = 'Hugging Face cache' }
+
+local function given(value)
+  return value ~= nil and value ~= vim.NIL and value ~= ''
+end
+
+--- The entries of `:Hushcode models` from the server's hushcode/listModels: the installed models
+--- hushcode can complete with (catalog files and GGUFs found on this machine, with their source),
+--- and notes on the rest: catalog files to download, models without fill-in-the-middle tokens.
+---@param models table[] listModels' models
+---@param current string|nil the model in use
+---@return { label: string, path: string }[] choices
+---@return string[] notes
+function M.model_choices(models, current)
+  local choices, missing, no_fim = {}, {}, {}
+  for _, m in ipairs(models or {}) do
+    local source = given(m.source) and m.source or 'catalog'
+    if m.usable == false then
+      no_fim[#no_fim + 1] = m.name
+    elseif not m.installed then
+      missing[#missing + 1] = m.id
+    else
+      local facts = { source == 'catalog' and 'catalog' or (SOURCES[source] or source) }
+      for _, fact in ipairs({ m.quant, given(m.fim) and (m.fim .. ' FIM') or nil,
+        given(m.license) and m.license ~= 'unknown' and m.license or nil, m.default == true and 'default' or nil }) do
+        if given(fact) then
+          facts[#facts + 1] = fact
+        end
+      end
+      choices[#choices + 1] = {
+        label = ('%s%s (%s)'):format(m.path == current and '* ' or '', m.name, table.concat(facts, ', ')),
+        path = m.path,
+      }
+    end
+  end
+  local notes = {}
+  if #missing > 0 then
+    notes[#notes + 1] = ('%d catalog models are not installed: `hushcode models pull ID` fetches one (%s)'):format(
+      #missing, table.concat(missing, ', '))
+  end
+  if #no_fim > 0 then
+    notes[#notes + 1] = ('not offered, no fill-in-the-middle tokens (hushcode cannot complete with them): %s'):format(
+      table.concat(no_fim, ', '))
+  end
+  return choices, notes
+end
+
+--- Pick one of the installed models (catalog and found on this machine) and restart with it.
+function subcommands.models()
+  local client = client_or_say()
+  if not client then
+    return
+  end
+  client:request('hushcode/listModels', {}, function(err, result)
+    if err or not result then
+      say('hushcode/listModels failed: ' .. vim.inspect(err), vim.log.levels.ERROR)
+      return
+    end
+    local choices, notes = M.model_choices(result.models, given(result.current) and result.current or nil)
+    if #notes > 0 then
+      say(table.concat(notes, '\n'))
+    end
+    if #choices == 0 then
+      say('no usable model is installed: run `hushcode models pull`', vim.log.levels.WARN)
+      return
+    end
+    vim.ui.select(choices, {
+      prompt = 'hushcode: choose a model',
+      format_item = function(choice)
+        return choice.label
+      end,
+    }, function(choice)
+      if choice then
+        subcommands.model(choice.path)
+      end
+    end)
+  end, 0)
+end
+
 function subcommands.log()
   local client = require('hushcode.status').client(0)
   local cmd = client and client.config.cmd or vim.lsp.config.hushcode and vim.lsp.config.hushcode.cmd
@@ -100,13 +180,13 @@ function M.create()
     local name, rest = args.args:match('^(%S*)%s*(.-)%s*$')
     local run = subcommands[name ~= '' and name or 'status']
     if not run then
-      say('unknown subcommand ' .. name .. ' (status, toggle, model, log)', vim.log.levels.ERROR)
+      say('unknown subcommand ' .. name .. ' (status, toggle, model, models, log)', vim.log.levels.ERROR)
       return
     end
     run(rest)
   end, {
     nargs = '*',
-    desc = 'hushcode: status | toggle | model [PATH] | log',
+    desc = 'hushcode: status | toggle | model [PATH] | models | log',
     complete = function(lead, line)
       if line:match('^%S+%s+model%s') then
         return vim.fn.getcompletion(lead, 'file')
