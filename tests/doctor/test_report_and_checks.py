@@ -208,6 +208,22 @@ def test_a_file_of_ones_own_names_its_source_and_has_no_sha256_to_check(
     assert found["model licence"].detail.startswith("MIT")
 
 
+def test_a_copy_of_a_catalog_file_outside_the_cache_is_hashed_without_a_stamp(
+        catalog: tuple[Catalog, bytes], tmp_path: Path) -> None:
+    cat, data = catalog
+    copy = tmp_path / "elsewhere" / cat.default().file
+    copy.parent.mkdir()
+    copy.write_bytes(data)
+    found = lines(Settings(model=ModelSettings(path=str(copy))), cat, "environment: HUSHCODE_MODEL")
+    sha = found["model sha256"]
+    assert sha.status == "ok" and sha.detail.startswith(f"matches the catalog's {cat.default().id}: ")
+    assert read_stamp(copy) is None and sorted(p.name for p in copy.parent.iterdir()) == [copy.name]
+    assert found["model licence"].status == "ok" and "from the catalog, as " in found["model licence"].detail
+    copy.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # same name and size, other bytes
+    other = lines(Settings(model=ModelSettings(path=str(copy))), cat)["model sha256"]
+    assert other.status == "warn" and "another conversion, or damaged" in other.detail
+
+
 def test_a_missing_or_foreign_file_fails_and_a_model_without_fim_tokens_too(
         catalog: tuple[Catalog, bytes], tmp_path: Path) -> None:
     missing = lines(Settings(model=ModelSettings(path=str(tmp_path / "gone.gguf"))), catalog[0])["model"]

@@ -17,8 +17,8 @@ from hushcode.doctor.report import CheckResult
 from hushcode.models.catalog import Catalog, ModelEntry
 from hushcode.models.choice import Resolved, check_gguf, resolve_model
 from hushcode.models.gguf_info import GGUFInfo, safe_read
-from hushcode.models.match import match_file
-from hushcode.models.store import verify_file
+from hushcode.models.match import Match, match_file
+from hushcode.models.store import sha256_file, verify_file
 
 MODEL, SHA256, TEMPLATE, LICENCE = "model", "model sha256", "model template", "model licence"
 CHOOSE = "hushcode models list shows the models on this machine; hushcode models pull fetches the default"
@@ -39,8 +39,10 @@ def check_model(settings: Settings, sources: Mapping[str, str], catalog: Catalog
         skipped = [CheckResult(name, "skip", "no model file to read") for name in (SHA256, TEMPLATE, LICENCE)]
         return ModelReport([first, *skipped], usable=False)
     info, error = safe_read(resolved.path)
-    results = [first, check_sha256(resolved.path, resolved.entry, info, catalog),
-               check_template(resolved.entry, info, error), check_licence(resolved.entry, info)]
+    # a file outside the model cache may still be a catalog model (by name and size, or by shape)
+    match = match_file(catalog, info) if resolved.entry is None and info is not None else None
+    results = [first, check_sha256(resolved.path, resolved.entry, match),
+               check_template(resolved.entry, info, error), check_licence(resolved.entry, info, match)]
     return ModelReport(results, usable=all(r.status != "fail" for r in results))
 
 
@@ -64,12 +66,12 @@ def check_file(resolved: Resolved, source: str) -> CheckResult:
                        f"point model.path (or HUSHCODE_MODEL) at a GGUF file; {CHOOSE}")
 
 
-def check_sha256(path: Path, entry: ModelEntry | None, info: GGUFInfo | None, catalog: Catalog) -> CheckResult:
-    """A catalog file: its size and sha256 against the catalog (the stamp when it still fits)."""
+def check_sha256(path: Path, entry: ModelEntry | None, match: Match | None = None) -> CheckResult:
+    """A catalog file: its size and sha256 against the catalog (the stamp when it still fits). A
+    file elsewhere that has a catalog file's name and size (``match``) is hashed each time: no
+    stamp is written outside the model cache."""
     if entry is None:
-        match = match_file(catalog, info) if info is not None else None
-        like = f"; it looks like {match.label} ({match.how})" if match is not None else ""
-        return CheckResult(SHA256, "info", f"not a catalog file, so there is no published sha256 to check{like}")
+        return _check_match(path, match)
     result = verify_file(path, entry)
     if not result.ok:
         return CheckResult(SHA256, "fail", result.reason, f"hushcode models pull --force {entry.id}")
@@ -78,6 +80,23 @@ def check_sha256(path: Path, entry: ModelEntry | None, info: GGUFInfo | None, ca
         return CheckResult(SHA256, "warn", f"the catalog records no sha256 for {entry.id}: unverified "
                                            f"(the file hashes to {result.sha256})")
     return CheckResult(SHA256, "ok", f"matches the catalog: {result.sha256} ({how})")
+
+
+def _check_match(path: Path, match: Match | None) -> CheckResult:
+    if match is None or match.entry is None or match.entry.sha256 is None:
+        like = f"; it looks like {match.label} ({match.how})" if match is not None else ""
+        return CheckResult(SHA256, "info", f"not a catalog file, so there is no published sha256 to check{like}")
+    entry = match.entry
+    try:
+        digest = sha256_file(path)
+    except OSError as exc:
+        return CheckResult(SHA256, "fail", f"unreadable: {path}: {exc.strerror or exc}", CHOOSE)
+    if digest != entry.sha256:
+        return CheckResult(SHA256, "warn", f"it looks like {entry.id} ({match.how}) but hashes to {digest}, not the "
+                                           f"catalog's {entry.sha256}: another conversion, or damaged",
+                           f"hushcode models pull {entry.id} gets the catalog's file")
+    return CheckResult(SHA256, "ok", f"matches the catalog's {entry.id}: {digest} (hashed now; outside the model "
+                                     "cache, so no stamp is kept)")
 
 
 def check_template(entry: ModelEntry | None, info: GGUFInfo | None, error: str | None) -> CheckResult:
@@ -98,10 +117,14 @@ def check_template(entry: ModelEntry | None, info: GGUFInfo | None, error: str |
     return CheckResult(TEMPLATE, "ok", detail)
 
 
-def check_licence(entry: ModelEntry | None, info: GGUFInfo | None) -> CheckResult:
+def check_licence(entry: ModelEntry | None, info: GGUFInfo | None, match: Match | None = None) -> CheckResult:
     if entry is not None:
         use = "commercial use allowed" if entry.commercial_use else "no commercial use"
         return CheckResult(LICENCE, "ok", f"{entry.license} ({use}; from the catalog)")
+    if match is not None:
+        use = "commercial use allowed" if match.spec.commercial_use else "no commercial use"
+        return CheckResult(LICENCE, "ok" if match.entry is not None else "info",
+                           f"{match.spec.license} ({use}; from the catalog, as {match.label}: {match.how})")
     named = info.license if info is not None else None
     if named:
         return CheckResult(LICENCE, "info", f"{named} (the file's general.license; not a catalog file)")
