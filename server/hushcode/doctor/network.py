@@ -75,7 +75,7 @@ def guarded(environ: MutableMapping[str, str],
 
 
 def check_guard(watch: GuardWatch, engine_audit: bool | None) -> CheckResult:
-    """``engine_audit``: whether the engine reported its hook installed (None: no engine ran)."""
+    """``engine_audit``: whether the engine reported its hook installed (None: no engine loaded)."""
     if watch.attempts:
         count = len(watch.attempts)
         return CheckResult(CHECK, "fail", f"{count} network access attempt{'s' if count != 1 else ''} blocked "
@@ -85,7 +85,7 @@ def check_guard(watch: GuardWatch, engine_audit: bool | None) -> CheckResult:
         where = "in this process" if not watch.installed else "in the engine"
         return CheckResult(CHECK, "fail", f"the audit hook did not install {where}",
                            "report this as a bug (with `hushcode doctor --json`)")
-    ran = "the doctor and the engine" if engine_audit else "the doctor (no engine ran)"
+    ran = "the doctor and the engine" if engine_audit else "the doctor (no engine loaded)"
     seen = f"during this check it ran in {ran} and saw no network access attempt"
     if not watch.requested:
         setting = "is not set" if watch.value is None else f"is {watch.value!r}"
