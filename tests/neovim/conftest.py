@@ -6,12 +6,14 @@ Neither is ever skipped: a Neovim that cannot be had fails the tests that need i
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from hushcode import netguard
 from tests.neovim.editor import REPO, Editor
 
 
@@ -52,7 +54,10 @@ def nvim_011() -> str:
 
 def _editor(nvim: str, tmp_path: Path, model_path: Path) -> Iterator[Editor]:
     # Tests judge behaviour, not speed: a generous deadline keeps them green on slow machines.
-    editor = Editor(nvim, tmp_path, {"HUSHCODE_MODEL": str(model_path),
+    # The network audit of tests/conftest.py reaches the servers Neovim starts too (Editor passes
+    # on only the HUSHCODE_* variables it is given): any attempt fails the test.
+    audit = {key: os.environ[key] for key in (netguard.ENV, netguard.REPORT_ENV) if key in os.environ}
+    editor = Editor(nvim, tmp_path, {**audit, "HUSHCODE_MODEL": str(model_path),
                                      "HUSHCODE_COMPLETION_TIMEOUT_MS": "120000",
                                      # whole blocks while typing: the tests accept and cycle multi-line
                                      # suggestions (the first-suggestion budget is the server's business)

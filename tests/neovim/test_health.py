@@ -46,3 +46,26 @@ def test_a_bad_model_shows_as_an_error(neovim: Editor) -> None:
     neovim.nvim.command("checkhealth hushcode")
     report = "\n".join(neovim.lines())
     assert "ERROR model error: " in report and "notes.gguf" in report, report
+
+
+def test_checkhealth_shows_the_doctors_lines(neovim: Editor) -> None:
+    """`hushcode doctor --json`, run with the server command the plugin has, one health line per check."""
+    neovim.setup()
+    neovim.nvim.command("checkhealth hushcode")
+    report = "\n".join(neovim.lines())
+    assert "hushcode: doctor (the whole chain)" in report and "doctor --json --no-editors" in report
+    for line in ("OK python: Python 3.", "OK llama.cpp build: llama-cpp-python ", "OK model: ",
+                 "OK model sha256: matches the catalog", "OK model template: qwen (PSM)", "OK engine: ready in ",
+                 "OK network guard: on (HUSHCODE_AUDIT_NETWORK=1)"):
+        assert line in report, (line, report)
+    assert re.search(r"OK completion: \d+ ms for '.+'", report), report
+    assert "ERROR" not in report and "WARNING" not in report, report
+
+
+def test_checkhealth_shows_a_doctor_failure_as_an_error_with_its_fix(neovim: Editor) -> None:
+    neovim.setup(cmd_env={"HUSHCODE_MODEL": str(neovim.home / "gone.gguf")})
+    neovim.nvim.command("checkhealth hushcode")
+    report = "\n".join(neovim.lines())
+    assert re.search(r"ERROR model: The model file \S+gone.gguf does not exist", report), report
+    assert "point model.path (or HUSHCODE_MODEL) at a GGUF file" in report  # the fix, as advice
+    assert "engine: skipped (needs a usable model" in report

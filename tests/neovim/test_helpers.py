@@ -59,6 +59,8 @@ def test_version_and_log_file_of_a_command(editor: Editor) -> None:
     cmd = ["/usr/bin/python3", "-m", "hushcode", "serve", "--log-file", "/tmp/h.log"]
     version = ["/usr/bin/python3", "-m", "hushcode", "--version"]
     assert editor.lua(f"return {server}.version_cmd(...)", cmd) == version
+    doctor = ["/usr/bin/python3", "-m", "hushcode", "doctor", "--json", "--no-editors"]
+    assert editor.lua(f"return {server}.doctor_cmd(...)", cmd) == doctor
     assert editor.lua(f"return {server}.log_file_of(...)", cmd) == "/tmp/h.log"
     equals_form = ["hushcode", "serve", "--log-file=/x.log"]
     assert editor.lua(f"return {server}.log_file_of(...)", equals_form) == "/x.log"

@@ -1,4 +1,4 @@
-"""The `hushcode` command: serve, complete, config, models, bench.
+"""The `hushcode` command: serve, complete, config, models, doctor, bench.
 
 This module only dispatches. The console script imports it before `main()` runs, so its top
 imports nothing beyond the standard library's argument parsing and hushcode's own isolation:
@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     complete.add_argument("--figures", action="store_true", help="every figure of the server's log line")
     sub.add_parser("models", help="list, pull and verify models (see: hushcode models --help)")
     sub.add_parser("config", help="print the effective settings for a folder, with their sources")
+    sub.add_parser("doctor", help="check the whole chain (build, model, engine, a completion, editors); --json")
     sub.add_parser("bench", help="measure quality and latency (see: hushcode bench --help)")
     return parser
 
@@ -73,6 +74,13 @@ def main(argv: list[str] | None = None) -> int:
         from hushcode.cli.config import run_config
 
         return run_config(argv[1:])
+    if argv[:1] == ["doctor"]:
+        from hushcode import netguard
+
+        netguard.install("hushcode doctor")  # always, before the engine's modules are imported (doctor/network.py)
+        from hushcode.cli.doctor import run_doctor
+
+        return run_doctor(argv[1:])
     if argv[:1] == ["bench"]:
         return _run_plugin("bench", argv[1:])
     parser = _parser()

@@ -3,8 +3,9 @@
 The one probe of this machine: `hushcode models advise` and the engine's thread count (engine/
 resources.py) both read their cores here, so they agree. psutil tells memory, CPUs and this
 process's CPU affinity on every system; what it cannot tell is read here: which of the usable
-CPUs share a physical core (Linux's CPU topology), a container's memory limit (cgroup v2), the
-GPUs (``nvidia-smi`` when it is installed), and whether llama.cpp can offload to a GPU.
+CPUs share a physical core (Linux's CPU topology), the CPU's extensions (/proc/cpuinfo, for
+`hushcode doctor`), a container's memory limit (cgroup v2), the GPUs (``nvidia-smi`` when it is
+installed), and whether llama.cpp can offload to a GPU.
 
 Only local facts are read; nothing is sent anywhere. Every probe that fails leaves its field
 unknown with a note instead of raising: ``detect()`` always returns.
@@ -117,6 +118,25 @@ def _topology_cores(cpus: list[int], topology: Path) -> int | None:
         except OSError:
             return None
     return len(cores)
+
+
+def cpu_flags(cpuinfo: str) -> frozenset[str] | None:
+    """The extensions named on the first ``flags`` line of /proc/cpuinfo (x86); None without one."""
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "flags":
+            return frozenset(value.split())
+    return None
+
+
+def cpu_features(cpuinfo: Path = Path("/proc/cpuinfo")) -> frozenset[str] | None:
+    """This CPU's extensions under their Linux names (``avx2``, ``avx512f``, ``amx_int8``), as
+    scripts/llama_flags.py reads them to choose the build; None where they cannot be read (not
+    Linux, not x86)."""
+    try:
+        return cpu_flags(cpuinfo.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return None
 
 
 def parse_nvidia_smi(output: str) -> list[Gpu]:

@@ -1,4 +1,5 @@
---- :checkhealth hushcode: Neovim version and inline support, the server, the model.
+--- :checkhealth hushcode: Neovim version and inline support, the server, the running servers, and
+--- `hushcode doctor` (the llama.cpp build, the model, the engine, a real completion, the network guard).
 local M = {}
 local health = vim.health
 
@@ -81,6 +82,57 @@ local function check_clients()
   end
 end
 
+local DOCTOR_TIMEOUT_MS = 180000 -- it starts an engine and completes once: seconds, more on a loaded machine
+
+--- Each line of `hushcode doctor --json`, as ok, warning or error, with its fix as advice.
+local function check_doctor()
+  local config = vim.lsp.config.hushcode
+  local cmd = config and config.cmd
+  if type(cmd) ~= 'table' or not cmd[1] or vim.fn.exepath(cmd[1]) == '' then
+    health.info('not run: no server to run it with (see above)')
+    return
+  end
+  local env = vim.deepcopy(config.cmd_env or {})
+  local model = require('hushcode').options.model
+  if model then
+    env.HUSHCODE_MODEL = vim.fs.normalize(model) -- the model the plugin sends the server
+  end
+  local client = vim.lsp.get_clients({ name = 'hushcode' })[1]
+  local folder = client and client.root_dir or vim.fn.getcwd() -- whose project settings apply
+  local argv = require('hushcode.server').doctor_cmd(cmd)
+  health.info(('%s (in %s)'):format(table.concat(argv, ' '), folder))
+  local ok, result = pcall(function()
+    return vim.system(argv, { text = true, env = env, cwd = folder }):wait(DOCTOR_TIMEOUT_MS)
+  end)
+  if not ok then
+    health.error('`hushcode doctor` could not run: ' .. tostring(result))
+    return
+  end
+  local decoded, checks = pcall(vim.json.decode, result.stdout or '', { luanil = { object = true } })
+  if not decoded or type(checks) ~= 'table' then
+    local why = result.code == 124 and ('it did not finish within %d s'):format(DOCTOR_TIMEOUT_MS / 1000)
+      or ('exit %d: %s'):format(result.code, vim.trim(result.stderr or ''))
+    health.error('`hushcode doctor --json` gave no report (' .. why .. ')',
+      { 'A server older than `hushcode doctor`: update the checkout and run scripts/setup.sh' })
+    return
+  end
+  for _, item in ipairs(checks) do
+    local message = ('%s: %s'):format(item.check, item.detail)
+    local advice = item.fix and { item.fix } or nil
+    if item.status == 'ok' then
+      health.ok(message)
+    elseif item.status == 'warn' then
+      health.warn(message, advice)
+    elseif item.status == 'fail' then
+      health.error(message, advice)
+    elseif item.status == 'skip' then
+      health.info(('%s: skipped (%s)'):format(item.check, item.detail))
+    else
+      health.info(message)
+    end
+  end
+end
+
 function M.check()
   health.start('hushcode: Neovim')
   check_neovim()
@@ -88,6 +140,8 @@ function M.check()
   check_server()
   health.start('hushcode: running servers')
   check_clients()
+  health.start('hushcode: doctor (the whole chain)')
+  check_doctor()
 end
 
 return M

@@ -59,10 +59,10 @@ function M.log_file_of(cmd)
   end
 end
 
---- The command that prints the server's version: the server command up to `serve`, plus --version.
+--- The server command up to `serve` (the executable, and any interpreter arguments before it).
 ---@param cmd string[]
 ---@return string[]
-function M.version_cmd(cmd)
+local function before_serve(cmd)
   local out = {}
   for _, arg in ipairs(cmd) do
     if arg == 'serve' then
@@ -70,8 +70,24 @@ function M.version_cmd(cmd)
     end
     out[#out + 1] = arg
   end
+  return out
+end
+
+--- The command that prints the server's version: the server command up to `serve`, plus --version.
+---@param cmd string[]
+---@return string[]
+function M.version_cmd(cmd)
+  local out = before_serve(cmd)
   out[#out + 1] = '--version'
   return out
+end
+
+--- The command that checks the whole chain as JSON (`hushcode doctor`, docs/install.md): the server
+--- command up to `serve`, plus `doctor --json --no-editors` (inside Neovim, :checkhealth says the rest).
+---@param cmd string[]
+---@return string[]
+function M.doctor_cmd(cmd)
+  return vim.list_extend(before_serve(cmd), { 'doctor', '--json', '--no-editors' })
 end
 
 return M
