@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from lsprotocol import types
@@ -110,6 +111,20 @@ def test_cli_complete_in_place_and_again(model_path: Path) -> None:
     assert marked and rows[5].startswith("   6 + ") and rows[5][7:].startswith("    "), rows
     assert "from the suggestion cache (no model call)" in proc.stderr, proc.stderr
     assert re.search(r"suggestion cache emptied: \d+ ms; the model's cache held \d+ of the prompt's", proc.stderr)
+
+
+def test_cli_complete_with_a_broken_model_fails_at_once(tmp_path: Path) -> None:
+    """A model file that cannot load: exit status 1 with the engine's reason, without waiting out
+    the 120 s that a slow load gets."""
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + b"\0" * 64)
+    env = {**os.environ, "HUSHCODE_MODEL": str(broken)}
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "hushcode", "complete", str(REPO / "examples/sample.py:6:5")],
+                          capture_output=True, text=True, timeout=100, env=env, check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert "the engine did not start" in proc.stderr, proc.stderr
+    assert time.monotonic() - started < 90
 
 
 def test_cli_complete_bad_location() -> None:

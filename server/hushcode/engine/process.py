@@ -58,7 +58,7 @@ class EngineProcess:
         self._pipe: EnginePipe | None = None  # the running process's
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
-        self._ready = asyncio.Event()
+        self._settled = asyncio.Event()  # ready, or failed for good: what a caller waiting for the model waits for
 
     # -- lifecycle -----------------------------------------------------------------
     def start(self) -> None:
@@ -75,8 +75,10 @@ class EngineProcess:
         self._fail(f"hushcode's engine supervision failed: {task.exception()!r}. Restart hushcode.")
 
     async def wait_ready(self, timeout: float) -> bool:
+        """Whether the model is loaded, within `timeout` s; False at once when the load failed for
+        good (a bad file, or crashes the supervisor gave up on)."""
         with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._ready.wait(), timeout)
+            await asyncio.wait_for(self._settled.wait(), timeout)
         return self.state is EngineState.READY
 
     async def stop(self) -> None:
@@ -98,10 +100,10 @@ class EngineProcess:
 
     def _set_state(self, state: EngineState) -> None:
         self.state = state
-        if state is EngineState.READY:
-            self._ready.set()
+        if state in (EngineState.READY, EngineState.FAILED):
+            self._settled.set()
         else:
-            self._ready.clear()
+            self._settled.clear()
         self._on_state()
 
     async def _supervise(self) -> None:
