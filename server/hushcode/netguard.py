@@ -1,7 +1,8 @@
 """Offline by construction, checked at run time: an audit hook that refuses network access.
 
-With ``HUSHCODE_AUDIT_NETWORK=1`` the server (``hushcode serve``) and its engine process install a
-Python audit hook (PEP 578) before anything else runs. From then on every socket operation of the
+The server (``hushcode serve``), ``hushcode complete`` and the engine process install a Python audit
+hook (PEP 578) before anything else runs, unless ``HUSHCODE_AUDIT_NETWORK=0`` turns it off (it costs
+nothing measurable: docs/security.md). From then on every socket operation of the
 process is checked:
 
 - ``bind`` only to a loopback address (``--tcp`` listens on 127.0.0.1);
@@ -43,9 +44,9 @@ class NetworkBlocked(RuntimeError):
 
 
 def requested(environ: Any = None) -> bool:
-    """Whether the environment asks for the audit (``HUSHCODE_AUDIT_NETWORK`` set and not 0/false)."""
+    """Whether the audit runs: always, unless ``HUSHCODE_AUDIT_NETWORK`` turns it off (0/false/no/off)."""
     value = (os.environ if environ is None else environ).get(ENV, "")
-    return value.strip().lower() not in ("", "0", "false", "no", "off")
+    return value.strip().lower() not in ("0", "false", "no", "off")
 
 
 def installed() -> bool:

@@ -26,8 +26,10 @@ def doctor(folder: Path, *args: str, timeout: float = 300, **env: str) -> subpro
     """`hushcode doctor` in `folder` (offline where the machine allows), no user settings file. Tests
     judge behaviour, not speed: a generous completion.timeout_ms keeps a loaded machine's slow
     answer from being the warning it would be with the default (the unit tests check that rule)."""
-    variables = {**os.environ, "XDG_CONFIG_HOME": lsp.NO_USER_CONFIG, netguard.ENV: "1",
-                 "HUSHCODE_COMPLETION_TIMEOUT_MS": "120000", **env}
+    variables = {**os.environ, "XDG_CONFIG_HOME": lsp.NO_USER_CONFIG, "HUSHCODE_COMPLETION_TIMEOUT_MS": "120000",
+                 **env}
+    variables.pop(netguard.ENV, None)  # the guard's default (on), unless a test says otherwise
+    variables.update({key: value for key, value in env.items() if key == netguard.ENV})
     return subprocess.run([*lsp.NO_NETWORK, sys.executable, "-m", "hushcode", "doctor", *args], cwd=folder,
                           env=variables, capture_output=True, text=True, timeout=timeout, check=False)
 
@@ -50,6 +52,7 @@ def test_with_the_real_model_every_line_is_ok_and_the_completion_is_timed(model_
     assert re.search(r"completion\s+\d+ ms for '.+' \(prompt \d+ tokens, \d+ generated\)", completion), completion
     assert "matches the catalog" in proc.stdout and "qwen (PSM)" in proc.stdout and "Apache-2.0" in proc.stdout
     assert "ran in the doctor and the engine and saw no network access attempt" in proc.stdout
+    assert re.search(r"network guard\s+on \(the default\)", proc.stdout), proc.stdout  # nothing set: on
     assert not any(line.startswith("FAIL") for line in lines)  # the editors never fail, found or not
     assert lines[-1].startswith("hushcode doctor: everything needed works")
 
@@ -80,7 +83,7 @@ def test_with_the_network_guard_off_its_line_is_not_ok(model_path: Path, tmp_pat
     guard = by_check(proc)["network guard"]
     assert guard["status"] == "warn", guard
     assert "off for the server" in guard["detail"] and "HUSHCODE_AUDIT_NETWORK is '0'" in guard["detail"]
-    assert guard["fix"] and "HUSHCODE_AUDIT_NETWORK=1" in guard["fix"]
+    assert guard["fix"] and "remove HUSHCODE_AUDIT_NETWORK" in guard["fix"]
 
 
 def test_an_engine_that_reaches_for_the_network_fails_the_engine_and_the_guard(tmp_path: Path) -> None:

@@ -251,7 +251,7 @@ def test_guarded_points_the_report_at_a_private_file_counts_attempts_and_restore
     assert installs == ["hushcode doctor"]
     assert environ == {netguard.REPORT_ENV: str(users_report)}  # as it was
     assert not private.exists()
-    assert not watch.requested and watch.value is None
+    assert watch.requested and watch.value is None  # nothing set: the guard's default, on
     assert len(watch.attempts) == 1 and "192.0.2.1" in users_report.read_text()  # the user's report has it too
 
 
@@ -262,7 +262,9 @@ def test_the_guard_line() -> None:
     off = GuardWatch(requested=False, value="0", installed=True)
     result = check_guard(off, engine_audit=True)
     assert result.status == "warn" and "HUSHCODE_AUDIT_NETWORK is '0'" in result.detail
-    assert result.fix is not None and "HUSHCODE_AUDIT_NETWORK=1" in result.fix
+    assert result.fix is not None and "remove HUSHCODE_AUDIT_NETWORK" in result.fix
+    default = check_guard(GuardWatch(requested=True, value=None, installed=True), engine_audit=True)
+    assert default.status == "ok" and default.detail.startswith("on (the default)")
     tried = GuardWatch(requested=True, value="1", installed=True, attempts=["blocked: connect to x"])
     assert check_guard(tried, engine_audit=True).status == "fail"
     assert check_guard(on, engine_audit=False).status == "fail"  # an engine without its hook

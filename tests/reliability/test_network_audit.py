@@ -12,6 +12,9 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from hushcode import netguard
 from tests.e2e import lsp
 from tests.reliability.fault_helpers import FUNC, session, tiny_model
 
@@ -230,3 +233,10 @@ def test_only_a_configured_remote_engine_is_allowed() -> None:
     finally:
         sock.close()
         netguard._allowed.clear()
+
+
+@pytest.mark.parametrize("value,on", [(None, True), ("1", True), ("yes", True), ("0", False), ("false", False),
+                                      ("OFF", False), ("no", False)])
+def test_the_guard_is_on_unless_turned_off(value: str | None, on: bool) -> None:
+    environ = {} if value is None else {netguard.ENV: value}
+    assert netguard.requested(environ) is on

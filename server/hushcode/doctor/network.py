@@ -1,7 +1,7 @@
-"""The network guard (netguard.py): whether the user's environment turns it on for the server,
+"""The network guard (netguard.py): whether the user's environment turns it off for the server,
 and what it saw while the doctor ran.
 
-The guard is opt-in (``HUSHCODE_AUDIT_NETWORK=1``). The doctor runs its own checks under it
+The guard is on unless ``HUSHCODE_AUDIT_NETWORK=0`` (or false/no/off) turns it off. The doctor runs its own checks under it
 whatever the setting, in its own process and in the engine it starts: ``guarded`` installs the
 hook here, passes the variable to the children, and points the report at a private file, so every
 attempt during the check is counted. The attempts are also appended to the report the user named
@@ -21,15 +21,15 @@ from hushcode import netguard
 from hushcode.doctor.report import CheckResult
 
 CHECK = "network guard"
-FIX_OFF = (f"set {netguard.ENV}=1 in the environment your editor starts `hushcode serve` with "
-           "(docs/security.md, Offline by construction)")
+FIX_OFF = (f"remove {netguard.ENV} (or set it to 1) in the environment your editor starts `hushcode serve` "
+           "with (docs/security.md, Offline by construction)")
 
 
 @dataclass
 class GuardWatch:
     """The setting as the user has it, and the attempts the guard refused during the check."""
 
-    requested: bool  # HUSHCODE_AUDIT_NETWORK turns the guard on for `hushcode serve`
+    requested: bool  # the guard runs in `hushcode serve` (HUSHCODE_AUDIT_NETWORK does not turn it off)
     value: str | None  # HUSHCODE_AUDIT_NETWORK as set (None: not set)
     installed: bool = False  # the hook runs in this process
     attempts: list[str] = field(default_factory=list)
@@ -88,7 +88,7 @@ def check_guard(watch: GuardWatch, engine_audit: bool | None) -> CheckResult:
     ran = "the doctor and the engine" if engine_audit else "the doctor (no engine loaded)"
     seen = f"during this check it ran in {ran} and saw no network access attempt"
     if not watch.requested:
-        setting = "is not set" if watch.value is None else f"is {watch.value!r}"
-        return CheckResult(CHECK, "warn", f"off for the server: {netguard.ENV} {setting} (`hushcode serve` and its "
-                                           f"engine do not refuse network access); {seen}", FIX_OFF)
-    return CheckResult(CHECK, "ok", f"on ({netguard.ENV}={watch.value}): {seen}")
+        return CheckResult(CHECK, "warn", f"off for the server: {netguard.ENV} is {watch.value!r} (`hushcode serve` "
+                                           f"and its engine do not refuse network access); {seen}", FIX_OFF)
+    setting = "the default" if watch.value is None else f"{netguard.ENV}={watch.value}"
+    return CheckResult(CHECK, "ok", f"on ({setting}): {seen}")
