@@ -184,6 +184,19 @@ def test_a_request_during_a_model_load_gets_its_suggestion_once_ready(workbench:
     assert f"model={model_path}" in server.channel_log().split(f"model={other}")[-1]
 
 
+def test_check_setup_runs_the_doctor(workbench: Workbench) -> None:
+    """hushcode: Check Setup runs `hushcode doctor` with the server command in use: the verdict in
+    a notification, every check in the output channel."""
+    workbench.run_command("hushcode: Check Setup")
+    verdict = workbench.wait("the doctor's verdict", lambda: "hushcode doctor:" in workbench.notifications()
+                             and workbench.notifications(), 300)
+    assert "everything needed works" in verdict, verdict + workbench.server.channel_log()[-3000:]
+    log = workbench.server.channel_log()
+    for check in ("llama.cpp build", "model sha256", "engine", "completion", "network guard"):
+        assert re.search(rf"ok\s+{re.escape(check)}\s", log), (check, log[-3000:])
+    assert re.search(r"completion\s+\d+ ms for ", log), log[-3000:]
+
+
 def test_a_missing_server_is_explained(workbench: Workbench) -> None:
     command = workbench.server.settings()["hushcode.server.command"]
     workbench.set_setting("hushcode.server.command", "/nowhere/hushcode")

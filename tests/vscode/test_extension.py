@@ -78,6 +78,10 @@ def test_every_setting_and_command_is_described() -> None:
         "hushcode.showLog",
         "hushcode.restartServer",
     } <= commands
+    documented = (EXTENSION.parent.parent / "docs/editors/vscode.md").read_text(encoding="utf-8")
+    for contributed in PACKAGE["contributes"]["commands"]:
+        title = f"**{contributed['category']}: {contributed['title']}**"
+        assert title in documented, f"{contributed['command']} ({title}) is not in docs/editors/vscode.md"
     restricted = PACKAGE["capabilities"]["untrustedWorkspaces"]["restrictedConfigurations"]
     assert {"hushcode.model.path", "hushcode.server.command"} <= set(restricted)
 

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { DidChangeConfigurationNotification, type LanguageClient } from 'vscode-languageclient/node';
 import { createClient } from './client';
 import { findServer } from './discovery';
-import { chooseModel, settingTarget, showMenu } from './menu';
+import { checkSetup, chooseModel, settingTarget, showMenu } from './menu';
 import { effectiveValue, enabledFor, ignoredSettings, initializationOptions, type Inspected, restrictedKeysIn } from './settings';
 import { type ClientState, type ServerStatus, statusView } from './status';
 
@@ -269,6 +269,7 @@ export function activate(context: vscode.ExtensionContext): void {
     command('hushcode.showLog', () => h.channel.show()),
     command('hushcode.restartServer', () => h.restart()),
     command('hushcode.showMenu', () => showMenu(h)),
+    command('hushcode.checkSetup', () => checkSetup(h)),
     vscode.workspace.onDidChangeConfiguration((event) => h.configurationChanged(event)),
     // a restart sends the new trust (trustedWorkspace) and may start a server from the workspace
     vscode.workspace.onDidGrantWorkspaceTrust(() => h.restart()),

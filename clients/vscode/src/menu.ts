@@ -2,7 +2,9 @@
  * The status bar item's quick menu, and "Choose Model…": the server's catalog and the GGUFs it found on
  * this machine (`hushcode/listModels`, grouped by models.ts), plus a file picker for any GGUF.
  */
+import { execFile } from 'node:child_process';
 import * as vscode from 'vscode';
+import { doctorVerdict, parseDoctor } from './doctor';
 import type { Hushcode } from './extension';
 import { type ListedModel, modelGroups, NO_FIM } from './models';
 
@@ -24,6 +26,7 @@ export async function showMenu(h: Hushcode): Promise<void> {
       : { label: '$(check) Turn completions on', command: 'hushcode.toggle' },
     { label: '$(file-binary) Choose model…', command: 'hushcode.chooseModel' },
     { label: '$(output) Show log', command: 'hushcode.showLog' },
+    { label: '$(pulse) Check setup (hushcode doctor)', command: 'hushcode.checkSetup' },
     { label: '$(debug-restart) Restart server', command: 'hushcode.restartServer' },
     { label: '$(gear) Settings', command: 'hushcode.openSettings' },
   ];
@@ -86,4 +89,38 @@ export async function chooseModel(h: Hushcode): Promise<void> {
     // The settings change reaches the server as didChangeConfiguration, and it reloads the model.
     await h.config.update('model.path', file, settingTarget(h.config, 'model.path'));
   }
+}
+
+/** "hushcode: Check Setup": `hushcode doctor` with the server command in use, in the first workspace
+ * folder (whose project settings the server reads), with the model this extension gives the server. */
+export async function checkSetup(h: Hushcode): Promise<void> {
+  const command = h.command;
+  if (!command) {
+    void vscode.window.showErrorMessage('hushcode: no server command was found, so there is nothing to check.');
+    return;
+  }
+  const model = h.allowed('model.path');
+  const env = { ...process.env, ...(typeof model === 'string' && model ? { HUSHCODE_MODEL: model } : {}) };
+  const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const ran = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'hushcode: checking the setup (a real completion)…' },
+    () => new Promise<{ stdout: string; stderr: string; error: Error | null }>((resolve) => {
+      execFile(command, ['doctor', '--json', '--no-editors'], { cwd, env, timeout: 300_000, maxBuffer: 1 << 20 },
+        (error, stdout, stderr) => resolve({ stdout, stderr, error }));
+    }));
+  const checks = parseDoctor(ran.stdout);
+  if (!checks) {
+    h.channel.error(`hushcode doctor did not report (${ran.error?.message ?? 'no output'}): ${ran.stderr.slice(-2000)}`);
+    void vscode.window.showErrorMessage('hushcode: the setup check did not run; see the log.', 'Show Log')
+      .then((pick) => pick && h.channel.show());
+    return;
+  }
+  const verdict = doctorVerdict(checks);
+  h.channel.info(`hushcode doctor (${command}):`);
+  for (const line of verdict.lines) {
+    h.channel.info(line);
+  }
+  h.channel.info(`hushcode doctor: ${verdict.summary}`);
+  const show = verdict.failed ? vscode.window.showErrorMessage : vscode.window.showInformationMessage;
+  void show(`hushcode doctor: ${verdict.summary}`, 'Show Log').then((pick) => pick && h.channel.show());
 }
