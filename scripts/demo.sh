@@ -11,6 +11,7 @@ echo "== The lines marked + are its suggestion, as Tab would accept it:" >&2
 .venv/bin/hushcode complete --in-place --again examples/sample.py:6:5
 cat >&2 <<'NEXT'
 == Next:
+   check the setup: .venv/bin/hushcode doctor   (every link of the chain, each with its fix)
    your own code:  .venv/bin/hushcode complete --in-place FILE:LINE:COL
    VS Code:        ./scripts/setup.sh --vscode   (docs/editors/vscode.md)
    Neovim:         docs/editors/neovim.md
