@@ -3,6 +3,7 @@ real command with its hardware detection and its speed probe."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -11,15 +12,18 @@ from pathlib import Path
 
 import pytest
 
+from hushcode.models import typing_probe
 from hushcode.models.advise import (
     Configured,
     SpeedRef,
+    TypingTimes,
     advise,
     table_speed,
 )
 from hushcode.models.catalog import load_catalog
 from hushcode.models.hardware import Gpu, Hardware, parse_nvidia_smi
 from hushcode.models.memory import Shape
+from hushcode.models.typing_probe import pause_points
 from tests.fixtures.tiny_gguf import write_tiny_gguf
 from tests.models.helpers import write_gguf
 
@@ -223,3 +227,72 @@ def test_advise_command_warns_about_a_configured_model_that_is_missing(tmp_path:
     proc = _advise_cli([], {"HUSHCODE_MODEL": str(missing), "HUSHCODE_MODELS_DIR": str(tmp_path)})
     assert proc.returncode == 0, proc.stderr
     assert f"The configured model {missing} could not be read" in proc.stdout
+
+
+# --- measured beats estimated: the typing probe's time to a suggestion ------------------------------
+
+def _times(p50: float, p90: float, pauses: int = 8) -> TypingTimes:
+    """Typing times whose median is `p50` and whose 90th percentile is `p90`."""
+    low = [p50] * (pauses - 1)
+    return TypingTimes("/models/x.gguf", cold_ms=4000.0, times_ms=(*low, p90), suggested=pauses)
+
+
+def test_typing_times_percentiles_and_targets() -> None:
+    times = TypingTimes("x.gguf", 3000.0, (400.0, 500.0, 600.0, 700.0, 800.0, 900.0, 1000.0, 2500.0), 9)
+    assert times.p50_ms == 750.0 and times.p90_ms == 2500.0 and not times.within_targets  # p90 misses
+    assert _times(900, 1900).within_targets and not _times(1100, 1500).within_targets
+    assert "p50 900 ms, p90 1.9 s over 8 typing pauses" in _times(900, 1900).summary()
+
+
+def test_measured_models_within_the_targets_choose_the_largest() -> None:
+    measured = {"qwen2.5-coder-0.5b-instruct-q4_k_m": _times(400, 900),
+                "qwen2.5-coder-1.5b-instruct-q4_k_m": _times(800, 1700)}
+    advice = advise(LAPTOP, CATALOG, speed=CPU_8, measured=measured)  # the estimate alone says 0.5B Q8_0
+    assert advice.recommended is not None and advice.recommended.entry.id == "qwen2.5-coder-1.5b-instruct-q4_k_m"
+    text = "\n".join(advice.reasons)
+    assert "Measured here, typing a sample through the completion service: p50 800 ms, p90 1.7 s" in text
+    assert "qwen2.5-coder-0.5b-instruct-q4_k_m, measured the same way: p50 400 ms" in text
+    assert not advice.warnings
+
+
+def test_a_larger_model_that_misses_the_targets_is_not_chosen() -> None:
+    measured = {"qwen2.5-coder-0.5b-instruct-q4_k_m": _times(700, 1500),
+                "qwen2.5-coder-1.5b-instruct-q4_k_m": _times(1300, 2600)}
+    advice = advise(WORKSTATION, CATALOG, speed=CPU_32, measured=measured)
+    assert advice.recommended is not None and advice.recommended.entry.id == "qwen2.5-coder-0.5b-instruct-q4_k_m"
+    assert "misses the targets" in "\n".join(advice.reasons)
+
+
+def test_nothing_within_the_targets_recommends_the_fastest_measured_with_a_warning() -> None:
+    measured = {"qwen2.5-coder-0.5b-instruct-q4_k_m": _times(2500, 5000)}
+    advice = advise(SMALL_VM, CATALOG, speed=CPU_2, measured=measured)
+    assert advice.recommended is not None and advice.recommended.entry.id == "qwen2.5-coder-0.5b-instruct-q4_k_m"
+    assert any("no installed model met the typing targets here" in w for w in advice.warnings), advice.warnings
+
+
+def test_the_probe_types_inside_function_bodies_top_down() -> None:
+    documents = pause_points()
+    assert len(documents) == typing_probe.PAUSES
+    for before, after in itertools.pairwise(documents):
+        assert after.startswith(before.rstrip(" "))  # typed in order: each pause extends the last
+    for document in documents:
+        last = document.rsplit("\n", 1)[1]
+        assert last and not last.strip()  # the cursor after the new line's indentation
+        above = [line for line in document.split("\n")[:-1] if line.strip()]
+        assert any(line.lstrip().startswith("def ") for line in above)
+
+
+@pytest.mark.model
+def test_advise_probe_measures_the_time_to_a_suggestion(model_path: Path) -> None:
+    """--probe types the sample through the real completion service with the installed default model."""
+    proc = _advise_cli(["--probe", "--json"], {"HUSHCODE_MODELS_DIR": str(model_path.parent),
+                                               "HUSHCODE_MODEL": str(model_path)})
+    assert proc.returncode == 0, proc.stderr
+    assert "measuring the time to a suggestion with qwen2.5-coder-0.5b-instruct-q4_k_m" in proc.stderr
+    report = json.loads(proc.stdout)
+    by_id = {c["id"]: c for c in report["candidates"]}
+    measured = by_id["qwen2.5-coder-0.5b-instruct-q4_k_m"]["measured"]
+    assert measured is not None and measured["pauses"] == typing_probe.PAUSES - 1, measured
+    assert 0 < measured["p50_ms"] <= measured["p90_ms"] and measured["suggested"] >= 1
+    assert report["recommended"]["measured"] is not None
+    print(f"the default model here: p50 {measured['p50_ms']} ms, p90 {measured['p90_ms']} ms")

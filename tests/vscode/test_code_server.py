@@ -167,7 +167,7 @@ def test_a_request_during_a_model_load_gets_its_suggestion_once_ready(workbench:
     before = server.channel_log().count("engine ready")
     workbench.set_setting("hushcode.model.path", str(other))
     workbench.wait("the new model's engine to start", lambda: f"model={other}" in server.channel_log(), 60)
-    workbench.open_file(path)  # the model loads for 8 s more (LOAD_DELAY_MS)
+    workbench.open_file(path)  # the model loads for 12 s more (LOAD_DELAY_MS)
     workbench.chord(Keys.CONTROL, Keys.END)
     workbench.keys(Keys.ENTER)
     workbench.wait("the request that found the model loading",

@@ -494,7 +494,7 @@ class Workbench:
             self.profile.cleanup()
 
 
-LOAD_DELAY_MS = 8000
+LOAD_DELAY_MS = 12000
 
 
 @contextmanager
@@ -526,7 +526,7 @@ def running_workbench(
     }
     # Tests judge behaviour, not speed: a generous deadline keeps them green on a busy machine.
     env = {"HUSHCODE_COMPLETION_TIMEOUT_MS": "120000",
-           # every model load takes 8 s longer: a request typed during a load finds the engine loading
+           # every model load takes 12 s longer: a request typed during a load finds the engine loading
            "HUSHCODE_ENGINE_LOAD_DELAY_MS": str(LOAD_DELAY_MS)}
     server = CodeServer(tools, root, vsix, user_settings, env, workspace_trust=workspace_trust)
     try:

@@ -21,7 +21,8 @@ def run_advise(cat: Catalog, args: argparse.Namespace) -> int:
     if args.probe:
         print("measuring: loading a model and generating a few tokens...", file=sys.stderr, flush=True)
     advice, probe = advise_here(hw, cat, probe=args.probe, commercial_only=not args.any_licence,
-                                n_ctx=args.context, budget_ms=args.budget_ms)
+                                n_ctx=args.context, budget_ms=args.budget_ms,
+                                report=lambda line: print(line, file=sys.stderr, flush=True))
     if args.json:
         print(json.dumps(to_json(hw, advice, probe), indent=2))
     else:
@@ -35,7 +36,11 @@ def _candidate_json(c: Candidate) -> dict[str, Any]:
             "latency_ms": round(c.latency_ms) if c.latency_ms is not None else None,
             "cold_ms": round(c.cold_ms) if c.cold_ms is not None else None,
             "prompt_tps": c.prompt_tps, "gen_tps": c.gen_tps, "license": c.entry.license,
-            "commercial_use": c.entry.commercial_use}
+            "commercial_use": c.entry.commercial_use,
+            "measured": {"p50_ms": round(c.measured.p50_ms), "p90_ms": round(c.measured.p90_ms),
+                         "first_ms": round(c.measured.cold_ms), "pauses": len(c.measured.times_ms),
+                         "suggested": c.measured.suggested, "within_targets": c.measured.within_targets}
+            if c.measured else None}
 
 
 def to_json(hw: Hardware, advice: Advice, probe: ProbeResult | None) -> dict[str, Any]:
@@ -69,6 +74,7 @@ def render(hw: Hardware, advice: Advice, out: TextIO) -> None:
             print(f"  ! {warning}", file=out)
     print(f"\n{'CANDIDATE':38}  {'FITS':4}  {'MEMORY':>8}  {'KEYSTROKE':>9}  LICENCE", file=out)
     for c in advice.candidates:
-        latency = f"~{c.latency_ms / 1000:.1f} s" if c.latency_ms is not None else "?"
+        latency = (f"p50 {c.measured.p50_ms / 1000:.1f} s" if c.measured is not None  # measured here
+                   else f"~{c.latency_ms / 1000:.1f} s" if c.latency_ms is not None else "?")
         print(f"{c.entry.id:38}  {'yes' if c.fits else 'no':4}  {c.memory.total / 1e9:6.1f} GB  "
               f"{latency:>9}  {c.entry.license}", file=out)

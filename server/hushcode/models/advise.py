@@ -19,6 +19,11 @@ table-drive it. The rules:
    within the latency budget, the best by size, then base over instruct, then the finer
    quantisation. Nothing within budget: the best of those within 15 % of the fastest, with a
    warning.
+5. **Measured beats estimated.** With ``--probe``, the installed candidates' time to a suggestion
+   is measured by typing a sample through the real completion service (models/typing_probe.py).
+   Then the recommendation is the best measured file whose p50 and p90 meet the typing targets
+   (p50 ≤ 1.0 s, p90 ≤ 2.0 s); when none does, the measured file with the lowest p50, with a
+   warning.
 """
 
 from __future__ import annotations
@@ -59,6 +64,41 @@ class SpeedRef:
     source: str  # for the user: where the figures come from
 
 
+TARGET_P50_MS = 1000.0  # the typing targets (docs/latency.md): a suggestion at a pause within a second,
+TARGET_P90_MS = 2000.0  # nine in ten within two
+
+
+@dataclass(frozen=True)
+class TypingTimes:
+    """One model's measured times to an answer at a typing probe's pauses (models/typing_probe.py)."""
+
+    path: str
+    cold_ms: float  # the file's first request
+    times_ms: tuple[float, ...]  # the typing pauses after it
+    suggested: int  # pauses (the first included) that got a suggestion
+
+    @property
+    def p50_ms(self) -> float:
+        ordered = sorted(self.times_ms)
+        middle = len(ordered) // 2
+        return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+    @property
+    def p90_ms(self) -> float:
+        ordered = sorted(self.times_ms)
+        return ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+
+    @property
+    def within_targets(self) -> bool:
+        return self.p50_ms <= TARGET_P50_MS and self.p90_ms <= TARGET_P90_MS
+
+    def summary(self) -> str:
+        verdict = "within" if self.within_targets else "misses"
+        return (f"p50 {_ms(self.p50_ms)}, p90 {_ms(self.p90_ms)} over {len(self.times_ms)} typing pauses "
+                f"(a file's first request: {_ms(self.cold_ms)}; {self.suggested} of {len(self.times_ms) + 1} "
+                f"with a suggestion): {verdict} the targets (p50 ≤ {_ms(TARGET_P50_MS)}, p90 ≤ {_ms(TARGET_P90_MS)})")
+
+
 @dataclass(frozen=True)
 class Candidate:
     """One catalog file judged for this machine."""
@@ -69,6 +109,7 @@ class Candidate:
     fits: bool
     prompt_tps: float | None = None
     gen_tps: float | None = None
+    measured: TypingTimes | None = None  # its time to a suggestion, measured here (--probe)
 
     @property
     def latency_ms(self) -> float | None:
@@ -153,8 +194,10 @@ def _ms(value: float) -> str:
 
 def advise(hw: Hardware, catalog: Catalog, *, speed: SpeedRef | None, n_ctx: int = 4096,
            commercial_only: bool = True, budget_ms: float = DEFAULT_BUDGET_MS,
-           configured: Configured | None = None) -> Advice:
-    """Recommend a catalog file for inline completion on ``hw``, with the reasoning."""
+           configured: Configured | None = None, measured: dict[str, TypingTimes] | None = None) -> Advice:
+    """Recommend a catalog file for inline completion on ``hw``, with the reasoning; `measured`:
+    the typing probe's times of installed files, by catalog id."""
+    measured = measured or {}
     gpu = hw.best_gpu if hw.gpu_offload else None
     device = "gpu" if gpu is not None else "cpu"
     budget_mb = int(gpu.free_mb * GPU_HEADROOM) if gpu is not None else int(hw.available_ram_mb * RAM_SHARE)
@@ -167,12 +210,20 @@ def advise(hw: Hardware, catalog: Catalog, *, speed: SpeedRef | None, n_ctx: int
     for entry in pool:
         memory = entry.memory(n_ctx)
         prompt_tps, gen_tps = _scaled(entry, speed, device)
-        candidates.append(Candidate(entry, device, memory, memory.total_mb <= budget_mb, prompt_tps, gen_tps))
+        candidates.append(Candidate(entry, device, memory, memory.total_mb <= budget_mb, prompt_tps, gen_tps,
+                                    measured.get(entry.id)))
     fitting = [c for c in candidates if c.fits]
+    tried = [c for c in fitting if c.measured is not None]
     timed = [c for c in fitting if c.latency_ms is not None and c.latency_ms <= budget_ms]
     untimed = all(c.latency_ms is None for c in fitting)
     choice: Candidate | None = None
-    if timed or untimed:
+    if tried:  # measured beats estimated
+        good = [c for c in tried if c.measured is not None and c.measured.within_targets]
+        choice = max(good, key=_rank) if good else min(tried, key=lambda c: c.measured.p50_ms if c.measured else 0)
+        if not good and choice.measured is not None:
+            warnings.append(f"no installed model met the typing targets here; {choice.entry.id} answered fastest "
+                            f"(p50 {_ms(choice.measured.p50_ms)}, p90 {_ms(choice.measured.p90_ms)})")
+    elif timed or untimed:
         choice = max(timed if timed else fitting, key=_rank, default=None)
     elif fitting:
         # Nothing within budget: the best of those within 15 % of the fastest.
@@ -204,7 +255,12 @@ def _reasons(choice: Candidate | None, candidates: list[Candidate], where: str, 
             f"{n_ctx} tokens + {_gb(m.compute + m.overhead)} buffers) of the {budget_mb / 1000:.1f} GB "
             f"hushcode may use of {where}.")
     lines = [f"{e.name} {e.quant} ({e.id}): {kind}.", fits]
-    if choice.latency_ms is not None and choice.cold_ms is not None:
+    if choice.measured is not None:
+        lines.append(f"Measured here, typing a sample through the completion service: {choice.measured.summary()}.")
+        for other in sorted(candidates, key=_rank):
+            if other is not choice and other.measured is not None:
+                lines.append(f"{other.entry.id}, measured the same way: {other.measured.summary()}.")
+    elif choice.latency_ms is not None and choice.cold_ms is not None:
         lines.append(f"It answers a keystroke in ~{_ms(choice.latency_ms)} here ({TYPICAL_PROMPT_TOKENS} "
                      f"new prompt tokens at {choice.prompt_tps:.0f} tok/s, {TYPICAL_GEN_TOKENS} generated "
                      f"at {choice.gen_tps:.0f} tok/s); a cold {COLD_PROMPT_TOKENS}-token prompt takes "
@@ -213,7 +269,7 @@ def _reasons(choice: Candidate | None, candidates: list[Candidate], where: str, 
         lines.append("Its speed on this " + ("GPU" if device == "gpu" else "machine") +
                      " is not known: run `hushcode models advise --probe` to measure it.")
     bigger = [c for c in candidates if c.fits and _rank(c) > _rank(choice) and c.latency_ms is not None]
-    if bigger:
+    if bigger and choice.measured is None:
         nxt = min(bigger, key=_rank)
         lines.append(f"The next larger, {nxt.entry.id}, would take ~{_ms(nxt.latency_ms or 0)}.")
     lines.append(f"Licence: {e.license} (commercial use {'allowed' if e.commercial_use else 'NOT allowed'})"
