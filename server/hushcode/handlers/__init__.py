@@ -13,6 +13,7 @@ from hushcode.handlers import (
     inline,
     lifecycle,
     models,
+    next_edit,
     status,
     sync,
     workspace,
@@ -28,6 +29,7 @@ def register_all(server: HushcodeServer) -> None:
     sync.register(server)
     inline.register(server)
     completion.register(server)
+    next_edit.register(server)
     status.register(server)
     configuration.register(server)
     models.register(server)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, Protocol
@@ -22,11 +23,13 @@ from hushcode.completion.service import CompletionService
 from hushcode.config.load import Effective, load_effective
 from hushcode.config.settings import Settings
 from hushcode.config.watch import ConfigWatcher
+from hushcode.documents.history import EditHistory
 from hushcode.documents.snapshot import DocumentSnapshot
 from hushcode.engine.contracts import EngineState
 from hushcode.engine.factory import create_engine
 from hushcode.engine.interface import CompletionEngine
 from hushcode.lsp.progress import Progress
+from hushcode.nextedit.service import NextEditService
 from hushcode.workspace.service import WorkspaceContext
 
 log = logging.getLogger("hushcode.configuration")
@@ -60,6 +63,8 @@ class Session:
         self.settings = Settings()
         self.engine: CompletionEngine | None = None
         self.completions = CompletionService(self.settings, None)
+        self.edit_history = EditHistory()  # each open document's recent edits, for next-edit suggestions
+        self.next_edits = NextEditService(self.edit_history)
         self.model_error: str | None = None
         self.editor_options: dict[str, Any] = {}  # the latest settings the editor sent
         self.effective: Effective | None = None  # every layer of settings, with their sources
@@ -234,17 +239,22 @@ class Session:
     # -- documents ----------------------------------------------------------------------------
     def opened(self, doc: DocumentSnapshot) -> None:
         """didOpen: the index reads the buffer; the model's cache warms up for it."""
+        self.edit_history.opened(doc.uri, doc.text)
         if self.context is not None:
             self.context.opened(doc.uri, doc.text)
         if self.engine_ready():
             self.completions.background.warm(doc)
 
     def changed(self, doc: DocumentSnapshot) -> None:
-        """didChange: the buffer wins over the file on disk; edits feed retrieval."""
+        """didChange: the buffer wins over the file on disk; edits feed retrieval and the edit
+        history of next-edit suggestions."""
+        self.edit_history.changed(doc.uri, doc.text, time.monotonic())
         if self.context is not None:
             self.context.changed(doc.uri, doc.text)
 
     def closed(self, uri: str) -> None:
         self.completions.forget(uri)
+        self.next_edits.forget(uri)
+        self.edit_history.closed(uri)
         if self.context is not None:
             self.context.closed(uri)

@@ -1,0 +1,140 @@
+"""The next-edit service: one rewrite of the region near the cursor, as edits of the document.
+
+Data flow: snapshot + the document's recent hunks -> region (region.py) -> prompt texts
+(prompt.py) -> tokens (engine) -> prompt ids (prompt.py) -> generate (engine) -> edits (edit.py).
+The pure steps run in the completions' worker thread (completion/offload.py: tree-sitter trees
+are read by one thread only); this module only orchestrates, on the event loop.
+
+It stays out of the inline completions' way: its tokenize and generation are *speculative* work
+for the engine (engine/scheduler.py), so it never waits for the engine, never stops a
+completion, and any completion request stops it. Its generations are keyed apart from the
+document's completions (`#nextEdit`), and between next-edit requests of one document the newest
+wins: a new request stops the older one's generation and waits for it to end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+
+from hushcode.completion.offload import off_loop
+from hushcode.completion.trace import elapsed_ms
+from hushcode.documents.history import EditHistory, Hunk
+from hushcode.documents.positions import resolve_position
+from hushcode.documents.snapshot import DocumentSnapshot
+from hushcode.engine.contracts import GenerateRequest, GenerateResult
+from hushcode.engine.interface import CompletionEngine
+from hushcode.engine.scheduler import Tickets
+
+from .edit import Edit, propose
+from .prompt import NextEditTexts, draft, lay_out
+from .region import Region, choose_region
+
+log = logging.getLogger("hushcode.nextedit")
+
+SLACK_TOKENS = 16  # the rewrite may be longer than the region: this many tokens more, or a quarter
+TIMEOUT_MS = 10000
+KEY = "#nextEdit"  # appended to the document's URI: the engine's key for these generations
+
+
+@dataclass(frozen=True)
+class Prepared:
+    region: Region
+    texts: NextEditTexts
+
+
+def prepare(doc: DocumentSnapshot, offset: int, hunks: tuple[Hunk, ...]) -> Prepared:
+    """The region and the prompt's texts (pure: runs in the worker thread)."""
+    region = choose_region(doc.text, offset, doc.language, hunks[-1] if hunks else None)
+    return Prepared(region, draft(doc.text, region, hunks, doc.relative_path, doc.language))
+
+
+def max_tokens(region_tokens: int) -> int:
+    """The generation's budget: the region's size in tokens, and some slack for a longer rewrite."""
+    return region_tokens + max(SLACK_TOKENS, region_tokens // 4)
+
+
+class NextEditService:
+    """Turns a cursor in a document into the edits the model suggests near it (often none)."""
+
+    def __init__(self, history: EditHistory) -> None:
+        self.history = history
+        self.tickets = Tickets()
+        self._generating: dict[str, asyncio.Task[GenerateResult | None]] = {}
+
+    async def suggest(self, doc: DocumentSnapshot, line: int, character: int, encoding: str,
+                      engine: CompletionEngine | None, request_id: object = "") -> list[Edit]:
+        """The edits for this cursor (offsets into `doc.text`); empty for an invalid position, no
+        engine, a newer request, or an answer the filters drop. Never raises for bad input."""
+        uri = doc.uri
+        ticket = self.tickets.take(uri)
+        if (older := self._generating.get(uri)) is not None:
+            older.cancel()  # its answer is moot: the newest request wins
+        started = time.perf_counter()
+        try:
+            edits, result = await self._run(doc, line, character, encoding, engine, ticket)
+        finally:
+            self.tickets.release(uri, ticket)
+        log.info("next_edit req=%s doc=%s result=%s edits=%d total_ms=%.1f", request_id, doc.name, result,
+                 len(edits), elapsed_ms(started, 1))
+        return edits
+
+    async def _run(self, doc: DocumentSnapshot, line: int, character: int, encoding: str,
+                   engine: CompletionEngine | None, ticket: int) -> tuple[list[Edit], str]:
+        uri = doc.uri
+        cursor = resolve_position(doc.text, line, character, encoding)
+        if cursor is None:
+            return [], "invalid_position"
+        model = engine.model if engine is not None else None
+        if engine is None or model is None:
+            return [], "no_engine"
+        hunks = self.history.hunks(uri)
+        prepared = await off_loop(prepare, doc, cursor.offset, hunks)
+        if not self.tickets.newest(uri, ticket):
+            return [], "superseded"
+        parts = await engine.tokenize(prepared.texts.texts(), speculative=True)
+        if parts is None:
+            return [], "engine_unavailable"
+        tokens = await off_loop(lay_out, parts, model.markers, model.bos)
+        budget = max_tokens(len(parts[3]))
+        if len(tokens) + budget > model.n_ctx:
+            return [], "too_long"
+        request = GenerateRequest(tokens=tokens, document=uri + KEY, max_tokens=budget, stop_at_newline=False,
+                                  speculative=True, timeout_ms=TIMEOUT_MS)
+        result = await self._generate(uri, ticket, engine, request)
+        if result is None or not self.tickets.newest(uri, ticket):
+            return [], "superseded_or_yielded"
+        if result.reason != "stop":  # cut short (length, deadline, cancelled): not the whole region
+            return [], f"unfinished_{result.reason}"
+        proposal = await off_loop(propose, doc.text, prepared.region, result.text, hunks[-1] if hunks else None,
+                                  doc.language)
+        return list(proposal.edits), proposal.dropped or "ok"
+
+    async def _generate(self, uri: str, ticket: int, engine: CompletionEngine,
+                        request: GenerateRequest) -> GenerateResult | None:
+        """Generate once the older request's generation has ended; None when this request was
+        superseded meanwhile (its generation is stopped) or the engine yielded."""
+        while (older := self._generating.get(uri)) is not None and not older.done():
+            await asyncio.wait({older})
+        if not self.tickets.newest(uri, ticket):
+            return None
+        task = asyncio.ensure_future(engine.generate(request))
+        self._generating[uri] = task
+        try:
+            return await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # this request itself was cancelled ($/cancelRequest)
+            return None  # a newer request stopped this generation
+        finally:
+            if self._generating.get(uri) is task:
+                del self._generating[uri]
+
+    def forget(self, uri: str) -> None:
+        """The document was closed."""
+        if (task := self._generating.pop(uri, None)) is not None:
+            task.cancel()
+        self.tickets.forget(uri)

@@ -1,0 +1,158 @@
+"""hushcode/nextEdit through its handler and service, with a fake engine: the request the engine
+gets, the answer's shape (ranges in the client's encoding), and newest-request-wins."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+from hushcode.config.settings import Settings
+from hushcode.documents.history import EditHistory
+from hushcode.documents.snapshot import DocumentSnapshot
+from hushcode.engine.contracts import GenerateRequest, GenerateResult
+from hushcode.engine.interface import Ranker
+from hushcode.handlers import next_edit as handler
+from hushcode.nextedit.service import KEY, NextEditService, max_tokens
+from tests.unit.fake_engine import FakeLocalEngine
+
+URI = "file:///w/area.py"
+BEFORE = 'def area(w, h):\n    s = "é🎉" + w * h\n    return s + w\n'
+AFTER = BEFORE.replace("area(w,", "area(width,")  # the user renamed `w`: the region is the function
+REWRITE = 'def area(width, h):\n    s = "é🎉" + width * h\n    return s + width\n'
+
+
+class RewritingEngine(FakeLocalEngine):
+    """Tokenizes one id per character; answers every generation with `answer` (after `gate`)."""
+
+    def __init__(self, answer: str, reason: str = "stop") -> None:
+        super().__init__()
+        self.answer, self.reason = answer, reason
+        self.requests: list[GenerateRequest] = []
+        self.tokenized: list[bool] = []
+        self.gate: asyncio.Event | None = None
+
+    async def tokenize(self, texts: list[str], speculative: bool = False) -> list[list[int]]:
+        self.tokenized.append(speculative)
+        return [[100 + ord(c) for c in text] for text in texts]
+
+    async def generate(self, request: GenerateRequest, ranker: Ranker | None = None) -> GenerateResult:
+        self.requests.append(request)
+        if self.gate is not None:
+            await self.gate.wait()
+        return GenerateResult(text=self.answer, reason=self.reason, prompt_tokens=len(request.tokens), reused=0,
+                              evaluated=len(request.tokens), generated=10, prompt_ms=0.0, gen_ms=1.0,
+                              control_tokens=3)
+
+
+class FakeServer:
+    """What ``register`` and the handler use of the language server."""
+
+    def __init__(self, engine: RewritingEngine | None, text: str | None = AFTER, encoding: str = "utf-16") -> None:
+        self.features: dict[str, Callable[..., Any]] = {}
+        history = EditHistory()
+        history.opened(URI, BEFORE)
+        if text is not None:
+            history.changed(URI, text, 1.0)
+        self.text = text
+        self.session = SimpleNamespace(engine=engine, settings=Settings(), next_edits=NextEditService(history))
+        self.position_encoding = encoding
+        self.unknown: list[str] = []
+        self.bad: list[str] = []
+
+    def feature(self, name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+            self.features[name] = fn
+            return fn
+        return register
+
+    def snapshot(self, uri: str) -> DocumentSnapshot | None:
+        return DocumentSnapshot(uri=uri, version=2, text=self.text, language_id="python") \
+            if uri == URI and self.text is not None else None
+
+    def unknown_document(self, uri: str, request: str) -> None:
+        self.unknown.append(request)
+
+    def report_bad_input(self, kind: str, message: str) -> None:
+        self.bad.append(kind)
+
+
+async def ask(server: FakeServer, params: Any) -> dict[str, Any]:
+    handler.register(server)  # type: ignore[arg-type]
+    answer: dict[str, Any] = await server.features[handler.NEXT_EDIT](server, params)
+    return answer
+
+
+def params(line: int = 0, character: int = 14, uri: str = URI) -> dict[str, Any]:
+    return {"textDocument": {"uri": uri}, "position": {"line": line, "character": character}}
+
+
+async def test_the_answer_is_the_edits_in_the_clients_encoding() -> None:
+    engine = RewritingEngine(REWRITE)
+    server = FakeServer(engine)
+    answer = await ask(server, params())
+    # before the first edit, "é🎉" is 4 code points and 5 UTF-16 code units
+    assert answer == {"edits": [
+        {"range": {"start": {"line": 1, "character": 17}, "end": {"line": 1, "character": 17}}, "newText": "idth"},
+        {"range": {"start": {"line": 2, "character": 16}, "end": {"line": 2, "character": 16}}, "newText": "idth"},
+    ]}
+    request, = engine.requests
+    assert request.document == URI + KEY and request.speculative and not request.stop_at_newline
+    assert request.max_tokens == max_tokens(len(AFTER))  # the region, one token per character here
+    assert engine.tokenized == [True]  # tokenizing never pre-empts completions' background work
+
+
+async def test_params_as_pygls_hands_them_and_the_utf8_encoding() -> None:
+    engine = RewritingEngine(REWRITE)
+    server = FakeServer(engine, encoding="utf-8")
+    namespace = SimpleNamespace(textDocument=SimpleNamespace(uri=URI),
+                                position=SimpleNamespace(line=1, character=20))  # after the `w`, in UTF-8
+    answer = await ask(server, namespace)
+    assert [(e["range"]["start"], e["newText"]) for e in answer["edits"]] == [
+        ({"line": 1, "character": 20}, "idth"), ({"line": 2, "character": 16}, "idth")]
+
+
+async def test_nothing_to_suggest() -> None:
+    # the model gives the region back unchanged
+    server = FakeServer(RewritingEngine(AFTER))
+    assert await ask(server, params()) == {"edits": []}
+    # the model was cut short: not the whole region
+    server = FakeServer(RewritingEngine(REWRITE, reason="length"))
+    assert await ask(server, params()) == {"edits": []}
+    # the model undoes the user's rename
+    server = FakeServer(RewritingEngine(BEFORE))
+    assert await ask(server, params()) == {"edits": []}
+    # no engine (no model, or still loading)
+    server = FakeServer(None)
+    assert await ask(server, params()) == {"edits": []}
+    # a position past the end of its line
+    server = FakeServer(RewritingEngine(REWRITE))
+    assert await ask(server, params(line=0, character=99)) == {"edits": []}
+    assert server.session.next_edits.tickets.holds(URI) is False
+
+
+async def test_unknown_documents_and_malformed_params() -> None:
+    server = FakeServer(RewritingEngine(REWRITE))
+    assert await ask(server, params(uri="file:///w/other.py")) == {"edits": []}
+    assert server.unknown == ["next edit"]
+    assert await ask(server, {"position": {"line": 0}}) == {"edits": []}
+    assert await ask(server, None) == {"edits": []}
+    assert server.bad == ["params", "params"]
+
+
+async def test_the_newest_request_wins() -> None:
+    engine = RewritingEngine(REWRITE)
+    engine.gate = asyncio.Event()
+    server = FakeServer(engine)
+    handler.register(server)  # type: ignore[arg-type]
+    feature = server.features[handler.NEXT_EDIT]
+    first = asyncio.ensure_future(feature(server, params()))
+    while not engine.requests:
+        await asyncio.sleep(0)
+    second = asyncio.ensure_future(feature(server, params()))
+    await asyncio.sleep(0.01)
+    assert first.done() and first.result() == {"edits": []}  # its generation was stopped
+    engine.gate.set()
+    assert len((await second)["edits"]) == 2
+    assert len(engine.requests) == 2
