@@ -96,3 +96,16 @@ def test_edit_history_per_document() -> None:
     assert edits.hunks("file:///b.py") == ()
     edits.closed("file:///a.py")
     assert edits.hunks("file:///a.py") == ()
+
+
+def test_the_session_feeds_the_history_from_the_documents_sync() -> None:
+    from hushcode.documents.snapshot import DocumentSnapshot
+    from hushcode.lsp.session import Session
+
+    session = Session(client=None)  # type: ignore[arg-type]  # these methods never reach the client
+    uri = "file:///w/a.py"
+    session.opened(DocumentSnapshot(uri=uri, version=1, text="x = 1\n"))
+    session.changed(DocumentSnapshot(uri=uri, version=2, text="x = 12\n"))
+    assert [(h.old, h.new) for h in session.edit_history.hunks(uri)] == [("", "2")]
+    session.closed(uri)
+    assert session.edit_history.hunks(uri) == ()
