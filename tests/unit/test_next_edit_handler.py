@@ -21,6 +21,7 @@ URI = "file:///w/area.py"
 BEFORE = 'def area(w, h):\n    s = "é🎉" + w * h\n    return s + w\n'
 AFTER = BEFORE.replace("area(w,", "area(width,")  # the user renamed `w`: the region is the function
 REWRITE = 'def area(width, h):\n    s = "é🎉" + width * h\n    return s + width\n'
+LINE = 's = "é🎉" + width * h'  # the use nearest the cursor, as the model fills it (a rename: one line)
 
 
 class RewritingEngine(FakeLocalEngine):
@@ -89,45 +90,57 @@ def params(line: int = 0, character: int = 14, uri: str = URI) -> dict[str, Any]
 
 
 async def test_the_answer_is_the_edits_in_the_clients_encoding() -> None:
-    engine = RewritingEngine(REWRITE)
+    engine = RewritingEngine(LINE + "\n")
     server = FakeServer(engine)
     answer = await ask(server, params())
-    # before the first edit, "é🎉" is 4 code points and 5 UTF-16 code units
+    # the use of the renamed `w` nearest the cursor, filled as one line; "é🎉" is 5 UTF-16 code units
     assert answer == {"edits": [
         {"range": {"start": {"line": 1, "character": 17}, "end": {"line": 1, "character": 17}}, "newText": "idth"},
-        {"range": {"start": {"line": 2, "character": 16}, "end": {"line": 2, "character": 16}}, "newText": "idth"},
     ]}
     request, = engine.requests
-    assert request.document == URI + KEY and request.speculative and not request.stop_at_newline
-    assert request.max_tokens == max_tokens(len(AFTER))  # the region, one token per character here
+    assert request.document == URI + KEY and request.speculative and request.stop_at_newline
+    assert request.max_tokens == max_tokens(len('s = "é🎉" + w * h'))  # the line, one token per character here
     assert engine.tokenized == [True]  # tokenizing never pre-empts completions' background work
 
 
+async def test_an_edit_that_is_not_a_rename_rewrites_the_region() -> None:
+    before = "def area(w, h):\n    return w * h\n"
+    after = before.replace("w * h", "w * h * 2")
+    engine = RewritingEngine(after.replace("area(w, h)", "area(w, h=1)"))
+    server = FakeServer(engine, text=after)
+    server.session.next_edits.history.opened(URI, before)
+    server.session.next_edits.history.changed(URI, after, 1.0)
+    answer = await ask(server, params(line=1, character=4))
+    request, = engine.requests
+    assert not request.stop_at_newline and request.max_tokens == max_tokens(len(after))  # the whole region
+    assert answer == {"edits": [{"range": {"start": {"line": 0, "character": 13}, "end": {"line": 0, "character": 13}},
+                                 "newText": "=1"}]}
+
+
 async def test_params_as_pygls_hands_them_and_the_utf8_encoding() -> None:
-    engine = RewritingEngine(REWRITE)
+    engine = RewritingEngine(LINE)
     server = FakeServer(engine, encoding="utf-8")
     namespace = SimpleNamespace(textDocument=SimpleNamespace(uri=URI),
                                 position=SimpleNamespace(line=1, character=20))  # after the `w`, in UTF-8
     answer = await ask(server, namespace)
-    assert [(e["range"]["start"], e["newText"]) for e in answer["edits"]] == [
-        ({"line": 1, "character": 20}, "idth"), ({"line": 2, "character": 16}, "idth")]
+    assert [(e["range"]["start"], e["newText"]) for e in answer["edits"]] == [({"line": 1, "character": 20}, "idth")]
 
 
 async def test_nothing_to_suggest() -> None:
-    # the model gives the region back unchanged
-    server = FakeServer(RewritingEngine(AFTER))
+    # the model gives the line back unchanged
+    server = FakeServer(RewritingEngine('s = "é🎉" + w * h'))
     assert await ask(server, params()) == {"edits": []}
-    # the model was cut short: not the whole region
-    server = FakeServer(RewritingEngine(REWRITE, reason="length"))
+    # the model was cut short: not the whole line
+    server = FakeServer(RewritingEngine(LINE, reason="length"))
     assert await ask(server, params()) == {"edits": []}
-    # the model undoes the user's rename
-    server = FakeServer(RewritingEngine(BEFORE))
+    # a line that breaks the parse
+    server = FakeServer(RewritingEngine('s = "é🎉" + width * (h'))
     assert await ask(server, params()) == {"edits": []}
     # no engine (no model, or still loading)
     server = FakeServer(None)
     assert await ask(server, params()) == {"edits": []}
     # a position past the end of its line
-    server = FakeServer(RewritingEngine(REWRITE))
+    server = FakeServer(RewritingEngine(LINE))
     assert await ask(server, params(line=0, character=99)) == {"edits": []}
     assert server.session.next_edits.tickets.holds(URI) is False
 
@@ -142,7 +155,7 @@ async def test_unknown_documents_and_malformed_params() -> None:
 
 
 async def test_the_newest_request_wins() -> None:
-    engine = RewritingEngine(REWRITE)
+    engine = RewritingEngine(LINE)
     engine.gate = asyncio.Event()
     server = FakeServer(engine)
     handler.register(server)  # type: ignore[arg-type]
@@ -154,5 +167,5 @@ async def test_the_newest_request_wins() -> None:
     await asyncio.sleep(0.01)
     assert first.done() and first.result() == {"edits": []}  # its generation was stopped
     engine.gate.set()
-    assert len((await second)["edits"]) == 2
+    assert len((await second)["edits"]) == 1
     assert len(engine.requests) == 2

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from hushcode.documents.history import DocumentHistory
-from hushcode.nextedit.prompt import MAX_DIFF_CHARS, diff_text, draft, lay_out
+from hushcode.nextedit.prompt import MAX_DIFF_CHARS, diff_text, draft, draft_line, implied_line, lay_out
 from hushcode.nextedit.region import choose_region
 from hushcode.syntax.languages import LANGUAGES
 from tests.unit.fake_engine import MARKERS
@@ -56,6 +56,32 @@ def test_the_prompt_is_a_fim_over_the_region_after_the_edits_and_the_region_as_i
         "import cmath\n\n\n"
         "<S>"
         "\n\ndef other(w):\n    return w\n"
+        "<M>")
+
+
+def test_a_line_the_rename_implies_is_a_fim_over_that_lines_code() -> None:
+    history = edited()
+    text = history.text
+    region = choose_region(text, text.index("width") + 5, PY, history.hunks[-1])
+    assert region.implied == (4, 5)  # `s = w * h` and `return s + w` still use `w`
+    code = implied_line(text, 4)
+    assert text[code[0]:code[1]] == "s = w * h"
+    texts = draft_line(text, code, history.hunks, "geo/area.py", PY)
+    assert texts.region == "s = w * h"
+    assert render(lay_out(tokenize(texts.texts()), MARKERS, 9)) == (
+        "<BOS><P>"
+        "# Recent edits to geo/area.py, oldest first:\n"
+        "# --- a/geo/area.py\n"
+        "# +++ b/geo/area.py\n"
+        "# @@ -1,1 +1,1 @@\n"
+        "# -import math\n"
+        "# +import cmath\n"
+        "# @@ -4,1 +4,1 @@\n"
+        "# -def area(w, h):\n"
+        "# +def area(width, h):\n"
+        "import cmath\n\n\ndef area(width, h):\n    "
+        "<S>"
+        "\n    return s + w\n\n\ndef other(w):\n    return w\n"
         "<M>")
 
 

@@ -54,7 +54,7 @@ def register(server: HushcodeServer) -> None:
             return nothing
         encoding = ls.position_encoding
         edits = await ls.session.next_edits.suggest(snapshot, line, character, encoding, ls.session.engine,
-                                                     f"n{next(_ids)}")
+                                                     f"n{next(_ids)}", ls.session.settings.completion.timeout_ms)
         text = snapshot.text
         return {"edits": [{"range": {"start": _position(text, e.start, encoding),
                                      "end": _position(text, e.end, encoding)},

@@ -123,6 +123,30 @@ def draft(text: str, region: Region, hunks: Sequence[Hunk], path: str, language:
     return NextEditTexts(header=header, prefix=text[:region.start], suffix=text[region.end:], region=original)
 
 
+def implied_line(text: str, line: int) -> tuple[int, int]:
+    """The code of line `line` of `text` (after its indentation, before its line break), as offsets."""
+    starts = [0]
+    for piece in split_lines(text):
+        starts.append(starts[-1] + len(piece))
+    start = starts[min(line, len(starts) - 1)]
+    content = text[start:starts[line + 1] if line + 1 < len(starts) else len(text)].rstrip("\r\n")
+    return start + len(content) - len(content.lstrip()), start + len(content)
+
+
+def draft_line(text: str, code: tuple[int, int], hunks: Sequence[Hunk], path: str,
+               language: LanguageInfo | None) -> NextEditTexts:
+    """The prompt for one line the last edit implies (a use of a renamed name): a FIM over that
+    line's code (`code`: its offsets), the file around it as it is, the recent edits as a comment
+    header. A FIM model fills one line far more reliably than it rewrites a region: the default
+    0.5B model rewrote a renamed parameter's use right as a line, and wrote the region's header
+    comments again when asked for the region."""
+    mark = language.line_comment if language is not None else "#"
+    diff = diff_text(text, hunks, path)
+    header = _comment([f"Recent edits to {path}, oldest first:", *diff], mark) if diff else ""
+    start, end = code
+    return NextEditTexts(header=header, prefix=text[:start], suffix=text[end:], region=text[start:end])
+
+
 def lay_out(parts: Sequence[Sequence[int]], markers: FimMarkers, bos: int | None,
             prefix_tokens: int = PREFIX_TOKENS, suffix_tokens: int = SUFFIX_TOKENS) -> list[int]:
     """The prompt's token ids from the token lists of `NextEditTexts.texts()`: the header whole,

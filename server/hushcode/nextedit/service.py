@@ -29,13 +29,13 @@ from hushcode.engine.interface import CompletionEngine
 from hushcode.engine.scheduler import Tickets
 
 from .edit import Edit, propose
-from .prompt import NextEditTexts, draft, lay_out
+from .prompt import NextEditTexts, draft, draft_line, implied_line, lay_out
 from .region import Region, choose_region
 
 log = logging.getLogger("hushcode.nextedit")
 
 SLACK_TOKENS = 16  # the rewrite may be longer than the region: this many tokens more, or a quarter
-TIMEOUT_MS = 10000
+TIMEOUT_MS = 10000  # the default; the handler passes completion.timeout_ms
 KEY = "#nextEdit"  # appended to the document's URI: the engine's key for these generations
 
 
@@ -43,12 +43,30 @@ KEY = "#nextEdit"  # appended to the document's URI: the engine's key for these 
 class Prepared:
     region: Region
     texts: NextEditTexts
+    line: tuple[int, int] | None = None  # the one implied line's code the model fills (offsets), if any
 
 
 def prepare(doc: DocumentSnapshot, offset: int, hunks: tuple[Hunk, ...]) -> Prepared:
-    """The region and the prompt's texts (pure: runs in the worker thread)."""
+    """The region and the prompt's texts (pure: runs in the worker thread): a line the last edit
+    implies (the use of a renamed name nearest the cursor) is filled as one line; else the region
+    is rewritten."""
     region = choose_region(doc.text, offset, doc.language, hunks[-1] if hunks else None)
+    if region.implied:
+        cursor_line = doc.text.count("\n", 0, offset)
+        line = min(region.implied, key=lambda n: abs(n - cursor_line))
+        code = implied_line(doc.text, line)
+        return Prepared(region, draft_line(doc.text, code, hunks, doc.relative_path, doc.language), code)
     return Prepared(region, draft(doc.text, region, hunks, doc.relative_path, doc.language))
+
+
+def rewrite_of(text: str, prepared: Prepared, generated: str) -> str:
+    """The region as the model would have it: its whole rewrite, or the region with the implied
+    line's code replaced by the model's line."""
+    if prepared.line is None:
+        return generated
+    start, end = prepared.line
+    region = prepared.region
+    return text[region.start:start] + generated.split("\n", 1)[0].rstrip() + text[end:region.end]
 
 
 def max_tokens(region_tokens: int) -> int:
@@ -65,7 +83,8 @@ class NextEditService:
         self._generating: dict[str, asyncio.Task[GenerateResult | None]] = {}
 
     async def suggest(self, doc: DocumentSnapshot, line: int, character: int, encoding: str,
-                      engine: CompletionEngine | None, request_id: object = "") -> list[Edit]:
+                      engine: CompletionEngine | None, request_id: object = "",
+                      timeout_ms: int = TIMEOUT_MS) -> list[Edit]:
         """The edits for this cursor (offsets into `doc.text`); empty for an invalid position, no
         engine, a newer request, or an answer the filters drop. Never raises for bad input."""
         uri = doc.uri
@@ -74,7 +93,7 @@ class NextEditService:
             older.cancel()  # its answer is moot: the newest request wins
         started = time.perf_counter()
         try:
-            edits, result = await self._run(doc, line, character, encoding, engine, ticket)
+            edits, result = await self._run(doc, line, character, encoding, engine, ticket, timeout_ms)
         finally:
             self.tickets.release(uri, ticket)
         log.info("next_edit req=%s doc=%s result=%s edits=%d total_ms=%.1f", request_id, doc.name, result,
@@ -82,7 +101,7 @@ class NextEditService:
         return edits
 
     async def _run(self, doc: DocumentSnapshot, line: int, character: int, encoding: str,
-                   engine: CompletionEngine | None, ticket: int) -> tuple[list[Edit], str]:
+                   engine: CompletionEngine | None, ticket: int, timeout_ms: int) -> tuple[list[Edit], str]:
         uri = doc.uri
         cursor = resolve_position(doc.text, line, character, encoding)
         if cursor is None:
@@ -101,15 +120,16 @@ class NextEditService:
         budget = max_tokens(len(parts[3]))
         if len(tokens) + budget > model.n_ctx:
             return [], "too_long"
-        request = GenerateRequest(tokens=tokens, document=uri + KEY, max_tokens=budget, stop_at_newline=False,
-                                  speculative=True, timeout_ms=TIMEOUT_MS)
+        one_line = prepared.line is not None
+        request = GenerateRequest(tokens=tokens, document=uri + KEY, max_tokens=budget, stop_at_newline=one_line,
+                                  speculative=True, timeout_ms=timeout_ms)
         result = await self._generate(uri, ticket, engine, request)
         if result is None or not self.tickets.newest(uri, ticket):
             return [], "superseded_or_yielded"
-        if result.reason != "stop":  # cut short (length, deadline, cancelled): not the whole region
-            return [], f"unfinished_{result.reason}"
-        proposal = await off_loop(propose, doc.text, prepared.region, result.text, hunks[-1] if hunks else None,
-                                  doc.language)
+        if result.reason != "stop" and not (one_line and result.reason == "newline"):
+            return [], f"unfinished_{result.reason}"  # cut short (length, deadline, cancelled): not all of it
+        proposal = await off_loop(propose, doc.text, prepared.region, rewrite_of(doc.text, prepared, result.text),
+                                  hunks[-1] if hunks else None, doc.language)
         return list(proposal.edits), proposal.dropped or "ok"
 
     async def _generate(self, uri: str, ticket: int, engine: CompletionEngine,

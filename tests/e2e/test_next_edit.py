@@ -1,0 +1,48 @@
+"""hushcode/nextEdit through the real server and the real default model: after a parameter is
+renamed in a signature (typed as keystrokes, as an editor sends them), a next-edit request at its
+use answers an edit that renames the use, and the file with the edit applied is what a rename gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e import lsp
+
+pytestmark = pytest.mark.model
+
+SOURCE = 'def area(w, h):\n    """The area of a w by h rectangle."""\n    return w * h\n'
+URI = "file:///tmp/hushcode-next-edit/area.py"
+
+
+def apply(text: str, edits: list[dict[str, Any]]) -> str:
+    """The text with the LSP edits applied (positions in UTF-16, ASCII here), last first."""
+    lines = text.split("\n")
+    starts = [sum(len(line) + 1 for line in lines[:n]) for n in range(len(lines))]
+
+    def offset(position: dict[str, int]) -> int:
+        return starts[position["line"]] + position["character"]
+
+    for edit in sorted(edits, key=lambda e: offset(e["range"]["start"]), reverse=True):
+        text = text[:offset(edit["range"]["start"])] + edit["newText"] + text[offset(edit["range"]["end"]):]
+    return text
+
+
+async def test_a_renamed_parameter_is_renamed_at_its_use(model_path: Path) -> None:
+    async with lsp.Session({"HUSHCODE_MODEL": str(model_path), "HUSHCODE_COMPLETION_TIMEOUT_MS": "120000"}) as client:
+        await lsp.wait_for_state(client, {"ready"}, 120)
+        lsp.open_document(client, URI, SOURCE)
+        for number, letter in enumerate("idth"):  # w -> width, one keystroke at a time
+            lsp.change(client, URI, 2 + number, 0, 10 + number, letter)
+        renamed = SOURCE.replace("area(w,", "area(width,")
+        answer = await client.protocol.send_request_async(
+            "hushcode/nextEdit", {"textDocument": {"uri": URI}, "position": {"line": 2, "character": 11}})
+        edits = answer["edits"] if isinstance(answer, dict) else answer.edits
+        edits = [lsp._plain(edit) for edit in edits]
+        assert edits, "no edit after the rename"
+        result = apply(renamed, edits)
+        assert "return width * h" in result, result
+        assert result.startswith("def area(width, h):"), result
+        compile(result, "area.py", "exec")
