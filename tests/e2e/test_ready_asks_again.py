@@ -25,8 +25,7 @@ async def test_a_request_during_the_load_is_asked_again_once_ready(model_path: P
         asked, untouched = "file:///tmp/hushcode-ready/fib.py", "file:///tmp/hushcode-ready/other.py"
         lsp.open_document(client, asked, BODY)
         lsp.open_document(client, untouched, OTHER)
-        status = await lsp.status(client)
-        assert status["state"] == "loading", status
+        await lsp.wait_for_state(client, {"loading"}, 30)  # the engine starts once `initialized` is handled
         early = await lsp.inline(client, asked, 2, 4)
         assert early is not None and not early.items
         assert (await lsp.status(client))["lastResult"] == "no_engine"
