@@ -23,6 +23,7 @@ from hushcode.doctor.report import CheckResult, exit_status, render_line, render
 from hushcode.doctor.versions import check_python
 from hushcode.engine.contracts import EngineState, GenerateRequest, GenerateResult
 from hushcode.engine.interface import Ranker
+from hushcode.isolation import child_cwd
 from hushcode.models.catalog import Catalog
 from hushcode.models.hardware import Gpu, cpu_flags
 from hushcode.models.store import read_stamp
@@ -371,3 +372,17 @@ def test_the_neovim_plugin_missing_from_the_runtimepath_warns() -> None:
     assert plugin.status == "warn" and plugin.fix is not None and "clients/neovim" in plugin.fix
     which, run = fake({"nvim": "/usr/bin/nvim"}, {"--version": (0, "NVIM v0.12.4"), "--headless": None})
     assert editors.check_neovim(which, run)[1].status == "info"  # it did not finish starting
+
+
+def test_editor_commands_run_outside_the_users_folder_without_python_variables(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An editor may start Python (Neovim's python3 provider): from the user's folder, or with its
+    PYTHONPATH, a `types.py` there would run."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    monkeypatch.setenv("PYTHONSTARTUP", str(tmp_path / "startup.py"))
+    answer = editors.run_command(["sh", "-c", 'pwd; echo "path=$PYTHONPATH startup=$PYTHONSTARTUP"'], 10)
+    assert answer is not None and answer[0] == 0
+    folder, variables = answer[1].splitlines()
+    assert Path(folder).resolve() == Path(child_cwd()).resolve() != tmp_path.resolve()
+    assert variables == "path= startup="

@@ -13,6 +13,7 @@ import subprocess
 from collections.abc import Callable, Sequence
 
 from hushcode.doctor.report import CheckResult
+from hushcode.isolation import child_cwd
 
 Which = Callable[[str], "str | None"]
 Run = Callable[[Sequence[str], float], "tuple[int, str] | None"]  # (exit status, stdout), None: no answer
@@ -28,11 +29,15 @@ _RUNTIME_PROBE = ("lua io.stdout:write(table.concat(vim.api.nvim_get_runtime_fil
 
 def run_command(argv: Sequence[str], timeout_s: float) -> tuple[int, str] | None:
     """Run a command with no input; None when it cannot start or does not finish in time. A Neovim
-    started from inside Neovim (`:checkhealth`) must not find its parent: $NVIM is left out."""
-    env = {k: v for k, v in os.environ.items() if k not in ("NVIM", "NVIM_LISTEN_ADDRESS")}
+    started from inside Neovim (`:checkhealth`) must not find its parent: $NVIM is left out. As
+    every process hushcode starts (isolation.py), it runs from hushcode's own folder, not the user's,
+    and without `PYTHON*` variables: an editor that starts Python (Neovim's python3 provider) must
+    not import a file of the user's folder named like a standard module, nor read its `.nvim.lua`."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("NVIM", "NVIM_LISTEN_ADDRESS") and not k.startswith("PYTHON")}
     try:
         proc = subprocess.run(list(argv), capture_output=True, text=True, timeout=timeout_s, check=False,
-                              stdin=subprocess.DEVNULL, env=env)
+                              stdin=subprocess.DEVNULL, env=env, cwd=child_cwd())
     except (OSError, subprocess.SubprocessError):
         return None
     return proc.returncode, proc.stdout
