@@ -24,6 +24,18 @@ def render(ids: Sequence[int]) -> str:
     return "".join(NAMES.get(i) or chr(i - 1000) for i in ids)
 
 
+# the header's diff of `edited()`'s two edits, as both prompt shapes start
+EDITS = ("# Recent edits to geo/area.py, oldest first:\n"
+         "# --- a/geo/area.py\n"
+         "# +++ b/geo/area.py\n"
+         "# @@ -1,1 +1,1 @@\n"
+         "# -import math\n"
+         "# +import cmath\n"
+         "# @@ -4,1 +4,1 @@\n"
+         "# -def area(w, h):\n"
+         "# +def area(width, h):\n")
+
+
 def edited() -> DocumentHistory:
     history = DocumentHistory(SOURCE)
     history.update(SOURCE.replace("import math", "import cmath"), 0.0)
@@ -39,15 +51,7 @@ def test_the_prompt_is_a_fim_over_the_region_after_the_edits_and_the_region_as_i
     assert texts.region == "def area(width, h):\n    s = w * h\n    return s + w\n"
     assert render(lay_out(tokenize(texts.texts()), MARKERS, 9)) == (
         "<BOS><P>"
-        "# Recent edits to geo/area.py, oldest first:\n"
-        "# --- a/geo/area.py\n"
-        "# +++ b/geo/area.py\n"
-        "# @@ -1,1 +1,1 @@\n"
-        "# -import math\n"
-        "# +import cmath\n"
-        "# @@ -4,1 +4,1 @@\n"
-        "# -def area(w, h):\n"
-        "# +def area(width, h):\n"
+        + EDITS +
         "#\n"
         "# Lines 4-6 of geo/area.py as they are now (to be rewritten in place):\n"
         "# def area(width, h):\n"
@@ -70,15 +74,7 @@ def test_a_line_the_rename_implies_is_a_fim_over_that_lines_code() -> None:
     assert texts.region == "s = w * h"
     assert render(lay_out(tokenize(texts.texts()), MARKERS, 9)) == (
         "<BOS><P>"
-        "# Recent edits to geo/area.py, oldest first:\n"
-        "# --- a/geo/area.py\n"
-        "# +++ b/geo/area.py\n"
-        "# @@ -1,1 +1,1 @@\n"
-        "# -import math\n"
-        "# +import cmath\n"
-        "# @@ -4,1 +4,1 @@\n"
-        "# -def area(w, h):\n"
-        "# +def area(width, h):\n"
+        + EDITS +
         "import cmath\n\n\ndef area(width, h):\n    "
         "<S>"
         "\n    return s + w\n\n\ndef other(w):\n    return w\n"
