@@ -80,6 +80,7 @@ class BenchClient:
         self.prefix = list(prefix)  # e.g. nsenter into a test's network namespace
         self.encoding = "utf-16"
         self.messages: list[str] = []  # window/showMessage texts: what the user would be told
+        self.asked_again: dict[str, asyncio.Event] = {}  # per document: hushcode/askAgain came (see ask_again)
         self._client = LanguageClient(CLIENT_NAME, __version__)
         self._drain: asyncio.Task[None] | None = None
         self._register()
@@ -99,6 +100,17 @@ class BenchClient:
         @feature("hushcode/status")
         def on_status(params: Any) -> None:
             pass
+
+        @feature("hushcode/askAgain")
+        def on_ask_again(params: Any) -> None:
+            uri = params.get("uri") if isinstance(params, dict) else getattr(params, "uri", None)
+            if isinstance(uri, str):
+                self.ask_again(uri).set()
+
+    def ask_again(self, uri: str) -> asyncio.Event:
+        """Set when the server tells the editor to ask again in `uri` (an editor then asks at its
+        cursor); the caller clears it."""
+        return self.asked_again.setdefault(uri, asyncio.Event())
 
     @property
     def pid(self) -> int | None:

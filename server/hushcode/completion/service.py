@@ -8,23 +8,26 @@ on the event loop; the pure steps run in a worker thread on the immutable snapsh
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hushcode.completion import choices
 from hushcode.completion.background import Background
 from hushcode.completion.cache import CachedText, SuggestionCache
 from hushcode.completion.confidence import confidence, withheld
+from hushcode.completion.later import Later, RankedLater
 from hushcode.completion.offload import off_loop, timed
-from hushcode.completion.plan import Ask, Suggestion, clean, decide_at, indented, plan, suffix_budget
+from hushcode.completion.plan import Ask, Planned, Suggestion, clean, decide_at, indented, plan, suffix_budget
 from hushcode.completion.ranking import ranker
 from hushcode.completion.rhythm import Debounce
 from hushcode.completion.trace import CompletionStats, Trace, elapsed_ms
 from hushcode.config.settings import Settings
 from hushcode.documents.positions import resolve_position
 from hushcode.documents.snapshot import DocumentSnapshot
-from hushcode.engine.contracts import LoadedModel
+from hushcode.engine.contracts import GenerateResult, LoadedModel
 from hushcode.engine.interface import CompletionEngine
 from hushcode.postprocess.pipeline import FILTERS, PIPELINES
 from hushcode.prompt import assemble
@@ -34,7 +37,6 @@ from hushcode.syntax.decide import Scope
 
 if TYPE_CHECKING:  # the workspace index is only handed in (by the session), never built here
     from hushcode.workspace.service import WorkspaceContext
-
 
 
 class CompletionService:
@@ -54,6 +56,9 @@ class CompletionService:
         # documents whose last request found no engine (the model still loading, or restarting):
         # the editor is asked to ask again once it is ready (lsp/session.py)
         self._unanswered: dict[str, None] = {}
+        # tells the editor to ask again in a document (lsp/session.py): a better suggestion waits there
+        self.ask_again: Callable[[str, str], None] = lambda uri, reason: None
+        self.later = RankedLater(self)
 
     def configure(self, settings: Settings) -> None:
         """New settings; suggestions made under other completion settings are stale."""
@@ -74,7 +79,10 @@ class CompletionService:
         with self.stats.track(Trace(req=str(request_id), doc=doc.name)) as trace:
             found = await self.run(doc, line, character, encoding, trace, alternatives)
         if speculate and found and trace.ticket is not None:
-            self.background.speculate(doc, line, character, encoding, found[0], trace.ticket)
+            ticket = trace.ticket
+            # while a blank line is still ranked, the engine is busy with it: "as if accepted" waits for its line
+            self.later.then(doc.uri, ticket, found[0], lambda shown: self.background.speculate(
+                doc, line, character, encoding, shown, ticket))
         return found
 
     async def run(self, doc: DocumentSnapshot, line: int, character: int, encoding: str, trace: Trace,
@@ -91,6 +99,8 @@ class CompletionService:
             trace.ticket = self.debounce.arrived(doc.uri, cfg.debounce_ms)
             self.cursors[doc.uri] = cursor.offset
         before, line_after = doc.text[:cursor.offset], doc.text[cursor.offset:cursor.line_end]
+        if alternatives > 1 and self.later.asked_again(doc.uri, before, line_after):
+            alternatives = 1  # VS Code asks again as a manual trigger: the ranked line is in the cache
         # before deciding: typing through a suggestion that opened a comment or string still shows the rest
         cached = self.cache.get(doc.uri, before, line_after) if alternatives == 1 else None
         if cached:  # typed through a suggestion (or accepted a speculative one): no model call
@@ -119,9 +129,12 @@ class CompletionService:
             if not speculative:
                 self._unanswered[doc.uri] = None
             return trace.nothing("engine_unavailable")
-        found = await self._answer(engine, model, Ask(doc, cursor, decision, cfg, alternatives, speculative), prompt,
-                                   trace)
-        found = [Suggestion((shift.added if shift else "") + s.text, s.replace_end) for s in found]
+        found, later = await self._answer(engine, model, Ask(doc, cursor, decision, cfg, alternatives, speculative),
+                                          prompt, trace)
+        added = shift.added if shift else ""
+        found = [Suggestion(added + s.text, s.replace_end) for s in found]
+        if later is not None and found and trace.ticket is not None:
+            self.later.start(later, trace, doc.uri, before, line_after, added, found[0])
         trace.shown([s.text for s in found], alternatives)
         if found:
             self.cache.put(doc.uri, before, line_after, [CachedText(s.text, s.replace_end) for s in found])
@@ -129,11 +142,12 @@ class CompletionService:
         return found
 
     async def _answer(self, engine: CompletionEngine, model: LoadedModel, ask: Ask, prompt: PromptTokens,
-                      trace: Trace) -> list[Suggestion]:
+                      trace: Trace) -> tuple[list[Suggestion], Later | None]:
         """Generate from the prompt (the short one for a cold cache) and clean the texts up; when
         the cleanup rejects the model's first choice, its next choices from the same prompt. A
         manual trigger's first item is this automatic answer (the same ranking and cleanup); its
-        other choices follow (choices.py)."""
+        other choices follow (choices.py). While typing, a ranked blank line answers its greedy
+        line first and its ranked line `later` (completion/later.py)."""
         wanted, ask = ask.alternatives, replace(ask, alternatives=1)
         uri = ask.doc.uri
         trace.held = len(prompt.held) or None
@@ -142,19 +156,32 @@ class CompletionService:
         planned = await off_loop(plan, ask, tokens, prompt.held, prompt.fmt, model, engine.capabilities)
         filters = PIPELINES.get(ask.settings.postprocess, FILTERS)
         try:
-            task = planned.ranking  # a blank line: the ranking chooses among the engine's candidates
-            result = await (engine.generate(planned.request) if task is None
-                            else engine.generate(planned.request, ranker(task)))
+            result, ranking = await self._generate(engine, planned, wanted == 1 and not ask.speculative)
             if result is None:
-                return trace.nothing("cancelled_or_unavailable")
+                return trace.nothing("cancelled_or_unavailable"), None
             trace.record(result)
             trace.ranked = result.ranked or None
             # a ranked blank line's texts come best first: one suggestion unless alternatives were asked for
             raws = result.alternatives or (result.text,)
             found, trace.post_ms = await off_loop(timed, clean, planned.cleanup, raws, prompt.held, filters)
             found = found[:1]
-            if wanted == 1 and found and (why := withheld(confidence(result), ask.settings.min_confidence)):
-                return self.stats.withhold(trace, why)
+            sure = withheld(confidence(result), ask.settings.min_confidence) if wanted == 1 and found else None
+            if ranking is not None and found and sure is None:  # shown now; the ranked line may replace it
+                later = self.later.ranked(ranking, planned, prompt.held, filters, cold, prompt.full, engine)
+                cold, trace.later = False, True  # evaluated once the ranking is over
+                return found, later
+            if ranking is not None:  # the greedy line is not shown: wait for the ranking's
+                result = await ranking
+                if result is None:
+                    return trace.nothing("cancelled_or_unavailable"), None
+                trace.record(result)
+                trace.ranked = result.ranked or None
+                raws = result.alternatives or (result.text,)
+                found, trace.post_ms = await off_loop(timed, clean, planned.cleanup, raws, prompt.held, filters)
+                found = found[:1]
+                sure = withheld(confidence(result), ask.settings.min_confidence) if wanted == 1 and found else None
+            if sure is not None:
+                return self.stats.withhold(trace, sure), None
             if not found and not ask.speculative and filters is FILTERS and result.text.strip() \
                     and engine.capabilities.alternatives and trace.ticket is not None \
                     and self.debounce.tickets.newest(uri, trace.ticket):
@@ -173,7 +200,33 @@ class CompletionService:
             if cold:
                 self.background.evaluate_later(engine, uri, prompt.full)
         trace.code(ask.doc.text[ask.cursor.line_start:ask.cursor.line_end], raws, [s.text for s in found])
-        return found
+        return found, None
+
+    async def _generate(self, engine: CompletionEngine, planned: Planned, typing: bool) \
+            -> tuple[GenerateResult | None, asyncio.Future[GenerateResult | None] | None]:
+        """The engine's answer. A blank line ranked while typing (`completion.show_before_ranking`)
+        answers as soon as the greedy line is read, with the ranking still running (its future)."""
+        task = planned.ranking  # a blank line: the ranking chooses among the engine's candidates
+        if task is None:
+            return await engine.generate(planned.request), None
+        if not typing or not self.settings.completion.show_before_ranking:
+            return await engine.generate(planned.request, ranker(task)), None
+        greedy: asyncio.Future[GenerateResult] = asyncio.get_running_loop().create_future()
+
+        def read(result: GenerateResult) -> None:
+            if not greedy.done():
+                greedy.set_result(result)
+
+        job = asyncio.ensure_future(engine.generate(planned.request, ranker(task, read)))
+        either: set[asyncio.Future[Any]] = {job, greedy}
+        try:
+            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            job.cancel()  # the request was cancelled: so is its ranking
+            raise
+        if job.done() or greedy.result().reason in ("cancelled", "deadline"):
+            return await job, None
+        return greedy.result(), job
 
     async def prompt(self, engine: CompletionEngine, model: LoadedModel, doc: DocumentSnapshot, offset: int,
                      trace: Trace, speculative: bool = False, suffix_tokens: int | None = None) -> PromptTokens | None:
@@ -209,6 +262,7 @@ class CompletionService:
     def forget(self, uri: str) -> None:
         """The document was closed (where the user last asked is kept for a reopen)."""
         self._unanswered.pop(uri, None)
+        self.later.forget(uri)
         self.cache.forget(uri)
         self.debounce.forget(uri)
         self._anchors.pop(uri, None)

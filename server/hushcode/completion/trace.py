@@ -30,7 +30,7 @@ Value = float | int | str
 RECENT = 100  # shown suggestions the status's p50 is taken over
 _SHOWN = ("req", "doc", "decide_ms", "scope", "indented", "format", "context_snippets", "tokenize_ms", "context_tokens", "held",
           "cold", "prompt", "reused", "shifted", "evaluated", "generated", "control", "stop", "prompt_ms", "gen_ms",
-          "ranked", "post_ms", "fallback", "confidence", "min_lp", "result", "chars", "alternatives", "total_ms")
+          "ranked", "later", "post_ms", "fallback", "confidence", "min_lp", "result", "chars", "alternatives", "total_ms")
 _EVALUATION = (*_SHOWN[:_SHOWN.index("held")], "result", *_SHOWN[_SHOWN.index("prompt"):_SHOWN.index("ranked")],
                "total_ms")
 
@@ -65,6 +65,7 @@ class Trace(Mapping[str, Value]):
     prompt_ms: float | None = None
     gen_ms: float | None = None  # ...with the fallback's generation added
     ranked: int | None = None  # candidate lines compared on a blank line (completion/ranking/)
+    later: bool = False  # the greedy line answered; the ranking goes on in the background (completion/later.py)
     post_ms: float | None = None
     fallback: int | None = None  # the next choices that survived the cleanup after the first was rejected
     confidence: float | None = None  # mean log-probability per token of the shown first line (confidence.py)

@@ -68,6 +68,9 @@ class CompletionSettings:
     # (engine/ranking.py; local engine). 0: off; 1, the default: the two readings only (3 measured
     # 2 more HumanEval holes of 96 and no more elsewhere, for 0.6 s more at p50: docs/benchmarks.md)
     blank_line_candidates: int = 1
+    # while typing, a ranked blank line shows its greedy line at once; when the ranking chooses
+    # another line, the editor is asked to ask again and gets it from the cache (completion/later.py)
+    show_before_ranking: bool = True
     # on a blank line at the end of a function that returns nothing yet (syntax/python/result.py): compare a
     # `return` line with the others too. Off by default: it won 4 of 282 HumanEval line holes but
     # cost 2 of 43 pauses while typing functions top-down (docs/latency.md)

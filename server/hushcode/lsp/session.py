@@ -63,6 +63,8 @@ class Session:
         self.settings = Settings()
         self.engine: CompletionEngine | None = None
         self.completions = CompletionService(self.settings, None)
+        # a blank line's ranked line is ready (completion/later.py)
+        self.completions.ask_again = lambda uri, reason: self._client.ask_again(uri, reason)
         self.edit_history = EditHistory()  # each open document's recent edits, for next-edit suggestions
         self.next_edits = NextEditService(self.edit_history)
         self.model_error: str | None = None

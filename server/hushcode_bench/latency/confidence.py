@@ -34,6 +34,8 @@ NO_FIGURE = "the server's log lines carry no confidence= figure: no precision/re
 
 
 def _figure(pause: Mapping[str, Any], field: str) -> float | None:
+    if "replaced_ms" in pause:  # the figure is the first line's; the ranked line that replaced it has none
+        return None
     value = (pause.get("log") or {}).get(field)
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 

@@ -71,6 +71,60 @@ async def _wait(done: asyncio.Event, timeout: float) -> bool:
     return done.is_set()
 
 
+def _ask(client: BenchClient, uri: str, rec: Recording, index: int, stroke: Keystroke, document: str, cursor: int,
+         t0: float, kind: str) -> tuple[dict[str, Any], Future[Any], asyncio.Event]:
+    """Send the automatic request for `cursor` (numbered in sending order, as the server numbers
+    them); its record, its future and the event set once it is settled."""
+    here = client.position(document, cursor)
+    n = len(rec.requests) + 1
+    record: dict[str, Any] = {
+        "n": n,
+        "function": index,
+        "kind": kind,
+        "pause": stroke.pause and kind != "again",
+        "line": here.line,
+        "character": here.character,
+        "sent_s": round(t0 - rec.started, 3),
+        "done_ms": None,
+        "outcome": "unanswered",
+        "would_accept": None,
+        "log": None,
+    }
+    rec.requests.append(record)
+    future = client.request(uri, here, f"latency-{n}")
+    done = asyncio.Event()
+
+    def settle(f: Future[Any]) -> None:
+        try:
+            _settle(record, f, t0, document, cursor, stroke, client.encoding)
+        except Exception as exc:  # noqa: BLE001 -- never leave the typist waiting on a bad answer
+            record["outcome"], record["error"] = "error", repr(exc)[:200]
+        finally:
+            done.set()
+
+    future.add_done_callback(settle)
+    return record, future, done
+
+
+async def _while_paused(client: BenchClient, uri: str, rec: Recording, index: int, stroke: Keystroke, document: str,
+                        cursor: int, t0: float, until: float, pause: dict[str, Any]) \
+        -> tuple[str, Future[Any], asyncio.Event] | None:
+    """Until the typist resumes (`until`, perf_counter): when the server says to ask again (a blank
+    line's ranked line replaces the one shown: hushcode/askAgain), ask at the same cursor as the
+    editors do; an answer that lands before the typist resumes is what they see (`replaced`)."""
+    asked = client.ask_again(uri)
+    if not await _wait(asked, until - time.perf_counter()):
+        return None
+    asked.clear()
+    record, future, done = _ask(client, uri, rec, index, stroke, document, cursor, time.perf_counter(), "again")
+    pause["asked_again_ms"] = round((record["sent_s"] + rec.started - t0) * 1000, 1)
+    if await _wait(done, until - time.perf_counter()) and record["outcome"] == "suggestion":
+        pause["first_suggestion"], pause["first_would_accept"] = pause["suggestion"], pause["would_accept"]
+        pause["suggestion"], pause["would_accept"] = record["suggestion"], bool(record.get("would_accept"))
+        pause["replaced_ms"] = round((record["sent_s"] + rec.started - t0) * 1000 + record["done_ms"], 1)
+    return f"latency-{record['n']}", future, done
+
+
 async def replay_task(
     client: BenchClient,
     task: TypingTask,
@@ -101,65 +155,34 @@ async def replay_task(
         client.insert(uri, version, client.position(document, stroke.offset), stroke.text)
         document = document[: stroke.offset] + stroke.text + document[stroke.offset :]
         cursor = stroke.offset + len(stroke.text)
-        here = client.position(document, cursor)
-        n = len(rec.requests) + 1
-        record: dict[str, Any] = {
-            "n": n,
-            "function": index,
-            "kind": "enter" if stroke.enter else "char",
-            "pause": stroke.pause,
-            "line": here.line,
-            "character": here.character,
-            "sent_s": round(t0 - rec.started, 3),
-            "done_ms": None,
-            "outcome": "unanswered",
-            "would_accept": None,
-            "log": None,
-        }
-        rec.requests.append(record)
-        future = client.request(uri, here, f"latency-{n}")
-        done = asyncio.Event()
-        snapshot = document
-
-        def settle(
-            f: Future[Any],
-            r: dict[str, Any] = record,
-            t: float = t0,
-            d: str = snapshot,
-            c: int = cursor,
-            s: Keystroke = stroke,
-            e: asyncio.Event = done,
-        ) -> None:
-            try:
-                _settle(r, f, t, d, c, s, client.encoding)
-            except Exception as exc:  # noqa: BLE001 -- never leave the typist waiting on a bad answer
-                r["outcome"], r["error"] = "error", repr(exc)[:200]
-            finally:
-                e.set()
-
-        future.add_done_callback(settle)
-        pending = (f"latency-{n}", future, done)
+        client.ask_again(uri).clear()  # a keystroke: an older "ask again" is moot
+        record, future, done = _ask(client, uri, rec, index, stroke, document, cursor, t0, "enter" if stroke.enter
+                                    else "char")
+        pending = (f"latency-{len(rec.requests)}", future, done)
         if stroke.pause:
             answered = await _wait(done, pace.cap_s)
             if not answered:
                 record["outcome"] = "timeout"
-            rec.pauses.append(
-                {
-                    "pause": len(rec.pauses),
-                    "function": index,
-                    "request": n,
-                    "line": here.line,
-                    "keystroke_s": record["sent_s"],
-                    "outcome": record["outcome"],
-                    "response_ms": record["done_ms"] if answered else None,
-                    "tts_ms": record["done_ms"] if record["outcome"] == "suggestion" else None,
-                    "suggestion": record.get("suggestion", ""),
-                    "expected": stroke.line_rest,
-                    "would_accept": bool(record.get("would_accept")),
-                }
-            )
+            here = client.position(document, cursor)
+            pause = {
+                "pause": len(rec.pauses),
+                "function": index,
+                "request": record["n"],
+                "line": here.line,
+                "keystroke_s": record["sent_s"],
+                "outcome": record["outcome"],
+                "response_ms": record["done_ms"] if answered else None,
+                "tts_ms": record["done_ms"] if record["outcome"] == "suggestion" else None,
+                "suggestion": record.get("suggestion", ""),
+                "expected": stroke.line_rest,
+                "would_accept": bool(record.get("would_accept")),
+            }
+            rec.pauses.append(pause)
             rec.states.append({"document": document, "cursor": cursor, "line_rest": stroke.line_rest})
             next_at = max(t0 + pace.pause_s, time.perf_counter())
+            pending = await _while_paused(client, uri, rec, index, stroke, document, cursor, t0, next_at, pause) \
+                or pending
+            next_at = max(next_at, time.perf_counter())
         else:
             next_at = max(next_at + 1 / pace.cps, t0)
     if pending is not None:

@@ -31,7 +31,7 @@ Measured on HumanEval line holes, the standard library and while typing (docs/be
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from hushcode.completion.ranking.rules.base import Candidates, Rule
@@ -207,14 +207,21 @@ async def _scored(model: CandidateSource, task: BlankLineTask, ranked: _Comparis
     return Ranking([*(c.text for c in order(scored)), *left_out], len(scored), generated)
 
 
+Early = Callable[[GenerateResult], None]
+
+
 class Choose:
     """What the engine runs on a ranked generation's result (a `Ranker`): the texts in the
-    ranking's order, best first."""
+    ranking's order, best first. `early` is told the greedy output before the ranking starts, so
+    that it can be shown while the ranking runs (completion/service.py)."""
 
-    def __init__(self, task: BlankLineTask) -> None:
+    def __init__(self, task: BlankLineTask, early: Early | None = None) -> None:
         self.task = task
+        self.early = early
 
     async def __call__(self, result: GenerateResult, source: CandidateSource) -> GenerateResult:
+        if self.early is not None:
+            self.early(result)
         greedy = Greedy(result.text, result.reason, result.first_token)
         ranking = await rank(source, self.task, greedy, result.firsts)
         texts = tuple(ranking.texts)
@@ -224,6 +231,6 @@ class Choose:
                        generated=result.generated + ranking.generated, first_line_logprobs=confident)
 
 
-def ranker(task: BlankLineTask) -> Ranker:
-    """The ranker for `task`."""
-    return Choose(task)
+def ranker(task: BlankLineTask, early: Early | None = None) -> Ranker:
+    """The ranker for `task` (`early`: told the greedy output first)."""
+    return Choose(task, early)
