@@ -35,8 +35,8 @@ class Work:
             self._running -= 1
         return f"{job.document}#{job.id}" + (" (stopped)" if job.id in self.stopped else "")
 
-    def run(self, document: str, speculative: bool = False) -> asyncio.Task[str | None]:
-        return asyncio.create_task(self.scheduler.run(document, speculative, self.job))
+    def run(self, document: str, speculative: bool = False, waits: bool = False) -> asyncio.Task[str | None]:
+        return asyncio.create_task(self.scheduler.run(document, speculative, self.job, waits))
 
 
 async def settle() -> None:
@@ -95,6 +95,32 @@ async def test_speculative_work_yields_and_never_waits() -> None:
     await settle()
     work.release(4)
     assert await real == "d.py#4"
+
+
+async def test_background_work_that_waits_runs_after_real_work_stops_speculation_and_yields_to_real_work() -> None:
+    work = Work()
+    real = work.run("a.py")
+    await settle()
+    edit = work.run("a.py#nextEdit", speculative=True, waits=True)  # a next edit: waits instead of yielding
+    await asyncio.sleep(0.12)
+    assert not edit.done() and work.started == [1]
+    work.release(1)
+    assert await real == "a.py#1"
+    await asyncio.sleep(0.12)
+    assert work.started == [1, 2]  # its turn came
+    later = work.run("b.py")  # a real request stops it, as any speculative work
+    assert await edit == "a.py#nextEdit#2 (stopped)"
+    await settle()
+    work.release(3)
+    assert await later == "b.py#3"
+    guess = work.run("c.py", speculative=True)  # speculation ("as if accepted") holds the slot...
+    await settle()
+    edit = work.run("a.py#nextEdit", speculative=True, waits=True)  # ...and is stopped for a next edit
+    assert await guess == "c.py#4 (stopped)"
+    await asyncio.sleep(0.12)
+    work.release(5)
+    assert await edit == "a.py#nextEdit#5"
+    assert work.overlap == 1
 
 
 async def test_a_cancelled_request_stops_its_job_and_holds_the_slot_until_it_ended() -> None:

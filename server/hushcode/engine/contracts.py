@@ -62,6 +62,9 @@ class GenerateRequest:
     stop_indent: int | None = None  # stop when a later line is indented less than this
     stop_unmatched_close: bool = False  # stop at a closing bracket with no opener in the output
     speculative: bool = False  # background work: never waits, and any real request pre-empts it
+    # background work the user asked for (a next edit): waits behind real requests instead of
+    # yielding, stops speculative work, and any real request still pre-empts it (engine/scheduler.py)
+    waits: bool = False
     alternatives: int = 1  # >1: also greedy continuations of the next most likely first tokens
     skip_greedy: bool = False  # only those others (a manual trigger's choices after its first item)
     reuse_min_chunk: int = 16  # shift cached chunks of at least this many tokens (0: prefix reuse only)

@@ -83,7 +83,7 @@ class LocalEngine(EngineProcess, Queued):
         if self.config.vocab_only:
             return None  # a tokenizer has no weights to generate with
         return await self.scheduler.run(request.document, request.speculative,
-                                         lambda job: self._generate(job, request, ranker))
+                                         lambda job: self._generate(job, request, ranker), request.waits)
 
     async def _generate(self, job: Job, request: GenerateRequest, ranker: Ranker | None) -> GenerateResult | None:
         if self.state is not EngineState.READY:

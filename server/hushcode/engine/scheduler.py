@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+_WAITS_POLL_S = 0.05  # how often waiting background work looks at the slot
+
 
 class Tickets:
     """The newest ticket per key."""
@@ -93,10 +95,14 @@ class Scheduler:
             self._stop(self.running)
 
     async def run(self, document: str, speculative: bool,
-                  work: Callable[[Job], Coroutine[Any, Any, T | None]]) -> T | None:
+                  work: Callable[[Job], Coroutine[Any, Any, T | None]], waits: bool = False) -> T | None:
         """`work(job)` in the slot, when its turn comes; None when it yields or is superseded.
         Cancelling this call stops the job, and the slot is held until the job has stopped (or
-        `grace_s` passed), so that two generations never overlap in the engine."""
+        `grace_s` passed), so that two generations never overlap in the engine. Speculative work
+        that `waits` (a next edit the user asked for) waits until no real request runs or waits,
+        stopping other speculative work, instead of yielding at once."""
+        if speculative and waits:
+            await self._real_work_done()
         if speculative and self._slot.locked():
             return None  # real work is running or waiting: speculation yields
         job = Job(next(self._ids), document, speculative)
@@ -114,6 +120,15 @@ class Scheduler:
         finally:
             if ticket is not None:
                 self.tickets.release(document, ticket)
+
+    async def _real_work_done(self) -> None:
+        """Until the slot is free of real work (none running, none waiting): speculative work that
+        holds it is stopped. Polled: a real request that comes meanwhile keeps it waiting."""
+        while self._slot.locked():
+            running = self.running
+            if running is not None and running.speculative:
+                self._stop(running)
+            await asyncio.sleep(_WAITS_POLL_S)
 
     def _supersede(self, document: str) -> None:
         running = self.running

@@ -6,8 +6,9 @@ The pure steps run in the completions' worker thread (completion/offload.py: tre
 are read by one thread only); this module only orchestrates, on the event loop.
 
 It stays out of the inline completions' way: its tokenize and generation are *speculative* work
-for the engine (engine/scheduler.py), so it never waits for the engine, never stops a
-completion, and any completion request stops it. Its generations are keyed apart from the
+for the engine that `waits` (engine/scheduler.py): it waits until no completion runs or waits,
+stops the server's own speculative work ("as if accepted", warm-ups), never stops a completion,
+and any completion request stops it. Its generations are keyed apart from the
 document's completions (`#nextEdit`), and between next-edit requests of one document the newest
 wins: a new request stops the older one's generation and waits for it to end.
 """
@@ -122,7 +123,7 @@ class NextEditService:
             return [], "too_long"
         one_line = prepared.line is not None
         request = GenerateRequest(tokens=tokens, document=uri + KEY, max_tokens=budget, stop_at_newline=one_line,
-                                  speculative=True, timeout_ms=timeout_ms)
+                                  speculative=True, waits=True, timeout_ms=timeout_ms)
         result = await self._generate(uri, ticket, engine, request)
         if result is None or not self.tickets.newest(uri, ticket):
             return [], "superseded_or_yielded"

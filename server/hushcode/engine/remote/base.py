@@ -208,7 +208,8 @@ class RemoteEngine(Queued):
         so no ranker is given)."""
         if request.max_tokens <= 0 or self.state is not EngineState.READY:
             return None  # no warm-up on a shared server: it would cost everyone
-        return await self.scheduler.run(request.document, request.speculative, lambda job: self._generate(request))
+        return await self.scheduler.run(request.document, request.speculative, lambda job: self._generate(request),
+                                        request.waits)
 
     async def _generate(self, request: GenerateRequest) -> GenerateResult | None:
         """One streamed generation; never raises (failures are logged and give None)."""
