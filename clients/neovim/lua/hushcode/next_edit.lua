@@ -41,7 +41,7 @@ end
 ---@return integer start_row, integer start_col, integer end_row, integer end_col
 function M.to_bytes(range, start_line, end_line, encoding)
   local function col(line, character)
-    if line == nil then
+    if type(line) ~= 'string' then
       return 0
     end
     return math.min(vim.str_byteindex(line, encoding, character, false), #line)
@@ -209,7 +209,12 @@ end
 
 --- Show the server's edits, unless the buffer changed since the request or an inline suggestion
 --- is on screen (next edits never cover ghost text).
-local function show(bufnr, client, edits, tick, explicit)
+---@param bufnr integer
+---@param client { id: integer, offset_encoding: string } the client that answered
+---@param edits lsp.TextEdit[]
+---@param tick integer the buffer's changedtick when it was asked
+---@param explicit? boolean asked with :Hushcode next-edit (then a dropped answer is explained)
+function M.show(bufnr, client, edits, tick, explicit)
   if api.nvim_buf_get_changedtick(bufnr) ~= tick then
     return explicit and say('the buffer changed while the next edit was computed; ask again')
   end
@@ -280,7 +285,7 @@ function M.ask(bufnr, explicit)
     if #edits == 0 then
       return explicit and say('no next edit here')
     end
-    show(bufnr, client, edits, tick, explicit)
+    M.show(bufnr, client, edits, tick, explicit)
   end, bufnr)
   if ok and id then
     inflight[bufnr] = { client = client, id = id }
