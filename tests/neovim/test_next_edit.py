@@ -200,11 +200,23 @@ def test_keys_pass_through_without_an_edit(neovim: Editor) -> None:
 
 # ---- the real server and model --------------------------------------------------------------------
 
+COUNT_REQUESTS = """
+    _G.next_edit_requests = 0
+    vim.api.nvim_create_autocmd('LspRequest', { callback = function(ev)
+      local request = ev.data.request
+      if request and request.method == 'hushcode/nextEdit' and request.type == 'pending' then
+        _G.next_edit_requests = _G.next_edit_requests + 1
+      end
+    end })
+"""
+
+
 def rename_then_move(editor: Editor) -> None:
     """Open the file, wait for the model, rename `w` to `width` in the signature with `ciw` as a user
-    does, leave insert mode and go down to the `return` line."""
+    does, leave insert mode and go down to the `return` line. Counts the next-edit requests sent."""
     editor.open("area.py", SOURCE)
     editor.wait_ready()
+    editor.lua(COUNT_REQUESTS)
     editor.nvim.api.win_set_cursor(0, [1, 9])
     editor.nvim.input("ciwwidth<Esc>2j")
     editor.wait("the rename", lambda: editor.lines()[0] == "def area(width, h):", timeout=10)
@@ -212,12 +224,14 @@ def rename_then_move(editor: Editor) -> None:
 
 
 def next_edit_requests(editor: Editor) -> int:
-    return editor.log_file.read_text().count("next_edit req=")
+    return editor.lua("return _G.next_edit_requests")
 
 
 def accept_and_save(editor: Editor) -> None:
     edits = editor.wait("a next edit on screen", lambda: shown_marks(editor) and editor.lua(f"return {NE}.get()"),
                         timeout=180)
+    # the ciw's change, the typing inside the line and the move down: one request after the debounce
+    assert next_edit_requests(editor) == 1
     assert editor.lines()[2] == "    return w * h", "an edit on screen is not in the buffer yet"
     editor.nvim.input("<M-l>")
     editor.wait(f"the accepted edit {edits!r} to make `return width * h`",
@@ -233,8 +247,8 @@ def test_a_rename_is_followed_by_its_next_edit(neovim: Editor) -> None:
     key applies the edit shown."""
     neovim.setup(next_edit={"enabled": True})
     rename_then_move(neovim)
+    neovim.wait("a next-edit request", lambda: next_edit_requests(neovim), timeout=5)
     accept_and_save(neovim)
-    assert next_edit_requests(neovim) >= 1
 
 
 @pytest.mark.model
