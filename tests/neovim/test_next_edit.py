@@ -127,6 +127,17 @@ def test_is_typing(editor: Editor, change: dict, typing: bool) -> None:
     assert editor.lua(f"return {TRIGGER}.is_typing(...)", change) is typing
 
 
+@pytest.mark.parametrize(("value", "enabled", "warned"), [
+    ({"enabled": True}, True, False), ({}, False, False), (True, True, False), ({"enabled": "yes"}, False, True),
+    ("on", False, True)], ids=["on", "default", "a-bare-boolean", "a-string-enabled", "a-string"])
+def test_the_setting(editor: Editor, value: object, enabled: bool, warned: bool) -> None:
+    """`next_edit = { enabled = true }` turns automatic asks on; a bad value warns and leaves them off."""
+    editor.nvim.command("messages clear")
+    editor.lua("require('hushcode').setup({ enable = false, next_edit = ... })", value)
+    assert editor.lua(f"return {TRIGGER}.enabled()") is enabled
+    assert ("next_edit must be a table" in editor.messages()) is warned
+
+
 # ---- drawn by hand: hint, jump, dismiss, a change -----------------------------------------------
 
 def shown_marks(editor: Editor) -> list[Any]:
