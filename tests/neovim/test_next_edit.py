@@ -19,6 +19,7 @@ from tests.neovim.editor import Editor
 NAMESPACE = "hushcode.next_edit"
 SOURCE = 'def area(w, h):\n    """The area of a w by h rectangle."""\n    return w * h\n'
 NE = "require('hushcode.next_edit')"
+DRAW = "require('hushcode.next_edit_draw')"
 TRIGGER = "require('hushcode.next_edit_trigger')"
 DELETE, INSERT = "HushcodeNextEditDelete", "HushcodeNextEditInsert"
 
@@ -31,7 +32,7 @@ def editor(nvim_012: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 
 def marks(editor: Editor, edit: dict[str, Any], lines: list[str]) -> list[list[Any]]:
-    return editor.lua(f"local edit, lines = ... return {NE}.marks(edit, function(r) return lines[r + 1] end, #lines)",
+    return editor.lua(f"local edit, lines = ... return {DRAW}.marks(edit, function(r) return lines[r + 1] end, #lines)",
                       edit, lines)
 
 
@@ -90,16 +91,16 @@ def test_marks_of_a_change_across_lines(editor: Editor) -> None:
 def test_to_bytes(editor: Editor, encoding: str, character: int, col: int) -> None:
     """`é` is 2 bytes, 1 UTF-16 unit; a line past the buffer's end is column 0."""
     rng = {"start": {"line": 0, "character": character}, "end": {"line": 1, "character": 3}}
-    assert editor.lua(f"return {{ {NE}.to_bytes(...) }}", rng, "héllo = 1", None, encoding) == [0, col, 1, 0]
+    assert editor.lua(f"return {{ {DRAW}.to_bytes(...) }}", rng, "héllo = 1", None, encoding) == [0, col, 1, 0]
 
 
 def test_is_far_and_the_hint(editor: Editor) -> None:
-    far = f"return {NE}.is_far(...)"
+    far = f"return {DRAW}.is_far(...)"
     assert editor.lua(far, 10, 12, 0, 40) is False, "two lines below, on screen"
     assert editor.lua(far, 10, 14, 0, 40) is True, "four lines below"
     assert editor.lua(far, 10, 9, 10, 40) is True, "above the window"
-    assert editor.lua(f"return {NE}.hint(...)", 41, "<M-n>") == "next edit: line 42, <M-n> to jump"
-    assert editor.lua(f"return {NE}.hint(...)", 0, False) == "next edit: line 1, :Hushcode next-edit jump to jump"
+    assert editor.lua(f"return {DRAW}.hint(...)", 41, "<M-n>") == "next edit: line 42, <M-n> to jump"
+    assert editor.lua(f"return {DRAW}.hint(...)", 0, False) == "next edit: line 1, :Hushcode next-edit jump to jump"
 
 
 def change(text: str, after: str = "", *, insert: bool = True, old_bytes: int = 0, old_rows: int = 0) -> dict:

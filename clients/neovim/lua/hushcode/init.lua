@@ -166,7 +166,7 @@ function M.install()
   vim.api.nvim_create_autocmd('ColorScheme', {
     group = group,
     callback = function()
-      require('hushcode.next_edit').highlights()
+      require('hushcode.next_edit_draw').highlights()
     end,
   })
   vim.api.nvim_create_autocmd('LspDetach', {
@@ -178,7 +178,7 @@ function M.install()
       end
     end,
   })
-  require('hushcode.next_edit').highlights()
+  require('hushcode.next_edit_draw').highlights()
   require('hushcode.commands').create()
 end
 

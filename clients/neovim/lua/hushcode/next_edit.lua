@@ -5,116 +5,13 @@
 --- next_edit_trigger.lua's business.
 ---
 --- Only extmarks and requests: it works the same on Neovim 0.11, which has no inline completion.
---- The pure parts (`to_bytes`, `marks`, `is_far`, `hint`) take plain values and are tested alone.
+--- What to draw for an edit is next_edit_draw.lua's (pure, tested alone).
 local M = {}
 local api = vim.api
+local draw = require('hushcode.next_edit_draw')
 
 M.namespace = api.nvim_create_namespace('hushcode.next_edit')
 M.METHOD = 'hushcode/nextEdit'
-M.NEAR_LINES = 3 -- an edit farther from the cursor than this (or off-screen) gets a hint and a jump key
-
-local DELETE, INSERT, HINT = 'HushcodeNextEditDelete', 'HushcodeNextEditInsert', 'HushcodeNextEditHint'
-
---- The highlight groups, as defaults a colorscheme or the user may override. The struck-through
---- group takes its colour from `Removed` (it cannot link: a link would lose the strikethrough).
-function M.highlights()
-  local removed = api.nvim_get_hl(0, { name = 'Removed', link = false })
-  api.nvim_set_hl(0, DELETE, { default = true, strikethrough = true, fg = removed.fg, ctermfg = removed.ctermfg })
-  api.nvim_set_hl(0, INSERT, { default = true, link = 'DiffAdd' })
-  api.nvim_set_hl(0, HINT, { default = true, link = 'Comment' })
-end
-
----@class hushcode.ByteEdit
----@field start_row integer 0-based
----@field start_col integer 0-based byte column
----@field end_row integer
----@field end_col integer
----@field text string the new text
-
---- An LSP range in byte columns. Positions in the server's encoding (UTF-16 by default) are
---- converted with the text of their own line; a line past the buffer's end (LSP's position after
---- the last line break) has column 0.
----@param range lsp.Range
----@param start_line string? the buffer's text of range.start.line (nil: past the end)
----@param end_line string? the text of range['end'].line
----@param encoding string 'utf-8' | 'utf-16' | 'utf-32'
----@return integer start_row, integer start_col, integer end_row, integer end_col
-function M.to_bytes(range, start_line, end_line, encoding)
-  local function col(line, character)
-    if type(line) ~= 'string' then
-      return 0
-    end
-    return math.min(vim.str_byteindex(line, encoding, character, false), #line)
-  end
-  local s, e = range.start, range['end']
-  return s.line, col(start_line, s.character), e.line, col(end_line, e.character)
-end
-
---- What to draw for one edit: a list of { row, col, opts } for nvim_buf_set_extmark.
----
---- 1. The text the edit removes, highlighted struck through.
---- 2. The new text: within one line, as inline virt_text right after the removed text; whole
----    lines replaced by whole lines, as virt_lines under the removed ones; otherwise the edited
----    lines as they will read, as virt_lines under the last of them.
----@param edit hushcode.ByteEdit
----@param line fun(row: integer): string? the buffer's text of a row (0-based)
----@param line_count integer the buffer's number of lines
----@return { [1]: integer, [2]: integer, [3]: table }[]
-function M.marks(edit, line, line_count)
-  local marks = {}
-  local last = line_count - 1
-  -- LSP's position after the last line break is the end of the last line here.
-  local past_end = edit.end_row > last
-  local end_row = past_end and last or edit.end_row
-  local end_col = past_end and #(line(last) or '') or edit.end_col
-  if end_row > edit.start_row or end_col > edit.start_col then
-    marks[#marks + 1] = { edit.start_row, edit.start_col,
-      { end_row = end_row, end_col = end_col, hl_group = DELETE, strict = false } }
-  end
-  local new = vim.split(edit.text, '\n', { plain = true })
-  local function lines_at(row, lines, above)
-    local virt = {}
-    for _, text in ipairs(lines) do
-      virt[#virt + 1] = { { text, INSERT } }
-    end
-    marks[#marks + 1] = { row, 0, { virt_lines = virt, virt_lines_above = above, strict = false } }
-  end
-  if #new == 1 and edit.start_row == edit.end_row then
-    if edit.text ~= '' then
-      marks[#marks + 1] = { edit.end_row, edit.end_col,
-        { virt_text = { { edit.text, INSERT } }, virt_text_pos = 'inline', strict = false } }
-    end
-  elseif edit.start_col == 0 and edit.end_col == 0 and new[#new] == '' then
-    table.remove(new) -- whole lines: the last "line" is the empty rest after the final line break
-    if #new > 0 then
-      if past_end then
-        lines_at(last, new, false)
-      else
-        lines_at(edit.end_row, new, true) -- above the first line the edit keeps
-      end
-    end
-  else
-    new[1] = (line(edit.start_row) or ''):sub(1, edit.start_col) .. new[1]
-    new[#new] = new[#new] .. (past_end and '' or (line(edit.end_row) or ''):sub(edit.end_col + 1))
-    lines_at(end_row, new, false)
-  end
-  return marks
-end
-
---- Whether an edit at `row` needs a hint to be found: off the window's lines `top`..`bottom`, or
---- farther than NEAR_LINES from the cursor's row (all 0-based).
----@return boolean
-function M.is_far(cursor_row, row, top, bottom)
-  return row < top or row > bottom or math.abs(row - cursor_row) > M.NEAR_LINES
-end
-
---- The hint shown at the cursor's line for a far edit: its line (1-based) and how to get there.
----@param row integer 0-based row of the edit
----@param key string|false|nil the jump key, if mapped
----@return string
-function M.hint(row, key)
-  return ('next edit: line %d, %s to jump'):format(row + 1, key or ':Hushcode next-edit jump')
-end
 
 ---@class hushcode.NextEditState
 ---@field client_id integer
@@ -124,7 +21,7 @@ end
 
 ---@type table<integer, hushcode.NextEditState>
 local shown = {}
----@type table<integer, { client: vim.lsp.Client, id: integer }>
+---@type table<integer, { client: vim.lsp.Client, id: integer, tick: integer }>
 local inflight = {}
 
 local function say(message, level)
@@ -160,7 +57,7 @@ function M.render(bufnr)
     return line_at(bufnr, row)
   end
   for _, edit in ipairs(state.bytes) do
-    for _, mark in ipairs(M.marks(edit, line, count)) do
+    for _, mark in ipairs(draw.marks(edit, line, count)) do
       pcall(api.nvim_buf_set_extmark, bufnr, M.namespace, mark[1], mark[2], mark[3])
     end
   end
@@ -171,10 +68,10 @@ function M.render(bufnr)
   local cursor_row = api.nvim_win_get_cursor(win)[1] - 1
   local target = nearest(state, cursor_row)
   local top, bottom = vim.fn.line('w0', win) - 1, vim.fn.line('w$', win) - 1
-  if target and M.is_far(cursor_row, target.start_row, top, bottom) then
+  if target and draw.is_far(cursor_row, target.start_row, top, bottom) then
     local keys = require('hushcode').options.keymaps
     api.nvim_buf_set_extmark(bufnr, M.namespace, cursor_row, 0, {
-      virt_text = { { M.hint(target.start_row, keys and keys.jump), HINT } }, virt_text_pos = 'eol' })
+      virt_text = { { draw.hint(target.start_row, keys and keys.jump), draw.HINT } }, virt_text_pos = 'eol' })
   end
 end
 
@@ -207,6 +104,24 @@ function M.clear(bufnr)
   end
 end
 
+--- The buffer changed: hide an edit made for an older text, and cancel a request asked for one.
+--- (What was asked for the text as it is now stays: a change and an explicit ask may come in one
+--- batch of keys, before this runs.)
+---@param bufnr integer
+function M.drop_stale(bufnr)
+  if not api.nvim_buf_is_valid(bufnr) then
+    return
+  end
+  local tick = api.nvim_buf_get_changedtick(bufnr)
+  if inflight[bufnr] and inflight[bufnr].tick ~= tick then
+    M.cancel(bufnr)
+  end
+  if shown[bufnr] and shown[bufnr].tick ~= tick then
+    shown[bufnr] = nil
+    api.nvim_buf_clear_namespace(bufnr, M.namespace, 0, -1)
+  end
+end
+
 --- Show the server's edits, unless the buffer changed since the request or an inline suggestion
 --- is on screen (next edits never cover ghost text).
 ---@param bufnr integer
@@ -225,7 +140,7 @@ function M.show(bufnr, client, edits, tick, explicit)
   local bytes = {}
   for _, edit in ipairs(edits) do
     local range = edit.range
-    local s_row, s_col, e_row, e_col = M.to_bytes(range, line_at(bufnr, range.start.line),
+    local s_row, s_col, e_row, e_col = draw.to_bytes(range, line_at(bufnr, range.start.line),
       line_at(bufnr, range['end'].line), client.offset_encoding)
     bytes[#bytes + 1] = { start_row = s_row, start_col = s_col, end_row = e_row, end_col = e_col,
       text = edit.newText }
@@ -288,7 +203,7 @@ function M.ask(bufnr, explicit)
     M.show(bufnr, client, edits, tick, explicit)
   end, bufnr)
   if ok and id then
-    inflight[bufnr] = { client = client, id = id }
+    inflight[bufnr] = { client = client, id = id, tick = tick }
   end
   return ok == true
 end

@@ -104,7 +104,7 @@ local function on_bytes(state, bufnr, row, col, old_rows, old_bytes, new_rows, n
     return true -- this watch ended (a newer one may have begun): detach
   end
   vim.schedule(function()
-    require('hushcode.next_edit').clear(bufnr) -- made for the text before this change
+    require('hushcode.next_edit').drop_stale(bufnr) -- made for the text before this change
   end)
   if not M.enabled() then
     return
