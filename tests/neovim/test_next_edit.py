@@ -200,6 +200,22 @@ def test_a_change_clears_the_edit(far_edit: Editor) -> None:
     assert editor.lines()[24] == "x25 = 25"
 
 
+def test_insert_mode_dismiss_key_and_leaving_insert_mode(far_edit: Editor) -> None:
+    editor = far_edit
+    editor.nvim.input("i")  # no server here: no ghost text, the next edit stays
+    editor.wait("insert mode", lambda: editor.mode() == "i", timeout=5)
+    assert shown_marks(editor)
+    editor.nvim.input("<C-]>")
+    editor.wait("<C-]> to dismiss the edit", lambda: not shown_marks(editor), timeout=5)
+    assert editor.mode() == "i" and editor.lines()[0] == "x1 = 1", "no abbreviation, no text"
+    editor.lua("""require('hushcode.next_edit').show(vim.api.nvim_get_current_buf(), { id = -1, offset_encoding = 'utf-16' },
+        { { range = { start = { line = 0, character = 0 }, ['end'] = { line = 0, character = 2 } }, newText = 'y1' } },
+        vim.api.nvim_buf_get_changedtick(0))""")
+    assert shown_marks(editor) and hint(editor) is None, "on the cursor's line: no hint"
+    editor.nvim.input("<Esc>")
+    editor.wait("leaving insert mode to hide it", lambda: not shown_marks(editor) and editor.mode() == "n", timeout=5)
+
+
 def test_keys_pass_through_without_an_edit(neovim: Editor) -> None:
     neovim.lua("require('hushcode').setup({ enable = false })")
     neovim.nvim.command("enew")
