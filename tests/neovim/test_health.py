@@ -23,6 +23,7 @@ def test_checkhealth_reports_server_model_version_and_inline_support(neovim: Edi
     assert f"OK model loaded: {MODEL_NAME} (template qwen)" in report
     running = r"OK server running: hushcode \d+\.\d+\.\d+ \(client \d+, positions utf-8\)"
     assert re.search(running, report), report
+    assert "next edits: off" in report, report
     assert "ERROR" not in report and "WARNING" not in report, report
 
 

@@ -1,4 +1,4 @@
---- :Hushcode status | toggle | model [PATH] | models | log
+--- :Hushcode status | toggle | model [PATH] | models | log | next-edit [jump|accept|dismiss]
 local M = {}
 
 local function say(message, level)
@@ -175,21 +175,43 @@ function subcommands.log()
   vim.cmd('normal! G')
 end
 
+local NEXT_EDIT = { 'jump', 'accept', 'dismiss' }
+
+--- Without an argument: ask for a next edit at the cursor now (whatever `next_edit.enabled` says).
+--- jump | accept | dismiss: what the keys do to the edit on screen.
+subcommands['next-edit'] = function(action)
+  local next_edit = require('hushcode.next_edit')
+  if action == '' then
+    next_edit.ask(vim.api.nvim_get_current_buf(), true)
+  elseif vim.tbl_contains(NEXT_EDIT, action) then
+    if not next_edit[action]() then
+      say('no next edit is shown', vim.log.levels.WARN)
+    end
+  else
+    say(('unknown next-edit action %s (%s)'):format(action, table.concat(NEXT_EDIT, ', ')), vim.log.levels.ERROR)
+  end
+end
+
 function M.create()
   vim.api.nvim_create_user_command('Hushcode', function(args)
     local name, rest = args.args:match('^(%S*)%s*(.-)%s*$')
     local run = subcommands[name ~= '' and name or 'status']
     if not run then
-      say('unknown subcommand ' .. name .. ' (status, toggle, model, models, log)', vim.log.levels.ERROR)
+      say('unknown subcommand ' .. name .. ' (status, toggle, model, models, log, next-edit)', vim.log.levels.ERROR)
       return
     end
     run(rest)
   end, {
     nargs = '*',
-    desc = 'hushcode: status | toggle | model [PATH] | models | log',
+    desc = 'hushcode: status | toggle | model [PATH] | models | log | next-edit [jump|accept|dismiss]',
     complete = function(lead, line)
       if line:match('^%S+%s+model%s') then
         return vim.fn.getcompletion(lead, 'file')
+      end
+      if line:match('^%S+%s+next%-edit%s') then
+        return vim.tbl_filter(function(name)
+          return vim.startswith(name, lead)
+        end, NEXT_EDIT)
       end
       return vim.tbl_filter(function(name)
         return vim.startswith(name, lead)

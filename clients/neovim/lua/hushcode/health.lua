@@ -82,6 +82,15 @@ local function check_clients()
   end
 end
 
+local function check_next_edit()
+  if require('hushcode.next_edit_trigger').enabled() then
+    health.ok('next edits: on (asked for after an edit that is not plain typing at the end of a line)')
+  else
+    health.info("next edits: off (`require('hushcode').setup({ next_edit = { enabled = true } })` turns "
+      .. 'them on; `:Hushcode next-edit` asks once)')
+  end
+end
+
 local DOCTOR_TIMEOUT_MS = 180000 -- it starts an engine and completes once: seconds, more on a loaded machine
 
 --- Each line of `hushcode doctor --json`, as ok, warning or error, with its fix as advice.
@@ -140,6 +149,7 @@ function M.check()
   check_server()
   health.start('hushcode: running servers')
   check_clients()
+  check_next_edit()
   health.start('hushcode: doctor (the whole chain)')
   check_doctor()
 end

@@ -26,7 +26,13 @@ M.defaults = {
   --- initializationOptions `engine`: a shared server, e.g. { kind = 'openai', url = 'http://gpu-box:8000',
   --- apiKeyEnv = 'HUSHCODE_TEAM_KEY' } (docs/team.md). Empty: the local engine.
   engine = {},
-  --- Insert-mode keys; set one to false to leave it unmapped, or `keymaps = false` for none.
+  --- Next-edit suggestions (docs/editors/neovim.md): `enabled` makes hushcode ask by itself after
+  --- an edit that is not plain typing at the end of a line. `:Hushcode next-edit` asks whatever it says.
+  next_edit = {
+    enabled = false,
+  },
+  --- Keys; set one to false to leave it unmapped, or `keymaps = false` for none. Insert mode, and
+  --- for a next edit also normal mode: accept, jump, and `dismiss_edit` (normal mode only).
   keymaps = {
     accept = '<M-l>',
     accept_word = '<M-w>',
@@ -34,6 +40,8 @@ M.defaults = {
     next = '<M-]>',
     prev = '<M-[>',
     dismiss = '<C-]>',
+    dismiss_edit = '<Esc>',
+    jump = '<M-n>',
   },
   --- Call `vim.lsp.enable('hushcode')`.
   enable = true,
@@ -64,6 +72,14 @@ function M.setup(opts)
   if opts.keymaps == false then
     M.options.keymaps = false
   end
+  local next_edit = M.options.next_edit
+  if type(next_edit) == 'boolean' then
+    M.options.next_edit = { enabled = next_edit }
+  elseif type(next_edit) ~= 'table' or (next_edit.enabled ~= nil and type(next_edit.enabled) ~= 'boolean') then
+    vim.notify(('hushcode: next_edit must be a table like { enabled = true }, not %s; next edits stay off')
+      :format(vim.inspect(next_edit)), vim.log.levels.WARN)
+    M.options.next_edit = vim.deepcopy(M.defaults.next_edit)
+  end
   local config = {
     cmd = M.options.cmd,
     cmd_env = M.options.cmd_env,
@@ -92,6 +108,7 @@ function M.attach(client, bufnr)
     require('hushcode.fallback').enable(client, bufnr)
   end
   require('hushcode.keymaps').attach(bufnr, M.options.keymaps)
+  require('hushcode.next_edit_trigger').attach(bufnr)
   if not status.by_client[client.id] then
     status.refresh(client)
   end
@@ -146,6 +163,22 @@ function M.install()
       end
     end,
   })
+  vim.api.nvim_create_autocmd('ColorScheme', {
+    group = group,
+    callback = function()
+      require('hushcode.next_edit_draw').highlights()
+    end,
+  })
+  vim.api.nvim_create_autocmd('LspDetach', {
+    group = group,
+    callback = function(ev)
+      local client = vim.lsp.get_client_by_id(ev.data.client_id)
+      if client and client.name == 'hushcode' then
+        require('hushcode.next_edit_trigger').detach(ev.buf)
+      end
+    end,
+  })
+  require('hushcode.next_edit_draw').highlights()
   require('hushcode.commands').create()
 end
 
