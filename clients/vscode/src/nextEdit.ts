@@ -16,6 +16,7 @@ import {
   drawingOf,
   type NextEdit,
   parseAnswer,
+  retryDelay,
   type Span,
 } from './nextEditView';
 
@@ -161,16 +162,16 @@ export class NextEditController implements vscode.Disposable {
     }
   }
 
-  /** Ask after `DEBOUNCE_MS`, cancelling the request before (newest wins). */
-  private schedule(editor: vscode.TextEditor, explicit: boolean): void {
+  /** Ask after `delay` ms (`DEBOUNCE_MS` by default), cancelling the request before (newest wins). */
+  private schedule(editor: vscode.TextEditor, explicit: boolean, attempt = 0, delay = explicit ? 0 : DEBOUNCE_MS): void {
     this.cancel();
     const tokens = new vscode.CancellationTokenSource();
     const timer = setTimeout(() => {
       if (this.pending?.tokens === tokens) {
         this.pending.timer = undefined;
       }
-      void this.ask(editor, explicit, tokens);
-    }, explicit ? 0 : DEBOUNCE_MS);
+      void this.ask(editor, explicit, tokens, attempt);
+    }, delay);
     this.pending = { tokens, timer };
   }
 
@@ -183,7 +184,7 @@ export class NextEditController implements vscode.Disposable {
     }
   }
 
-  private async ask(editor: vscode.TextEditor, explicit: boolean, tokens: vscode.CancellationTokenSource): Promise<void> {
+  private async ask(editor: vscode.TextEditor, explicit: boolean, tokens: vscode.CancellationTokenSource, attempt: number): Promise<void> {
     const client = this.host.client;
     const document = editor.document;
     if (!client?.isRunning() || !this.host.wants(document) || !this.host.enabled()) {
@@ -195,6 +196,7 @@ export class NextEditController implements vscode.Disposable {
     const version = document.version;
     const position = editor.selection.active;
     let answer: unknown;
+    const started = Date.now();
     try {
       answer = await client.sendRequest(METHOD, { textDocument: { uri: document.uri.toString() }, position }, tokens.token);
     } catch (error) {
@@ -213,6 +215,12 @@ export class NextEditController implements vscode.Disposable {
       return; // a newer request, another editor or a changed text: this answer is for the past
     }
     const edits = parseAnswer(answer, linesOf(document));
+    const again = edits.length === 0 ? retryDelay(attempt, Date.now() - started) : undefined;
+    if (again !== undefined && editor.selection.active.isEqual(position)) {
+      this.host.channel.debug(`next edit: a quick empty answer (the engine busy?); asking again in ${again} ms`);
+      this.schedule(editor, explicit, attempt + 1, again);
+      return;
+    }
     if (edits.length === 0 || (!explicit && this.inlineShowing(editor))) {
       if (explicit) {
         vscode.window.setStatusBarMessage('hushcode: no next edit here', 3000);

@@ -29,6 +29,22 @@ export interface Change {
   text: string;
 }
 
+/** An empty answer faster than this cost the server no generation: the engine was busy, or there was nothing to learn from. */
+export const QUICK_ANSWER_MS = 200;
+/** How many times such an answer is asked again (after 1, 2, 4, 8 s). */
+export const MAX_RETRIES = 4;
+
+/**
+ * When to ask again after an empty answer, in ms, or undefined not to. The server runs next edits as
+ * background work that never waits for the engine: while a completion (or its speculative follow-up,
+ * or a new document's warm-up) has the engine, it answers at once with no edits. An answer that took
+ * a generation is the model's verdict and is not asked again; a quick one is, a few times, further
+ * apart each time (each costs the server almost nothing unless the engine has become free).
+ */
+export function retryDelay(attempt: number, answerMs: number): number | undefined {
+  return answerMs < QUICK_ANSWER_MS && attempt < MAX_RETRIES ? 1000 * 2 ** attempt : undefined;
+}
+
 /** How close (in lines) an edit must be to the cursor to be drawn beside it rather than hinted at. */
 export const NEAR_LINES = 5;
 /** The longest new text drawn beside the edit; the hover has all of it. */

@@ -7,9 +7,12 @@ import {
   drawingOf,
   labelOf,
   MAX_LABEL,
+  MAX_RETRIES,
   NEAR_LINES,
   type NextEdit,
   parseAnswer,
+  QUICK_ANSWER_MS,
+  retryDelay,
   textIn,
 } from '../src/nextEditView';
 
@@ -151,4 +154,11 @@ test('a cursor move keeps a near edit, redraws one it reaches, clears one it lea
   assert.equal(afterCursorMove(true, false, true), 'clear'); // left it
   assert.equal(afterCursorMove(false, false, false), 'keep'); // a hint, cursor still on its line
   assert.equal(afterCursorMove(false, false, true), 'clear');
+});
+
+test('a quick empty answer (the engine was busy) is asked again, further apart each time; a slow one is not', () => {
+  assert.deepEqual([0, 1, 2, 3].map((attempt) => retryDelay(attempt, 5)), [1000, 2000, 4000, 8000]);
+  assert.equal(retryDelay(MAX_RETRIES, 5), undefined);
+  assert.equal(retryDelay(0, QUICK_ANSWER_MS), undefined);
+  assert.equal(retryDelay(0, 2500), undefined);
 });
