@@ -62,6 +62,10 @@ export class NextEditController implements vscode.Disposable {
     after: {
       color: new vscode.ThemeColor('editor.foreground'),
       backgroundColor: new vscode.ThemeColor('diffEditor.insertedTextBackground'),
+      // An outline and italics: the suggestion must not read as text already in the file.
+      border: '1px solid',
+      borderColor: new vscode.ThemeColor('editorGutter.addedBackground'),
+      fontStyle: 'italic',
     },
   });
   private readonly hint = vscode.window.createTextEditorDecorationType({
@@ -72,7 +76,7 @@ export class NextEditController implements vscode.Disposable {
   private pending: { tokens: vscode.CancellationTokenSource; timer: NodeJS.Timeout | undefined } | undefined;
   private shown: Shown | undefined;
   private lastEdit: { document: vscode.TextDocument; at: number } | undefined; // the last change asked after
-  private cursorLines = new WeakMap<vscode.TextEditor, number>();
+  private cursors = new WeakMap<vscode.TextEditor, { line: number; version: number }>(); // at the last selection event
   // The last inline suggestion the server answered with items, per document: a next edit is not shown
   // over it (inline completion comes first).
   private inline = new WeakMap<vscode.TextDocument, { version: number; position: vscode.Position }>();
@@ -138,8 +142,11 @@ export class NextEditController implements vscode.Disposable {
   private moved(event: vscode.TextEditorSelectionChangeEvent): void {
     const editor = event.textEditor;
     const line = editor.selection.active.line;
-    const lineChanged = this.cursorLines.get(editor) !== line;
-    this.cursorLines.set(editor, line);
+    const version = editor.document.version;
+    const last = this.cursors.get(editor);
+    const lineChanged = last?.line !== line;
+    const typed = last !== undefined && last.version !== version; // the cursor moved with an edit (Enter): no move of its own
+    this.cursors.set(editor, { line, version });
     const shown = this.shown;
     if (shown && shown.editor === editor && shown.version === editor.document.version) {
       // The cursor is on screen (VS Code scrolls to it), so the distance decides, not the visible
@@ -157,20 +164,25 @@ export class NextEditController implements vscode.Disposable {
     }
     const recent = this.lastEdit && this.lastEdit.document === editor.document && Date.now() - this.lastEdit.at < ASK_WINDOW_MS;
     const byUser = event.kind === vscode.TextEditorSelectionChangeKind.Keyboard || event.kind === vscode.TextEditorSelectionChangeKind.Mouse;
-    if (lineChanged && recent && byUser && this.automatic(editor.document)) {
+    if (lineChanged && !typed && recent && byUser && this.automatic(editor.document)) {
       this.schedule(editor, false);
     }
   }
 
   /** Ask after `delay` ms (`DEBOUNCE_MS` by default), cancelling the request before (newest wins). */
-  private schedule(editor: vscode.TextEditor, explicit: boolean, attempt = 0, delay = explicit ? 0 : DEBOUNCE_MS): void {
+  private schedule(editor: vscode.TextEditor, explicit: boolean, attempt = 0, delay = explicit ? 0 : DEBOUNCE_MS,
+    at?: { position: vscode.Position; version: number }): void {
     this.cancel();
     const tokens = new vscode.CancellationTokenSource();
     const timer = setTimeout(() => {
       if (this.pending?.tokens === tokens) {
         this.pending.timer = undefined;
       }
-      void this.ask(editor, explicit, tokens, attempt);
+      // A retry is for where the cursor was: a move or an edit since then makes it moot.
+      const moved = at && (!editor.selection.active.isEqual(at.position) || editor.document.version !== at.version);
+      if (!moved) {
+        void this.ask(editor, explicit, tokens, attempt);
+      }
     }, delay);
     this.pending = { tokens, timer };
   }
@@ -218,7 +230,7 @@ export class NextEditController implements vscode.Disposable {
     const again = edits.length === 0 ? retryDelay(attempt, Date.now() - started) : undefined;
     if (again !== undefined && editor.selection.active.isEqual(position)) {
       this.host.channel.debug(`next edit: a quick empty answer (the engine busy?); asking again in ${again} ms`);
-      this.schedule(editor, explicit, attempt + 1, again);
+      this.schedule(editor, explicit, attempt + 1, again, { position, version });
       return;
     }
     if (edits.length === 0 || (!explicit && this.inlineShowing(editor))) {

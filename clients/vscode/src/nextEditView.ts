@@ -31,18 +31,18 @@ export interface Change {
 
 /** An empty answer faster than this cost the server no generation: the engine was busy, or there was nothing to learn from. */
 export const QUICK_ANSWER_MS = 200;
-/** How many times such an answer is asked again (after 1, 2, 4, 8 s). */
-export const MAX_RETRIES = 4;
+/** How many times such an answer is asked again: after 1 s, 2 s, then every 3 s, about 30 s in all. */
+export const MAX_RETRIES = 10;
 
 /**
  * When to ask again after an empty answer, in ms, or undefined not to. The server runs next edits as
  * background work that never waits for the engine: while a completion (or its speculative follow-up,
  * or a new document's warm-up) has the engine, it answers at once with no edits. An answer that took
- * a generation is the model's verdict and is not asked again; a quick one is, a few times, further
- * apart each time (each costs the server almost nothing unless the engine has become free).
+ * a generation is the model's verdict and is not asked again; a quick one is, for a while (each costs
+ * the server almost nothing unless the engine has become free). Any edit or cursor move cancels it.
  */
 export function retryDelay(attempt: number, answerMs: number): number | undefined {
-  return answerMs < QUICK_ANSWER_MS && attempt < MAX_RETRIES ? 1000 * 2 ** attempt : undefined;
+  return answerMs < QUICK_ANSWER_MS && attempt < MAX_RETRIES ? Math.min(1000 * (attempt + 1), 3000) : undefined;
 }
 
 /** How close (in lines) an edit must be to the cursor to be drawn beside it rather than hinted at. */
