@@ -4,7 +4,8 @@ extension's .vsix, against the real `hushcode serve` and the real default model.
 With `hushcode.nextEdit.enabled` on, renaming a parameter in a signature (typed over it, as a user
 does) and moving to the line that still uses the old name makes the extension ask for a next edit
 by itself; the edit is drawn as decorations (the new text beside the old, the removed text struck
-through), Tab accepts it, and the saved file holds the renamed use.
+through), Escape dismisses it, **hushcode: Suggest Next Edit** asks for it again, Tab accepts it, and
+the saved file holds the renamed use.
 """
 
 from __future__ import annotations
@@ -99,6 +100,14 @@ def test_a_renamed_parameter_is_suggested_at_its_use_and_tab_accepts_it(workbenc
     assert answers and any(int(count) > 0 for _, count in answers), answers
     new_text = [t for t in drawn["drawn"] if t not in before]
     assert any("idth" in t for t in new_text), f"the drawn edit is not the rename: {drawn}"
+
+    # Escape dismisses it; the explicit command asks again at the cursor (whatever the setting says).
+    workbench.keys(Keys.ESCAPE)
+    workbench.wait("the edit to go away", lambda: not shown(), 10)
+    assert "return w * h" in workbench.editor_text()
+    workbench.run_command("hushcode: Suggest Next Edit")
+    drawn = workbench.wait("the next edit drawn again after the command", shown, 240)
+    assert any("idth" in t for t in drawn["drawn"] if t not in before), drawn
 
     workbench.keys(Keys.TAB)
     workbench.wait("the accepted edit in the editor", lambda: "return width * h" in workbench.editor_text(), 20)

@@ -31,8 +31,9 @@ export interface Change {
 
 /** An empty answer faster than this cost the server no generation: the engine was busy, or there was nothing to learn from. */
 export const QUICK_ANSWER_MS = 200;
-/** How many times such an answer is asked again: after 1 s, 2 s, then every 3 s, about 30 s in all. */
-export const MAX_RETRIES = 10;
+/** How many times such an answer is asked again: after 1 s, 2 s, then every 3 s, about a minute in all (a
+ * completion on a busy 2-core CPU has held the engine for 36 s). */
+export const MAX_RETRIES = 20;
 
 /**
  * When to ask again after an empty answer, in ms, or undefined not to. The server runs next edits as
