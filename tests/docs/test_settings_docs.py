@@ -62,6 +62,8 @@ VSCODE_CLIENT_ONLY = {
     "hushcode.server.logLevel",
     # vscode-languageclient's own message tracing
     "hushcode.trace.server",
+    # whether the extension asks for next edits by itself (an explicit request is always answered)
+    "hushcode.nextEdit.enabled",
 }
 
 

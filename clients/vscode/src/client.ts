@@ -24,6 +24,7 @@ export interface ClientHost {
   wants(document: vscode.TextDocument): boolean; // is this document's language enabled
   enabled(): boolean; // completions on at all
   crashed(restarting: boolean): void;
+  inlineAnswered(document: vscode.TextDocument, position: vscode.Position, items: number): void; // for next edits
 }
 
 const CRASH_WINDOW_MS = 3 * 60 * 1000;
@@ -68,8 +69,15 @@ export function createClient(command: string, args: string[], host: ClientHost):
       didOpen: (document, next) => (host.wants(document) ? next(document) : Promise.resolve()),
       didChange: (event, next) => (host.wants(event.document) ? next(event) : Promise.resolve()),
       didClose: (document, next) => (host.wants(document) ? next(document) : Promise.resolve()),
-      provideInlineCompletionItems: (document, position, context, token, next) =>
-        host.enabled() && host.wants(document) ? next(document, position, context, token) : null,
+      provideInlineCompletionItems: async (document, position, context, token, next) => {
+        if (!host.enabled() || !host.wants(document)) {
+          return null;
+        }
+        const result = await next(document, position, context, token);
+        // A next edit is not shown over ghost text: the next-edit controller needs to know of it.
+        host.inlineAnswered(document, position, Array.isArray(result) ? result.length : (result?.items.length ?? 0));
+        return result;
+      },
       // VS Code shows the suggestion as ghost text; the server's completion-menu fallback (for editors
       // without inline completion) would only repeat it.
       provideCompletionItem: () => null,

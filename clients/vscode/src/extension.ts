@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { DidChangeConfigurationNotification, type LanguageClient } from 'vscode-languageclient/node';
 import { createClient } from './client';
 import { findServer } from './discovery';
+import { NextEditController } from './nextEdit';
 import { checkSetup, chooseModel, settingTarget, showMenu } from './menu';
 import { effectiveValue, enabledFor, ignoredSettings, initializationOptions, type Inspected, restrictedKeysIn } from './settings';
 import { type ClientState, type ServerStatus, statusView } from './status';
@@ -33,6 +34,7 @@ export class Hushcode implements vscode.Disposable {
   private state: ClientState = 'starting';
   private queue: Promise<void> = Promise.resolve();
   private warnedUntrusted = false;
+  readonly nextEdit: NextEditController;
   // VS Code's own user folder (settings.json, keybindings.json): VS Code opens these as documents
   // whenever a setting is written, and they are no place for completions.
   private readonly userFolder: string;
@@ -43,6 +45,7 @@ export class Hushcode implements vscode.Disposable {
     this.item.command = 'hushcode.showMenu';
     this.render();
     this.item.show();
+    this.nextEdit = new NextEditController(this);
   }
 
   get config(): vscode.WorkspaceConfiguration {
@@ -126,6 +129,7 @@ export class Hushcode implements vscode.Disposable {
       wants: (document) => this.wants(document),
       enabled: () => this.enabled(),
       crashed: (restarting) => this.crashed(restarting),
+      inlineAnswered: (document, position, items) => this.nextEdit.inlineAnswered(document, position, items),
     });
     client.onNotification('hushcode/status', (status: ServerStatus) => {
       this.status = status;
@@ -252,6 +256,7 @@ export class Hushcode implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.nextEdit.dispose();
     this.item.dispose();
     this.channel.dispose();
   }
@@ -270,6 +275,10 @@ export function activate(context: vscode.ExtensionContext): void {
     command('hushcode.restartServer', () => h.restart()),
     command('hushcode.showMenu', () => showMenu(h)),
     command('hushcode.checkSetup', () => checkSetup(h)),
+    command('hushcode.nextEdit', () => h.nextEdit.askNow()),
+    command('hushcode.nextEdit.accept', () => h.nextEdit.accept()),
+    command('hushcode.nextEdit.dismiss', () => h.nextEdit.dismiss()),
+    command('hushcode.nextEdit.jump', () => h.nextEdit.jump()),
     vscode.workspace.onDidChangeConfiguration((event) => h.configurationChanged(event)),
     // a restart sends the new trust (trustedWorkspace) and may start a server from the workspace
     vscode.workspace.onDidGrantWorkspaceTrust(() => h.restart()),
