@@ -193,6 +193,19 @@ class BenchClient:
             raise BenchError(f"the server stopped answering hushcode/getStatus: {exc!r}") from exc
         return dict(plain(result))
 
+    async def ranked_later(self, uri: str, offset: int, timeout: float) -> bool:
+        """After an answer whose log line says `later=1` (a blank line's greedy line, answered while
+        its ranking went on): wait until that ranking is over (its ``.ranked`` line in the log
+        after `offset`); True when the server then told the editor to ask again in `uri`."""
+        asked = self.ask_again(uri)
+        deadline = time.perf_counter() + timeout
+        while not asked.is_set() and time.perf_counter() < deadline:
+            if server_log.ranked_later(self.log_since(offset)):
+                await asyncio.sleep(0.05)  # the notification is sent before the line is written
+                break
+            await asyncio.sleep(0.05)
+        return asked.is_set()
+
     async def wait_idle(self, timeout: float, quiet: float = 0.5) -> float:
         """Wait until the server has generated nothing for `quiet` seconds; return the ms waited.
 

@@ -50,10 +50,16 @@ def inline_number(fields: Mapping[str, Any]) -> int | None:
 
 
 def last_inline_fields(text: str) -> dict[str, Any]:
-    """The fields of the last ``complete req=i<n> ...`` line of `text` (warm-up and speculative
-    lines are left out); {} when there is none."""
-    inline = [f for f in parse_log(text) if str(f.get("req", "")).startswith("i")]
+    """The fields of the last ``complete req=i<n> ...`` line of `text` (warm-up, speculative and
+    ``i<n>.ranked`` lines are left out); {} when there is none."""
+    inline = [f for f in parse_log(text) if inline_number(f) is not None]
     return dict(inline[-1]) if inline else {}
+
+
+def ranked_later(text: str) -> bool:
+    """Does `text` hold the line that ends a ranking the server ran after answering
+    (``complete req=i<n>.ranked ...``, completion/later.py)?"""
+    return any(str(f.get("req", "")).endswith(".ranked") for f in parse_log(text))
 
 
 def first_pass(text: str) -> dict[str, Any] | None:
