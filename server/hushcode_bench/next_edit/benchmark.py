@@ -30,6 +30,19 @@ from hushcode_bench.next_edit.summary import NOTHING, SERVER, SUBSTITUTION, summ
 from hushcode_bench.provenance import RunStart, header
 from hushcode_bench.report import write_results
 
+# The server's deadline here (unless HUSHCODE_COMPLETION_TIMEOUT_MS or completion.timeoutMs is set):
+# a next-edit prompt is a full window (about 2,000 tokens) on a cold cache, and on a loaded 2-core
+# machine its evaluation alone took over a minute; a shorter deadline would measure the load.
+TIMEOUT_MS = 240_000
+
+
+def base_env(options: dict[str, Any]) -> dict[str, str]:
+    """Our environment, with this benchmark's deadline unless one is set (see TIMEOUT_MS)."""
+    env = dict(os.environ)
+    if "HUSHCODE_COMPLETION_TIMEOUT_MS" not in env and (options.get("completion") or {}).get("timeoutMs") is None:
+        env["HUSHCODE_COMPLETION_TIMEOUT_MS"] = str(TIMEOUT_MS)
+    return env
+
 
 @dataclass(frozen=True)
 class NextEditRequest:
@@ -85,7 +98,7 @@ def run_next_edit(req: NextEditRequest) -> dict[str, Any]:
     say(f"{len(tasks)} tasks from {len(packages)} packages ({candidates})")
     if not tasks:
         raise BenchError("no tasks: the pinned releases have no small nearby edits")
-    env = server_env(Config("next-edit", req.options, req.model), os.environ)
+    env = server_env(Config("next-edit", req.options, req.model), base_env(req.options))
     model_path, _, warnings = server_model(req.options, env)
     for warning in warnings:
         say(f"warning: {warning}")

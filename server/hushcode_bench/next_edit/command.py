@@ -66,6 +66,6 @@ def run(args: argparse.Namespace) -> int:
     request = _request(args)
     data = run_next_edit(request)
     print(format_table(data["summary"]))
-    print(f"\nsplits: " + "; ".join(f"{s}: {', '.join(names)}" for s, names in data["splits"].items()))
+    print("\nsplits: " + "; ".join(f"{s}: {', '.join(names)}" for s, names in data["splits"].items()))
     print(f"model: {data['server']['model']}\nresults: {request.out / 'results.json'}\nwall time: {data['wall_s']} s")
     return 0

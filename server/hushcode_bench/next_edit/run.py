@@ -26,6 +26,18 @@ from hushcode_bench.next_edit.tasks import EditTask
 _RESULT = re.compile(r"next_edit req=\S+ doc=.*? result=(\S+) edits=(\d+) total_ms=([\d.]+)")
 
 
+def bench_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The server's options: the user's, with the warm-up of opened files off unless they set it.
+
+    An editor opens a file long before the user edits it, so its warm-up (a prompt evaluation
+    at the lowest priority) is over by then; here the edit follows the open at once, and a
+    warm-up still in the engine would make the next-edit generation yield (it never waits).
+    """
+    completion = dict(options.get("completion") or {})
+    completion.setdefault("warmUp", False)
+    return {**options, "completion": completion}
+
+
 def _position(client: BenchClient, text: str, line: int, character: int) -> types.Position:
     """An LSP position from a line and a code-point column, in the encoding the server chose."""
     lines = text.split("\n")
@@ -64,7 +76,7 @@ async def run_tasks(tasks: Sequence[Selected], options: dict[str, Any], env: dic
                     root: Path, log_file: Path, timeout: float, ready_timeout: float,
                     progress: Callable[[str], None]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Every task through one server; (what the server said about itself, one answer per task)."""
-    client = BenchClient(options, env, log_file)
+    client = BenchClient(bench_options(options), env, log_file)
     try:
         started = time.perf_counter()
         status = await client.start(root, ready_timeout)

@@ -7,6 +7,7 @@ latency p50/p90 for the server (the baselines take no time worth measuring).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,6 +38,9 @@ def figures(records: Sequence[dict[str, Any]], method: str) -> dict[str, Any]:
         "no_edit_places": len(quiet),
         "silent": silent,
         "silent_rate": _share(silent, len(quiet)),
+        # why the server answered what it did (its log: ok, unchanged, unfinished_deadline ...)
+        "server_results": dict(Counter(str(r["results"][method]["server_result"]) for r in records
+                                       if "server_result" in r["results"][method])),
         "latency_p50_ms": percentile(latencies, 50) if latencies else None,
         "latency_p90_ms": percentile(latencies, 90) if latencies else None,
     }
