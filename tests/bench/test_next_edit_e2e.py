@@ -68,6 +68,25 @@ def test_missing_sdists_are_named_and_nothing_is_downloaded_without_fetch(tmp_pa
     assert list(empty.iterdir()) == []
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    (["--limit", "0"], "--limit must be at least 1"),
+    (["--no-edit", "-1"], "--no-edit must be 0 or more"),
+    (["--releases", "/nonexistent/releases.toml"], "--releases: no such file"),
+    (["--options", "[1]"], "--options must be a JSON object"),
+])
+def test_bad_arguments_are_usage_errors(tmp_path: Path, args: list[str], message: str) -> None:
+    done = bench([*args, "--out", str(tmp_path / "out")], dict(os.environ))
+    assert done.returncode == 2 and message in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_releases_file_that_is_not_one_is_named(tmp_path: Path) -> None:
+    bad = tmp_path / "releases.toml"
+    bad.write_text('[[package]]\nname = "x"\n')
+    done = bench(["--releases", str(bad), "--out", str(tmp_path / "out")], dict(os.environ))
+    assert done.returncode == 1 and "not a releases file" in done.stderr, done.stderr
+
+
 @pytest.mark.model
 @pytest.mark.timeout(1800)  # two next-edit generations on 2 shared cores can take minutes under load
 def test_bench_next_edit_end_to_end(tmp_path: Path, model_path: Path) -> None:
