@@ -20,10 +20,12 @@ from hushcode_bench.arguments import Parser, UsageError
 from hushcode_bench.client import BenchError
 from hushcode_bench.context import command as context
 from hushcode_bench.latency import command as latency
+from hushcode_bench.next_edit import command as next_edit
 from hushcode_bench.quality import command as quality
 from hushcode_bench.stress import command as stress
 
-COMMANDS = {"quality": quality, "latency": latency, "context": context, "stress": stress, "team": team}
+COMMANDS = {"quality": quality, "latency": latency, "context": context, "stress": stress, "team": team,
+            "next-edit": next_edit}
 # where a command's messages come from (quality, the first command, speaks as the whole tool)
 _PREFIX = {"quality": "hushcode bench"}
 

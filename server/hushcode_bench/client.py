@@ -4,7 +4,7 @@
 never imported), initializes it with the inline-completion capability and one or several workspace
 folders, waits for its engine, and then sends what an editor sends: ``didOpen``, incremental
 ``didChange``, ``inlineCompletion`` (with an id of ours, so that it can be cancelled),
-``$/cancelRequest``, ``didClose``, and ``hushcode/getStatus``. The server's log goes to a file
+``$/cancelRequest``, ``didClose``, ``hushcode/getStatus`` and ``hushcode/nextEdit``. The server's log goes to a file
 the benchmarks read per request; its stderr is copied beside it.
 """
 
@@ -26,6 +26,7 @@ from hushcode.isolation import python_command
 from hushcode_bench import server_log
 
 GET_STATUS = "hushcode/getStatus"
+NEXT_EDIT = "hushcode/nextEdit"
 CLIENT_NAME = "hushcode-bench"
 REQUEST_CANCELLED = types.LSPErrorCodes.RequestCancelled  # the error of a request we cancelled
 
@@ -262,6 +263,30 @@ class BenchClient:
                 ],
             )
         )
+
+    def replace(self, uri: str, version: int, start: types.Position, end: types.Position, text: str) -> None:
+        """An incremental didChange that replaces the range [start, end) with `text` (an edit at once,
+        as a paste or a multi-cursor change sends it)."""
+        self._client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[
+                    types.TextDocumentContentChangePartial(range=types.Range(start=start, end=end), text=text)
+                ],
+            )
+        )
+
+    async def next_edit(self, uri: str, at: types.Position, timeout: float) -> list[dict[str, Any]]:
+        """The edits of a hushcode/nextEdit request at `at`, as plain data (LSP ranges and newText)."""
+        params = {"textDocument": {"uri": uri}, "position": {"line": at.line, "character": at.character}}
+        try:
+            answer = await asyncio.wait_for(self._client.protocol.send_request_async(NEXT_EDIT, params), timeout)
+        except TimeoutError as exc:
+            raise BenchError(f"no answer to hushcode/nextEdit within {timeout:.0f} s") from exc
+        except RuntimeError as exc:  # pygls fails pending requests when the server exits
+            raise BenchError(f"the server stopped answering hushcode/nextEdit: {exc!r}") from exc
+        edits = plain(answer).get("edits") if isinstance(plain(answer), dict) else None
+        return [dict(edit) for edit in edits or []]
 
     def request(self, uri: str, at: types.Position, msg_id: str | None = None,
                 trigger: str = AUTOMATIC) -> Future[Any]:

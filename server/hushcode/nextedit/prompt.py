@@ -36,6 +36,7 @@ by the engine, special tokens off) into the prompt's token ids.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -70,9 +71,10 @@ def _lines(text: str) -> list[str]:
     return [line.rstrip("\r\n") for line in split_lines(text)] or [""]
 
 
-def hunk_diff(text: str, hunk: Hunk) -> list[str]:
-    """One hunk as unified-diff lines: the whole lines it touched, before and after, when the
-    document still holds what it wrote; else the hunk's own texts."""
+def hunk_lines(text: str, hunk: Hunk) -> tuple[int, list[str], list[str]]:
+    """One hunk as (its first changed line, 1-based; the old lines; the new lines): the whole lines
+    it touched, before and after, when the document still holds what it wrote, else the hunk's own
+    texts; lines that only frame the change left out."""
     if text[hunk.start:hunk.end] == hunk.new:
         line_start = max(text.rfind("\n", 0, hunk.start), text.rfind("\r", 0, hunk.start)) + 1
         ends = [i for i in (text.find("\n", hunk.end), text.find("\r", hunk.end)) if i >= 0]
@@ -86,7 +88,12 @@ def hunk_diff(text: str, hunk: Hunk) -> list[str]:
         old, new, first = old[1:], new[1:], first + 1
     while old and new and old[-1] == new[-1]:
         old, new = old[:-1], new[:-1]
-    old, new = old[:MAX_HUNK_LINES], new[:MAX_HUNK_LINES]
+    return first, old[:MAX_HUNK_LINES], new[:MAX_HUNK_LINES]
+
+
+def hunk_diff(text: str, hunk: Hunk) -> list[str]:
+    """One hunk as unified-diff lines (hunk_lines)."""
+    first, old, new = hunk_lines(text, hunk)
     return [f"@@ -{first},{len(old)} +{first},{len(new)} @@", *(f"-{line}" for line in old),
             *(f"+{line}" for line in new)]
 
@@ -154,3 +161,97 @@ def lay_out(parts: Sequence[Sequence[int]], markers: FimMarkers, bos: int | None
     header, prefix, suffix = parts[0], parts[1], parts[2]
     prefix, suffix = fit_budget(prefix, suffix, Budget(prefix_tokens, suffix_tokens))
     return build_prompt("psm", markers, PromptPieces(prefix=prefix, suffix=suffix, prefix_head=header), bos)
+
+
+# --- Sweep next-edit models ------------------------------------------------------------------
+#
+# Sweep's open next-edit models (sweep-next-edit 0.5B and 1.5B, fine-tuned from Qwen2.5-Coder
+# base) were trained on one prompt shape, which their own clients build (sweepai/vscode-nes,
+# src/local/completions.ts; sweepai/cursortab.nvim, server/provider/sweep/sweep.go): sections
+# each opened by Qwen's <|file_sep|> control token:
+#
+#     <|file_sep|>app.py.diff        one per recent edit, oldest first
+#     original:
+#     def area(w, h):
+#     updated:
+#     def area(width, h):
+#     <|file_sep|>original/app.py    the window before the most recent edit
+#     ...
+#     <|file_sep|>current/app.py     the window as it is now
+#     ...
+#     <|file_sep|>updated/app.py     the model writes the window anew, then <|file_sep|>
+#
+# No FIM markers and no instruction text: what follows `updated/` is the rewrite of the window
+# (here the region), which ends at the next <|file_sep|> (a stop token of the Qwen template).
+
+_SWEEP = re.compile(r"sweep[\s_.-]*next[\s_.-]*edit", re.IGNORECASE)
+
+
+def is_sweep(name: str) -> bool:
+    """Whether a model is one of Sweep's next-edit models, from its GGUF name (general.name, or
+    the file name where the GGUF has none): "sweep-next-edit-1.5B", "Sweep Next Edit 0.5B"."""
+    return bool(_SWEEP.search(name))
+
+
+def sweep_separator(name: str, template: str, file_sep: int | None) -> int | None:
+    """The <|file_sep|> id when a model gets the Sweep prompt: a Sweep next-edit model (its name)
+    with Qwen's vocabulary (its FIM template, and the separator token there); else None, and the
+    model gets the generic FIM prompt."""
+    return file_sep if template == "qwen" and file_sep is not None and is_sweep(name) else None
+
+
+@dataclass(frozen=True)
+class SweepTexts:
+    """The sections of a Sweep prompt, each to follow one <|file_sep|>, and the region as it is
+    (the last of `texts()`, as in NextEditTexts: its token count sizes the generation)."""
+
+    sections: tuple[str, ...]
+    region: str
+
+    def texts(self) -> list[str]:
+        return [*self.sections, self.region]
+
+
+def _block(lines: Sequence[str]) -> str:
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _before_last(text: str, region: Region, last: Hunk | None) -> str:
+    """The region as it was before the last edit: that edit undone when it lies in the region
+    and the document still holds what it wrote; else the region as it is."""
+    window = text[region.start:region.end]
+    if last is None or not region.start <= last.start <= last.end <= region.end:
+        return window
+    if text[last.start:last.end] != last.new:
+        return window
+    start, end = last.start - region.start, last.end - region.start
+    return window[:start] + last.old + window[end:]
+
+
+def draft_sweep(text: str, region: Region, hunks: Sequence[Hunk], path: str) -> SweepTexts:
+    """The sections of a Sweep prompt for `region` of `text` (the file `path`) after `hunks`:
+    each recent edit as `original:`/`updated:` lines (oldest first, the oldest dropped past
+    MAX_DIFF_CHARS), the region before the last edit, the region now, and the open `updated/`."""
+    diffs: list[str] = []
+    size = 0
+    for hunk in reversed(hunks):
+        _, old, new = hunk_lines(text, hunk)
+        section = f"{path}.diff\noriginal:\n{_block(old)}updated:\n{_block(new)}"
+        size += len(section)
+        if diffs and size > MAX_DIFF_CHARS:
+            break
+        diffs.append(section)
+    window = text[region.start:region.end]
+    original = _before_last(text, region, hunks[-1] if hunks else None)
+    sections = (*reversed(diffs), f"original/{path}\n{_block(_lines(original))}",
+                f"current/{path}\n{_block(_lines(window))}", f"updated/{path}\n")
+    return SweepTexts(sections=sections, region=window)
+
+
+def lay_out_sweep(parts: Sequence[Sequence[int]], file_sep: int, bos: int | None) -> list[int]:
+    """The prompt's token ids from the token lists of `SweepTexts.texts()`: <|file_sep|> before
+    each section (the last list, the region, only sizes the generation)."""
+    ids = [bos] if bos is not None else []
+    for section in parts[:-1]:
+        ids += [file_sep, *section]
+    return ids

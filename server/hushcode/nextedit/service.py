@@ -30,7 +30,17 @@ from hushcode.engine.interface import CompletionEngine
 from hushcode.engine.scheduler import Tickets
 
 from .edit import Edit, propose
-from .prompt import NextEditTexts, draft, draft_line, implied_line, lay_out
+from .prompt import (
+    NextEditTexts,
+    SweepTexts,
+    draft,
+    draft_line,
+    draft_sweep,
+    implied_line,
+    lay_out,
+    lay_out_sweep,
+    sweep_separator,
+)
 from .region import Region, choose_region
 
 log = logging.getLogger("hushcode.nextedit")
@@ -43,15 +53,18 @@ KEY = "#nextEdit"  # appended to the document's URI: the engine's key for these 
 @dataclass(frozen=True)
 class Prepared:
     region: Region
-    texts: NextEditTexts
+    texts: NextEditTexts | SweepTexts
     line: tuple[int, int] | None = None  # the one implied line's code the model fills (offsets), if any
 
 
-def prepare(doc: DocumentSnapshot, offset: int, hunks: tuple[Hunk, ...]) -> Prepared:
-    """The region and the prompt's texts (pure: runs in the worker thread): a line the last edit
-    implies (the use of a renamed name nearest the cursor) is filled as one line; else the region
-    is rewritten."""
+def prepare(doc: DocumentSnapshot, offset: int, hunks: tuple[Hunk, ...], sweep: bool = False) -> Prepared:
+    """The region and the prompt's texts (pure: runs in the worker thread): for a Sweep next-edit
+    model, its own prompt over the region (prompt.draft_sweep); else a line the last edit implies
+    (the use of a renamed name nearest the cursor) is filled as one line, or the region is
+    rewritten."""
     region = choose_region(doc.text, offset, doc.language, hunks[-1] if hunks else None)
+    if sweep:
+        return Prepared(region, draft_sweep(doc.text, region, hunks, doc.relative_path))
     if region.implied:
         cursor_line = doc.text.count("\n", 0, offset)
         line = min(region.implied, key=lambda n: abs(n - cursor_line))
@@ -111,14 +124,18 @@ class NextEditService:
         if engine is None or model is None:
             return [], "no_engine"
         hunks = self.history.hunks(uri)
-        prepared = await off_loop(prepare, doc, cursor.offset, hunks)
+        file_sep = sweep_separator(model.name, model.markers.template, model.repo.file_sep)
+        prepared = await off_loop(prepare, doc, cursor.offset, hunks, file_sep is not None)
         if not self.tickets.newest(uri, ticket):
             return [], "superseded"
         parts = await engine.tokenize(prepared.texts.texts(), speculative=True)
         if parts is None:
             return [], "engine_unavailable"
-        tokens = await off_loop(lay_out, parts, model.markers, model.bos)
-        budget = max_tokens(len(parts[3]))
+        if file_sep is not None:  # a Sweep next-edit model: its own prompt (prompt.py)
+            tokens = lay_out_sweep(parts, file_sep, model.bos)
+        else:
+            tokens = await off_loop(lay_out, parts, model.markers, model.bos)
+        budget = max_tokens(len(parts[-1]))
         if len(tokens) + budget > model.n_ctx:
             return [], "too_long"
         one_line = prepared.line is not None
