@@ -1,8 +1,8 @@
 """The first reading first, the ranked line after (completion/later.py), through the real server,
 engine and default model: on a blank line whose ranking chooses another line than the greedy one,
 the greedy line is answered at once, `hushcode/askAgain` (reason "ranked") follows, and asking
-again at the same place gets the ranked line from the cache. With `showBeforeRanking` off, the
-first answer is the ranked line itself and nothing asks again."""
+again at the same place gets the ranked line from the cache. With `showBeforeRanking` off (the
+default), the first answer is the ranked line itself and nothing asks again."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def _texts(result: types.InlineCompletionList | None) -> list[str]:
 
 
 async def test_the_greedy_line_is_shown_first_and_the_ranked_line_replaces_it(model_path: Path) -> None:
-    session = lsp.Session({"HUSHCODE_MODEL": str(model_path)})
+    session = lsp.Session({"HUSHCODE_MODEL": str(model_path), "HUSHCODE_COMPLETION_SHOW_BEFORE_RANKING": "true"})
     async with session as client:
         await lsp.wait_for_state(client, {"ready"})
         uri = "file:///tmp/hushcode-e2e/later/words.py"
@@ -59,8 +59,8 @@ async def test_the_greedy_line_is_shown_first_and_the_ranked_line_replaces_it(mo
         invoked = _texts(await lsp.inline(client, other, 1, 4, invoked=True))
         assert invoked == [ranked] and (await lsp.status(client))["lastResult"] == "cache_hit"
 
-    # off: the request waits for the ranking, and its answer is the ranked line
-    off = lsp.Session({"HUSHCODE_MODEL": str(model_path), "HUSHCODE_COMPLETION_SHOW_BEFORE_RANKING": "false"})
+    # off (the default): the request waits for the ranking, and its answer is the ranked line
+    off = lsp.Session({"HUSHCODE_MODEL": str(model_path)})
     async with off as client:
         await lsp.wait_for_state(client, {"ready"})
         uri = "file:///tmp/hushcode-e2e/later/words_off.py"

@@ -60,6 +60,7 @@ class RankingEngine(FakeLocalEngine):
 
 
 def _service(engine: RankingEngine, **options: object) -> tuple[CompletionService, list[tuple[str, str]]]:
+    options = {"show_before_ranking": True, **options}  # off by default: these tests turn it on
     settings = Settings(completion=CompletionSettings(cold_prompt_tokens=0, speculative=False, debounce_ms=0,
                                                       context_tokens=0, **options))  # type: ignore[arg-type]
     service = CompletionService(settings, engine)  # type: ignore[arg-type]

@@ -69,8 +69,10 @@ class CompletionSettings:
     # 2 more HumanEval holes of 96 and no more elsewhere, for 0.6 s more at p50: docs/benchmarks.md)
     blank_line_candidates: int = 1
     # while typing, a ranked blank line shows its greedy line at once; when the ranking chooses
-    # another line, the editor is asked to ask again and gets it from the cache (completion/later.py)
-    show_before_ranking: bool = True
+    # another line, the editor is asked to ask again and gets it from the cache (completion/later.py).
+    # Off by default: it halved the time to a suggestion while typing, but the typist had read the
+    # greedy line and typed on before the ranked one came, and accepted a third as often (docs/latency.md)
+    show_before_ranking: bool = False
     # on a blank line at the end of a function that returns nothing yet (syntax/python/result.py): compare a
     # `return` line with the others too. Off by default: it won 4 of 282 HumanEval line holes but
     # cost 2 of 43 pauses while typing functions top-down (docs/latency.md)
