@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from hushcode.completion.cache import CachedText
 from hushcode.completion.offload import off_loop
-from hushcode.completion.plan import Planned, Suggestion, clean
+from hushcode.completion.plan import Planned, Suggestion, first_clean
 from hushcode.completion.trace import Trace
 from hushcode.engine.contracts import GenerateResult
 from hushcode.engine.interface import CompletionEngine
@@ -56,9 +56,8 @@ class RankedLater:
                     self._service.background.evaluate_later(engine, uri, full)
             if result is None:
                 return None, []
-            raws = result.alternatives or (result.text,)
-            found = await off_loop(clean, planned.cleanup, raws, held, filters)
-            return result, found[:1]
+            _, found = await off_loop(first_clean, planned.cleanup, result, held, filters)
+            return result, found
 
         return read
 

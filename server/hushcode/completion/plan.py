@@ -17,7 +17,7 @@ from hushcode.completion.ranking import RANK_FIRSTS, BlankLineTask, blank_line_t
 from hushcode.config.settings import CompletionSettings
 from hushcode.documents.positions import TextPosition
 from hushcode.documents.snapshot import DocumentSnapshot
-from hushcode.engine.contracts import GenerateRequest, LoadedModel, RankRequest
+from hushcode.engine.contracts import GenerateRequest, GenerateResult, LoadedModel, RankRequest
 from hushcode.engine.interface import Capabilities
 from hushcode.postprocess.candidate import CompletionContext, Filter
 from hushcode.postprocess.pipeline import postprocess
@@ -155,3 +155,11 @@ def clean(ctx: CompletionContext, raws: Sequence[str], held: str, filters: tuple
         if candidate is not None and all(candidate.text != s.text for s in found):
             found.append(Suggestion(text=candidate.text, replace_end=candidate.replace_end))
     return found
+
+
+def first_clean(ctx: CompletionContext, result: GenerateResult, held: str,
+                filters: tuple[Filter, ...]) -> tuple[tuple[str, ...], list[Suggestion]]:
+    """A generation's texts (a ranked blank line's come best first) and the first that survives
+    the cleanup (one suggestion unless alternatives are asked for afterwards)."""
+    raws = result.alternatives or (result.text,)
+    return raws, clean(ctx, raws, held, filters)[:1]

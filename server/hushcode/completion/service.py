@@ -20,7 +20,16 @@ from hushcode.completion.cache import CachedText, SuggestionCache
 from hushcode.completion.confidence import confidence, withheld
 from hushcode.completion.later import Later, RankedLater
 from hushcode.completion.offload import off_loop, timed
-from hushcode.completion.plan import Ask, Planned, Suggestion, clean, decide_at, indented, plan, suffix_budget
+from hushcode.completion.plan import (
+    Ask,
+    Planned,
+    Suggestion,
+    decide_at,
+    first_clean,
+    indented,
+    plan,
+    suffix_budget,
+)
 from hushcode.completion.ranking import ranker
 from hushcode.completion.rhythm import Debounce
 from hushcode.completion.trace import CompletionStats, Trace, elapsed_ms
@@ -157,29 +166,21 @@ class CompletionService:
         filters = PIPELINES.get(ask.settings.postprocess, FILTERS)
         try:
             result, ranking = await self._generate(engine, planned, wanted == 1 and not ask.speculative)
-            if result is None:
-                return trace.nothing("cancelled_or_unavailable"), None
-            trace.record(result)
-            trace.ranked = result.ranked or None
-            # a ranked blank line's texts come best first: one suggestion unless alternatives were asked for
-            raws = result.alternatives or (result.text,)
-            found, trace.post_ms = await off_loop(timed, clean, planned.cleanup, raws, prompt.held, filters)
-            found = found[:1]
-            sure = withheld(confidence(result), ask.settings.min_confidence) if wanted == 1 and found else None
-            if ranking is not None and found and sure is None:  # shown now; the ranked line may replace it
-                later = self.later.ranked(ranking, planned, prompt.held, filters, cold, prompt.full, engine)
-                cold, trace.later = False, True  # evaluated once the ranking is over
-                return found, later
-            if ranking is not None:  # the greedy line is not shown: wait for the ranking's
-                result = await ranking
+            while True:  # at most twice: the greedy line, then (when it is not shown) the ranking's
                 if result is None:
                     return trace.nothing("cancelled_or_unavailable"), None
                 trace.record(result)
                 trace.ranked = result.ranked or None
-                raws = result.alternatives or (result.text,)
-                found, trace.post_ms = await off_loop(timed, clean, planned.cleanup, raws, prompt.held, filters)
-                found = found[:1]
+                (raws, found), trace.post_ms = await off_loop(timed, first_clean, planned.cleanup, result, prompt.held,
+                                                             filters)
                 sure = withheld(confidence(result), ask.settings.min_confidence) if wanted == 1 and found else None
+                if ranking is None:
+                    break
+                if found and sure is None:  # shown now; the ranked line may replace it
+                    later = self.later.ranked(ranking, planned, prompt.held, filters, cold, prompt.full, engine)
+                    cold, trace.later = False, True  # evaluated once the ranking is over
+                    return found, later
+                result, ranking = await ranking, None  # the greedy line is not shown: wait for the ranking's
             if sure is not None:
                 return self.stats.withhold(trace, sure), None
             if not found and not ask.speculative and filters is FILTERS and result.text.strip() \
