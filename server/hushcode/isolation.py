@@ -44,6 +44,7 @@ runpy.run_module(module, run_name="__main__", alter_sys=True)
 """
 
 _HERE = os.path.dirname(os.path.realpath(__file__))
+_workspaces: list[str] = []  # the user's folders besides the working directory (add_workspace)
 
 
 def child_cwd() -> str:
@@ -55,6 +56,15 @@ def import_roots() -> list[str]:
     """The folders the child must get back: the one holding the `hushcode` package in use, and the
     `PYTHONPATH` folders outside the workspace (an install that lives there, as in a shared venv)."""
     return [os.path.dirname(_HERE), *(p for p in _pythonpath()[0] if p != os.path.dirname(_HERE))]
+
+
+def add_workspace(folder: str) -> None:
+    """A user's folder that is not the working directory (a workspace folder the editor opened
+    elsewhere, the folder `hushcode doctor` checks): `PYTHONPATH` folders inside it are not given
+    to children either."""
+    path = os.path.realpath(folder)
+    if path not in _workspaces:
+        _workspaces.append(path)
 
 
 def _working_directory() -> str | None:
@@ -70,15 +80,17 @@ def _inside(path: str, folder: str) -> bool:
 
 def _pythonpath() -> tuple[list[str], list[str]]:
     """`PYTHONPATH`'s folders as absolute paths, split into those kept (outside the working
-    directory, which is the workspace when an editor starts us) and those dropped (inside it)."""
+    directory, which is the workspace when an editor starts us, and the other user folders named
+    with `add_workspace`) and those dropped (inside them)."""
     cwd = _working_directory()
+    users = [*([cwd] if cwd is not None else []), *_workspaces]
     kept: list[str] = []
     dropped: list[str] = []
     for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep):
         if not entry or (cwd is None and not os.path.isabs(entry)):
             continue
         path = os.path.realpath(os.path.join(cwd or "", entry))
-        inside = cwd is not None and _inside(path, cwd) and path != os.path.dirname(_HERE)
+        inside = any(_inside(path, user) for user in users) and path != os.path.dirname(_HERE)
         (dropped if inside else kept).append(path)
     return kept, dropped
 

@@ -67,3 +67,20 @@ def test_a_child_runs_isolated_with_hushcode_given_back() -> None:
     assert argv[-2:] == ["hushcode.worker.main", "--flag"]
     assert HUSHCODE_ROOT in argv[4].split(os.pathsep)
     assert Path(isolation.child_cwd()) == Path(hushcode.__file__).resolve().parent
+
+
+def test_pythonpath_folders_inside_a_workspace_opened_elsewhere_are_not_given_to_children(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`hushcode doctor FOLDER` run from another folder, or an editor whose workspace is not its
+    working directory: the workspace's PYTHONPATH folders stay out of the children's path."""
+    here, workspace = tmp_path / "here", tmp_path / "workspace"
+    here.mkdir()
+    (workspace / "src").mkdir(parents=True)
+    monkeypatch.chdir(here)
+    monkeypatch.setenv("PYTHONPATH", str(workspace / "src"))
+    monkeypatch.setattr(isolation, "_workspaces", [])
+    roots = isolation.python_command("hushcode.worker.main")[4].split(os.pathsep)
+    assert str((workspace / "src").resolve()) in roots  # nothing says it is a user's folder yet
+    isolation.add_workspace(str(workspace))
+    roots = isolation.python_command("hushcode.worker.main")[4].split(os.pathsep)
+    assert not any(r.startswith(str(workspace.resolve())) for r in roots)

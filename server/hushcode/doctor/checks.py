@@ -9,6 +9,7 @@ from collections.abc import Callable, MutableMapping
 from pathlib import Path
 
 import hushcode
+from hushcode import isolation
 from hushcode.config.load import Effective, load_effective
 from hushcode.doctor.editors import check_neovim, check_vscode, run_command
 from hushcode.doctor.engine import EngineReport, check_engine
@@ -40,6 +41,7 @@ async def run_checks(folder: Path, environ: MutableMapping[str, str], emit: Emit
     """Every check for `folder`'s settings, in order; `emit` gets each result as soon as it is known.
     `environ` is the process's environment (the engine inherits it), restored when done."""
     results: list[CheckResult] = []
+    isolation.add_workspace(str(folder))  # the engine and the probe never import from the checked folder
 
     def add(*found: CheckResult) -> None:
         for result in found:

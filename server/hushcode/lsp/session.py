@@ -18,7 +18,7 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, Protocol
 
-from hushcode import netguard
+from hushcode import isolation, netguard
 from hushcode.completion.service import CompletionService
 from hushcode.config.load import Effective, load_effective
 from hushcode.config.settings import Settings
@@ -88,6 +88,8 @@ class Session:
         """The editor's initializationOptions: apply every layer of settings (the user and project
         files, these options, the environment); warnings wait for `initialized`."""
         self.editor_options = options if isinstance(options, dict) else {}
+        for root in self._client.workspace_roots():  # folders opened elsewhere than the working directory
+            isolation.add_workspace(str(root))
         if options is not None and not isinstance(options, dict):
             self._warnings.append("initializationOptions is not an object; ignored")
         self._warnings.extend(self.apply_settings()[1])
