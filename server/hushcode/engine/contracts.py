@@ -73,6 +73,9 @@ class GenerateRequest:
     # a blank line to rank (local engine only): after the greedy output, the engine keeps this
     # prompt for the ranking's questions (the `ranker` of `CompletionEngine.generate`)
     rank: RankRequest | None = None
+    # tokens the output mostly copies (a next edit: the region as it is): the engine guesses ahead
+    # from them, several tokens a decode, and the output is still the greedy one (worker/copy_ahead.py)
+    draft: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,7 @@ class GenerateResult:
     firsts: tuple[FirstToken, ...] = ()  # the FIM prompt's likeliest first tokens (a ranked request)
     # the greedy output's first line of code, token by token: the model's confidence in it (local engine)
     first_line_logprobs: tuple[float, ...] = ()
+    drafted: int = 0  # generated tokens taken from the request's draft
 
 
 NO_REPO_MARKERS = RepoMarkers(None, None)

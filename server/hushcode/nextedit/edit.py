@@ -46,6 +46,46 @@ class Proposal:
     dropped: str | None = None  # "empty", "erased", "undo", "parse" or "outside"
 
 
+REJOIN_LINES = 2  # the lines after the region whose rewrite ends the region's (non-blank ones)
+MAX_REJOIN_LINES = 4
+
+
+def rejoin_text(text: str, region: Region) -> str | None:
+    """The text that tells the rewrite has run past the region: the line break that ends the
+    region's last line and the lines after the region (REJOIN_LINES of them with code, more while
+    the region itself holds that text), or None when there is nothing after the region or no
+    such text is unique. A model that writes the region and goes on copying the file (the 0.5B
+    often does, instead of ending the fill) is stopped there, and its rewrite kept."""
+    after = split_lines(text[region.end:])
+    original = "\n" + text[region.start:region.end]
+    code = 0
+    for count, line in enumerate(after[:MAX_REJOIN_LINES], start=1):
+        code += bool(line.strip())
+        if code < REJOIN_LINES and count < len(after[:MAX_REJOIN_LINES]):
+            continue
+        stop = "\n" + "".join(after[:count]).rstrip("\r\n")
+        if stop.strip() and stop not in original:
+            return stop
+    return None
+
+
+FENCE = "\n```"  # an instruct model closes its code as in a chat answer: the rewrite ends there
+
+
+def ends_of(text: str, region: Region) -> tuple[str, ...]:
+    """The texts that end a rewrite of `region` (each starts with a line break): where it rejoins
+    the file after the region, and a Markdown fence when the region holds none."""
+    rejoin = rejoin_text(text, region)
+    fence = () if "```" in text[region.start:region.end] else (FENCE,)
+    return ((rejoin,) if rejoin else ()) + fence
+
+
+def cut_at(generated: str, ends: tuple[str, ...]) -> str:
+    """The rewrite up to the first of `ends` it holds (the line break before it kept)."""
+    found = [at for at in (generated.find(end) for end in ends) if at >= 0]
+    return generated[:min(found) + 1] if found else generated
+
+
 def _ending(text: str) -> str:
     for ending in ("\r\n", "\n", "\r"):
         if text.endswith(ending):

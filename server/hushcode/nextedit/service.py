@@ -29,7 +29,7 @@ from hushcode.engine.contracts import GenerateRequest, GenerateResult
 from hushcode.engine.interface import CompletionEngine
 from hushcode.engine.scheduler import Tickets
 
-from .edit import Edit, propose
+from .edit import Edit, cut_at, ends_of, propose
 from .prompt import (
     NextEditTexts,
     SweepTexts,
@@ -88,6 +88,14 @@ def max_tokens(region_tokens: int) -> int:
     return region_tokens + max(SLACK_TOKENS, region_tokens // 4)
 
 
+def _figures(result: GenerateResult | None) -> str:
+    """The engine's figures of a generation, for the log line (no source code)."""
+    if result is None:
+        return ""
+    return (f" prompt={result.prompt_tokens} evaluated={result.evaluated} prompt_ms={result.prompt_ms:.0f}"
+            f" generated={result.generated} drafted={result.drafted} gen_ms={result.gen_ms:.0f} stop={result.reason}")
+
+
 class NextEditService:
     """Turns a cursor in a document into the edits the model suggests near it (often none)."""
 
@@ -106,16 +114,18 @@ class NextEditService:
         if (older := self._generating.get(uri)) is not None:
             older.cancel()  # its answer is moot: the newest request wins
         started = time.perf_counter()
+        generation: list[GenerateResult] = []  # the engine's figures, for the log line
         try:
-            edits, result = await self._run(doc, line, character, encoding, engine, ticket, timeout_ms)
+            edits, result = await self._run(doc, line, character, encoding, engine, ticket, timeout_ms, generation)
         finally:
             self.tickets.release(uri, ticket)
-        log.info("next_edit req=%s doc=%s result=%s edits=%d total_ms=%.1f", request_id, doc.name, result,
-                 len(edits), elapsed_ms(started, 1))
+        log.info("next_edit req=%s doc=%s result=%s edits=%d total_ms=%.1f%s", request_id, doc.name, result,
+                 len(edits), elapsed_ms(started, 1), _figures(generation[-1] if generation else None))
         return edits
 
     async def _run(self, doc: DocumentSnapshot, line: int, character: int, encoding: str,
-                   engine: CompletionEngine | None, ticket: int, timeout_ms: int) -> tuple[list[Edit], str]:
+                   engine: CompletionEngine | None, ticket: int, timeout_ms: int,
+                   generation: list[GenerateResult]) -> tuple[list[Edit], str]:
         uri = doc.uri
         cursor = resolve_position(doc.text, line, character, encoding)
         if cursor is None:
@@ -139,14 +149,21 @@ class NextEditService:
         if len(tokens) + budget > model.n_ctx:
             return [], "too_long"
         one_line = prepared.line is not None
+        # a rewrite of the region that goes on copying the file after it is stopped there (edit.py)
+        ends = () if one_line else ends_of(doc.text, prepared.region)
+        # the region as it is is the draft: the rewrite mostly copies it (worker/copy_ahead.py)
         request = GenerateRequest(tokens=tokens, document=uri + KEY, max_tokens=budget, stop_at_newline=one_line,
+                                  stop_texts=ends, draft=tuple(parts[-1]),
                                   speculative=True, waits=True, timeout_ms=timeout_ms)
         result = await self._generate(uri, ticket, engine, request)
         if result is None or not self.tickets.newest(uri, ticket):
             return [], "superseded_or_yielded"
-        if result.reason != "stop" and not (one_line and result.reason == "newline"):
+        generation.append(result)
+        finished = ("stop", "newline") if one_line else ("stop", "stop_text")
+        if result.reason not in finished:
             return [], f"unfinished_{result.reason}"  # cut short (length, deadline, cancelled): not all of it
-        proposal = await off_loop(propose, doc.text, prepared.region, rewrite_of(doc.text, prepared, result.text),
+        generated = cut_at(result.text, ends)
+        proposal = await off_loop(propose, doc.text, prepared.region, rewrite_of(doc.text, prepared, generated),
                                   hunks[-1] if hunks else None, doc.language)
         return list(proposal.edits), proposal.dropped or "ok"
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import codecs
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from hushcode.worker.copy_ahead import CopyAhead
 from hushcode.worker.kv_reuse import apply_plan, plan_reuse
 from hushcode.worker.stop_rule import StopRule
 
@@ -56,6 +57,27 @@ class Output:
     # the log-probability of each token of the first line of code (the model's own confidence in
     # what the user sees first; a forced first token counts with its own log-probability)
     first_line_logprobs: tuple[float, ...] = ()
+    drafted: int = 0  # tokens taken from the draft (copy_ahead.py)
+
+
+def token_bytes(llm: Any, token: int) -> bytes:
+    """A token's bytes (a control token not spelled out). llama-cpp-python's own detokenize reads
+    a piece into 32 bytes and loses a longer one; Qwen's vocabulary has tokens of 32 spaces and
+    more (the indentation of a continuation line aligned under an open bracket)."""
+    vocab = getattr(getattr(llm, "_model", None), "vocab", None)
+    if vocab is None:  # a stand-in model of the tests
+        return bytes(llm.detokenize([token]))
+    import ctypes
+
+    import llama_cpp  # lazy: the engine process only
+
+    size = 64
+    while True:
+        buffer = ctypes.create_string_buffer(size)
+        n = llama_cpp.llama_token_to_piece(vocab, token, buffer, size, 0, False)
+        if n >= 0:
+            return buffer.raw[:n]
+        size = -n
 
 
 def _top(logprobs: Any, k: int) -> list[int]:
@@ -154,7 +176,7 @@ class Decoder:
 
     def piece(self, token: int) -> str:
         """A token's text (a part of a multi-byte character comes out replaced)."""
-        return str(self.llm.detokenize([token]).decode("utf-8", "replace"))
+        return token_bytes(self.llm, token).decode("utf-8", "replace")
 
     def likeliest(self, allowed: Callable[[str], bool], among: int = 40) -> int | None:
         """The most likely next token, among the `among` likeliest, whose text `allowed` accepts
@@ -226,8 +248,10 @@ class Decoder:
                 break
         return logprobs
 
-    def generate(self, limits: Limits, on_piece: Callable[[str], None], first: int | None = None) -> Output:
-        """Greedy generation from the current KV state (optionally forcing the first token)."""
+    def generate(self, limits: Limits, on_piece: Callable[[str], None], first: int | None = None,
+                 draft: Sequence[int] = ()) -> Output:
+        """Greedy generation from the current KV state (optionally forcing the first token); with a
+        `draft` (text the output mostly copies), several tokens a decode (worker/copy_ahead.py)."""
         llm = self.llm
         first_token: int | None = None
         rule = StopRule(limits.stop_indent, limits.stop_unmatched_close)
@@ -238,6 +262,7 @@ class Decoder:
         confidence: list[float] = []  # the first line of code's tokens
         first_line_done = False
         llm._sampler = llm._init_sampler(temp=0.0, repeat_penalty=1.0)
+        steps: _Greedy | CopyAhead = CopyAhead(llm, draft, self._logprobs, first) if draft else _Greedy(self, first)
         line_end_after = None if limits.line_budget_s is None else time.monotonic() + limits.line_budget_s
         try:
             while generated < limits.max_tokens:
@@ -247,15 +272,15 @@ class Decoder:
                 if time.monotonic() > limits.deadline:
                     reason = "deadline"
                     break
-                token = first if first is not None and generated == 0 else llm.sample(temp=0.0)
+                token = steps.next()
                 if token in self.stop_ids or self.is_eog(token):
                     reason = "stop"
                     break
                 if limits.confidence and not first_line_done:
-                    confidence.append(self.token_logprob(token))
+                    confidence.append(steps.logprob(token))
                 generated += 1
                 first_token = token if first_token is None else first_token
-                piece = decoder.decode(llm.detokenize([token]))
+                piece = decoder.decode(token_bytes(llm, token))
                 text += piece
                 first_line_done = first_line_done or ("\n" in piece and bool(text.strip()))
                 if piece:
@@ -273,10 +298,31 @@ class Decoder:
                         and time.monotonic() > line_end_after:
                     reason = "budget"
                     break
-                llm.eval([token])
+                steps.advance(token)
                 if limits.token_delay_s:
                     time.sleep(limits.token_delay_s)
         finally:
             llm._sampler = None
         return Output(text=text + decoder.decode(b"", final=True), generated=generated, reason=reason,
-                      first_token=first_token, first_line_logprobs=tuple(confidence))
+                      first_token=first_token, first_line_logprobs=tuple(confidence),
+                      drafted=steps.drafted)
+
+
+class _Greedy:
+    """One decode per token: the sampler's greedy choice (or the forced first token)."""
+
+    drafted = 0
+
+    def __init__(self, decoder: Decoder, first: int | None) -> None:
+        self.decoder = decoder
+        self.first = first
+
+    def next(self) -> int:
+        token, self.first = (self.first if self.first is not None else self.decoder.llm.sample(temp=0.0)), None
+        return int(token)
+
+    def logprob(self, token: int) -> float:
+        return self.decoder.token_logprob(token)
+
+    def advance(self, token: int) -> None:
+        self.decoder.llm.eval([token])

@@ -63,6 +63,7 @@ def generate(model: Model, request: Generate, stopped: Callable[[], bool],
         control_tokens=sum(1 for t in tokens if t in model.marker_ids()),
         first_token=out.first_token if out is not None else None, firsts=firsts,
         first_line_logprobs=tuple(round(lp, 3) for lp in out.first_line_logprobs) if out is not None else (),
+        drafted=out.drafted if out is not None else 0,
     )
     ranked = request.rank is not None and request.alternatives <= 1 and out is not None and reason not in _STOPPED
     candidates = DecoderCandidates(decoder, tokens, request.rank.context, limits, model.tokenize) \
@@ -95,7 +96,7 @@ def _continue(model: Model, decoder: Decoder, request: Generate, limits: Limits,
         if k:
             model.llm.n_tokens = len(request.tokens)  # rewind to the end of the prompt for the next one
         stream = (lambda piece: send(Token(request.id, piece))) if k == 0 else (lambda piece: None)
-        out = decoder.generate(limits, stream, first)
+        out = decoder.generate(limits, stream, first, request.draft if k == 0 else ())
         greedy = greedy or out
         if out.reason in _STOPPED and (k or request.skip_greedy):
             break  # another choice cut short by the deadline is not one
