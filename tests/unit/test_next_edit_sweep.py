@@ -17,6 +17,7 @@ from hushcode.nextedit.prompt import (
     draft_sweep,
     is_sweep,
     lay_out_sweep,
+    sections_separator,
     sweep_separator,
 )
 from hushcode.nextedit.region import choose_region
@@ -95,6 +96,26 @@ def test_only_a_sweep_model_gets_the_sweep_prompt() -> None:
     offset = history.text.index("width") + 5
     assert isinstance(prepare(doc, offset, history.hunks, True).texts, SweepTexts)
     assert isinstance(prepare(doc, offset, history.hunks).texts, NextEditTexts)  # the generic FIM prompt
+
+
+def test_another_qwen_model_rewrites_a_region_in_the_file_sections() -> None:
+    history = DocumentHistory(SOURCE)
+    history.update(SOURCE.replace("import math", "import cmath"), 0.0)  # no rename: a region to rewrite
+    doc = DocumentSnapshot(uri="file:///w/geo/area.py", version=2, text=history.text, language_id="python",
+                           relative_path="geo/area.py")
+    offset = history.text.index("s = w")
+    assert isinstance(prepare(doc, offset, history.hunks, sections=True).texts, SweepTexts)
+    assert isinstance(prepare(doc, offset, history.hunks).texts, NextEditTexts)
+    assert sections_separator("qwen", FILE_SEP) == FILE_SEP
+    assert sections_separator("deepseek", FILE_SEP) is None  # no file sections: the fill-in-the-middle
+
+
+def test_a_renamed_names_use_is_still_filled_as_one_line_in_a_qwen_model() -> None:
+    history = edited()
+    doc = DocumentSnapshot(uri="file:///w/geo/area.py", version=3, text=history.text, language_id="python",
+                           relative_path="geo/area.py")
+    prepared = prepare(doc, history.text.index("s = w"), history.hunks, sections=True)
+    assert isinstance(prepared.texts, NextEditTexts) and prepared.line is not None
 
 
 @pytest.mark.parametrize("name", ["sweep-next-edit-1.5B", "hushcode-tiny-test"])

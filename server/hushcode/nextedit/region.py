@@ -29,8 +29,8 @@ from hushcode.documents.edits import split_lines
 from hushcode.documents.history import Hunk
 from hushcode.syntax.languages import LanguageInfo, parse
 
-ABOVE = 3  # lines above the cursor's line
-BELOW = 8  # lines below it (an edit usually moves down the code)
+ABOVE = 2  # lines above the cursor's line
+BELOW = 5  # lines below it (an edit usually moves down the code)
 MAX_LINES = ABOVE + 1 + BELOW  # the cursor's window: 12 lines
 MAX_SPAN = 2 * MAX_LINES  # the window grown to take in the places a rename implies
 

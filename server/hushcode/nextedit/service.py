@@ -39,6 +39,7 @@ from .prompt import (
     implied_line,
     lay_out,
     lay_out_sweep,
+    sections_separator,
     sweep_separator,
 )
 from .region import Region, choose_region
@@ -57,11 +58,13 @@ class Prepared:
     line: tuple[int, int] | None = None  # the one implied line's code the model fills (offsets), if any
 
 
-def prepare(doc: DocumentSnapshot, offset: int, hunks: tuple[Hunk, ...], sweep: bool = False) -> Prepared:
+def prepare(doc: DocumentSnapshot, offset: int, hunks: tuple[Hunk, ...], sweep: bool = False,
+            sections: bool = False) -> Prepared:
     """The region and the prompt's texts (pure: runs in the worker thread): for a Sweep next-edit
     model, its own prompt over the region (prompt.draft_sweep); else a line the last edit implies
     (the use of a renamed name nearest the cursor) is filled as one line, or the region is
-    rewritten."""
+    rewritten: in Sweep's file sections when the model's vocabulary has them (`sections`: Qwen's
+    <|file_sep|>), else in a fill-in-the-middle over the region."""
     region = choose_region(doc.text, offset, doc.language, hunks[-1] if hunks else None)
     if sweep:
         return Prepared(region, draft_sweep(doc.text, region, hunks, doc.relative_path))
@@ -70,6 +73,8 @@ def prepare(doc: DocumentSnapshot, offset: int, hunks: tuple[Hunk, ...], sweep: 
         line = min(region.implied, key=lambda n: abs(n - cursor_line))
         code = implied_line(doc.text, line)
         return Prepared(region, draft_line(doc.text, code, hunks, doc.relative_path, doc.language), code)
+    if sections:
+        return Prepared(region, draft_sweep(doc.text, region, hunks, doc.relative_path, unchanged_original=False))
     return Prepared(region, draft(doc.text, region, hunks, doc.relative_path, doc.language))
 
 
@@ -134,14 +139,15 @@ class NextEditService:
         if engine is None or model is None:
             return [], "no_engine"
         hunks = self.history.hunks(uri)
-        file_sep = sweep_separator(model.name, model.markers.template, model.repo.file_sep)
-        prepared = await off_loop(prepare, doc, cursor.offset, hunks, file_sep is not None)
+        sweep = sweep_separator(model.name, model.markers.template, model.repo.file_sep) is not None
+        file_sep = sections_separator(model.markers.template, model.repo.file_sep)
+        prepared = await off_loop(prepare, doc, cursor.offset, hunks, sweep, file_sep is not None)
         if not self.tickets.newest(uri, ticket):
             return [], "superseded"
         parts = await engine.tokenize(prepared.texts.texts(), speculative=True)
         if parts is None:
             return [], "engine_unavailable"
-        if file_sep is not None:  # a Sweep next-edit model: its own prompt (prompt.py)
+        if isinstance(prepared.texts, SweepTexts) and file_sep is not None:  # file sections (prompt.py)
             tokens = lay_out_sweep(parts, file_sep, model.bos)
         else:
             tokens = await off_loop(lay_out, parts, model.markers, model.bos)
