@@ -4,6 +4,7 @@ use answers an edit that renames the use, and the file with the edit applied is 
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -46,3 +47,26 @@ async def test_a_renamed_parameter_is_renamed_at_its_use(model_path: Path) -> No
         assert "return width * h" in result, result
         assert result.startswith("def area(width, h):"), result
         compile(result, "area.py", "exec")
+
+
+async def test_a_next_edit_that_inserts_at_the_cursor_is_also_the_inline_suggestion_there(model_path: Path) -> None:
+    session = lsp.Session({"HUSHCODE_MODEL": str(model_path), "HUSHCODE_COMPLETION_TIMEOUT_MS": "120000"})
+    async with session as client:
+        await lsp.wait_for_state(client, {"ready"}, 120)
+        lsp.open_document(client, URI, SOURCE)
+        for number, letter in enumerate("idth"):
+            lsp.change(client, URI, 2 + number, 0, 10 + number, letter)
+        at = {"line": 2, "character": 12}  # right after the body's `w`: the rename's edit inserts "idth" here
+        answer = await client.protocol.send_request_async(
+            "hushcode/nextEdit", {"textDocument": {"uri": URI}, "position": at})
+        edits = [lsp._plain(edit) for edit in (answer["edits"] if isinstance(answer, dict) else answer.edits)]
+        assert edits == [{"range": {"start": at, "end": at}, "newText": "idth"}], edits
+        for _ in range(50):  # the notification may land just after the answer
+            if session.asked_again:
+                break
+            await asyncio.sleep(0.1)
+        assert session.asked_again == [{"uri": URI, "reason": "nextEdit"}], session.asked_again
+        # the editor asks again (VS Code as a manual trigger): the edit is the inline suggestion, from the cache
+        result = await lsp.inline(client, URI, 2, 12, invoked=True)
+        assert result is not None and [str(item.insert_text) for item in result.items] == ["idth"]
+        assert (await lsp.status(client))["lastResult"] == "cache_hit"

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
+from hushcode.completion.cache import CachedText
+from hushcode.completion.service import CompletionService
 from hushcode.config.settings import Settings
 from hushcode.documents.history import EditHistory
 from hushcode.documents.snapshot import DocumentSnapshot
@@ -57,7 +59,11 @@ class FakeServer:
         if text is not None:
             history.changed(URI, text, 1.0)
         self.text = text
-        self.session = SimpleNamespace(engine=engine, settings=Settings(), next_edits=NextEditService(history))
+        completions = CompletionService(Settings(), None)
+        self.asked_again: list[tuple[str, str]] = []
+        completions.ask_again = lambda uri, reason: self.asked_again.append((uri, reason))
+        self.session = SimpleNamespace(engine=engine, settings=Settings(), next_edits=NextEditService(history),
+                                       completions=completions)
         self.position_encoding = encoding
         self.unknown: list[str] = []
         self.bad: list[str] = []
@@ -124,6 +130,25 @@ async def test_params_as_pygls_hands_them_and_the_utf8_encoding() -> None:
                                 position=SimpleNamespace(line=1, character=20))  # after the `w`, in UTF-8
     answer = await ask(server, namespace)
     assert [(e["range"]["start"], e["newText"]) for e in answer["edits"]] == [({"line": 1, "character": 20}, "idth")]
+
+
+async def test_an_insertion_at_the_cursor_waits_as_an_inline_suggestion() -> None:
+    server = FakeServer(RewritingEngine(LINE))
+    at = AFTER.index("+ w") + 3  # right after the `w` the model renames `width`: "idth" inserts at the cursor
+    answer = await ask(server, params(line=1, character=17))
+    assert [e["newText"] for e in answer["edits"]] == ["idth"]  # the next edit is answered as ever
+    line_end = AFTER.index("\n", at)
+    completions = server.session.completions
+    assert completions.cache.get(URI, AFTER[:at], AFTER[at:line_end]) == [CachedText("idth")]
+    assert server.asked_again == [(URI, "nextEdit")]
+    assert completions.later.asked_again(URI, AFTER[:at], AFTER[at:line_end])  # VS Code's manual re-ask: once
+
+
+async def test_an_edit_away_from_the_cursor_is_no_inline_suggestion() -> None:
+    server = FakeServer(RewritingEngine(LINE))
+    answer = await ask(server, params(line=0, character=14))  # the signature: the edit is a line below
+    assert [e["newText"] for e in answer["edits"]] == ["idth"]
+    assert server.asked_again == []
 
 
 async def test_nothing_to_suggest() -> None:

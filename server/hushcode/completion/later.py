@@ -17,7 +17,6 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from hushcode.completion.cache import CachedText
 from hushcode.completion.offload import off_loop
 from hushcode.completion.plan import Planned, Suggestion, first_clean
 from hushcode.completion.trace import Trace
@@ -81,6 +80,10 @@ class RankedLater:
             return
         running[1].add_done_callback(lambda done: go(shown if done.cancelled() or done.exception() else done.result()))
 
+    def expect(self, uri: str, before: str, line_after: str) -> None:
+        """The editor was told to ask again at this place (`asked_again`)."""
+        self._asked[uri] = (before, line_after)
+
     def asked_again(self, uri: str, before: str, line_after: str) -> bool:
         """Is this request the editor asking again where it was told to (the first one there)?"""
         return self._asked.pop(uri, None) == (before, line_after)
@@ -109,9 +112,7 @@ class RankedLater:
         elif not service.debounce.tickets.newest(uri, ticket):
             record.result = "superseded"  # the user typed on (or asked elsewhere): the line is stale
         else:
-            service.cache.put(uri, before, line_after, [CachedText(best.text, best.replace_end)])
-            self._asked[uri] = (before, line_after)
-            service.ask_again(uri, ASK_AGAIN_REASON)
+            service.offer(uri, before, line_after, best.text, ASK_AGAIN_REASON, best.replace_end)
             record.result, record.chars = "replaced", len(best.text)
         record.finish()
         return best if record.result == "replaced" and best is not None else shown

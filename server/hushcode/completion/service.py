@@ -69,6 +69,15 @@ class CompletionService:
         self.ask_again: Callable[[str, str], None] = lambda uri, reason: None
         self.later = RankedLater(self)
 
+    def offer(self, uri: str, before: str, line_after: str, text: str, reason: str, replace_end: int = 0) -> None:
+        """A suggestion found outside an inline request, for the place where `before` ends and
+        `line_after` follows (the ranking that ended after the answer; a next edit that inserts at
+        the cursor): into the cache, and the editor is told to ask again there (`reason`). VS
+        Code asks again as a manual trigger: its first request there is answered from the cache."""
+        self.cache.put(uri, before, line_after, [CachedText(text, replace_end)])
+        self.later.expect(uri, before, line_after)
+        self.ask_again(uri, reason)
+
     def configure(self, settings: Settings) -> None:
         """New settings; suggestions made under other completion settings are stale."""
         if settings.completion != self.settings.completion:

@@ -7,12 +7,14 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Any
 
-from hushcode.documents.positions import position_of
+from hushcode.documents.positions import position_of, resolve_position
+from hushcode.nextedit.edit import Edit
 
 if TYPE_CHECKING:
     from hushcode.lsp.server import HushcodeServer
 
 NEXT_EDIT = "hushcode/nextEdit"
+ASK_AGAIN_REASON = "nextEdit"  # a next edit that inserts at the cursor waits as an inline suggestion
 _ids = itertools.count(1)
 
 
@@ -36,6 +38,13 @@ def _position(text: str, offset: int, encoding: str) -> dict[str, int]:
     return {"line": line, "character": character}
 
 
+def _at_cursor(edits: list[Edit], offset: int) -> str | None:
+    """The text of the one edit when it only inserts at the cursor, else None."""
+    if len(edits) == 1 and edits[0].start == edits[0].end == offset and edits[0].text.strip():
+        return edits[0].text
+    return None
+
+
 def register(server: HushcodeServer) -> None:
     @server.feature(NEXT_EDIT)
     async def next_edit(ls: HushcodeServer, params: Any) -> dict[str, Any]:
@@ -56,6 +65,12 @@ def register(server: HushcodeServer) -> None:
         edits = await ls.session.next_edits.suggest(snapshot, line, character, encoding, ls.session.engine,
                                                      f"n{next(_ids)}", ls.session.settings.completion.timeout_ms)
         text = snapshot.text
+        cursor = resolve_position(text, line, character, encoding)
+        if cursor is not None and (insertion := _at_cursor(edits, cursor.offset)) is not None:
+            # an insertion at the cursor is an inline suggestion too: the editor's own ghost text,
+            # accepted as any suggestion (the client asks again, answered from the cache)
+            ls.session.completions.offer(uri, text[:cursor.offset], text[cursor.offset:cursor.line_end], insertion,
+                                         ASK_AGAIN_REASON)
         return {"edits": [{"range": {"start": _position(text, e.start, encoding),
                                      "end": _position(text, e.end, encoding)},
                            "newText": e.text} for e in edits]}
