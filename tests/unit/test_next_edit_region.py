@@ -99,3 +99,43 @@ def test_the_window_grows_to_take_in_the_uses() -> None:
     region = choose_region(text, hunk.end, PY, hunk)
     assert region.implied == (13,)
     assert (region.first, region.last) == (0, 13)  # the window (0..8) grown to line 13
+
+
+CALLS = ("def f(u):\n    a = load(u)\n    b = load(u + 'x')\n    c = load(u, strict=True)\n"
+         "    d = load(\n        u)\n    return a\n\n\ndef g():\n    e = load('y')\n")
+
+
+def test_a_changed_call_takes_in_the_other_calls_of_its_callee() -> None:
+    text, hunk = renamed(CALLS, "load(u)", "load(u, strict=True)")
+    region = choose_region(text, hunk.end, PY, hunk)
+    assert region.rename is None
+    # `b`'s call; not `c`'s, already as the changed call is, nor `d`'s, over two lines (one line
+    # is filled), nor `g`'s (another function)
+    assert region.implied == (2,)
+
+
+def test_a_changed_call_outside_functions_looks_through_the_file() -> None:
+    before = "a = load(1)\n" + "z = 0\n" * 5 + "def f():\n    return load(2)\n"
+    text, hunk = renamed(before, "load(1)", "load(1, strict=True)")
+    assert choose_region(text, hunk.end, PY, hunk).implied == (7,)
+
+
+def test_a_changed_callee_takes_in_the_calls_of_the_old_one() -> None:
+    before = "x = api.get(1)\ny = 2\nz = api.get(3)\nw = api.session().get(4)\n"
+    text, hunk = renamed(before, "api.get(1)", "api.session().get(1)")
+    assert rename_of(text, hunk, PY) is None  # "session()." is no identifier
+    region = choose_region(text, hunk.end, PY, hunk)
+    assert region.implied == (2,)
+
+
+def test_an_edit_outside_any_call_implies_no_calls() -> None:
+    text, hunk = renamed(CALLS, "a = load", "aa = load")
+    region = choose_region(text, hunk.end, PY, hunk)
+    assert region.rename == Rename("a", "aa") and region.implied == (6,)  # the rename's use, not the calls
+
+
+def test_a_changed_call_in_javascript() -> None:
+    before = "const a = fetch(u);\nconst b = fetch(v);\n"
+    text, hunk = renamed(before, "fetch(u)", "fetch(u, opts)")
+    region = choose_region(text, hunk.end, LANGUAGES["javascript"], hunk)
+    assert region.implied == (1,)
