@@ -194,3 +194,16 @@ async def test_the_newest_request_wins() -> None:
     engine.gate.set()
     assert len((await second)["edits"]) == 1
     assert len(engine.requests) == 2
+
+
+async def test_a_sibling_call_gets_the_same_added_argument_with_no_model_call() -> None:
+    before = "def f(a, b, enc):\n    x = load(a)\n    y = load(b)\n    return x, y\n"
+    after = before.replace("load(a)", "load(a, enc)")
+    engine = RewritingEngine("never asked")
+    server = FakeServer(engine, text=after)
+    server.session.next_edits.history.opened(URI, before)
+    server.session.next_edits.history.changed(URI, after, 1.0)
+    answer = await ask(server, params(line=2, character=4))
+    assert answer == {"edits": [{"range": {"start": {"line": 2, "character": 14}, "end": {"line": 2, "character": 14}},
+                                 "newText": ", enc"}]}
+    assert engine.requests == []  # made as the user made it, not generated

@@ -37,6 +37,8 @@ from hushcode.documents.edits import split_lines
 from hushcode.documents.history import Hunk
 from hushcode.syntax.languages import LanguageInfo, parse
 
+from .calls import CallChange, Sibling, call_change, siblings
+
 ABOVE = 2  # lines above the cursor's line
 BELOW = 5  # lines below it (an edit usually moves down the code)
 MAX_LINES = ABOVE + 1 + BELOW  # the cursor's window: 12 lines
@@ -45,8 +47,6 @@ MAX_SPAN = 2 * MAX_LINES  # the window grown to take in the places a rename impl
 # function-like nodes of languages whose table names none (Java, C, C++)
 _FUNCTIONS = frozenset({"function_definition", "method_declaration", "constructor_declaration", "function_item",
                         "function_declaration"})
-# call nodes, and the field that names what they call
-_CALLS = {"call": "function", "call_expression": "function", "method_invocation": "name"}
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 _WORD_CHARS = re.compile(r"\w*")
 
@@ -68,7 +68,9 @@ class Region:
     start: int
     end: int
     rename: Rename | None = None
-    implied: tuple[int, ...] = ()  # the region's lines that still use the renamed name
+    implied: tuple[int, ...] = ()  # the region's lines that still use the renamed name, or hold a sibling call
+    call: CallChange | None = None  # the call the last edit changed, when the implied lines are its siblings
+    siblings: tuple[Sibling, ...] = ()  # those siblings (calls.py)
 
     @property
     def lines(self) -> int:
@@ -160,56 +162,6 @@ def _rename_scope(tree: ts.Tree | None, text: str, hunk: Hunk, language: Languag
     return node.start_point[0], node.end_point[0]
 
 
-def _node_text(text: bytes, node: ts.Node) -> str:
-    return text[node.start_byte:node.end_byte].decode("utf-8", "surrogatepass")
-
-
-def _call_at(tree: ts.Tree, start: int, end: int) -> ts.Node | None:
-    """The innermost call whose text holds the bytes `start`..`end`, or None."""
-    node: ts.Node | None = tree.root_node.descendant_for_byte_range(start, end)
-    while node is not None and node.type not in _CALLS:
-        node = node.parent
-    return node
-
-
-def sibling_calls(text: str, hunk: Hunk, tree: ts.Tree | None, lines: _Lines) -> list[int]:
-    """The lines of the other one-line calls the changed call implies (the module's docstring,
-    3), in order; empty when the hunk is in no call."""
-    if tree is None or text[hunk.start:hunk.end] != hunk.new:
-        return []
-    data = text.encode("utf-8", "surrogatepass")
-    start = len(text[:hunk.start].encode("utf-8", "surrogatepass"))
-    end = start + len(hunk.new.encode("utf-8", "surrogatepass"))
-    changed = _call_at(tree, start, end)
-    callee = changed.child_by_field_name(_CALLS[changed.type]) if changed is not None else None
-    if changed is None or callee is None:
-        return []
-    name = _node_text(data, callee)
-    if callee.start_byte <= start and end <= callee.end_byte:  # the callee itself changed: the old one's calls
-        cut = start - callee.start_byte
-        old_bytes = name.encode("utf-8", "surrogatepass")
-        name = (old_bytes[:cut] + hunk.old.encode("utf-8", "surrogatepass")
-                + old_bytes[cut + end - start:]).decode("utf-8", "surrogatepass")
-        same_callee = False
-    else:
-        same_callee = True
-    new_call = _node_text(data, changed)
-    found: list[int] = []
-    stack = [tree.root_node]
-    while stack:
-        node = stack.pop()
-        stack.extend(node.children)
-        if node.type not in _CALLS or node.start_point[0] != node.end_point[0] or node.id == changed.id:
-            continue
-        other = node.child_by_field_name(_CALLS[node.type])
-        if other is None or _node_text(data, other) != name:
-            continue
-        if same_callee and _node_text(data, node) == new_call:
-            continue  # already as the changed call is
-        found.append(node.start_point[0])
-    return sorted(set(found) - {changed.start_point[0]})
-
-
 def _window(line: int, bounds: tuple[int, int]) -> tuple[int, int]:
     """`ABOVE` lines above `line` and `BELOW` below, within `bounds` (inclusive)."""
     return max(line - ABOVE, bounds[0]), min(line + BELOW, bounds[1])
@@ -249,10 +201,12 @@ def choose_region(text: str, offset: int, language: LanguageInfo | None, last_hu
         scope = _rename_scope(tree, text, last_hunk, language)
         found = [u for u in _uses(text, lines, rename.old) if scope is None or scope[0] <= u <= scope[1]]
         places = sorted(found, key=lambda u: abs(u - cursor_line))
-    elif last_hunk is not None:  # in the function where the call changed, as a rename's uses
-        scope = _function_lines(tree, text, last_hunk.start, language)
-        found = [c for c in sibling_calls(text, last_hunk, tree, lines) if scope is None or scope[0] <= c <= scope[1]]
-        places = sorted(found, key=lambda u: abs(u - cursor_line))
+    change = call_change(text, last_hunk, tree) if rename is None and last_hunk is not None else None
+    calls: list[Sibling] = []
+    if change is not None and tree is not None and last_hunk is not None:
+        scope = _function_lines(tree, text, last_hunk.start, language)  # as a rename's uses
+        calls = [c for c in siblings(text, change, tree) if scope is None or scope[0] <= c.line <= scope[1]]
+        places = sorted({c.line for c in calls}, key=lambda u: abs(u - cursor_line))
     if places:
         grown = _grow(span, places)
         if not any(grown[0] <= p <= grown[1] for p in places):  # the nearest is too far: go there
@@ -262,4 +216,5 @@ def choose_region(text: str, offset: int, language: LanguageInfo | None, last_hu
         span = grown
     first, last = span
     implied = tuple(sorted(p for p in places if first <= p <= last))
-    return Region(first, last, lines.start(first), lines.start(last + 1), rename, implied)
+    return Region(first, last, lines.start(first), lines.start(last + 1), rename, implied,
+                  change if calls else None, tuple(c for c in calls if first <= c.line <= last))

@@ -29,6 +29,7 @@ from hushcode.engine.contracts import GenerateRequest, GenerateResult
 from hushcode.engine.interface import CompletionEngine
 from hushcode.engine.scheduler import Tickets
 
+from .calls import repeat
 from .edit import Edit, cut_at, ends_of, propose
 from .prompt import (
     NextEditTexts,
@@ -56,13 +57,16 @@ class Prepared:
     region: Region
     texts: NextEditTexts | SweepTexts
     line: tuple[int, int] | None = None  # the one implied line's code the model fills (offsets), if any
+    # the last edit's change made again at that line, with no model (a sibling call; calls.py)
+    made: tuple[int, int, str] | None = None
 
 
 def prepare(doc: DocumentSnapshot, offset: int, hunks: tuple[Hunk, ...], sweep: bool = False,
             sections: bool = False) -> Prepared:
     """The region and the prompt's texts (pure: runs in the worker thread): for a Sweep next-edit
     model, its own prompt over the region (prompt.draft_sweep); else a line the last edit implies
-    (the use of a renamed name nearest the cursor) is filled as one line, or the region is
+    (the use of a renamed name, or a sibling of a changed call, nearest the cursor) is filled as
+    one line (a sibling that the change repeats on mechanically is `made`: no model), or the region is
     rewritten: in Sweep's file sections when the model's vocabulary has them (`sections`: Qwen's
     <|file_sep|>), else in a fill-in-the-middle over the region."""
     region = choose_region(doc.text, offset, doc.language, hunks[-1] if hunks else None)
@@ -72,7 +76,9 @@ def prepare(doc: DocumentSnapshot, offset: int, hunks: tuple[Hunk, ...], sweep: 
         cursor_line = doc.text.count("\n", 0, offset)
         line = min(region.implied, key=lambda n: abs(n - cursor_line))
         code = implied_line(doc.text, line)
-        return Prepared(region, draft_line(doc.text, code, hunks, doc.relative_path, doc.language), code)
+        sibling = next((c for c in region.siblings if c.line == line), None)
+        made = repeat(doc.text, region.call, sibling) if region.call is not None and sibling is not None else None
+        return Prepared(region, draft_line(doc.text, code, hunks, doc.relative_path, doc.language), code, made)
     if sections:
         return Prepared(region, draft_sweep(doc.text, region, hunks, doc.relative_path, unchanged_original=False))
     return Prepared(region, draft(doc.text, region, hunks, doc.relative_path, doc.language))
@@ -144,6 +150,12 @@ class NextEditService:
         prepared = await off_loop(prepare, doc, cursor.offset, hunks, sweep, file_sep is not None)
         if not self.tickets.newest(uri, ticket):
             return [], "superseded"
+        if prepared.made is not None:  # the last edit's change, made again as it is (calls.py)
+            start, end, new = prepared.made
+            region = prepared.region
+            rewrite = doc.text[region.start:start] + new + doc.text[end:region.end]
+            proposal = await off_loop(propose, doc.text, region, rewrite, hunks[-1] if hunks else None, doc.language)
+            return list(proposal.edits), proposal.dropped or "repeated"
         parts = await engine.tokenize(prepared.texts.texts(), speculative=True)
         if parts is None:
             return [], "engine_unavailable"
