@@ -96,12 +96,13 @@ def call_change(text: str, hunk: Hunk, tree: ts.Tree | None) -> CallChange | Non
     return CallChange(call.start_point[0], new_callee, new_callee, _text(data, call), added)
 
 
-def siblings(text: str, change: CallChange, tree: ts.Tree) -> list[Sibling]:
-    """The other one-line calls of the changed call's old callee, in order; where the callee did
-    not change, those not already written as the changed call is."""
+def siblings(text: str, change: CallChange, tree: ts.Tree, within: ts.Node | None = None) -> list[Sibling]:
+    """The other one-line calls of the changed call's old callee (inside `within`, else the whole
+    file), in order; where the callee did not change, those not already written as the changed
+    call is."""
     data = text.encode("utf-8", "surrogatepass")
     found: list[Sibling] = []
-    stack = [tree.root_node]
+    stack = [within or tree.root_node]
     while stack:
         node = stack.pop()
         stack.extend(node.children)

@@ -204,8 +204,7 @@ def choose_region(text: str, offset: int, language: LanguageInfo | None, last_hu
     change = call_change(text, last_hunk, tree) if rename is None and last_hunk is not None else None
     calls: list[Sibling] = []
     if change is not None and tree is not None and last_hunk is not None:
-        scope = _function_lines(tree, text, last_hunk.start, language)  # as a rename's uses
-        calls = [c for c in siblings(text, change, tree) if scope is None or scope[0] <= c.line <= scope[1]]
+        calls = siblings(text, change, tree, _function(tree, text, last_hunk.start, language))  # as a rename's uses
         places = sorted({c.line for c in calls}, key=lambda u: abs(u - cursor_line))
     if places:
         grown = _grow(span, places)
