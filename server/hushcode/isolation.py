@@ -61,10 +61,14 @@ def import_roots() -> list[str]:
 def add_workspace(folder: str) -> None:
     """A user's folder that is not the working directory (a workspace folder the editor opened
     elsewhere, the folder `hushcode doctor` checks): `PYTHONPATH` folders inside it are not given
-    to children either."""
+    to children either, and leave this process's import path (a later lazy import, a tree-sitter
+    grammar say, would otherwise find a file of that folder first)."""
     path = os.path.realpath(folder)
     if path not in _workspaces:
         _workspaces.append(path)
+    # nor kept on this process's own path (forget_user_paths ran before the folder was known)
+    inside = {p for p in _pythonpath()[1] if _inside(p, path)}
+    sys.path[:] = [p for p in sys.path if os.path.realpath(p or ".") not in inside]
 
 
 def _working_directory() -> str | None:

@@ -81,6 +81,9 @@ def test_pythonpath_folders_inside_a_workspace_opened_elsewhere_are_not_given_to
     monkeypatch.setattr(isolation, "_workspaces", [])
     roots = isolation.python_command("hushcode.worker.main")[4].split(os.pathsep)
     assert str((workspace / "src").resolve()) in roots  # nothing says it is a user's folder yet
+    src = str((workspace / "src").resolve())
+    monkeypatch.setattr(sys, "path", [*sys.path, src])  # as Python put it there from PYTHONPATH
     isolation.add_workspace(str(workspace))
     roots = isolation.python_command("hushcode.worker.main")[4].split(os.pathsep)
     assert not any(r.startswith(str(workspace.resolve())) for r in roots)
+    assert src not in sys.path  # nor does this process import from it any more
