@@ -1,6 +1,9 @@
 """hushcode/nextEdit through the real server and the real default model: after a parameter is
 renamed in a signature (typed as keystrokes, as an editor sends them), a next-edit request at its
-use answers an edit that renames the use, and the file with the edit applied is what a rename gives."""
+use answers an edit that renames the use, and the file with the edit applied is what a rename gives
+(since the repeat of the last edit, nextedit/repeat.py, the server makes a rename's uses itself,
+with no model call; the docstring's words stay); and an insertion the model writes at the cursor
+is also the inline suggestion there."""
 
 from __future__ import annotations
 

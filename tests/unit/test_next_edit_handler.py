@@ -20,10 +20,13 @@ from hushcode.nextedit.service import KEY, NextEditService, max_tokens
 from tests.unit.fake_engine import FakeLocalEngine
 
 URI = "file:///w/area.py"
-BEFORE = 'def area(w, h):\n    s = "é🎉" + w * h\n    return s + w\n'
-AFTER = BEFORE.replace("area(w,", "area(width,")  # the user renamed `w`: the region is the function
-REWRITE = 'def area(width, h):\n    s = "é🎉" + width * h\n    return s + width\n'
-LINE = 's = "é🎉" + width * h'  # the use nearest the cursor, as the model fills it (a rename: one line)
+BEFORE = 'def area(w, h):\n    s = size(w, 1)\n    t = "é🎉" + size(h, 1)\n    return s + t\n'
+# the user replaced an argument of one call: its sibling call is the place it implies, and the
+# change does not repeat mechanically there (calls.py, repeat.py): the model fills that line
+AFTER = BEFORE.replace("size(w, 1)", "size(w, 10)")
+SIBLING = 't = "é🎉" + size(h, 1)'
+LINE = 't = "é🎉" + size(h, 10)'  # the sibling as the model fills it (one line)
+REWRITE = AFTER.replace(SIBLING, LINE)
 
 
 class RewritingEngine(FakeLocalEngine):
@@ -99,13 +102,13 @@ async def test_the_answer_is_the_edits_in_the_clients_encoding() -> None:
     engine = RewritingEngine(LINE + "\n")
     server = FakeServer(engine)
     answer = await ask(server, params())
-    # the use of the renamed `w` nearest the cursor, filled as one line; "é🎉" is 5 UTF-16 code units
+    # the sibling call, filled as one line; "é🎉" is 3 UTF-16 code units
     assert answer == {"edits": [
-        {"range": {"start": {"line": 1, "character": 17}, "end": {"line": 1, "character": 17}}, "newText": "idth"},
+        {"range": {"start": {"line": 2, "character": 25}, "end": {"line": 2, "character": 25}}, "newText": "0"},
     ]}
     request, = engine.requests
     assert request.document == URI + KEY and request.speculative and request.stop_at_newline
-    assert request.max_tokens == max_tokens(len('s = "é🎉" + w * h'))  # the line, one token per character here
+    assert request.max_tokens == max_tokens(len(SIBLING))  # the line, one token per character here
     assert engine.tokenized == [True]  # tokenizing never pre-empts completions' background work
 
 
@@ -127,39 +130,39 @@ async def test_params_as_pygls_hands_them_and_the_utf8_encoding() -> None:
     engine = RewritingEngine(LINE)
     server = FakeServer(engine, encoding="utf-8")
     namespace = SimpleNamespace(textDocument=SimpleNamespace(uri=URI),
-                                position=SimpleNamespace(line=1, character=20))  # after the `w`, in UTF-8
+                                position=SimpleNamespace(line=2, character=28))  # after the `1`, in UTF-8
     answer = await ask(server, namespace)
-    assert [(e["range"]["start"], e["newText"]) for e in answer["edits"]] == [({"line": 1, "character": 20}, "idth")]
+    assert [(e["range"]["start"], e["newText"]) for e in answer["edits"]] == [({"line": 2, "character": 28}, "0")]
 
 
 async def test_an_insertion_at_the_cursor_waits_as_an_inline_suggestion() -> None:
     server = FakeServer(RewritingEngine(LINE))
-    at = AFTER.index("+ w") + 3  # right after the `w` the model renames `width`: "idth" inserts at the cursor
-    answer = await ask(server, params(line=1, character=17))
-    assert [e["newText"] for e in answer["edits"]] == ["idth"]  # the next edit is answered as ever
+    at = AFTER.index("(h, 1") + 5  # right after the `1` the model makes `10`: "0" inserts at the cursor
+    answer = await ask(server, params(line=2, character=25))
+    assert [e["newText"] for e in answer["edits"]] == ["0"]  # the next edit is answered as ever
     line_end = AFTER.index("\n", at)
     completions = server.session.completions
-    assert completions.cache.get(URI, AFTER[:at], AFTER[at:line_end]) == [CachedText("idth")]
+    assert completions.cache.get(URI, AFTER[:at], AFTER[at:line_end]) == [CachedText("0")]
     assert server.asked_again == [(URI, "nextEdit")]
     assert completions.later.asked_again(URI, AFTER[:at], AFTER[at:line_end])  # VS Code's manual re-ask: once
 
 
 async def test_an_edit_away_from_the_cursor_is_no_inline_suggestion() -> None:
     server = FakeServer(RewritingEngine(LINE))
-    answer = await ask(server, params(line=0, character=14))  # the signature: the edit is a line below
-    assert [e["newText"] for e in answer["edits"]] == ["idth"]
+    answer = await ask(server, params(line=0, character=14))  # the signature: the edit is two lines below
+    assert [e["newText"] for e in answer["edits"]] == ["0"]
     assert server.asked_again == []
 
 
 async def test_nothing_to_suggest() -> None:
     # the model gives the line back unchanged
-    server = FakeServer(RewritingEngine('s = "é🎉" + w * h'))
+    server = FakeServer(RewritingEngine(SIBLING))
     assert await ask(server, params()) == {"edits": []}
     # the model was cut short: not the whole line
     server = FakeServer(RewritingEngine(LINE, reason="length"))
     assert await ask(server, params()) == {"edits": []}
     # a line that breaks the parse
-    server = FakeServer(RewritingEngine('s = "é🎉" + width * (h'))
+    server = FakeServer(RewritingEngine('t = "é🎉" + size(h, 10'))
     assert await ask(server, params()) == {"edits": []}
     # no engine (no model, or still loading)
     server = FakeServer(None)
@@ -207,3 +210,19 @@ async def test_a_sibling_call_gets_the_same_added_argument_with_no_model_call() 
     assert answer == {"edits": [{"range": {"start": {"line": 2, "character": 14}, "end": {"line": 2, "character": 14}},
                                  "newText": ", enc"}]}
     assert engine.requests == []  # made as the user made it, not generated
+
+
+async def test_a_renamed_parameter_is_renamed_at_its_uses_with_no_model_call() -> None:
+    before = 'def area(w, h):\n    s = "é🎉" + w * h  # w is the width\n    return s + w + self.w\n'
+    after = before.replace("area(w,", "area(width,")
+    engine = RewritingEngine("never asked")
+    server = FakeServer(engine, text=after)
+    server.session.next_edits.history.opened(URI, before)
+    server.session.next_edits.history.changed(URI, after, 1.0)
+    answer = await ask(server, params(line=0, character=14))
+    # both uses in code; not the comment's words, not another object's attribute `self.w`
+    assert answer == {"edits": [
+        {"range": {"start": {"line": 1, "character": 17}, "end": {"line": 1, "character": 17}}, "newText": "idth"},
+        {"range": {"start": {"line": 2, "character": 16}, "end": {"line": 2, "character": 16}}, "newText": "idth"},
+    ]}
+    assert engine.requests == []

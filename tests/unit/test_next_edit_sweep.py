@@ -110,12 +110,15 @@ def test_another_qwen_model_rewrites_a_region_in_the_file_sections() -> None:
     assert sections_separator("deepseek", FILE_SEP) is None  # no file sections: the fill-in-the-middle
 
 
-def test_a_renamed_names_use_is_still_filled_as_one_line_in_a_qwen_model() -> None:
+def test_a_renamed_names_uses_are_renamed_with_no_model_but_a_sweep_model_gets_its_prompt() -> None:
     history = edited()
     doc = DocumentSnapshot(uri="file:///w/geo/area.py", version=3, text=history.text, language_id="python",
                            relative_path="geo/area.py")
     prepared = prepare(doc, history.text.index("s = w"), history.hunks, sections=True)
-    assert isinstance(prepared.texts, NextEditTexts) and prepared.line is not None
+    # the uses in `area` (repeat.py), not `other`'s own `w`
+    assert prepared.made == "def area(width, h):\n    s = width * h\n    return s + width\n"
+    swept = prepare(doc, history.text.index("s = w"), history.hunks, sweep=True)
+    assert swept.made is None and isinstance(swept.texts, SweepTexts)
 
 
 @pytest.mark.parametrize("name", ["sweep-next-edit-1.5B", "hushcode-tiny-test"])

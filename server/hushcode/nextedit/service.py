@@ -28,6 +28,7 @@ from hushcode.documents.snapshot import DocumentSnapshot
 from hushcode.engine.contracts import GenerateRequest, GenerateResult
 from hushcode.engine.interface import CompletionEngine
 from hushcode.engine.scheduler import Tickets
+from hushcode.syntax.languages import LanguageInfo, parse
 
 from .calls import repeat
 from .edit import Edit, cut_at, ends_of, propose
@@ -44,6 +45,7 @@ from .prompt import (
     sweep_separator,
 )
 from .region import Region, choose_region
+from .repeat import apply, changes_of, repeated
 
 log = logging.getLogger("hushcode.nextedit")
 
@@ -57,31 +59,53 @@ class Prepared:
     region: Region
     texts: NextEditTexts | SweepTexts
     line: tuple[int, int] | None = None  # the one implied line's code the model fills (offsets), if any
-    # the last edit's change made again at that line, with no model (a sibling call; calls.py)
-    made: tuple[int, int, str] | None = None
+    # the region with the last edit's change made again, with no model (calls.py, repeat.py)
+    made: str | None = None
 
 
 def prepare(doc: DocumentSnapshot, offset: int, hunks: tuple[Hunk, ...], sweep: bool = False,
             sections: bool = False) -> Prepared:
     """The region and the prompt's texts (pure: runs in the worker thread): for a Sweep next-edit
-    model, its own prompt over the region (prompt.draft_sweep); else a line the last edit implies
-    (the use of a renamed name, or a sibling of a changed call, nearest the cursor) is filled as
-    one line (a sibling that the change repeats on mechanically is `made`: no model), or the region is
-    rewritten: in Sweep's file sections when the model's vocabulary has them (`sections`: Qwen's
+    model, its own prompt over the region (prompt.draft_sweep). Else, with no model (`made`): a
+    sibling call gets the changed call's change (calls.py), or the places of the region that still
+    hold what the last edit changed get the same change (repeat.py: a rename's uses, the same
+    call or expression written again). Else the model fills the line the last edit implies (a
+    renamed name's use or a sibling call, nearest the cursor) as one line, or rewrites the
+    region: in Sweep's file sections when the model's vocabulary has them (`sections`: Qwen's
     <|file_sep|>), else in a fill-in-the-middle over the region."""
-    region = choose_region(doc.text, offset, doc.language, hunks[-1] if hunks else None)
+    text = doc.text
+    region = choose_region(text, offset, doc.language, hunks[-1] if hunks else None)
     if sweep:
-        return Prepared(region, draft_sweep(doc.text, region, hunks, doc.relative_path))
-    if region.implied:
-        cursor_line = doc.text.count("\n", 0, offset)
-        line = min(region.implied, key=lambda n: abs(n - cursor_line))
-        code = implied_line(doc.text, line)
-        sibling = next((c for c in region.siblings if c.line == line), None)
-        made = repeat(doc.text, region.call, sibling) if region.call is not None and sibling is not None else None
-        return Prepared(region, draft_line(doc.text, code, hunks, doc.relative_path, doc.language), code, made)
+        return Prepared(region, draft_sweep(text, region, hunks, doc.relative_path))
+    cursor_line = text.count("\n", 0, offset)
+    line = min(region.implied, key=lambda n: abs(n - cursor_line)) if region.implied else None
+    sibling = next((c for c in region.siblings if c.line == line), None)
+    if region.call is not None and sibling is not None and (made := repeat(text, region.call, sibling)) is not None:
+        start, end, new = made  # a sibling call gets the changed call's change (calls.py)
+        return Prepared(region, draft_line(text, implied_line(text, sibling.line), hunks, doc.relative_path,
+                                           doc.language), made=text[region.start:start] + new + text[end:region.end])
+    if hunks and (again := repeat_in_region(text, region, hunks[-1], doc.language)) is not None:
+        return Prepared(region, draft(text, region, hunks, doc.relative_path, doc.language), made=again)
+    if line is not None:
+        code = implied_line(text, line)
+        return Prepared(region, draft_line(text, code, hunks, doc.relative_path, doc.language), code)
     if sections:
         return Prepared(region, draft_sweep(doc.text, region, hunks, doc.relative_path, unchanged_original=False))
     return Prepared(region, draft(doc.text, region, hunks, doc.relative_path, doc.language))
+
+
+def repeat_in_region(text: str, region: Region, hunk: Hunk, language: LanguageInfo | None) -> str | None:
+    """The region with the last hunk's change made at every place in it that still holds what
+    the hunk changed (repeat.py), or None where there is none."""
+    tree = parse(language, text) if language is not None else None
+    changes = changes_of(text, hunk, tree, language)
+    if not changes:
+        return None
+    line_start = text.rfind("\n", 0, hunk.start) + 1
+    line_end = text.find("\n", hunk.end)
+    own = (line_start, len(text) if line_end < 0 else line_end)  # the hunk's own lines: already changed
+    places = repeated(text, changes, region.start, region.end, own, tree)
+    return apply(text, region.start, region.end, places) if places else None
 
 
 def rewrite_of(text: str, prepared: Prepared, generated: str) -> str:
@@ -150,11 +174,9 @@ class NextEditService:
         prepared = await off_loop(prepare, doc, cursor.offset, hunks, sweep, file_sep is not None)
         if not self.tickets.newest(uri, ticket):
             return [], "superseded"
-        if prepared.made is not None:  # the last edit's change, made again as it is (calls.py)
-            start, end, new = prepared.made
-            region = prepared.region
-            rewrite = doc.text[region.start:start] + new + doc.text[end:region.end]
-            proposal = await off_loop(propose, doc.text, region, rewrite, hunks[-1] if hunks else None, doc.language)
+        if prepared.made is not None:  # the last edit's change, made again as it is (calls.py, repeat.py)
+            proposal = await off_loop(propose, doc.text, prepared.region, prepared.made, hunks[-1] if hunks else None,
+                                      doc.language)
             return list(proposal.edits), proposal.dropped or "repeated"
         parts = await engine.tokenize(prepared.texts.texts(), speculative=True)
         if parts is None:
