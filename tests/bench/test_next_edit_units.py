@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from hushcode_bench.next_edit.baselines import substitute, substitution
+from hushcode_bench.next_edit.run import server_fields
 from hushcode_bench.next_edit.scoring import apply_edits, offset_of, predicted_region, score
-from hushcode_bench.next_edit.summary import figures, format_table, summarize
+from hushcode_bench.next_edit.summary import confidence_curve, figures, format_curve, format_table, summarize
 from hushcode_bench.next_edit.tasks import EditTask, file_tasks, hunks
 
 # a rename of `w` in the signature (line 2), then of its use (line 4): one edit task
@@ -163,3 +164,40 @@ def test_the_figures_of_a_split() -> None:
     assert summary["test"]["hushcode"]["no_edit_places"] == 0 and summary["test"]["hushcode"]["silent_rate"] is None
     table = format_table(summary)
     assert "dev    hushcode" in table and "1 (50.0%)" in table and "370" in table
+
+
+def test_the_confidence_curve_counts_hidden_model_edits_as_silence() -> None:
+    nothing_edit = {"changed": False, "exact": False, "similarity": 0.8}
+    records = [
+        # a model edit at 40%: wrong; a model edit at 95%: exact; an edit the server made itself
+        {"split": "dev", "kind": "edit", "results": {
+            "hushcode": {"changed": True, "exact": False, "similarity": 0.5, "server_confidence": 40.0},
+            "nothing": nothing_edit}},
+        {"split": "dev", "kind": "edit", "results": {
+            "hushcode": {"changed": True, "exact": True, "similarity": 1.0, "server_confidence": 95.0},
+            "nothing": nothing_edit}},
+        {"split": "dev", "kind": "edit", "results": {
+            "hushcode": {"changed": True, "exact": True, "similarity": 1.0, "server_confidence": None},
+            "nothing": nothing_edit}},
+        # a no-edit place where the model wrote an edit at 60%
+        {"split": "dev", "kind": "no-edit", "results": {
+            "hushcode": {"changed": True, "silent": False, "server_confidence": 60.0},
+            "nothing": {"changed": False, "silent": True}}},
+    ]
+    curve = {c["threshold"]: c for c in confidence_curve(records, (0, 50, 70, 99))}
+    assert (curve[0]["exact"], curve[0]["suggested_on_edit_tasks"], curve[0]["silent"]) == (2, 3, 0)
+    assert curve[0]["similarity"] == round((0.5 + 1 + 1) / 3, 4)
+    assert (curve[50]["exact"], curve[50]["suggested_on_edit_tasks"], curve[50]["silent"]) == (2, 2, 0)
+    assert curve[50]["similarity"] == round((0.8 + 1 + 1) / 3, 4)
+    assert (curve[70]["silent"], curve[70]["silent_rate"]) == (1, 1.0)
+    assert (curve[99]["exact"], curve[99]["suggested_on_edit_tasks"]) == (1, 1)  # the server's own edit stays
+    table = format_curve({"dev": list(curve.values())})
+    assert "min confidence" in table and any(row.split()[:2] == ["dev", "70%"] for row in table.splitlines())
+
+
+def test_the_servers_log_line_gives_its_result_time_and_confidence() -> None:
+    log = ("... next_edit req=n1 doc=a.py result=empty edits=0 total_ms=12.5 prompt=3\n"
+           "... next_edit req=n2 doc=a.py result=ok edits=1 total_ms=40.0 prompt=9 stop=stop confidence=87.5 min_lp=-1.20\n")
+    assert server_fields(log) == {"server_result": "ok", "server_ms": 40.0, "server_confidence": 87.5}
+    assert server_fields(log.splitlines()[0])["server_confidence"] is None
+    assert server_fields("")["server_result"] is None

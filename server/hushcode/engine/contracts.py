@@ -76,6 +76,9 @@ class GenerateRequest:
     # tokens the output mostly copies (a next edit: the region as it is): the engine guesses ahead
     # from them, several tokens a decode, and the output is still the greedy one (worker/copy_ahead.py)
     draft: tuple[int, ...] = ()
+    # every generated token's log-probability comes back (`GenerateResult.token_logprobs`): how
+    # sure the model was of each part of a next edit (nextedit/confidence.py)
+    token_logprobs: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,8 @@ class GenerateResult:
     # the greedy output's first line of code, token by token: the model's confidence in it (local engine)
     first_line_logprobs: tuple[float, ...] = ()
     drafted: int = 0  # generated tokens taken from the request's draft
+    # when the request asked: (where the token's text ends in `text`, its log-probability), in order
+    token_logprobs: tuple[tuple[int, float], ...] = ()
 
 
 NO_REPO_MARKERS = RepoMarkers(None, None)

@@ -62,8 +62,10 @@ def register(server: HushcodeServer) -> None:
         if not ls.session.settings.completion.enabled:
             return nothing
         encoding = ls.position_encoding
+        settings = ls.session.settings.completion
         edits = await ls.session.next_edits.suggest(snapshot, line, character, encoding, ls.session.engine,
-                                                     f"n{next(_ids)}", ls.session.settings.completion.timeout_ms)
+                                                     f"n{next(_ids)}", settings.timeout_ms,
+                                                     settings.next_edit_min_confidence)
         text = snapshot.text
         cursor = resolve_position(text, line, character, encoding)
         if cursor is not None and (insertion := _at_cursor(edits, cursor.offset)) is not None:

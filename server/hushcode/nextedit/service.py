@@ -20,6 +20,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+from hushcode.completion.confidence import Confidence, withheld
 from hushcode.completion.offload import off_loop
 from hushcode.completion.trace import elapsed_ms
 from hushcode.documents.history import EditHistory, Hunk
@@ -31,6 +32,7 @@ from hushcode.engine.scheduler import Tickets
 from hushcode.syntax.languages import LanguageInfo, parse
 
 from .calls import repeat
+from .confidence import edit_confidence
 from .edit import Edit, cut_at, ends_of, propose
 from .prompt import (
     NextEditTexts,
@@ -141,26 +143,31 @@ class NextEditService:
 
     async def suggest(self, doc: DocumentSnapshot, line: int, character: int, encoding: str,
                       engine: CompletionEngine | None, request_id: object = "",
-                      timeout_ms: int = TIMEOUT_MS) -> list[Edit]:
+                      timeout_ms: int = TIMEOUT_MS, min_confidence: int = 0) -> list[Edit]:
         """The edits for this cursor (offsets into `doc.text`); empty for an invalid position, no
-        engine, a newer request, or an answer the filters drop. Never raises for bad input."""
+        engine, a newer request, an answer the filters drop, or a model's edit written with less
+        than `min_confidence` percent per token (confidence.py). Never raises for bad input."""
         uri = doc.uri
         ticket = self.tickets.take(uri)
         if (older := self._generating.get(uri)) is not None:
             older.cancel()  # its answer is moot: the newest request wins
         started = time.perf_counter()
         generation: list[GenerateResult] = []  # the engine's figures, for the log line
+        judged: list[Confidence] = []  # the model's confidence in its edit, for the log line
         try:
-            edits, result = await self._run(doc, line, character, encoding, engine, ticket, timeout_ms, generation)
+            edits, result = await self._run(doc, line, character, encoding, engine, ticket, timeout_ms, generation,
+                                            judged, min_confidence)
         finally:
             self.tickets.release(uri, ticket)
-        log.info("next_edit req=%s doc=%s result=%s edits=%d total_ms=%.1f%s", request_id, doc.name, result,
-                 len(edits), elapsed_ms(started, 1), _figures(generation[-1] if generation else None))
+        sure = f" confidence={judged[-1].percent:.1f} min_lp={judged[-1].lowest:.2f}" if judged else ""
+        log.info("next_edit req=%s doc=%s result=%s edits=%d total_ms=%.1f%s%s", request_id, doc.name, result,
+                 len(edits), elapsed_ms(started, 1), _figures(generation[-1] if generation else None), sure)
         return edits
 
     async def _run(self, doc: DocumentSnapshot, line: int, character: int, encoding: str,
                    engine: CompletionEngine | None, ticket: int, timeout_ms: int,
-                   generation: list[GenerateResult]) -> tuple[list[Edit], str]:
+                   generation: list[GenerateResult], judged: list[Confidence],
+                   min_confidence: int) -> tuple[list[Edit], str]:
         uri = doc.uri
         cursor = resolve_position(doc.text, line, character, encoding)
         if cursor is None:
@@ -193,7 +200,7 @@ class NextEditService:
         ends = () if one_line else ends_of(doc.text, prepared.region)
         # the region as it is is the draft: the rewrite mostly copies it (worker/copy_ahead.py)
         request = GenerateRequest(tokens=tokens, document=uri + KEY, max_tokens=budget, stop_at_newline=one_line,
-                                  stop_texts=ends, draft=tuple(parts[-1]),
+                                  stop_texts=ends, draft=tuple(parts[-1]), token_logprobs=True,
                                   speculative=True, waits=True, timeout_ms=timeout_ms)
         result = await self._generate(uri, ticket, engine, request)
         if result is None or not self.tickets.newest(uri, ticket):
@@ -205,7 +212,15 @@ class NextEditService:
         generated = cut_at(result.text, ends)
         proposal = await off_loop(propose, doc.text, prepared.region, rewrite_of(doc.text, prepared, generated),
                                   hunks[-1] if hunks else None, doc.language)
-        return list(proposal.edits), proposal.dropped or "ok"
+        if proposal.dropped:
+            return [], proposal.dropped
+        generated_at = prepared.line[0] - prepared.region.start if prepared.line is not None else 0
+        sure = edit_confidence(result.token_logprobs, generated_at, proposal.edits, prepared.region.start)
+        if sure is not None:
+            judged.append(sure)
+        if withheld(sure, min_confidence) is not None:
+            return [], "low_confidence"
+        return list(proposal.edits), "ok"
 
     async def _generate(self, uri: str, ticket: int, engine: CompletionEngine,
                         request: GenerateRequest) -> GenerateResult | None:

@@ -38,6 +38,7 @@ class Limits:
     # read each token's log-probability until the first line of code is written (the suggestion's
     # confidence: one pass over the vocabulary per token of that line)
     confidence: bool = False
+    every_logprob: bool = False  # read every token's log-probability (Output.token_logprobs)
 
 
 @dataclass
@@ -58,6 +59,8 @@ class Output:
     # what the user sees first; a forced first token counts with its own log-probability)
     first_line_logprobs: tuple[float, ...] = ()
     drafted: int = 0  # tokens taken from the draft (copy_ahead.py)
+    # with Limits.every_logprob: (where the token's text ends in `text`, its log-probability)
+    token_logprobs: tuple[tuple[int, float], ...] = ()
 
 
 def token_bytes(llm: Any, token: int) -> bytes:
@@ -260,6 +263,7 @@ class Decoder:
         generated = 0
         reason = "length"
         confidence: list[float] = []  # the first line of code's tokens
+        every: list[tuple[int, float]] = []  # (text's end, log-probability) of each token
         first_line_done = False
         llm._sampler = llm._init_sampler(temp=0.0, repeat_penalty=1.0)
         steps: _Greedy | CopyAhead = CopyAhead(llm, draft, self._logprobs, first) if draft else _Greedy(self, first)
@@ -276,12 +280,16 @@ class Decoder:
                 if token in self.stop_ids or self.is_eog(token):
                     reason = "stop"
                     break
+                logprob = steps.logprob(token) if limits.every_logprob or (
+                    limits.confidence and not first_line_done) else 0.0
                 if limits.confidence and not first_line_done:
-                    confidence.append(steps.logprob(token))
+                    confidence.append(logprob)
                 generated += 1
                 first_token = token if first_token is None else first_token
                 piece = decoder.decode(token_bytes(llm, token))
                 text += piece
+                if limits.every_logprob:
+                    every.append((len(text), logprob))
                 first_line_done = first_line_done or ("\n" in piece and bool(text.strip()))
                 if piece:
                     on_piece(piece)
@@ -305,7 +313,7 @@ class Decoder:
             llm._sampler = None
         return Output(text=text + decoder.decode(b"", final=True), generated=generated, reason=reason,
                       first_token=first_token, first_line_logprobs=tuple(confidence),
-                      drafted=steps.drafted)
+                      drafted=steps.drafted, token_logprobs=tuple(every))
 
 
 class _Greedy:

@@ -29,7 +29,7 @@ def limits_of(request: Generate, deadline: float) -> Limits:
         max_tokens=request.max_tokens, deadline=deadline, stop_at_newline=request.stop_at_newline,
         stop_texts=request.stop_texts, stop_indent=request.stop_indent,
         stop_unmatched_close=request.stop_unmatched_close, token_delay_s=faults.TOKEN_DELAY_S,
-        line_budget_s=budget_s if budget_s > 0 else None, confidence=True,
+        line_budget_s=budget_s if budget_s > 0 else None, confidence=True, every_logprob=request.token_logprobs,
     )
 
 
@@ -64,6 +64,7 @@ def generate(model: Model, request: Generate, stopped: Callable[[], bool],
         first_token=out.first_token if out is not None else None, firsts=firsts,
         first_line_logprobs=tuple(round(lp, 3) for lp in out.first_line_logprobs) if out is not None else (),
         drafted=out.drafted if out is not None else 0,
+        token_logprobs=tuple((end, round(lp, 3)) for end, lp in out.token_logprobs) if out is not None else (),
     )
     ranked = request.rank is not None and request.alternatives <= 1 and out is not None and reason not in _STOPPED
     candidates = DecoderCandidates(decoder, tokens, request.rank.context, limits, model.tokenize) \

@@ -26,7 +26,7 @@ from hushcode_bench.next_edit.releases import fetch, load_packages, missing
 from hushcode_bench.next_edit.run import run_tasks
 from hushcode_bench.next_edit.scoring import SIMILARITY, predicted_region, score
 from hushcode_bench.next_edit.selection import Selected, select
-from hushcode_bench.next_edit.summary import NOTHING, SERVER, SUBSTITUTION, summarize
+from hushcode_bench.next_edit.summary import NOTHING, SERVER, SUBSTITUTION, confidence_curve, summarize
 from hushcode_bench.provenance import RunStart, header
 from hushcode_bench.report import write_results
 
@@ -67,7 +67,8 @@ def _record(s: Selected, answer: dict[str, Any]) -> dict[str, Any]:
     results = {
         SERVER: {**score(t, answer["predicted"]), "edits": answer["edits"],
                  "predicted_region": predicted_region(t, answer["predicted"]), "latency_ms": answer["latency_ms"],
-                 "server_result": answer["server_result"], "server_ms": answer["server_ms"]},
+                 "server_result": answer["server_result"], "server_ms": answer["server_ms"],
+                 "server_confidence": answer.get("server_confidence")},
         NOTHING: score(t, t.before),
     }
     substituted = substitute(t)
@@ -117,6 +118,8 @@ def run_next_edit(req: NextEditRequest) -> dict[str, Any]:
         "model_file": model_path, "server": info, "similarity": SIMILARITY,
         "machine": start.machine(),
         "summary": summarize(records, req.splits),
+        "confidence_curve": {split: confidence_curve([r for r in records if r["split"] == split])
+                             for split in req.splits},
         "wall_s": start.wall_s(),
         "tasks": records,
     }

@@ -10,7 +10,7 @@ from hushcode_bench import arguments
 from hushcode_bench.arguments import UsageError
 from hushcode_bench.next_edit.benchmark import NextEditRequest, run_next_edit
 from hushcode_bench.next_edit.releases import RELEASES, SPLITS
-from hushcode_bench.next_edit.summary import format_table
+from hushcode_bench.next_edit.summary import format_curve, format_table
 
 HELP = "next-edit suggestions on real release-to-release edits of PyPI packages, with baselines"
 DESCRIPTION = (
@@ -66,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
     request = _request(args)
     data = run_next_edit(request)
     print(format_table(data["summary"]))
+    print("\nhad completion.nextEditMinConfidence been (model-written edits under it counted as silence):")
+    print(format_curve(data["confidence_curve"]))
     print("\nsplits: " + "; ".join(f"{s}: {', '.join(names)}" for s, names in data["splits"].items()))
     print(f"model: {data['server']['model']}\nresults: {request.out / 'results.json'}\nwall time: {data['wall_s']} s")
     return 0

@@ -23,7 +23,7 @@ from hushcode_bench.next_edit.selection import Selected
 from hushcode_bench.next_edit.tasks import EditTask
 
 # the server's own line for each request (nextedit/service.py): why it answered what it did
-_RESULT = re.compile(r"next_edit req=\S+ doc=.*? result=(\S+) edits=(\d+) total_ms=([\d.]+)")
+_RESULT = re.compile(r"next_edit req=\S+ doc=.*? result=(\S+) edits=(\d+) total_ms=([\d.]+)(?:.* confidence=([\d.]+))?")
 
 
 def bench_options(options: dict[str, Any]) -> dict[str, Any]:
@@ -46,12 +46,13 @@ def _position(client: BenchClient, text: str, line: int, character: int) -> type
 
 
 def server_fields(log: str) -> dict[str, Any]:
-    """The server's result reason and its own time for the last next-edit request of `log`."""
+    """The server's result reason, its own time, and the model's confidence in the edit it wrote
+    (percent per token; None where no model wrote one) for the last next-edit request of `log`."""
     found = _RESULT.findall(log)
     if not found:
-        return {"server_result": None, "server_ms": None}
-    result, _, total = found[-1]
-    return {"server_result": result, "server_ms": float(total)}
+        return {"server_result": None, "server_ms": None, "server_confidence": None}
+    result, _, total, sure = found[-1]
+    return {"server_result": result, "server_ms": float(total), "server_confidence": float(sure) if sure else None}
 
 
 async def ask(client: BenchClient, uri: str, task: EditTask, timeout: float) -> dict[str, Any]:

@@ -52,6 +52,48 @@ def summarize(records: Sequence[dict[str, Any]], splits: Sequence[str]) -> dict[
             for split in splits}
 
 
+THRESHOLDS = (0, 30, 50, 60, 70, 80, 90, 95)
+
+
+def confidence_curve(records: Sequence[dict[str, Any]], thresholds: Sequence[int] = THRESHOLDS) -> list[dict[str, Any]]:
+    """The server's figures had `completion.nextEditMinConfidence` been each threshold: an edit the
+    model wrote with a confidence under it counts as silence (the `nothing` method's scores);
+    edits the server made itself (no confidence) stay. One run with the gate off gives the whole
+    curve: the gate only hides answers."""
+    curve = []
+    for threshold in thresholds:
+        edit_exact, similarity, shown, silent, quiet = 0, 0.0, 0, 0, 0
+        edits = 0
+        for r in records:
+            server, nothing = r["results"][SERVER], r["results"][NOTHING]
+            sure = server.get("server_confidence")
+            hidden = sure is not None and sure < threshold
+            taken = nothing if hidden else server
+            changed = server["changed"] and not hidden
+            if r["kind"] == "edit":
+                edits += 1
+                edit_exact += bool(taken["exact"])
+                similarity += taken["similarity"]
+                shown += changed
+            else:
+                quiet += 1
+                silent += bool(taken["silent"]) if not hidden else 1
+        curve.append({"threshold": threshold, "exact": edit_exact, "similarity": round(similarity / edits, 4)
+                      if edits else None, "suggested_on_edit_tasks": shown, "silent": silent,
+                      "silent_rate": _share(silent, quiet)})
+    return curve
+
+
+def format_curve(curves: dict[str, list[dict[str, Any]]]) -> str:
+    """The confidence curves as a table: a row per split and threshold."""
+    rows = [["split", "min confidence", "exact", "similarity", "suggested", "silent"]]
+    for split, curve in curves.items():
+        for c in curve:
+            rows.append([split, f"{c['threshold']}%", str(c["exact"]), num(c["similarity"]),
+                         str(c["suggested_on_edit_tasks"]), f"{c['silent']} ({pct(c['silent_rate'])})"])
+    return "\n".join(columns(rows, "lrrrrr"))
+
+
 def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}"
 
