@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,6 +47,31 @@ PROMPT = '''def area(width, height):
 def perimeter(width, height):
     """The perimeter of a width by height rectangle."""
 '''
+
+
+def _output(model_path: Path, draft_text: str | None) -> Any:
+    from hushcode.engine.wire import Load
+    from hushcode.worker.decoder import Decoder, Limits
+    from hushcode.worker.loader import load
+
+    model, _ = load(Load(model_path=str(model_path), n_ctx=1024, threads=2))
+    assert model is not None
+    decoder = Decoder(model.llm, model.stop_ids, model.is_eog, stopped=lambda: False)
+    decoder.evaluate_prompt(model.tokenize(PROMPT), deadline=time.monotonic() + 60)
+    draft = model.tokenize(draft_text) if draft_text is not None else []
+    return decoder.generate(Limits(max_tokens=40, deadline=time.monotonic() + 60, every_logprob=True),
+                            on_piece=lambda piece: None, draft=draft)
+
+
+@pytest.mark.model
+def test_every_tokens_log_probability_with_and_without_a_draft(model_path: Path) -> None:
+    plain = _output(model_path, None)
+    ends = [end for end, _ in plain.token_logprobs]
+    assert len(ends) == plain.generated and ends == sorted(ends) and ends[-1] == len(plain.text)
+    assert all(lp <= 0 for _, lp in plain.token_logprobs)
+    drafted = _output(model_path, plain.text)  # read ahead: the same tokens, the same figures
+    assert drafted.drafted > 0 and [e for e, _ in drafted.token_logprobs] == ends
+    assert [lp for _, lp in drafted.token_logprobs] == pytest.approx([lp for _, lp in plain.token_logprobs], abs=0.05)
 
 
 def _generate(model_path: Path, draft_text: str | None) -> tuple[str, int, float]:
