@@ -98,3 +98,9 @@ def test_the_hunk_must_still_describe_the_text() -> None:
     hunk = history.hunks[-1]
     later = "z = 1\n" + history.text  # the text moved on without the history hearing of it
     assert changes_of(later, hunk, parse(PY, later), PY) == []
+
+
+def test_a_renamed_attribute_is_renamed_on_the_same_object_only() -> None:
+    source = "def f(self, other):\n    self.x = 1\n    y = self.x + other.x + x\n    return y\n"
+    after = source.replace("self.x = 1", "self.size = 1")
+    assert again(source, after, "return") == after.replace("y = self.x", "y = self.size")

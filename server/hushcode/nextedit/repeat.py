@@ -112,6 +112,9 @@ def _change(old: str, new: str, kind: str, keywords: frozenset[str],
     if not ops:
         return None
     i0, i1, j0, j1 = ops[0][0], ops[-1][1], ops[0][2], ops[-1][3]
+    while i0 >= 2 and j0 >= 2 and at[i0 - 1] == bt[j0 - 1] == "." and at[i0 - 2] == bt[j0 - 2] \
+            and _NAME.fullmatch(at[i0 - 2]):
+        i0, j0 = i0 - 2, j0 - 2  # `self.x` -> `self.size`: the change is of the whole dotted name
     core_old, core_new = at[i0:i1], bt[j0:j1]
     if not core_old or len(core_old) > MAX_CORE_TOKENS or len(core_new) > MAX_CORE_TOKENS:
         return None  # a pure insertion has nothing to find again (calls.py repeats added arguments)
@@ -124,6 +127,8 @@ def _change(old: str, new: str, kind: str, keywords: frozenset[str],
                       role if len(core_old) == 1 else None)
     left, right = min(1, i0), min(1, len(at) - i1)
     while True:
+        while i0 - left > 0 and (at[i0 - left] == "." or at[i0 - left - 1] == "."):
+            left += 1  # the context starts at a whole dotted name (`self.x`), not inside one
         before, after = at[i0 - left:i0], at[i1:i1 + right]
         head, tail = _word_edges((before or core_old)[0], (after or core_old)[-1])
         body = "(" + _joined(before) + r"\s*)" + _joined(core_old) + r"(\s*" + _joined(after) + ")"
