@@ -2,7 +2,7 @@
 renamed in a signature (typed as keystrokes, as an editor sends them), a next-edit request at its
 use answers an edit that renames the use, and the file with the edit applied is what a rename gives
 (since the repeat of the last edit, nextedit/repeat.py, the server makes a rename's uses itself,
-with no model call; the docstring's words stay); and an insertion the model writes at the cursor
+with no model call; the docstring's words stay); and a next edit that inserts text at the cursor
 is also the inline suggestion there."""
 
 from __future__ import annotations

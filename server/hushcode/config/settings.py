@@ -64,8 +64,9 @@ class CompletionSettings:
     min_confidence: int = 0
     # a next edit the model wrote with less than this per-token probability (the geometric mean
     # over the tokens that write the edit, in percent) is not suggested (nextedit/confidence.py);
-    # edits the server makes itself (the last edit made again) are never held back. 0: off
-    next_edit_min_confidence: int = 0
+    # edits the server makes itself (the last edit made again) are never held back. 0: off. 80: the
+    # best mean similarity on the next-edit benchmark's dev split (docs/benchmarks.md)
+    next_edit_min_confidence: int = 80
     # on a blank line, when the fill-in-the-middle line and the left-to-right line differ: this many
     # fill-in-the-middle lines (the greedy one, then the prompt's next first tokens') are compared
     # with the left-to-right one, and the one that best leads into the code below is shown
