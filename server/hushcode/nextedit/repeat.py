@@ -4,15 +4,18 @@
 into `issubclass(value_type,`, and two lines below stands `elif isinstance(v, dict):`. This module
 reads the last hunk as a change of tokens and finds where the region still holds what it changed:
 
-1. The hunk is taken as whole lines, before and after, and diffed token by token (names, numbers,
-   whole string literals, single punctuation). Each changed line (old and new line paired, where
-   the hunk kept its number of lines) is one **change**; a hunk that added or removed lines is one
-   change over all its lines.
-2. A change's **core** runs from its first changed token to its last. It is found again:
+1. The hunk is taken as whole lines, before and after, and diffed token by token (words and
+   numbers, single punctuation; a string's or a comment's words are tokens too). Each changed line
+   (old and new line paired, where the hunk kept its number of lines) is one **change**; in a hunk
+   that added or removed lines, each changed run of tokens is one.
+2. A change's **core** runs from its first changed token to its last (a changed attribute takes
+   its whole dotted name: `self.x` -> `self.size`). It is found again:
    - alone, where it is a *reference* on both sides (a name, a dotted name, or such a name called
      with arguments: `on_setattr` -> `self._on_setattr`, `fb.get_invocation_str()` ->
      `invocation_str`): a rename, made at every use (never after a `.`, where the same letters name
-     another object's attribute);
+     another object's attribute; never at a keyword argument's name, the callee's parameter; and
+     where the user changed a *use*, not at the name's binding: `x = ...` stays when `return x`
+     became `return y`);
    - otherwise with the tokens around it (at least one on each side where the line has one, more
      until it is found once only in the old line): a literal, a keyword, an operator or a
      comment's words mean something only where they stand (`return ' '.join` -> `return
