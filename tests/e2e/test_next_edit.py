@@ -73,3 +73,38 @@ async def test_a_next_edit_that_inserts_at_the_cursor_is_also_the_inline_suggest
         result = await lsp.inline(client, URI, 2, 12, invoked=True)
         assert result is not None and [str(item.insert_text) for item in result.items] == ["idth"]
         assert (await lsp.status(client))["lastResult"] == "cache_hit"
+
+
+# a recent edit (the comment line deleted), then a misspelled method name near the cursor
+TYPOS = [
+    ('def evens(numbers):\n    # the even ones\n    found = []\n    for n in numbers:\n'
+     '        if n % 2 == 0:\n            found.apend(n)\n    return found\n', "found.append(n)"),
+    ('def compare(included, excluded, inc, exc):\n    # both are sets\n    if inc is None:\n'
+     '        return included.issuperset(exc)\n    else:\n        return excluded.issupserset(exc)\n',
+     "return excluded.issuperset(exc)"),
+]
+
+
+@pytest.mark.parametrize(("source", "fixed"), TYPOS, ids=["apend", "issupserset"])
+async def test_the_model_writes_a_next_edit_sure_enough_to_pass_the_default_gate(
+        model_path: Path, source: str, fixed: str) -> None:
+    """No rule makes this edit: the model's rewrite of the region does, and its confidence in the
+    tokens that write it (nextedit/confidence.py) clears `completion.nextEditMinConfidence` (80)."""
+    from lsprotocol import types
+
+    uri = "file:///tmp/hushcode-next-edit/typo.py"
+    async with lsp.Session({"HUSHCODE_MODEL": str(model_path), "HUSHCODE_COMPLETION_TIMEOUT_MS": "120000"}) as client:
+        await lsp.wait_for_state(client, {"ready"}, 120)
+        lsp.open_document(client, uri, source)
+        gone = types.Range(start=types.Position(line=1, character=0), end=types.Position(line=2, character=0))
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[types.TextDocumentContentChangePartial(range=gone, text="")]))
+        edited = "".join(source.splitlines(keepends=True)[:1] + source.splitlines(keepends=True)[2:])
+        typo_line = next(n for n, line in enumerate(edited.splitlines()) if "apend" in line or "issupserset" in line)
+        answer = await client.protocol.send_request_async(
+            "hushcode/nextEdit", {"textDocument": {"uri": uri}, "position": {"line": typo_line - 1, "character": 8}})
+        edits = [lsp._plain(edit) for edit in (answer["edits"] if isinstance(answer, dict) else answer.edits)]
+        result = apply(edited, edits)
+        assert fixed in result and result.count("\n") == edited.count("\n"), (edits, result)
+        compile(result, "typo.py", "exec")
