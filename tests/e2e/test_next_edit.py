@@ -76,13 +76,11 @@ async def test_a_next_edit_that_inserts_at_the_cursor_is_also_the_inline_suggest
 
 
 # a recent edit (the comment line deleted), then a misspelled method name near the cursor
-TYPOS = [
-    ('def evens(numbers):\n    # the even ones\n    found = []\n    for n in numbers:\n'
-     '        if n % 2 == 0:\n            found.apend(n)\n    return found\n', "found.append(n)"),
-    ('def compare(included, excluded, inc, exc):\n    # both are sets\n    if inc is None:\n'
-     '        return included.issuperset(exc)\n    else:\n        return excluded.issupserset(exc)\n',
-     "return excluded.issuperset(exc)"),
-]
+EVENS = ('def evens(numbers):\n    # the even ones\n    found = []\n    for n in numbers:\n'
+         '        if n % 2 == 0:\n            found.apend(n)\n    return found\n')
+COMPARE = ('def compare(included, excluded, inc, exc):\n    # both are sets\n    if inc is None:\n'
+           '        return included.issuperset(exc)\n    else:\n        return excluded.issupserset(exc)\n')
+TYPOS = [(EVENS, "found.append(n)"), (COMPARE, "return excluded.issuperset(exc)")]
 
 
 @pytest.mark.parametrize(("source", "fixed"), TYPOS, ids=["apend", "issupserset"])
