@@ -54,8 +54,12 @@ def child_cwd() -> str:
 
 def import_roots() -> list[str]:
     """The folders the child must get back: the one holding the `hushcode` package in use, and the
-    `PYTHONPATH` folders outside the workspace (an install that lives there, as in a shared venv)."""
-    return [os.path.dirname(_HERE), *(p for p in _pythonpath()[0] if p != os.path.dirname(_HERE))]
+    `PYTHONPATH` folders outside the workspace (an install that lives there, as in a shared venv)
+    that this process itself imports from: a parent in isolated mode (`python -I`) ignored
+    `PYTHONPATH`, and its children must not take up what it refused."""
+    own = os.path.dirname(_HERE)
+    on_path = {os.path.realpath(p or ".") for p in sys.path}
+    return [own, *(p for p in _pythonpath()[0] if p != own and p in on_path)]
 
 
 def add_workspace(folder: str) -> None:

@@ -79,11 +79,25 @@ def test_pythonpath_folders_inside_a_workspace_opened_elsewhere_are_not_given_to
     monkeypatch.chdir(here)
     monkeypatch.setenv("PYTHONPATH", str(workspace / "src"))
     monkeypatch.setattr(isolation, "_workspaces", [])
-    roots = isolation.python_command("hushcode.worker.main")[4].split(os.pathsep)
-    assert str((workspace / "src").resolve()) in roots  # nothing says it is a user's folder yet
     src = str((workspace / "src").resolve())
     monkeypatch.setattr(sys, "path", [*sys.path, src])  # as Python put it there from PYTHONPATH
+    roots = isolation.python_command("hushcode.worker.main")[4].split(os.pathsep)
+    assert str((workspace / "src").resolve()) in roots  # nothing says it is a user's folder yet
     isolation.add_workspace(str(workspace))
     roots = isolation.python_command("hushcode.worker.main")[4].split(os.pathsep)
     assert not any(r.startswith(str(workspace.resolve())) for r in roots)
     assert src not in sys.path  # nor does this process import from it any more
+
+
+def test_a_parent_in_isolated_mode_gives_children_no_pythonpath_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`python -I -m hushcode ...` ignores PYTHONPATH: a folder it names (a `numpy.py` there,
+    say) is on no import path of this process, so no child gets it either."""
+    here, elsewhere = tmp_path / "here", tmp_path / "elsewhere"
+    here.mkdir()
+    elsewhere.mkdir()
+    monkeypatch.chdir(here)
+    monkeypatch.setenv("PYTHONPATH", str(elsewhere))
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if os.path.realpath(p or ".") != str(elsewhere.resolve())])
+    roots = isolation.python_command("hushcode.worker.main")[4].split(os.pathsep)
+    assert str(elsewhere.resolve()) not in roots and HUSHCODE_ROOT in roots
