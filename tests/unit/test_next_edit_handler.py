@@ -55,10 +55,11 @@ class RewritingEngine(FakeLocalEngine):
 class FakeServer:
     """What ``register`` and the handler use of the language server."""
 
-    def __init__(self, engine: RewritingEngine | None, text: str | None = AFTER, encoding: str = "utf-16") -> None:
+    def __init__(self, engine: RewritingEngine | None, text: str | None = AFTER, encoding: str = "utf-16",
+                 before: str = BEFORE) -> None:
         self.features: dict[str, Callable[..., Any]] = {}
         history = EditHistory()
-        history.opened(URI, BEFORE)
+        history.opened(URI, before)
         if text is not None:
             history.changed(URI, text, 1.0)
         self.text = text
@@ -116,9 +117,7 @@ async def test_an_edit_that_is_not_a_rename_rewrites_the_region() -> None:
     before = "def area(w, h):\n    return w * h\n"
     after = before.replace("w * h", "w * h * 2")
     engine = RewritingEngine(after.replace("area(w, h)", "area(w, h=1)"))
-    server = FakeServer(engine, text=after)
-    server.session.next_edits.history.opened(URI, before)
-    server.session.next_edits.history.changed(URI, after, 1.0)
+    server = FakeServer(engine, text=after, before=before)
     answer = await ask(server, params(line=1, character=4))
     request, = engine.requests
     assert not request.stop_at_newline and request.max_tokens == max_tokens(len(after))  # the whole region
@@ -203,9 +202,7 @@ async def test_a_sibling_call_gets_the_same_added_argument_with_no_model_call() 
     before = "def f(a, b, enc):\n    x = load(a)\n    y = load(b)\n    return x, y\n"
     after = before.replace("load(a)", "load(a, enc)")
     engine = RewritingEngine("never asked")
-    server = FakeServer(engine, text=after)
-    server.session.next_edits.history.opened(URI, before)
-    server.session.next_edits.history.changed(URI, after, 1.0)
+    server = FakeServer(engine, text=after, before=before)
     answer = await ask(server, params(line=2, character=4))
     assert answer == {"edits": [{"range": {"start": {"line": 2, "character": 14}, "end": {"line": 2, "character": 14}},
                                  "newText": ", enc"}]}
@@ -216,9 +213,7 @@ async def test_a_renamed_parameter_is_renamed_at_its_uses_with_no_model_call() -
     before = 'def area(w, h):\n    s = "é🎉" + w * h  # w is the width\n    return s + w + self.w\n'
     after = before.replace("area(w,", "area(width,")
     engine = RewritingEngine("never asked")
-    server = FakeServer(engine, text=after)
-    server.session.next_edits.history.opened(URI, before)
-    server.session.next_edits.history.changed(URI, after, 1.0)
+    server = FakeServer(engine, text=after, before=before)
     answer = await ask(server, params(line=0, character=14))
     # both uses in code; not the comment's words, not another object's attribute `self.w`
     assert answer == {"edits": [

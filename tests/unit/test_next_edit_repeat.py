@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from hushcode.documents.history import DocumentHistory
 from hushcode.nextedit.region import choose_region
-from hushcode.nextedit.repeat import changes_of
-from hushcode.nextedit.service import repeat_in_region
+from hushcode.nextedit.repeat import changes_of, made_again
 from hushcode.syntax.languages import LANGUAGES, parse
 
 PY = LANGUAGES["python"]
@@ -19,7 +18,7 @@ def again(before: str, after: str, cursor_at: str) -> str | None:
     history.update(after, 0.0)
     hunk = history.hunks[-1]
     region = choose_region(after, after.index(cursor_at), PY, hunk)
-    made = repeat_in_region(after, region, hunk, PY)
+    made = made_again(after, region.start, region.end, hunk, parse(PY, after), PY)
     return None if made is None else after[:region.start] + made + after[region.end:]
 
 

@@ -95,7 +95,8 @@ def test_only_a_sweep_model_gets_the_sweep_prompt() -> None:
                            relative_path="geo/area.py")
     offset = history.text.index("width") + 5
     assert isinstance(prepare(doc, offset, history.hunks, True).texts, SweepTexts)
-    assert isinstance(prepare(doc, offset, history.hunks).texts, NextEditTexts)  # the generic FIM prompt
+    generic = prepare(doc, offset, history.hunks)  # the rename is made with no prompt at all (repeat.py)
+    assert generic.texts is None and generic.made is not None
 
 
 def test_another_qwen_model_rewrites_a_region_in_the_file_sections() -> None:

@@ -188,11 +188,14 @@ def _grow(span: tuple[int, int], places: list[int]) -> tuple[int, int]:
     return first, last
 
 
-def choose_region(text: str, offset: int, language: LanguageInfo | None, last_hunk: Hunk | None) -> Region:
-    """The region for a cursor at code point `offset` (see the module's docstring)."""
+def choose_region(text: str, offset: int, language: LanguageInfo | None, last_hunk: Hunk | None,
+                  tree: ts.Tree | None = None) -> Region:
+    """The region for a cursor at code point `offset` (see the module's docstring); `tree`: the
+    text's parse when the caller has it (else it is parsed here)."""
     lines = _Lines(text)
     file_bounds = (0, lines.count - 1)
-    tree = parse(language, text) if language is not None else None
+    if tree is None and language is not None:
+        tree = parse(language, text)
     cursor_line = lines.line_of(offset)
     span = _window(cursor_line, _function_lines(tree, text, offset, language) or file_bounds)
     rename = rename_of(text, last_hunk, language) if last_hunk is not None else None

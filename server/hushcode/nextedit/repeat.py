@@ -280,6 +280,19 @@ def repeated(text: str, changes: list[Change], start: int, end: int, skip: tuple
     return kept
 
 
+def made_again(text: str, start: int, end: int, hunk: Hunk, tree: ts.Tree | None,
+               language: LanguageInfo | None) -> str | None:
+    """`text[start:end]` (the region) with the hunk's changes made at every place in it that still
+    holds what they replaced, or None where there is none."""
+    changes = changes_of(text, hunk, tree, language)
+    if not changes:
+        return None
+    first, last = _line_bounds(text, hunk.start, hunk.end)
+    own = (first, last - 1 if text[last - 1:last] == "\n" else last)  # the hunk's own lines, already changed
+    places = repeated(text, changes, start, end, own, tree)
+    return apply(text, start, end, places) if places else None
+
+
 def apply(text: str, start: int, end: int, places: list[tuple[int, int, str]]) -> str:
     """`text[start:end]` with `places` (inside it, in order) changed."""
     out, at = [], start

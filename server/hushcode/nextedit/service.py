@@ -29,7 +29,7 @@ from hushcode.documents.snapshot import DocumentSnapshot
 from hushcode.engine.contracts import GenerateRequest, GenerateResult
 from hushcode.engine.interface import CompletionEngine
 from hushcode.engine.scheduler import Tickets
-from hushcode.syntax.languages import LanguageInfo, parse
+from hushcode.syntax.languages import parse
 
 from .calls import repeat
 from .confidence import edit_confidence
@@ -47,7 +47,7 @@ from .prompt import (
     sweep_separator,
 )
 from .region import Region, choose_region
-from .repeat import apply, changes_of, repeated
+from .repeat import made_again
 
 log = logging.getLogger("hushcode.nextedit")
 
@@ -59,7 +59,7 @@ KEY = "#nextEdit"  # appended to the document's URI: the engine's key for these 
 @dataclass(frozen=True)
 class Prepared:
     region: Region
-    texts: NextEditTexts | SweepTexts
+    texts: NextEditTexts | SweepTexts | None  # None: no model is asked (`made`)
     line: tuple[int, int] | None = None  # the one implied line's code the model fills (offsets), if any
     # the region with the last edit's change made again, with no model (calls.py, repeat.py)
     made: str | None = None
@@ -76,7 +76,8 @@ def prepare(doc: DocumentSnapshot, offset: int, hunks: tuple[Hunk, ...], sweep: 
     region: in Sweep's file sections when the model's vocabulary has them (`sections`: Qwen's
     <|file_sep|>), else in a fill-in-the-middle over the region."""
     text = doc.text
-    region = choose_region(text, offset, doc.language, hunks[-1] if hunks else None)
+    tree = parse(doc.language, text) if doc.language is not None else None
+    region = choose_region(text, offset, doc.language, hunks[-1] if hunks else None, tree)
     if sweep:
         return Prepared(region, draft_sweep(text, region, hunks, doc.relative_path))
     cursor_line = text.count("\n", 0, offset)
@@ -84,30 +85,15 @@ def prepare(doc: DocumentSnapshot, offset: int, hunks: tuple[Hunk, ...], sweep: 
     sibling = next((c for c in region.siblings if c.line == line), None)
     if region.call is not None and sibling is not None and (made := repeat(text, region.call, sibling)) is not None:
         start, end, new = made  # a sibling call gets the changed call's change (calls.py)
-        return Prepared(region, draft_line(text, implied_line(text, sibling.line), hunks, doc.relative_path,
-                                           doc.language), made=text[region.start:start] + new + text[end:region.end])
-    if hunks and (again := repeat_in_region(text, region, hunks[-1], doc.language)) is not None:
-        return Prepared(region, draft(text, region, hunks, doc.relative_path, doc.language), made=again)
+        return Prepared(region, None, made=text[region.start:start] + new + text[end:region.end])
+    if hunks and (again := made_again(text, region.start, region.end, hunks[-1], tree, doc.language)) is not None:
+        return Prepared(region, None, made=again)
     if line is not None:
         code = implied_line(text, line)
         return Prepared(region, draft_line(text, code, hunks, doc.relative_path, doc.language), code)
     if sections:
         return Prepared(region, draft_sweep(doc.text, region, hunks, doc.relative_path, unchanged_original=False))
     return Prepared(region, draft(doc.text, region, hunks, doc.relative_path, doc.language))
-
-
-def repeat_in_region(text: str, region: Region, hunk: Hunk, language: LanguageInfo | None) -> str | None:
-    """The region with the last hunk's change made at every place in it that still holds what
-    the hunk changed (repeat.py), or None where there is none."""
-    tree = parse(language, text) if language is not None else None
-    changes = changes_of(text, hunk, tree, language)
-    if not changes:
-        return None
-    line_start = text.rfind("\n", 0, hunk.start) + 1
-    line_end = text.find("\n", hunk.end)
-    own = (line_start, len(text) if line_end < 0 else line_end)  # the hunk's own lines: already changed
-    places = repeated(text, changes, region.start, region.end, own, tree)
-    return apply(text, region.start, region.end, places) if places else None
 
 
 def rewrite_of(text: str, prepared: Prepared, generated: str) -> str:
@@ -185,6 +171,7 @@ class NextEditService:
             proposal = await off_loop(propose, doc.text, prepared.region, prepared.made, hunks[-1] if hunks else None,
                                       doc.language)
             return list(proposal.edits), proposal.dropped or "repeated"
+        assert prepared.texts is not None  # only a `made` answer has no prompt
         parts = await engine.tokenize(prepared.texts.texts(), speculative=True)
         if parts is None:
             return [], "engine_unavailable"
